@@ -1,0 +1,5 @@
+//! Typed constructs that turn a model definition into a CloudFormation template.
+
+pub mod cfn;
+pub mod construct;
+pub mod model;

@@ -1,0 +1,133 @@
+//! The instance types a LISA-hosted model may run on, with what the task definition needs to know.
+
+/// One supported EC2 instance type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceSpec {
+    /// The EC2 name, such as `g5.xlarge`.
+    pub name: &'static str,
+    /// NVIDIA GPUs on the instance (0 for CPU types).
+    pub gpus: u32,
+    /// Virtual CPUs.
+    pub vcpus: u32,
+    /// Memory in MiB.
+    pub memory_mib: u32,
+    /// Whether the instance has local NVMe instance storage for weights and Docker's data.
+    pub local_nvme: bool,
+}
+
+impl InstanceSpec {
+    /// The family part of the name (`g5` for `g5.xlarge`).
+    pub fn family(&self) -> &'static str {
+        self.name
+            .split_once('.')
+            .map_or(self.name, |(family, _)| family)
+    }
+}
+
+const GIB: u32 = 1024;
+
+const fn spec(
+    name: &'static str,
+    gpus: u32,
+    vcpus: u32,
+    memory_gib: u32,
+    local_nvme: bool,
+) -> InstanceSpec {
+    InstanceSpec {
+        name,
+        gpus,
+        vcpus,
+        memory_mib: memory_gib * GIB,
+        local_nvme,
+    }
+}
+
+/// Every supported instance type, grouped by family.
+pub const CATALOG: &[InstanceSpec] = &[
+    spec("g4dn.xlarge", 1, 4, 16, true),
+    spec("g4dn.2xlarge", 1, 8, 32, true),
+    spec("g4dn.4xlarge", 1, 16, 64, true),
+    spec("g4dn.8xlarge", 1, 32, 128, true),
+    spec("g4dn.12xlarge", 4, 48, 192, true),
+    spec("g4dn.16xlarge", 1, 64, 256, true),
+    spec("g5.xlarge", 1, 4, 16, true),
+    spec("g5.2xlarge", 1, 8, 32, true),
+    spec("g5.4xlarge", 1, 16, 64, true),
+    spec("g5.8xlarge", 1, 32, 128, true),
+    spec("g5.12xlarge", 4, 48, 192, true),
+    spec("g5.16xlarge", 1, 64, 256, true),
+    spec("g5.24xlarge", 4, 96, 384, true),
+    spec("g5.48xlarge", 8, 192, 768, true),
+    spec("g6.xlarge", 1, 4, 16, true),
+    spec("g6.2xlarge", 1, 8, 32, true),
+    spec("g6.4xlarge", 1, 16, 64, true),
+    spec("g6.8xlarge", 1, 32, 128, true),
+    spec("g6.12xlarge", 4, 48, 192, true),
+    spec("g6.16xlarge", 1, 64, 256, true),
+    spec("g6.24xlarge", 4, 96, 384, true),
+    spec("g6.48xlarge", 8, 192, 768, true),
+    spec("g6e.xlarge", 1, 4, 32, true),
+    spec("g6e.2xlarge", 1, 8, 64, true),
+    spec("g6e.4xlarge", 1, 16, 128, true),
+    spec("g6e.8xlarge", 1, 32, 256, true),
+    spec("g6e.12xlarge", 4, 48, 384, true),
+    spec("g6e.16xlarge", 1, 64, 512, true),
+    spec("g6e.24xlarge", 4, 96, 768, true),
+    spec("g6e.48xlarge", 8, 192, 1536, true),
+    spec("p4d.24xlarge", 8, 96, 1152, true),
+    spec("p4de.24xlarge", 8, 96, 1152, true),
+    spec("p5.48xlarge", 8, 192, 2048, true),
+    spec("p5e.48xlarge", 8, 192, 2048, true),
+    spec("p5en.48xlarge", 8, 192, 2048, true),
+    spec("m5.large", 0, 2, 8, false),
+    spec("m5.xlarge", 0, 4, 16, false),
+    spec("m5.2xlarge", 0, 8, 32, false),
+    spec("m5.4xlarge", 0, 16, 64, false),
+    spec("m5.8xlarge", 0, 32, 128, false),
+    spec("m5.12xlarge", 0, 48, 192, false),
+];
+
+/// Looks up an instance type by its exact EC2 name.
+pub fn instance(name: &str) -> Option<&'static InstanceSpec> {
+    CATALOG.iter().find(|spec| spec.name == name)
+}
+
+/// The supported families in catalog order, for error messages.
+pub fn families() -> Vec<&'static str> {
+    let mut families: Vec<&'static str> = Vec::new();
+    for spec in CATALOG {
+        if !families.contains(&spec.family()) {
+            families.push(spec.family());
+        }
+    }
+    families
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn looks_up_gpu_and_memory() {
+        let g5 = instance("g5.12xlarge").expect("in catalog");
+        assert_eq!((g5.gpus, g5.vcpus, g5.memory_mib), (4, 48, 196_608));
+        assert_eq!(instance("g5.13xlarge"), None);
+    }
+
+    #[test]
+    fn names_are_unique_and_families_complete() {
+        for (i, a) in CATALOG.iter().enumerate() {
+            assert!(
+                CATALOG[i + 1..].iter().all(|b| b.name != a.name),
+                "{} twice",
+                a.name
+            );
+        }
+        assert_eq!(
+            families(),
+            [
+                "g4dn", "g5", "g6", "g6e", "p4d", "p4de", "p5", "p5e", "p5en", "m5"
+            ]
+        );
+    }
+}

@@ -1,0 +1,850 @@
+//! The model definition: the create payload of `POST /models`, as typed data.
+
+use super::catalog::{self, InstanceSpec};
+use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType};
+use super::error::ValidationErrors;
+use super::ids::ModelId;
+use super::image::check_image_reference;
+use super::reader::{self, Fields, describe};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A model as an administrator describes it. LISA-hosted models carry a [`Hosting`] block;
+/// LiteLLM-only models (Bedrock, SageMaker, any LiteLLM model string) do not.
+///
+/// Optional fields keep what the payload said (absent stays absent), so a definition serializes
+/// back to the JSON it was read from; the effective values come from accessor methods.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ModelDefinition {
+    /// Unique id, used in stack and resource names.
+    pub model_id: ModelId,
+    /// LISA-hosted: the S3 key prefix of the weights in the models bucket. LiteLLM-only: the
+    /// LiteLLM model string, such as `bedrock/amazon.titan-text-express-v1`.
+    #[schemars(length(min = 1))]
+    pub model_name: String,
+    /// What the model produces.
+    pub model_type: ModelType,
+    /// Whether the model streams responses; embedding models cannot. Absent means false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<bool>,
+    /// The hosting block: all five fields or none.
+    #[serde(flatten)]
+    pub hosting: Option<Hosting>,
+    /// A URL the system derives; accepted as given when present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_url: Option<String>,
+}
+
+/// How a LISA-hosted model runs: container, instances, scaling and load balancer.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Hosting {
+    /// The inference server.
+    pub inference_container: InferenceContainer,
+    /// An EC2 instance type from the catalog.
+    pub instance_type: String,
+    /// The inference container.
+    pub container_config: ContainerConfig,
+    /// Instance counts and the scaling policy.
+    pub auto_scaling_config: AutoScalingConfig,
+    /// The target group's health check.
+    pub load_balancer_config: LoadBalancerConfig,
+}
+
+/// The inference container's image and settings.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ContainerConfig {
+    /// The image to run.
+    pub image: ImageConfig,
+    /// Shared memory (`/dev/shm`) in MiB, at most the instance's memory.
+    #[schemars(range(min = 1))]
+    pub shared_memory_size: u32,
+    /// Environment variables for the server.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub environment: BTreeMap<String, String>,
+    /// The container health check ECS runs.
+    pub health_check_config: ContainerHealthCheck,
+}
+
+/// The container image.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ImageConfig {
+    /// The image reference (`asset`, `external`) or ECR repository `repo[:tag]` (`ecr`).
+    pub base_image: String,
+    /// How `baseImage` is resolved.
+    #[serde(rename = "type")]
+    pub image_type: ImageType,
+}
+
+/// The ECS container health check. Absent numbers take ECS's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ContainerHealthCheck {
+    /// `["CMD", ...]` or `["CMD-SHELL", "..."]`; a plain string is read as `CMD-SHELL`.
+    #[schemars(length(min = 2))]
+    pub command: Vec<String>,
+    /// Seconds between checks, 5–300 (default 30).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 5, max = 300))]
+    pub interval: Option<u32>,
+    /// Grace period in seconds before failures count, 0–300 (default 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 300))]
+    pub start_period: Option<u32>,
+    /// Seconds before a check fails, 2–120 (default 5).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 2, max = 120))]
+    pub timeout: Option<u32>,
+    /// Failures before the container is unhealthy, 1–10 (default 3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 10))]
+    pub retries: Option<u32>,
+}
+
+impl ContainerHealthCheck {
+    /// Seconds between checks.
+    pub fn interval(&self) -> u32 {
+        self.interval.unwrap_or(30)
+    }
+    /// Grace period in seconds.
+    pub fn start_period(&self) -> u32 {
+        self.start_period.unwrap_or(0)
+    }
+    /// Seconds before a check fails.
+    pub fn timeout(&self) -> u32 {
+        self.timeout.unwrap_or(5)
+    }
+    /// Failures before the container is unhealthy.
+    pub fn retries(&self) -> u32 {
+        self.retries.unwrap_or(3)
+    }
+}
+
+/// Instance counts, group timings and the scaling policy.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct AutoScalingConfig {
+    /// The group's MinSize, at least 1.
+    #[schemars(range(min = 1))]
+    pub min_capacity: u32,
+    /// The group's MaxSize, at least minCapacity.
+    #[schemars(range(min = 1))]
+    pub max_capacity: u32,
+    /// The group's DesiredCapacity, only when explicitly requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub desired_capacity: Option<u32>,
+    /// The group's default cooldown in seconds.
+    #[schemars(range(min = 1))]
+    pub cooldown: u32,
+    /// The group's DefaultInstanceWarmup in seconds, 1–3600.
+    #[schemars(range(min = 1, max = 3600))]
+    pub default_instance_warmup: u32,
+    /// Root volume size in GiB, at least 30 (default 50).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 30, max = 16384))]
+    pub block_device_volume_size: Option<u32>,
+    /// The metric the scaling policy tracks.
+    pub metric_config: MetricConfig,
+}
+
+impl AutoScalingConfig {
+    /// The root volume size in GiB.
+    pub fn block_device_volume_size(&self) -> u32 {
+        self.block_device_volume_size.unwrap_or(50)
+    }
+}
+
+/// The target-tracking scaling policy.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct MetricConfig {
+    /// The load balancer metric.
+    pub alb_metric_name: AlbMetricName,
+    /// The value to hold: requests per target per minute, or seconds of response time.
+    #[serde(serialize_with = "whole_numbers_as_integers")]
+    #[schemars(range(min = 0))]
+    pub target_value: f64,
+    /// The metric's period in seconds: the policy's CloudWatch metric is averaged over this
+    /// many seconds (rounded up to a whole minute for `RequestCountPerTarget`).
+    #[schemars(range(min = 1))]
+    pub duration: u32,
+    /// The policy's EstimatedInstanceWarmup in seconds, 1–3600.
+    #[schemars(range(min = 1, max = 3600))]
+    pub estimated_instance_warmup: u32,
+}
+
+/// The load balancer settings.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct LoadBalancerConfig {
+    /// The target group's health check.
+    pub health_check_config: TargetHealthCheck,
+}
+
+/// The target group's health check.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct TargetHealthCheck {
+    /// The HTTP path, starting with `/`.
+    #[schemars(pattern(r"^/"))]
+    pub path: String,
+    /// Seconds between checks, 5–300.
+    #[schemars(range(min = 5, max = 300))]
+    pub interval: u32,
+    /// Seconds before a check fails, 2–120, less than the interval.
+    #[schemars(range(min = 2, max = 120))]
+    pub timeout: u32,
+    /// Successes before a target is healthy, 2–10.
+    #[schemars(range(min = 2, max = 10))]
+    pub healthy_threshold_count: u32,
+    /// Failures before a target is unhealthy, 2–10.
+    #[schemars(range(min = 2, max = 10))]
+    pub unhealthy_threshold_count: u32,
+}
+
+fn whole_numbers_as_integers<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        serializer.serialize_i64(*value as i64)
+    } else {
+        serializer.serialize_f64(*value)
+    }
+}
+
+/// Why a definition could not be read from JSON text.
+#[derive(Debug, thiserror::Error)]
+pub enum DefinitionError {
+    /// The text is not JSON.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What the JSON parser found.
+        message: String,
+    },
+    /// The JSON breaks one or more rules.
+    #[error("{0}")]
+    Invalid(#[from] ValidationErrors),
+}
+
+impl From<serde_json::Error> for DefinitionError {
+    fn from(error: serde_json::Error) -> Self {
+        let message = error.to_string();
+        // serde_json appends " at line L column C"; keep the message without it.
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        DefinitionError::Syntax {
+            line: error.line(),
+            column: error.column(),
+            message,
+        }
+    }
+}
+
+impl ModelDefinition {
+    /// Reads and validates a definition from JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self, DefinitionError> {
+        let value: Value = serde_json::from_str(text)?;
+        Ok(Self::from_json_value(&value)?)
+    }
+
+    /// Reads and validates a definition, reporting every problem at once.
+    pub fn from_json_value(value: &Value) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let definition = read_definition(&mut errors, value);
+        errors.into_result(definition)
+    }
+
+    /// Checks a definition built in code against the same rules as a payload.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let value = serde_json::to_value(self).map_err(|e| {
+            let mut errors = ValidationErrors::default();
+            errors.push("", format!("cannot be represented as JSON: {e}"));
+            errors
+        })?;
+        Self::from_json_value(&value).map(drop)
+    }
+
+    /// Whether the model streams (absent means false).
+    pub fn streaming(&self) -> bool {
+        self.streaming.unwrap_or(false)
+    }
+
+    /// The catalog entry of a hosted model's instance type.
+    pub fn instance(&self) -> Option<&'static InstanceSpec> {
+        self.hosting
+            .as_ref()
+            .and_then(|h| catalog::instance(&h.instance_type))
+    }
+}
+
+const DEFINITION_FIELDS: &[&str] = &[
+    "modelId",
+    "modelName",
+    "modelType",
+    "streaming",
+    "modelUrl",
+    "inferenceContainer",
+    "instanceType",
+    "containerConfig",
+    "autoScalingConfig",
+    "loadBalancerConfig",
+    // Response fields of the list API, accepted so a listed model can be posted back.
+    "status",
+];
+
+/// The fields that make up the hosting block.
+pub(crate) const HOSTING_FIELDS: [&str; 5] = [
+    "inferenceContainer",
+    "instanceType",
+    "containerConfig",
+    "autoScalingConfig",
+    "loadBalancerConfig",
+];
+
+fn read_definition(errors: &mut ValidationErrors, value: &Value) -> Option<ModelDefinition> {
+    let mut f = Fields::open(errors, "", value, DEFINITION_FIELDS)?;
+    let model_id = f.required("modelId", |errors, path, value| {
+        let id = reader::string(errors, path, value)?;
+        ModelId::parse(&id)
+            .map_err(|message| errors.push(path, message))
+            .ok()
+    });
+    let model_name = f.required("modelName", read_model_name);
+    let model_type = f.required(
+        "modelType",
+        reader::one_of(ModelType::ALL, ModelType::from_wire),
+    );
+    let streaming = f.optional("streaming", reader::boolean);
+    if model_type == Some(ModelType::Embedding) && streaming == Some(true) {
+        f.error(
+            "streaming",
+            "embedding models cannot stream: set streaming to false or omit it",
+        );
+    }
+    let model_url = f.optional("modelUrl", reader::string);
+    let hosting = read_hosting(&mut f, model_type, model_name.as_deref());
+    Some(ModelDefinition {
+        model_id: model_id?,
+        model_name: model_name?,
+        model_type: model_type?,
+        streaming,
+        hosting: hosting?,
+        model_url,
+    })
+}
+
+fn read_model_name(errors: &mut ValidationErrors, path: &str, value: &Value) -> Option<String> {
+    let name = reader::string(errors, path, value)?;
+    if name.is_empty() {
+        errors.push(path, "must not be empty");
+        return None;
+    }
+    if name.chars().any(char::is_whitespace) {
+        errors.push(path, format!("must not contain whitespace, found {name:?}"));
+        return None;
+    }
+    Some(name)
+}
+
+/// Reads the hosting block: `Some(None)` when absent, `None` when it has errors.
+fn read_hosting(
+    f: &mut Fields<'_, '_>,
+    model_type: Option<ModelType>,
+    model_name: Option<&str>,
+) -> Option<Option<Hosting>> {
+    let present: Vec<&str> = HOSTING_FIELDS
+        .iter()
+        .copied()
+        .filter(|k| f.has(k))
+        .collect();
+    if present.is_empty() {
+        return Some(None);
+    }
+    for missing in HOSTING_FIELDS.iter().filter(|k| !present.contains(k)) {
+        f.error(
+            missing,
+            format!(
+                "is required for a LISA-hosted model: the hosting block is all or none of {}; \
+                 present: {}; missing: {}",
+                HOSTING_FIELDS.join(", "),
+                present.join(", "),
+                HOSTING_FIELDS
+                    .iter()
+                    .filter(|k| !present.contains(k))
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+        );
+    }
+    if let Some(name) = model_name {
+        if let Err(message) = check_weights_prefix(name) {
+            f.error("modelName", message);
+        }
+    }
+    let container = f.optional(
+        "inferenceContainer",
+        reader::one_of(InferenceContainer::ALL, InferenceContainer::from_wire),
+    );
+    if let (Some(container), Some(model_type)) = (container, model_type) {
+        if !container.serves(model_type) {
+            let serves: Vec<&str> = ModelType::ALL
+                .iter()
+                .filter(|t| container.serves(**t))
+                .map(|t| t.as_str())
+                .collect();
+            f.error(
+                "inferenceContainer",
+                format!(
+                    "\"{container}\" cannot serve modelType \"{model_type}\"; it serves {}",
+                    serves.join(" and ")
+                ),
+            );
+        }
+    }
+    let instance = f.optional("instanceType", |errors, path, value| {
+        read_instance_type(errors, path, value, container)
+    });
+    let container_config = f.optional("containerConfig", |errors, path, value| {
+        read_container_config(errors, path, value, instance)
+    });
+    let auto_scaling_config = f.optional("autoScalingConfig", read_auto_scaling_config);
+    let load_balancer_config = f.optional("loadBalancerConfig", read_load_balancer_config);
+    Some(Some(Hosting {
+        inference_container: container?,
+        instance_type: instance?.name.to_owned(),
+        container_config: container_config?,
+        auto_scaling_config: auto_scaling_config?,
+        load_balancer_config: load_balancer_config?,
+    }))
+}
+
+/// A hosted model's name is a key prefix in the models bucket.
+fn check_weights_prefix(name: &str) -> Result<(), String> {
+    if name.starts_with("s3://") {
+        Err(format!(
+            "for a LISA-hosted model give the key prefix in the models bucket, not an s3:// URL; found {name:?}"
+        ))
+    } else if name.starts_with('/') {
+        Err(format!(
+            "must be a key prefix in the models bucket without a leading '/', found {name:?}"
+        ))
+    } else if name.split('/').any(|segment| segment == "..") {
+        Err(format!("must not contain '..' segments, found {name:?}"))
+    } else {
+        Ok(())
+    }
+}
+
+fn read_instance_type(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+    container: Option<InferenceContainer>,
+) -> Option<&'static InstanceSpec> {
+    let name = reader::string(errors, path, value)?;
+    let Some(spec) = catalog::instance(&name) else {
+        errors.push(
+            path,
+            format!(
+                "unsupported instance type {name:?}; supported families: {} (sizes as EC2 names them, e.g. g5.xlarge to g5.48xlarge)",
+                catalog::families().join(", ")
+            ),
+        );
+        return None;
+    };
+    if let Some(container) = container.filter(|c| c.needs_gpu() && spec.gpus == 0) {
+        errors.push(
+            path,
+            format!(
+                "{name:?} has no GPU, which \"{container}\" needs; choose a GPU type or use \"tei\""
+            ),
+        );
+        return None;
+    }
+    Some(spec)
+}
+
+const CONTAINER_FIELDS: &[&str] = &[
+    "image",
+    "sharedMemorySize",
+    "environment",
+    "healthCheckConfig",
+];
+
+fn read_container_config(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+    instance: Option<&InstanceSpec>,
+) -> Option<ContainerConfig> {
+    let mut f = Fields::open(errors, path, value, CONTAINER_FIELDS)?;
+    let image = f.required("image", read_image);
+    let shared_memory_size = f.required("sharedMemorySize", |errors, path, value| {
+        read_shared_memory_size(errors, path, value, instance)
+    });
+    let environment = f.optional("environment", read_environment);
+    let health_check_config = f.required("healthCheckConfig", read_container_health_check);
+    Some(ContainerConfig {
+        image: image?,
+        shared_memory_size: shared_memory_size?,
+        environment: environment.unwrap_or_default(),
+        health_check_config: health_check_config?,
+    })
+}
+
+pub(crate) fn read_shared_memory_size(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+    instance: Option<&InstanceSpec>,
+) -> Option<u32> {
+    let max = instance.map_or(u32::MAX, |spec| spec.memory_mib);
+    let size = reader::integer(1, u32::MAX, "MiB")(errors, path, value)?;
+    if size > max {
+        let name = instance.map_or("", |spec| spec.name);
+        errors.push(
+            path,
+            format!("must be at most the memory of {name} ({max} MiB), found {size} MiB"),
+        );
+        return None;
+    }
+    Some(size)
+}
+
+fn read_image(errors: &mut ValidationErrors, path: &str, value: &Value) -> Option<ImageConfig> {
+    // `path` is the legacy image path that the API no longer needs: accepted and ignored.
+    let mut f = Fields::open(errors, path, value, &["baseImage", "type", "path"])?;
+    let image_type = f.required("type", reader::one_of(ImageType::ALL, ImageType::from_wire));
+    let base_image = f.required("baseImage", |errors, path, value| {
+        let reference = reader::string(errors, path, value)?;
+        check_image_reference(&reference, image_type)
+            .map_err(|message| errors.push(path, message))
+            .ok()?;
+        Some(reference)
+    });
+    Some(ImageConfig {
+        base_image: base_image?,
+        image_type: image_type?,
+    })
+}
+
+pub(crate) fn read_environment(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<BTreeMap<String, String>> {
+    let Value::Object(map) = value else {
+        errors.push(
+            path,
+            format!(
+                "must be an object of string values, found {}",
+                describe(value)
+            ),
+        );
+        return None;
+    };
+    let mut environment = BTreeMap::new();
+    let mut ok = true;
+    for (key, value) in map {
+        let key_path = reader::child_path(path, key);
+        let mut chars = key.chars();
+        let valid_key = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_key {
+            errors.push(
+                &key_path,
+                format!("variable name {key:?} must match [A-Za-z_][A-Za-z0-9_]*"),
+            );
+            ok = false;
+        }
+        match value {
+            Value::String(s) => {
+                environment.insert(key.clone(), s.clone());
+            }
+            other => {
+                errors.push(
+                    key_path,
+                    format!(
+                        "must be a string (quote numbers), found {}",
+                        describe(other)
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(environment)
+}
+
+const CONTAINER_HEALTH_FIELDS: &[&str] =
+    &["command", "interval", "startPeriod", "timeout", "retries"];
+
+pub(crate) fn read_container_health_check(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<ContainerHealthCheck> {
+    let mut f = Fields::open(errors, path, value, CONTAINER_HEALTH_FIELDS)?;
+    let command = f.required("command", read_health_command);
+    let interval = f.optional("interval", reader::integer(5, 300, "s"));
+    let start_period = f.optional("startPeriod", reader::integer(0, 300, "s"));
+    let timeout = f.optional("timeout", reader::integer(2, 120, "s"));
+    let retries = f.optional("retries", reader::integer(1, 10, ""));
+    if !f.ok() {
+        return None;
+    }
+    Some(ContainerHealthCheck {
+        command: command?,
+        interval,
+        start_period,
+        timeout,
+        retries,
+    })
+}
+
+fn read_health_command(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<Vec<String>> {
+    const ALLOWED: &str =
+        "an array [\"CMD\", ...] or [\"CMD-SHELL\", \"...\"], or a shell command string";
+    let parts: Vec<String> = match value {
+        Value::String(command) if !command.trim().is_empty() => {
+            return Some(vec!["CMD-SHELL".into(), command.clone()]);
+        }
+        Value::Array(items) => {
+            let mut parts = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                match item {
+                    Value::String(s) => parts.push(s.clone()),
+                    other => {
+                        errors.push(
+                            format!("{path}[{i}]"),
+                            format!("must be a string, found {}", describe(other)),
+                        );
+                        return None;
+                    }
+                }
+            }
+            parts
+        }
+        other => {
+            errors.push(
+                path,
+                format!("must be {ALLOWED}, found {}", describe(other)),
+            );
+            return None;
+        }
+    };
+    match parts.first().map(String::as_str) {
+        Some("CMD" | "CMD-SHELL")
+            if parts.len() > 1 && parts[1..].iter().any(|p| !p.trim().is_empty()) =>
+        {
+            Some(parts)
+        }
+        Some("CMD" | "CMD-SHELL") => {
+            errors.push(
+                path,
+                format!("{:?} must be followed by a non-empty command", parts[0]),
+            );
+            None
+        }
+        Some(first) => {
+            errors.push(
+                format!("{path}[0]"),
+                format!("must be \"CMD\" or \"CMD-SHELL\", found {first:?}"),
+            );
+            None
+        }
+        None => {
+            errors.push(path, format!("must be {ALLOWED}, found an empty array"));
+            None
+        }
+    }
+}
+
+const AUTO_SCALING_FIELDS: &[&str] = &[
+    "minCapacity",
+    "maxCapacity",
+    "desiredCapacity",
+    "cooldown",
+    "defaultInstanceWarmup",
+    "blockDeviceVolumeSize",
+    "metricConfig",
+];
+
+fn read_auto_scaling_config(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<AutoScalingConfig> {
+    let mut f = Fields::open(errors, path, value, AUTO_SCALING_FIELDS)?;
+    let min = f.required("minCapacity", reader::integer(1, u32::MAX, ""));
+    let max = f.required("maxCapacity", reader::integer(1, u32::MAX, ""));
+    let desired = f.optional("desiredCapacity", reader::integer(1, u32::MAX, ""));
+    check_capacities(&mut f, min, max, desired);
+    let cooldown = f.required("cooldown", reader::integer(1, u32::MAX, "s"));
+    let default_instance_warmup =
+        f.required("defaultInstanceWarmup", reader::integer(1, 3600, "s"));
+    let block_device_volume_size =
+        f.optional("blockDeviceVolumeSize", reader::integer(30, 16_384, "GiB"));
+    let metric_config = f.required("metricConfig", read_metric_config);
+    if !f.ok() {
+        return None;
+    }
+    Some(AutoScalingConfig {
+        min_capacity: min?,
+        max_capacity: max?,
+        desired_capacity: desired,
+        cooldown: cooldown?,
+        default_instance_warmup: default_instance_warmup?,
+        block_device_volume_size,
+        metric_config: metric_config?,
+    })
+}
+
+/// min ≤ max and min ≤ desired ≤ max, reported on the field that breaks it.
+pub(crate) fn check_capacities(
+    f: &mut Fields<'_, '_>,
+    min: Option<u32>,
+    max: Option<u32>,
+    desired: Option<u32>,
+) {
+    if let (Some(min), Some(max)) = (min, max) {
+        if min > max {
+            f.error(
+                "maxCapacity",
+                format!("must be at least minCapacity ({min}), found {max}"),
+            );
+        }
+    }
+    if let Some(desired) = desired {
+        if let Some(min) = min.filter(|min| desired < *min) {
+            f.error(
+                "desiredCapacity",
+                format!("must be at least minCapacity ({min}), found {desired}"),
+            );
+        } else if let Some(max) = max.filter(|max| desired > *max) {
+            f.error(
+                "desiredCapacity",
+                format!("must be at most maxCapacity ({max}), found {desired}"),
+            );
+        }
+    }
+}
+
+const METRIC_FIELDS: &[&str] = &[
+    "albMetricName",
+    "targetValue",
+    "duration",
+    "estimatedInstanceWarmup",
+];
+
+fn read_metric_config(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<MetricConfig> {
+    let mut f = Fields::open(errors, path, value, METRIC_FIELDS)?;
+    let alb_metric_name = f.required(
+        "albMetricName",
+        reader::one_of(AlbMetricName::ALL, AlbMetricName::from_wire),
+    );
+    let target_value = f.required("targetValue", reader::positive_number);
+    let duration = f.required("duration", reader::integer(1, u32::MAX, "s"));
+    let estimated_instance_warmup =
+        f.required("estimatedInstanceWarmup", reader::integer(1, 3600, "s"));
+    Some(MetricConfig {
+        alb_metric_name: alb_metric_name?,
+        target_value: target_value?,
+        duration: duration?,
+        estimated_instance_warmup: estimated_instance_warmup?,
+    })
+}
+
+fn read_load_balancer_config(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<LoadBalancerConfig> {
+    let mut f = Fields::open(errors, path, value, &["healthCheckConfig"])?;
+    let health_check_config = f.required("healthCheckConfig", read_target_health_check);
+    Some(LoadBalancerConfig {
+        health_check_config: health_check_config?,
+    })
+}
+
+const TARGET_HEALTH_FIELDS: &[&str] = &[
+    "path",
+    "interval",
+    "timeout",
+    "healthyThresholdCount",
+    "unhealthyThresholdCount",
+];
+
+fn read_target_health_check(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<TargetHealthCheck> {
+    let mut f = Fields::open(errors, path, value, TARGET_HEALTH_FIELDS)?;
+    let check_path = f.required("path", |errors, path, value| {
+        let p = reader::string(errors, path, value)?;
+        if !p.starts_with('/') {
+            errors.push(path, format!("must start with '/', found {p:?}"));
+            return None;
+        }
+        Some(p)
+    });
+    let interval = f.required("interval", reader::integer(5, 300, "s"));
+    let timeout = f.required("timeout", reader::integer(2, 120, "s"));
+    if let (Some(interval), Some(timeout)) = (interval, timeout) {
+        if timeout >= interval {
+            f.error(
+                "timeout",
+                format!("must be less than interval ({interval} s), found {timeout} s"),
+            );
+            return None;
+        }
+    }
+    let healthy = f.required("healthyThresholdCount", reader::integer(2, 10, ""));
+    let unhealthy = f.required("unhealthyThresholdCount", reader::integer(2, 10, ""));
+    Some(TargetHealthCheck {
+        path: check_path?,
+        interval: interval?,
+        timeout: timeout?,
+        healthy_threshold_count: healthy?,
+        unhealthy_threshold_count: unhealthy?,
+    })
+}
+
+impl<'de> Deserialize<'de> for ModelDefinition {
+    /// Deserializing validates: a definition that exists is a valid one.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        ModelDefinition::from_json_value(&value).map_err(serde::de::Error::custom)
+    }
+}

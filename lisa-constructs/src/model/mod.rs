@@ -1,0 +1,35 @@
+//! The model definition layer: wire types of the Admin API payloads, the status and other enums,
+//! the instance catalog, and validation that reports every error at once with its JSON path.
+//!
+//! ```
+//! use lisa_constructs::model::ModelDefinition;
+//!
+//! let error = ModelDefinition::from_json_str(r#"{"modelId": "Bad", "modelType": "textgen"}"#)
+//!     .expect_err("invalid");
+//! assert_eq!(
+//!     error.to_string(),
+//!     "modelId: may contain only lowercase letters, digits and '-', found 'B' in \"Bad\"\n\
+//!      modelName: is required"
+//! );
+//! ```
+
+mod catalog;
+mod definition;
+mod enums;
+mod error;
+mod ids;
+mod image;
+mod reader;
+mod schema;
+mod update;
+
+pub use catalog::{CATALOG, InstanceSpec, families, instance};
+pub use definition::{
+    AutoScalingConfig, ContainerConfig, ContainerHealthCheck, DefinitionError, Hosting,
+    ImageConfig, LoadBalancerConfig, MetricConfig, ModelDefinition, TargetHealthCheck,
+};
+pub use enums::{AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType};
+pub use error::{ValidationError, ValidationErrors};
+pub use ids::ModelId;
+pub use schema::{definition_schema, update_schema};
+pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};

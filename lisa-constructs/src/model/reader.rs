@@ -1,0 +1,284 @@
+//! Reads a JSON value into typed fields while collecting every error with its path.
+//!
+//! The reader never stops at the first problem: each accessor reports what is wrong and returns
+//! `None`, so the caller goes on reading the rest of the payload.
+
+use super::error::ValidationErrors;
+use serde_json::{Map, Value};
+
+/// Joins a parent path and a field name.
+pub(crate) fn child_path(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// A short description of a JSON value for "found ..." messages.
+pub(crate) fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) if s.chars().count() > 60 => {
+            let head: String = s.chars().take(57).collect();
+            format!("\"{head}...\"")
+        }
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// The known field closest to an unknown one, if it is close enough to be a typo.
+fn did_you_mean<'k>(unknown: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                strsim::damerau_levenshtein(&unknown.to_lowercase(), &k.to_lowercase()),
+            )
+        })
+        .filter(|(k, distance)| *distance <= 2.max(k.len() / 4))
+        .min_by_key(|(_, distance)| *distance)
+        .map(|(k, _)| k)
+}
+
+/// An object being read: its path, its fields, and where errors go.
+pub(crate) struct Fields<'v, 'e> {
+    pub(crate) path: String,
+    map: &'v Map<String, Value>,
+    pub(crate) errors: &'e mut ValidationErrors,
+    errors_before: usize,
+}
+
+impl<'v, 'e> Fields<'v, 'e> {
+    /// Opens `value` as an object with the given known fields; reports a non-object and every
+    /// unknown field (with a "did you mean" hint where one is close).
+    pub(crate) fn open(
+        errors: &'e mut ValidationErrors,
+        path: &str,
+        value: &'v Value,
+        known: &[&str],
+    ) -> Option<Self> {
+        let Value::Object(map) = value else {
+            errors.push(
+                path,
+                format!("must be an object, found {}", describe(value)),
+            );
+            return None;
+        };
+        let errors_before = errors.0.len();
+        for key in map.keys() {
+            if !known.contains(&key.as_str()) {
+                let message = match did_you_mean(key, known) {
+                    Some(hint) => format!("unknown field \"{key}\"; did you mean \"{hint}\"?"),
+                    None => format!(
+                        "unknown field \"{key}\"; allowed fields: {}",
+                        known.join(", ")
+                    ),
+                };
+                errors.push(child_path(path, key), message);
+            }
+        }
+        Some(Fields {
+            path: path.to_owned(),
+            map,
+            errors,
+            errors_before,
+        })
+    }
+
+    /// Whether nothing in this object has been reported so far (unknown fields count).
+    pub(crate) fn ok(&self) -> bool {
+        self.errors.0.len() == self.errors_before
+    }
+
+    /// The path of a field of this object.
+    pub(crate) fn path_of(&self, key: &str) -> String {
+        child_path(&self.path, key)
+    }
+
+    /// A field's value; `null` counts as absent.
+    pub(crate) fn get(&self, key: &str) -> Option<&'v Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    /// Whether a field is present and not null.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Reports an error on one of this object's fields.
+    pub(crate) fn error(&mut self, key: &str, message: impl Into<String>) {
+        let path = self.path_of(key);
+        self.errors.push(path, message);
+    }
+
+    /// Reads an optional field with `read(errors, path, value)`.
+    pub(crate) fn optional<T>(
+        &mut self,
+        key: &str,
+        read: impl FnOnce(&mut ValidationErrors, &str, &'v Value) -> Option<T>,
+    ) -> Option<T> {
+        let value = self.get(key)?;
+        let path = self.path_of(key);
+        read(self.errors, &path, value)
+    }
+
+    /// Reads a required field, reporting it when absent.
+    pub(crate) fn required<T>(
+        &mut self,
+        key: &str,
+        read: impl FnOnce(&mut ValidationErrors, &str, &'v Value) -> Option<T>,
+    ) -> Option<T> {
+        if !self.has(key) {
+            self.error(key, "is required");
+            return None;
+        }
+        self.optional(key, read)
+    }
+}
+
+/// A string.
+pub(crate) fn string(errors: &mut ValidationErrors, path: &str, value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        other => {
+            errors.push(path, format!("must be a string, found {}", describe(other)));
+            None
+        }
+    }
+}
+
+/// A boolean.
+pub(crate) fn boolean(errors: &mut ValidationErrors, path: &str, value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        other => {
+            errors.push(
+                path,
+                format!("must be true or false, found {}", describe(other)),
+            );
+            None
+        }
+    }
+}
+
+/// A whole number within `min..=max`, with the unit named in messages (such as "s" or "MiB").
+pub(crate) fn integer(
+    min: u32,
+    max: u32,
+    unit: &'static str,
+) -> impl Fn(&mut ValidationErrors, &str, &Value) -> Option<u32> {
+    move |errors, path, value| {
+        let unit = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {unit}")
+        };
+        let allowed = if max == u32::MAX {
+            format!("a whole number of at least {min}{unit}")
+        } else {
+            format!("a whole number from {min} to {max}{unit}")
+        };
+        let Some(n) = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX)) else {
+            errors.push(
+                path,
+                format!("must be {allowed}, found {}", describe(value)),
+            );
+            return None;
+        };
+        if n < i64::from(min) || n > i64::from(max) {
+            errors.push(path, format!("must be {allowed}, found {n}"));
+            return None;
+        }
+        u32::try_from(n).ok()
+    }
+}
+
+/// A number strictly greater than zero.
+pub(crate) fn positive_number(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+) -> Option<f64> {
+    match value.as_f64() {
+        Some(n) if n > 0.0 && n.is_finite() => Some(n),
+        _ => {
+            errors.push(
+                path,
+                format!("must be a number greater than 0, found {}", describe(value)),
+            );
+            None
+        }
+    }
+}
+
+/// One of an enum's wire values.
+pub(crate) fn one_of<T: Copy + std::fmt::Display + 'static>(
+    all: &'static [T],
+    from_wire: fn(&str) -> Option<T>,
+) -> impl Fn(&mut ValidationErrors, &str, &Value) -> Option<T> {
+    move |errors, path, value| {
+        let found = value.as_str().and_then(from_wire);
+        if found.is_none() {
+            errors.push(
+                path,
+                format!(
+                    "must be {}, found {}",
+                    super::enums::allowed_values(all),
+                    describe(value)
+                ),
+            );
+        }
+        found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_fields_get_a_hint_when_one_is_close() {
+        let mut errors = ValidationErrors::default();
+        let value = json!({"minCapcity": 1, "zzz": 2});
+        Fields::open(
+            &mut errors,
+            "autoScalingConfig",
+            &value,
+            &["minCapacity", "maxCapacity"],
+        );
+        assert_eq!(errors.0[0].path, "autoScalingConfig.minCapcity");
+        assert!(errors.0[0].message.contains("did you mean \"minCapacity\""));
+        assert!(
+            errors.0[1]
+                .message
+                .contains("allowed fields: minCapacity, maxCapacity")
+        );
+    }
+
+    #[test]
+    fn integers_reject_fractions_and_out_of_range_values() {
+        let read = integer(5, 300, "s");
+        let mut errors = ValidationErrors::default();
+        assert_eq!(read(&mut errors, "a", &json!(10)), Some(10));
+        assert_eq!(read(&mut errors, "b", &json!(10.5)), None);
+        assert_eq!(read(&mut errors, "c", &json!(301)), None);
+        assert_eq!(read(&mut errors, "d", &json!(u64::MAX)), None);
+        assert_eq!(errors.0.len(), 3);
+        assert_eq!(
+            errors.0[0].message,
+            "must be a whole number from 5 to 300 s, found 10.5"
+        );
+        assert_eq!(
+            errors.0[1].message,
+            "must be a whole number from 5 to 300 s, found 301"
+        );
+        assert_eq!(errors.0[2].path, "d");
+    }
+}

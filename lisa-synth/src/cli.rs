@@ -1,0 +1,55 @@
+//! The command line: what each subcommand takes, with its help text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Turns model definitions (the Admin API's JSON payloads) into CloudFormation stacks.
+///
+/// Exit codes: 0 success, 1 invalid input (every problem is printed), 2 usage or I/O error.
+#[derive(Debug, Parser)]
+#[command(name = "lisa-synth", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check model definitions (or update payloads) and print every error with its JSON path.
+    ///
+    /// Prints one line per error as `FILE: PATH: message`; exits 0 when every file is valid, 1
+    /// otherwise. A directory stands for the `*.json` files directly inside it.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema of the model definition (or of the update payload with --update),
+    /// for editors that check JSON files against a schema.
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Model definition files or directories of them.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub paths: Vec<PathBuf>,
+    /// The files are update payloads (`PUT /models/{modelId}`), not model definitions.
+    #[arg(long)]
+    pub update: bool,
+    /// How errors are printed.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
+    pub format: ErrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorFormat {
+    /// `FILE: PATH: message`, one line per error.
+    Text,
+    /// A JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
+    /// malformed JSON), for tools.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of the update payload instead.
+    #[arg(long)]
+    pub update: bool,
+}

@@ -2,4 +2,5 @@
 
 pub mod cfn;
 pub mod construct;
+pub mod ecs_model;
 pub mod model;

@@ -20,6 +20,12 @@ pub enum Command {
     /// Prints one line per error as `FILE: PATH: message`; exits 0 when every file is valid, 1
     /// otherwise. A directory stands for the `*.json` files directly inside it.
     Validate(ValidateArgs),
+    /// Synthesize one CloudFormation template per model definition.
+    ///
+    /// With one model and no --out, the template goes to standard output. With --out, each model's
+    /// template is written to DIR/<stack-name>.template.json (or .yaml). Invalid definitions fail
+    /// with their validation errors, and then nothing is written.
+    Synth(SynthArgs),
     /// Print the JSON Schema of the model definition (or of the update payload with --update),
     /// for editors that check JSON files against a schema.
     Schema(SchemaArgs),
@@ -45,6 +51,49 @@ pub enum ErrorFormat {
     /// A JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
     /// malformed JSON), for tools.
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Model definition files or directories of them.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Write one template per model into this directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Template format.
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+    pub format: TemplateFormat,
+    /// Prefix of every stack name: stacks are named <deployment-name>-<modelId>.
+    #[arg(long, default_value = "lisa", value_name = "NAME")]
+    pub deployment_name: String,
+    /// Synthesize the models as stopped: no instances, not registered with LiteLLM.
+    #[arg(long)]
+    pub stopped: bool,
+    /// Serve the load balancer over HTTPS; the stack then takes a CertificateArn parameter.
+    #[arg(long)]
+    pub https: bool,
+    /// How validation errors are printed.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
+    pub error_format: ErrorFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    /// Pretty-printed JSON.
+    Json,
+    /// YAML (long-form intrinsic functions, e.g. `Fn::Sub:`).
+    Yaml,
+}
+
+impl TemplateFormat {
+    /// The file extension of a template in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            TemplateFormat::Json => "template.json",
+            TemplateFormat::Yaml => "template.yaml",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -24,7 +24,10 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| InputError::Directory { path: path.clone(), source })?;
+            let entries = std::fs::read_dir(path).map_err(|source| InputError::Directory {
+                path: path.clone(),
+                source,
+            })?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|entry| entry.ok().map(|e| e.path()))
                 .filter(|p| p.is_file() && p.extension().is_some_and(|ext| ext == "json"))
@@ -56,7 +59,11 @@ impl fmt::Display for FileProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, self.column) {
             (Some(line), Some(column)) => {
-                write!(f, "{}: line {line}, column {column}: {}", self.file, self.message)
+                write!(
+                    f,
+                    "{}: line {line}, column {column}: {}",
+                    self.file, self.message
+                )
             }
             _ if self.path.is_empty() => write!(f, "{}: {}", self.file, self.message),
             _ => write!(f, "{}: {}: {}", self.file, self.path, self.message),
@@ -68,7 +75,11 @@ impl fmt::Display for FileProblem {
 pub fn problems(file: &Path, error: &DefinitionError) -> Vec<FileProblem> {
     let file = file.display().to_string();
     match error {
-        DefinitionError::Syntax { line, column, message } => vec![FileProblem {
+        DefinitionError::Syntax {
+            line,
+            column,
+            message,
+        } => vec![FileProblem {
             file,
             path: String::new(),
             message: format!("malformed JSON: {message}"),
@@ -85,7 +96,11 @@ fn validation_problems(file: &str, errors: &ValidationErrors) -> Vec<FileProblem
         .iter()
         .map(|e| FileProblem {
             file: file.to_owned(),
-            path: if e.path.is_empty() { "(payload)".to_owned() } else { e.path.clone() },
+            path: if e.path.is_empty() {
+                "(payload)".to_owned()
+            } else {
+                e.path.clone()
+            },
             message: e.message.clone(),
             line: None,
             column: None,

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Validate(args) => commands::validate::run(&args),
+        cli::Command::Synth(args) => commands::synth::run(&args),
         cli::Command::Schema(args) => commands::schema::run(&args),
     };
     match result {

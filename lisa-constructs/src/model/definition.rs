@@ -448,7 +448,10 @@ fn check_weights_prefix(name: &str) -> Result<(), String> {
         ))
     } else if name.split('/').any(|segment| segment == "..") {
         Err(format!("must not contain '..' segments, found {name:?}"))
-    } else if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'))) {
+    } else if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')))
+    {
         Err(format!(
             "a weights prefix may contain only letters, digits, '.', '_', '-' and '/', found {bad:?} in {name:?}"
         ))

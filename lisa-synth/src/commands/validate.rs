@@ -23,8 +23,16 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
         names.dedup();
         names.len()
     };
-    eprintln!("{} of {} file(s) valid", files.len() - invalid_files, files.len());
-    Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    eprintln!(
+        "{} of {} file(s) valid",
+        files.len() - invalid_files,
+        files.len()
+    );
+    Ok(if problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// Prints problems as text lines or as one JSON array.

@@ -1,0 +1,145 @@
+//! Custom resources (`Custom::<Name>`).
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+
+use crate::cfn::{CfnError, Expr, Integer, ResourceProperties};
+
+const PREFIX: &str = "Custom::";
+const RESERVED: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
+
+/// A custom resource: `ServiceToken`, optional `ServiceTimeout`, and arbitrary ordered
+/// properties passed verbatim to the provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomResource {
+    type_name: String,
+    service_token: Expr,
+    service_timeout: Option<Integer>,
+    properties: IndexMap<String, Expr>,
+}
+
+impl CustomResource {
+    /// A custom resource of type `Custom::<name>` (`name` may carry the `Custom::` prefix already).
+    /// The name must be 1-60 characters of `[A-Za-z0-9_@-]`.
+    pub fn new(name: &str, service_token: impl Into<Expr>) -> Result<CustomResource, CfnError> {
+        let bare = name.strip_prefix(PREFIX).unwrap_or(name);
+        let invalid = |reason| CfnError::InvalidCustomType {
+            name: name.to_owned(),
+            reason,
+        };
+        if bare.is_empty() {
+            return Err(invalid("empty name"));
+        }
+        if bare.len() > 60 {
+            return Err(invalid("longer than 60 characters"));
+        }
+        if !bare
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '@' | '-'))
+        {
+            return Err(invalid("only A-Z, a-z, 0-9, _, @ and - are allowed"));
+        }
+        Ok(CustomResource {
+            type_name: format!("{PREFIX}{bare}"),
+            service_token: service_token.into(),
+            service_timeout: None,
+            properties: IndexMap::new(),
+        })
+    }
+
+    /// Sets `ServiceTimeout` (seconds, 1 to 3600).
+    pub fn service_timeout(mut self, seconds: u32) -> CustomResource {
+        self.service_timeout = Some(seconds.into());
+        self
+    }
+
+    /// Sets one provider property (insertion order is kept). `ServiceToken` and `ServiceTimeout`
+    /// are reserved and set through the constructor and [`CustomResource::service_timeout`].
+    pub fn property(mut self, key: impl Into<String>, value: impl Into<Expr>) -> CustomResource {
+        let key = key.into();
+        match key.as_str() {
+            "ServiceToken" => self.service_token = value.into(),
+            "ServiceTimeout" => self.service_timeout = Some(Integer::from(value.into())),
+            _ => {
+                self.properties.insert(key, value.into());
+            }
+        }
+        self
+    }
+
+    /// The full type name (`Custom::...`).
+    pub fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    /// The provider properties (without `ServiceToken` / `ServiceTimeout`).
+    pub fn properties(&self) -> &IndexMap<String, Expr> {
+        &self.properties
+    }
+}
+
+impl ResourceProperties for CustomResource {
+    fn resource_type(&self) -> &str {
+        &self.type_name
+    }
+}
+
+impl Serialize for CustomResource {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("ServiceToken", &self.service_token)?;
+        if let Some(t) = &self.service_timeout {
+            map.serialize_entry("ServiceTimeout", t)?;
+        }
+        for (k, v) in &self.properties {
+            if !RESERVED.contains(&k.as_str()) {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::Resource;
+    use serde_json::json;
+
+    #[test]
+    fn custom_resource_renders_token_timeout_then_properties() {
+        let c = CustomResource::new("LiteLLMModel", Expr::ref_("RegistrationFunctionArn"))
+            .expect("valid")
+            .service_timeout(900)
+            .property("ModelName", "mistral")
+            .property("Endpoint", Expr::sub("http://${Lb.DNSName}/v1"))
+            .property("Enabled", "true");
+        let r = Resource::new(&c).expect("renders");
+        assert_eq!(r.resource_type, "Custom::LiteLLMModel");
+        let keys: Vec<&String> = r.properties.as_object().expect("object").keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "ServiceToken",
+                "ServiceTimeout",
+                "ModelName",
+                "Endpoint",
+                "Enabled"
+            ]
+        );
+        assert_eq!(r.properties["ServiceTimeout"], json!(900));
+        assert_eq!(
+            r.properties["ServiceToken"],
+            json!({"Ref": "RegistrationFunctionArn"})
+        );
+    }
+
+    #[test]
+    fn custom_type_names_are_validated() {
+        assert!(CustomResource::new("Custom::Ok_1", "t").is_ok());
+        assert!(CustomResource::new("", "t").is_err());
+        assert!(CustomResource::new("Bad Name", "t").is_err());
+        assert!(CustomResource::new(&"x".repeat(61), "t").is_err());
+    }
+}

@@ -1,0 +1,612 @@
+//! `AWS::ECS::*`: cluster, task definition, service.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+
+use super::Tag;
+use crate::cfn::{Expr, Integer, NumericString, resource_type};
+
+/// `AWS::ECS::Cluster`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Cluster {
+    /// Physical name; generated when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_name: Option<Expr>,
+    /// Cluster settings (container insights).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cluster_settings: Vec<ClusterSetting>,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+resource_type!(Cluster, "AWS::ECS::Cluster");
+
+/// `Cluster.ClusterSettings[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterSetting {
+    /// Setting name (`containerInsights`).
+    pub name: Expr,
+    /// Setting value (`enabled`, `enhanced`, `disabled`).
+    pub value: Expr,
+}
+
+impl ClusterSetting {
+    /// `containerInsights: enabled`.
+    pub fn container_insights_enabled() -> ClusterSetting {
+        ClusterSetting {
+            name: Expr::from("containerInsights"),
+            value: Expr::from("enabled"),
+        }
+    }
+}
+
+/// `AWS::ECS::TaskDefinition`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TaskDefinition {
+    /// Family name; revisions share it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<Expr>,
+    /// The containers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub container_definitions: Vec<ContainerDefinition>,
+    /// `bridge`, `host`, `awsvpc` or `none`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_mode: Option<Expr>,
+    /// `EC2`, `FARGATE`, `EXTERNAL`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires_compatibilities: Vec<Expr>,
+    /// Task-level CPU units (String-typed in the spec).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<NumericString>,
+    /// Task-level memory in MiB (String-typed in the spec).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<NumericString>,
+    /// Role the containers assume.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<Expr>,
+    /// Role the agent uses to pull images and write logs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<Expr>,
+    /// Volumes the containers may mount.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+    /// Placement constraints (`memberOf`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<PlacementConstraint>,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+resource_type!(TaskDefinition, "AWS::ECS::TaskDefinition");
+
+/// `TaskDefinition.ContainerDefinitions[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerDefinition {
+    /// Container name (what a service's `LoadBalancers.ContainerName` must match).
+    pub name: Expr,
+    /// Image reference.
+    pub image: Expr,
+    /// Stop the task when this container stops.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub essential: Option<bool>,
+    /// Overrides the image entry point.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entry_point: Vec<Expr>,
+    /// Overrides the image command.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub command: Vec<Expr>,
+    /// Plain environment variables (not for secrets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environment: Vec<KeyValuePair>,
+    /// Secrets injected from SSM or Secrets Manager.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<Secret>,
+    /// Port mappings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub port_mappings: Vec<PortMapping>,
+    /// CPU units reserved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<Integer>,
+    /// Hard memory limit in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Integer>,
+    /// Soft memory reservation in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_reservation: Option<Integer>,
+    /// GPUs and other resources.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resource_requirements: Vec<ResourceRequirement>,
+    /// Linux-specific settings (shared memory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linux_parameters: Option<LinuxParameters>,
+    /// Container health check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    /// Log driver.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_configuration: Option<LogConfiguration>,
+    /// Volume mounts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mount_points: Vec<MountPoint>,
+    /// Start-order dependencies on other containers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<ContainerDependency>,
+    /// Run with root-equivalent host privileges (avoid).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<bool>,
+    /// Mount the root filesystem read-only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readonly_root_filesystem: Option<bool>,
+    /// User (and group) to run as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<Expr>,
+    /// Working directory.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<Expr>,
+    /// Seconds to wait for dependencies before giving up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_timeout: Option<Integer>,
+    /// Seconds between SIGTERM and SIGKILL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<Integer>,
+    /// Resource limits.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ulimits: Vec<Ulimit>,
+    /// Docker labels.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub docker_labels: IndexMap<String, NumericString>,
+}
+
+impl ContainerDefinition {
+    /// A container with only its required `Name` and `Image`.
+    pub fn new(name: impl Into<Expr>, image: impl Into<Expr>) -> ContainerDefinition {
+        ContainerDefinition {
+            name: name.into(),
+            image: image.into(),
+            essential: None,
+            entry_point: Vec::new(),
+            command: Vec::new(),
+            environment: Vec::new(),
+            secrets: Vec::new(),
+            port_mappings: Vec::new(),
+            cpu: None,
+            memory: None,
+            memory_reservation: None,
+            resource_requirements: Vec::new(),
+            linux_parameters: None,
+            health_check: None,
+            log_configuration: None,
+            mount_points: Vec::new(),
+            depends_on: Vec::new(),
+            privileged: None,
+            readonly_root_filesystem: None,
+            user: None,
+            working_directory: None,
+            start_timeout: None,
+            stop_timeout: None,
+            ulimits: Vec::new(),
+            docker_labels: IndexMap::new(),
+        }
+    }
+}
+
+/// A `{Name, Value}` environment variable (values always render as JSON strings).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyValuePair {
+    /// Variable name.
+    pub name: Expr,
+    /// Variable value.
+    pub value: NumericString,
+}
+
+impl KeyValuePair {
+    /// An environment variable.
+    pub fn new(name: impl Into<Expr>, value: impl Into<NumericString>) -> KeyValuePair {
+        KeyValuePair {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// A `{Name, ValueFrom}` secret reference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Secret {
+    /// Variable name.
+    pub name: Expr,
+    /// ARN of the SSM parameter or Secrets Manager secret.
+    pub value_from: Expr,
+}
+
+/// `ContainerDefinition.PortMappings[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PortMapping {
+    /// Port inside the container.
+    pub container_port: Integer,
+    /// Port on the host (0 or absent: dynamic in bridge mode).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<Integer>,
+    /// `tcp` or `udp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Expr>,
+    /// Mapping name (Service Connect).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<Expr>,
+    /// `http`, `http2`, `grpc`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_protocol: Option<Expr>,
+}
+
+impl PortMapping {
+    /// A TCP mapping of `container_port` to `host_port`.
+    pub fn tcp(container_port: impl Into<Integer>, host_port: impl Into<Integer>) -> PortMapping {
+        PortMapping {
+            container_port: container_port.into(),
+            host_port: Some(host_port.into()),
+            protocol: Some(Expr::from("tcp")),
+            name: None,
+            app_protocol: None,
+        }
+    }
+}
+
+/// `ContainerDefinition.ResourceRequirements[]` (`Value` is String-typed in the spec).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResourceRequirement {
+    /// `GPU` or `InferenceAccelerator`.
+    #[serde(rename = "Type")]
+    pub requirement_type: Expr,
+    /// The amount, rendered as a JSON string.
+    pub value: NumericString,
+}
+
+impl ResourceRequirement {
+    /// `count` GPUs.
+    pub fn gpu(count: u32) -> ResourceRequirement {
+        ResourceRequirement {
+            requirement_type: Expr::from("GPU"),
+            value: count.into(),
+        }
+    }
+}
+
+/// `ContainerDefinition.LinuxParameters`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LinuxParameters {
+    /// Size of `/dev/shm` in MiB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_memory_size: Option<Integer>,
+    /// Run an init process (reaps zombies, forwards signals).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub init_process_enabled: Option<bool>,
+}
+
+/// `ContainerDefinition.HealthCheck`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HealthCheck {
+    /// `["CMD-SHELL", "curl -f http://localhost/health || exit 1"]`.
+    pub command: Vec<Expr>,
+    /// Seconds between checks (5-300).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Integer>,
+    /// Failures before unhealthy (1-10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<Integer>,
+    /// Grace period in seconds (0-300).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_period: Option<Integer>,
+    /// Seconds a check may take (2-60).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<Integer>,
+}
+
+/// `ContainerDefinition.LogConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogConfiguration {
+    /// `awslogs`, ...
+    pub log_driver: Expr,
+    /// Driver options (all values are strings).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub options: IndexMap<String, NumericString>,
+}
+
+impl LogConfiguration {
+    /// The `awslogs` driver writing to `group` in `region` with `stream_prefix`.
+    pub fn awslogs(
+        group: impl Into<Expr>,
+        region: impl Into<Expr>,
+        stream_prefix: impl Into<Expr>,
+    ) -> LogConfiguration {
+        let mut options = IndexMap::new();
+        options.insert(
+            "awslogs-group".to_owned(),
+            NumericString::from(group.into()),
+        );
+        options.insert(
+            "awslogs-region".to_owned(),
+            NumericString::from(region.into()),
+        );
+        options.insert(
+            "awslogs-stream-prefix".to_owned(),
+            NumericString::from(stream_prefix.into()),
+        );
+        LogConfiguration {
+            log_driver: Expr::from("awslogs"),
+            options,
+        }
+    }
+}
+
+/// `ContainerDefinition.MountPoints[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MountPoint {
+    /// Path inside the container.
+    pub container_path: Expr,
+    /// Name of a task definition volume.
+    pub source_volume: Expr,
+    /// Mount read-only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+}
+
+/// `ContainerDefinition.DependsOn[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerDependency {
+    /// The container depended on.
+    pub container_name: Expr,
+    /// `START`, `COMPLETE`, `SUCCESS` or `HEALTHY`.
+    pub condition: Expr,
+}
+
+/// `ContainerDefinition.Ulimits[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ulimit {
+    /// `nofile`, `memlock`, ...
+    pub name: Expr,
+    /// Soft limit.
+    pub soft_limit: Integer,
+    /// Hard limit.
+    pub hard_limit: Integer,
+}
+
+/// `TaskDefinition.Volumes[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Volume {
+    /// Name used by mount points.
+    pub name: Expr,
+    /// Bind mount from the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<HostVolumeProperties>,
+}
+
+/// `Volume.Host`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HostVolumeProperties {
+    /// Path on the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_path: Option<Expr>,
+}
+
+/// A placement constraint (task definition or service).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PlacementConstraint {
+    /// `memberOf` or `distinctInstance`.
+    #[serde(rename = "Type")]
+    pub constraint_type: Expr,
+    /// Cluster query language expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expression: Option<Expr>,
+}
+
+/// `AWS::ECS::Service`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Service {
+    /// Physical name; generated when absent (a fixed name blocks replacement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<Expr>,
+    /// The cluster.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<Expr>,
+    /// The task definition ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_definition: Option<Expr>,
+    /// `EC2`, `FARGATE`, `EXTERNAL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launch_type: Option<Expr>,
+    /// `REPLICA` or `DAEMON`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduling_strategy: Option<Expr>,
+    /// Tasks to keep running (not with `DAEMON`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<Integer>,
+    /// Rollout settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_configuration: Option<DeploymentConfiguration>,
+    /// Target groups the tasks register with.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub load_balancers: Vec<ServiceLoadBalancer>,
+    /// Seconds to ignore failing load balancer health checks after a task starts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_grace_period_seconds: Option<Integer>,
+    /// Tag tasks with ECS-managed tags.
+    #[serde(
+        rename = "EnableECSManagedTags",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub enable_ecs_managed_tags: Option<bool>,
+    /// Allow ECS Exec.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enable_execute_command: Option<bool>,
+    /// `SERVICE`, `TASK_DEFINITION` or `NONE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub propagate_tags: Option<Expr>,
+    /// Placement constraints.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub placement_constraints: Vec<PlacementConstraint>,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+resource_type!(Service, "AWS::ECS::Service");
+
+/// `Service.DeploymentConfiguration`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentConfiguration {
+    /// Stop (and optionally roll back) failing deployments.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_circuit_breaker: Option<DeploymentCircuitBreaker>,
+    /// Upper bound of running tasks during a deployment, in percent of desired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_percent: Option<Integer>,
+    /// Lower bound of healthy tasks during a deployment, in percent of desired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_healthy_percent: Option<Integer>,
+}
+
+/// `DeploymentConfiguration.DeploymentCircuitBreaker`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentCircuitBreaker {
+    /// Turn the breaker on.
+    pub enable: bool,
+    /// Roll back to the last completed deployment when it trips.
+    pub rollback: bool,
+}
+
+/// `Service.LoadBalancers[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServiceLoadBalancer {
+    /// Container receiving traffic (must exist in the task definition).
+    pub container_name: Expr,
+    /// Its container port (must be mapped).
+    pub container_port: Integer,
+    /// The target group.
+    pub target_group_arn: Expr,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::Resource;
+    use serde_json::json;
+
+    #[test]
+    fn container_definition_renders_gpu_as_string_and_sizes_as_numbers() {
+        let mut c = ContainerDefinition::new("model", "vllm/vllm-openai:v0.6.0");
+        c.essential = Some(true);
+        c.memory_reservation = Some(15000u32.into());
+        c.resource_requirements.push(ResourceRequirement::gpu(1));
+        c.linux_parameters = Some(LinuxParameters {
+            shared_memory_size: Some(2048u32.into()),
+            init_process_enabled: None,
+        });
+        c.environment
+            .push(KeyValuePair::new("MAX_TOTAL_TOKENS", 4096));
+        c.port_mappings.push(PortMapping::tcp(8080u16, 0u16));
+        c.health_check = Some(HealthCheck {
+            command: vec!["CMD-SHELL".into(), "exit 0".into()],
+            interval: Some(10u32.into()),
+            retries: Some(3u32.into()),
+            start_period: Some(300u32.into()),
+            timeout: Some(5u32.into()),
+        });
+        c.log_configuration = Some(LogConfiguration::awslogs(
+            Expr::ref_("Logs"),
+            crate::cfn::Pseudo::Region,
+            "model",
+        ));
+        c.privileged = Some(false);
+        let td = TaskDefinition {
+            family: Some("m".into()),
+            container_definitions: vec![c],
+            network_mode: Some("bridge".into()),
+            requires_compatibilities: vec!["EC2".into()],
+            volumes: vec![Volume {
+                name: "weights".into(),
+                host: Some(HostVolumeProperties {
+                    source_path: Some("/opt/models".into()),
+                }),
+            }],
+            ..TaskDefinition::default()
+        };
+        let v = Resource::new(&td).expect("renders").properties;
+        let c = &v["ContainerDefinitions"][0];
+        assert_eq!(
+            c["ResourceRequirements"],
+            json!([{"Type": "GPU", "Value": "1"}])
+        );
+        assert_eq!(c["MemoryReservation"], json!(15000));
+        assert_eq!(c["LinuxParameters"], json!({"SharedMemorySize": 2048}));
+        assert_eq!(
+            c["Environment"],
+            json!([{"Name": "MAX_TOTAL_TOKENS", "Value": "4096"}])
+        );
+        assert_eq!(
+            c["PortMappings"],
+            json!([{"ContainerPort": 8080, "HostPort": 0, "Protocol": "tcp"}])
+        );
+        assert_eq!(c["HealthCheck"]["StartPeriod"], json!(300));
+        assert_eq!(
+            c["LogConfiguration"]["Options"]["awslogs-region"],
+            json!({"Ref": "AWS::Region"})
+        );
+        assert_eq!(v["Volumes"][0]["Host"]["SourcePath"], json!("/opt/models"));
+    }
+
+    #[test]
+    fn service_renders_circuit_breaker_and_load_balancers() {
+        let s = Service {
+            cluster: Some(Expr::ref_("Cluster")),
+            task_definition: Some(Expr::ref_("Task")),
+            launch_type: Some("EC2".into()),
+            scheduling_strategy: Some("DAEMON".into()),
+            deployment_configuration: Some(DeploymentConfiguration {
+                deployment_circuit_breaker: Some(DeploymentCircuitBreaker {
+                    enable: true,
+                    rollback: true,
+                }),
+                maximum_percent: Some(100u32.into()),
+                minimum_healthy_percent: Some(0u32.into()),
+            }),
+            load_balancers: vec![ServiceLoadBalancer {
+                container_name: "model".into(),
+                container_port: 8080u16.into(),
+                target_group_arn: Expr::ref_("Tg"),
+            }],
+            health_check_grace_period_seconds: Some(600u32.into()),
+            enable_ecs_managed_tags: Some(true),
+            ..Service::default()
+        };
+        let v = Resource::new(&s).expect("renders").properties;
+        assert_eq!(v["EnableECSManagedTags"], json!(true));
+        assert_eq!(
+            v["DeploymentConfiguration"],
+            json!({"DeploymentCircuitBreaker": {"Enable": true, "Rollback": true}, "MaximumPercent": 100, "MinimumHealthyPercent": 0})
+        );
+        assert_eq!(
+            v["LoadBalancers"],
+            json!([{"ContainerName": "model", "ContainerPort": 8080, "TargetGroupArn": {"Ref": "Tg"}}])
+        );
+        assert_eq!(v["HealthCheckGracePeriodSeconds"], json!(600));
+    }
+}

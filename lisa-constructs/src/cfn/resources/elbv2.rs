@@ -1,0 +1,269 @@
+//! `AWS::ElasticLoadBalancingV2::*`: load balancer, target group, listener.
+
+use serde::Serialize;
+
+use super::Tag;
+use crate::cfn::{Expr, Integer, NumericString, resource_type};
+
+/// A `{Key, Value}` load balancer / target group attribute (values always render as strings).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Attribute {
+    /// `idle_timeout.timeout_seconds`, `deregistration_delay.timeout_seconds`, ...
+    pub key: Expr,
+    /// The value, rendered as a JSON string.
+    pub value: NumericString,
+}
+
+impl Attribute {
+    /// An attribute.
+    pub fn new(key: impl Into<Expr>, value: impl Into<NumericString>) -> Attribute {
+        Attribute {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// `AWS::ElasticLoadBalancingV2::LoadBalancer`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoadBalancer {
+    /// Physical name (32 characters max); generated when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<Expr>,
+    /// `internal` or `internet-facing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<Expr>,
+    /// `application`, `network` or `gateway`.
+    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
+    pub load_balancer_type: Option<Expr>,
+    /// Subnets (a list, or one intrinsic yielding a list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnets: Option<Expr>,
+    /// Security groups (a list, or one intrinsic yielding a list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_groups: Option<Expr>,
+    /// `ipv4` or `dualstack`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<Expr>,
+    /// Attributes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub load_balancer_attributes: Vec<Attribute>,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+resource_type!(LoadBalancer, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+
+/// `AWS::ElasticLoadBalancingV2::TargetGroup`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroup {
+    /// Physical name; generated when absent (a fixed name blocks replacement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<Expr>,
+    /// Target port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<Integer>,
+    /// `HTTP`, `HTTPS`, `TCP`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Expr>,
+    /// The VPC.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<Expr>,
+    /// `instance`, `ip`, `lambda`, `alb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<Expr>,
+    /// Health checks on (always on for instance targets).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_enabled: Option<bool>,
+    /// Health check path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_path: Option<Expr>,
+    /// `traffic-port` or a port number; String-typed, rendered as a JSON string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_port: Option<NumericString>,
+    /// Health check protocol.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_protocol: Option<Expr>,
+    /// Seconds between checks (5-300).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_interval_seconds: Option<Integer>,
+    /// Seconds a check may take (2-120; must be below the interval).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_timeout_seconds: Option<Integer>,
+    /// Successes before healthy (2-10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold_count: Option<Integer>,
+    /// Failures before unhealthy (2-10).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold_count: Option<Integer>,
+    /// Accepted response codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matcher: Option<Matcher>,
+    /// Attributes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_group_attributes: Vec<Attribute>,
+    /// Tags.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+resource_type!(TargetGroup, "AWS::ElasticLoadBalancingV2::TargetGroup");
+
+/// `TargetGroup.Matcher`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Matcher {
+    /// `200`, `200-299`, `200,202`; rendered as a JSON string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http_code: Option<NumericString>,
+    /// gRPC codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grpc_code: Option<NumericString>,
+}
+
+/// `AWS::ElasticLoadBalancingV2::Listener`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Listener {
+    /// The load balancer.
+    pub load_balancer_arn: Expr,
+    /// Listening port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<Integer>,
+    /// `HTTP` or `HTTPS` (ALB).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Expr>,
+    /// Server certificates (HTTPS).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<Certificate>,
+    /// TLS policy (HTTPS).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssl_policy: Option<Expr>,
+    /// What to do with requests.
+    pub default_actions: Vec<Action>,
+}
+resource_type!(Listener, "AWS::ElasticLoadBalancingV2::Listener");
+
+/// `Listener.Certificates[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Certificate {
+    /// ACM or IAM certificate ARN.
+    pub certificate_arn: Expr,
+}
+
+/// `Listener.DefaultActions[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Action {
+    /// `forward`, `redirect`, `fixed-response`, ...
+    #[serde(rename = "Type")]
+    pub action_type: Expr,
+    /// Target group of a `forward` action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<Expr>,
+    /// Evaluation order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<Integer>,
+}
+
+impl Action {
+    /// Forward everything to one target group.
+    pub fn forward(target_group_arn: impl Into<Expr>) -> Action {
+        Action {
+            action_type: Expr::from("forward"),
+            target_group_arn: Some(target_group_arn.into()),
+            order: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::Resource;
+    use serde_json::json;
+
+    #[test]
+    fn attributes_and_health_check_port_are_strings() {
+        let lb = LoadBalancer {
+            scheme: Some("internal".into()),
+            load_balancer_type: Some("application".into()),
+            subnets: Some(Expr::ref_("Subnets")),
+            security_groups: Some(Expr::list([Expr::get_att("Sg", "GroupId")])),
+            load_balancer_attributes: vec![
+                Attribute::new("idle_timeout.timeout_seconds", 600u32),
+                Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
+            ],
+            ..LoadBalancer::default()
+        };
+        let v = Resource::new(&lb).expect("renders").properties;
+        assert_eq!(v["Type"], json!("application"));
+        assert_eq!(
+            v["LoadBalancerAttributes"],
+            json!([
+                {"Key": "idle_timeout.timeout_seconds", "Value": "600"},
+                {"Key": "routing.http.drop_invalid_header_fields.enabled", "Value": "true"}
+            ])
+        );
+
+        let tg = TargetGroup {
+            port: Some(8080u16.into()),
+            protocol: Some("HTTP".into()),
+            vpc_id: Some(Expr::ref_("Vpc")),
+            target_type: Some("instance".into()),
+            health_check_path: Some("/health".into()),
+            health_check_port: Some("traffic-port".into()),
+            health_check_interval_seconds: Some(60u32.into()),
+            health_check_timeout_seconds: Some(30u32.into()),
+            healthy_threshold_count: Some(2u32.into()),
+            unhealthy_threshold_count: Some(10u32.into()),
+            matcher: Some(Matcher {
+                http_code: Some(200u32.into()),
+                grpc_code: None,
+            }),
+            target_group_attributes: vec![Attribute::new(
+                "deregistration_delay.timeout_seconds",
+                30u32,
+            )],
+            ..TargetGroup::default()
+        };
+        let v = Resource::new(&tg).expect("renders").properties;
+        assert_eq!(v["Port"], json!(8080));
+        assert_eq!(v["HealthCheckIntervalSeconds"], json!(60));
+        assert_eq!(v["HealthCheckPort"], json!("traffic-port"));
+        assert_eq!(v["Matcher"], json!({"HttpCode": "200"}));
+        assert_eq!(v["TargetGroupAttributes"][0]["Value"], json!("30"));
+        let numeric_port = Matcher {
+            http_code: None,
+            grpc_code: None,
+        };
+        assert_eq!(serde_json::to_value(numeric_port).expect("json"), json!({}));
+    }
+
+    #[test]
+    fn listener_forwards_with_certificate() {
+        let l = Listener {
+            load_balancer_arn: Expr::ref_("Lb"),
+            port: Some(443u16.into()),
+            protocol: Some("HTTPS".into()),
+            certificates: vec![Certificate {
+                certificate_arn: Expr::ref_("Cert"),
+            }],
+            ssl_policy: Some("ELBSecurityPolicy-TLS13-1-2-2021-06".into()),
+            default_actions: vec![Action::forward(Expr::ref_("Tg"))],
+        };
+        let v = Resource::new(&l).expect("renders").properties;
+        assert_eq!(v["Port"], json!(443));
+        assert_eq!(
+            v["DefaultActions"],
+            json!([{"Type": "forward", "TargetGroupArn": {"Ref": "Tg"}}])
+        );
+        assert_eq!(
+            v["Certificates"],
+            json!([{"CertificateArn": {"Ref": "Cert"}}])
+        );
+    }
+}

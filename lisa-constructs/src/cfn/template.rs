@@ -1,0 +1,610 @@
+//! The CloudFormation template document: parameters, conditions, resources, outputs.
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::condition::Condition;
+use super::expr::Expr;
+use super::values::Integer;
+use super::{CfnError, ResourceProperties};
+
+/// The only template format version CloudFormation knows.
+pub const FORMAT_VERSION: &str = "2010-09-09";
+
+/// A whole CloudFormation template. Every map keeps insertion order, so the same construction
+/// always renders the same bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Template {
+    /// Always [`FORMAT_VERSION`].
+    #[serde(rename = "AWSTemplateFormatVersion")]
+    pub format_version: String,
+    /// Free text shown in the console (at most 1024 bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Template-level metadata.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub metadata: IndexMap<String, Value>,
+    /// Input parameters by name.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub parameters: IndexMap<String, Parameter>,
+    /// Named conditions.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub conditions: IndexMap<String, Condition>,
+    /// Resources by logical id.
+    pub resources: IndexMap<String, Resource>,
+    /// Outputs by name.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub outputs: IndexMap<String, Output>,
+}
+
+impl Default for Template {
+    fn default() -> Self {
+        Template {
+            format_version: FORMAT_VERSION.to_owned(),
+            description: None,
+            metadata: IndexMap::new(),
+            parameters: IndexMap::new(),
+            conditions: IndexMap::new(),
+            resources: IndexMap::new(),
+            outputs: IndexMap::new(),
+        }
+    }
+}
+
+impl Template {
+    /// An empty template.
+    pub fn new() -> Template {
+        Template::default()
+    }
+
+    /// The template as a JSON value.
+    pub fn to_json(&self) -> Result<Value, CfnError> {
+        serde_json::to_value(self).map_err(CfnError::Serialize)
+    }
+
+    /// The template as pretty-printed JSON text.
+    pub fn to_json_string(&self) -> Result<String, CfnError> {
+        serde_json::to_string_pretty(self).map_err(CfnError::Serialize)
+    }
+
+    /// The resources of one type (e.g. `"AWS::ECS::Service"`), in template order.
+    pub fn resources_of_type<'a>(
+        &'a self,
+        resource_type: &'a str,
+    ) -> impl Iterator<Item = (&'a String, &'a Resource)> + 'a {
+        self.resources
+            .iter()
+            .filter(move |(_, r)| r.resource_type == resource_type)
+    }
+}
+
+/// The type of a template parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParameterType {
+    /// `String`
+    String,
+    /// `Number`
+    Number,
+    /// `List<Number>`
+    NumberList,
+    /// `CommaDelimitedList`
+    CommaDelimitedList,
+    /// `AWS::EC2::VPC::Id`
+    VpcId,
+    /// `AWS::EC2::Subnet::Id`
+    SubnetId,
+    /// `List<AWS::EC2::Subnet::Id>`
+    SubnetIdList,
+    /// `AWS::EC2::SecurityGroup::Id`
+    SecurityGroupId,
+    /// `List<AWS::EC2::SecurityGroup::Id>`
+    SecurityGroupIdList,
+    /// `AWS::EC2::Image::Id`
+    ImageId,
+    /// `AWS::EC2::KeyPair::KeyName`
+    KeyPairName,
+    /// `AWS::SSM::Parameter::Name`
+    SsmParameterName,
+    /// `AWS::SSM::Parameter::Value<String>`
+    SsmString,
+    /// `AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>`: an AMI id resolved from SSM at deploy time.
+    SsmImageId,
+}
+
+impl ParameterType {
+    /// The CloudFormation spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParameterType::String => "String",
+            ParameterType::Number => "Number",
+            ParameterType::NumberList => "List<Number>",
+            ParameterType::CommaDelimitedList => "CommaDelimitedList",
+            ParameterType::VpcId => "AWS::EC2::VPC::Id",
+            ParameterType::SubnetId => "AWS::EC2::Subnet::Id",
+            ParameterType::SubnetIdList => "List<AWS::EC2::Subnet::Id>",
+            ParameterType::SecurityGroupId => "AWS::EC2::SecurityGroup::Id",
+            ParameterType::SecurityGroupIdList => "List<AWS::EC2::SecurityGroup::Id>",
+            ParameterType::ImageId => "AWS::EC2::Image::Id",
+            ParameterType::KeyPairName => "AWS::EC2::KeyPair::KeyName",
+            ParameterType::SsmParameterName => "AWS::SSM::Parameter::Name",
+            ParameterType::SsmString => "AWS::SSM::Parameter::Value<String>",
+            ParameterType::SsmImageId => "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
+        }
+    }
+}
+
+impl Serialize for ParameterType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A template input parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Parameter {
+    /// The parameter type.
+    #[serde(rename = "Type")]
+    pub parameter_type: ParameterType,
+    /// Shown to whoever deploys the stack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Default value (CloudFormation takes defaults as strings, lists comma-separated).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// The only accepted values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_values: Vec<String>,
+    /// A regular expression a String value must match.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_pattern: Option<String>,
+    /// Shown when a constraint fails.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint_description: Option<String>,
+    /// Minimum length of a String value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_length: Option<u32>,
+    /// Maximum length of a String value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    /// Minimum of a Number value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_value: Option<i64>,
+    /// Maximum of a Number value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_value: Option<i64>,
+    /// Mask the value in console and API output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_echo: Option<bool>,
+}
+
+impl Parameter {
+    /// A parameter of the given type with no constraints.
+    pub fn new(parameter_type: ParameterType) -> Parameter {
+        Parameter {
+            parameter_type,
+            description: None,
+            default: None,
+            allowed_values: Vec::new(),
+            allowed_pattern: None,
+            constraint_description: None,
+            min_length: None,
+            max_length: None,
+            min_value: None,
+            max_value: None,
+            no_echo: None,
+        }
+    }
+
+    /// Sets `Description`.
+    pub fn description(mut self, text: impl Into<String>) -> Parameter {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Sets `Default`.
+    pub fn default_value(mut self, value: impl Into<String>) -> Parameter {
+        self.default = Some(value.into());
+        self
+    }
+
+    /// Sets `AllowedValues`.
+    pub fn allowed_values<S: Into<String>>(
+        mut self,
+        values: impl IntoIterator<Item = S>,
+    ) -> Parameter {
+        self.allowed_values = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `AllowedPattern` and its `ConstraintDescription`.
+    pub fn allowed_pattern(
+        mut self,
+        pattern: impl Into<String>,
+        constraint_description: impl Into<String>,
+    ) -> Parameter {
+        self.allowed_pattern = Some(pattern.into());
+        self.constraint_description = Some(constraint_description.into());
+        self
+    }
+
+    /// Sets `NoEcho: true`.
+    pub fn no_echo(mut self) -> Parameter {
+        self.no_echo = Some(true);
+        self
+    }
+}
+
+/// A template output.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Output {
+    /// The value.
+    pub value: Expr,
+    /// Free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Cross-stack export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub export: Option<Export>,
+    /// Only output when this condition holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+}
+
+impl Output {
+    /// An output with the given value.
+    pub fn new(value: impl Into<Expr>) -> Output {
+        Output {
+            value: value.into(),
+            description: None,
+            export: None,
+            condition: None,
+        }
+    }
+
+    /// Sets `Description`.
+    pub fn description(mut self, text: impl Into<String>) -> Output {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Sets `Export.Name`.
+    pub fn export(mut self, name: impl Into<Expr>) -> Output {
+        self.export = Some(Export { name: name.into() });
+        self
+    }
+
+    /// Sets `Condition`.
+    pub fn condition(mut self, name: impl Into<String>) -> Output {
+        self.condition = Some(name.into());
+        self
+    }
+}
+
+/// An output's export name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Export {
+    /// The export name (unique per account and region).
+    pub name: Expr,
+}
+
+/// What happens to a resource's physical counterpart when it leaves the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum DeletionPolicy {
+    /// Delete it (the default for most types).
+    Delete,
+    /// Keep it.
+    Retain,
+    /// Keep it, unless the stack creation itself failed.
+    RetainExceptOnCreate,
+    /// Snapshot it, then delete it (storage resources only).
+    Snapshot,
+}
+
+/// A resource's `UpdatePolicy` (Auto Scaling groups).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdatePolicy {
+    /// Rolling replacement of instances when the launch template changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_scaling_rolling_update: Option<AutoScalingRollingUpdate>,
+    /// Replace the whole group instead of rolling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_scaling_replacing_update: Option<AutoScalingReplacingUpdate>,
+    /// Keep scheduled-action sizes on updates that leave the size properties unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_scaling_scheduled_action: Option<AutoScalingScheduledAction>,
+}
+
+/// `UpdatePolicy.AutoScalingRollingUpdate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoScalingRollingUpdate {
+    /// Instances replaced at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_batch_size: Option<Integer>,
+    /// Instances kept in service during the update.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_instances_in_service: Option<Integer>,
+    /// Percentage of instances that must signal success.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_successful_instances_percent: Option<Integer>,
+    /// ISO 8601 duration to wait after each batch (e.g. `PT5M`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pause_time: Option<String>,
+    /// Auto Scaling processes suspended during the update.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suspend_processes: Vec<String>,
+    /// Wait for cfn-signal from new instances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_on_resource_signals: Option<bool>,
+}
+
+/// `UpdatePolicy.AutoScalingReplacingUpdate`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoScalingReplacingUpdate {
+    /// Replace the group on update.
+    pub will_replace: bool,
+}
+
+/// `UpdatePolicy.AutoScalingScheduledAction`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AutoScalingScheduledAction {
+    /// Ignore unchanged MinSize/MaxSize/DesiredCapacity on update.
+    pub ignore_unmodified_group_size_properties: bool,
+}
+
+/// One entry of the `Resources` section: type, rendered properties and resource attributes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Resource {
+    /// `AWS::ECS::Service`, `Custom::LiteLLMModel`, ...
+    #[serde(rename = "Type")]
+    pub resource_type: String,
+    /// The properties, already rendered (a JSON object; omitted when empty).
+    #[serde(skip_serializing_if = "is_empty_object")]
+    pub properties: Value,
+    /// Logical ids this resource must wait for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    /// Only create the resource when this condition holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// How updates roll out (Auto Scaling groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_policy: Option<UpdatePolicy>,
+    /// What happens on deletion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletion_policy: Option<DeletionPolicy>,
+    /// What happens to the old resource on replacement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_replace_policy: Option<DeletionPolicy>,
+    /// Resource metadata (tool annotations such as checkov skips).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub metadata: IndexMap<String, Value>,
+}
+
+fn is_empty_object(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.is_empty(),
+        Value::Null => true,
+        _ => false,
+    }
+}
+
+impl Resource {
+    /// Renders typed properties into a resource entry.
+    pub fn new<P: ResourceProperties + ?Sized>(properties: &P) -> Result<Resource, CfnError> {
+        let rendered = serde_json::to_value(properties).map_err(CfnError::Serialize)?;
+        if !matches!(rendered, Value::Object(_)) {
+            return Err(CfnError::PropertiesNotAnObject {
+                resource_type: properties.resource_type().to_owned(),
+            });
+        }
+        Ok(Resource {
+            resource_type: properties.resource_type().to_owned(),
+            properties: rendered,
+            depends_on: Vec::new(),
+            condition: None,
+            update_policy: None,
+            deletion_policy: None,
+            update_replace_policy: None,
+            metadata: IndexMap::new(),
+        })
+    }
+
+    /// Adds a `DependsOn` entry (ignored if already present).
+    pub fn depends_on(mut self, logical_id: impl Into<String>) -> Resource {
+        let id = logical_id.into();
+        if !self.depends_on.contains(&id) {
+            self.depends_on.push(id);
+        }
+        self
+    }
+
+    /// Sets `Condition`.
+    pub fn condition(mut self, name: impl Into<String>) -> Resource {
+        self.condition = Some(name.into());
+        self
+    }
+
+    /// Sets `UpdatePolicy`.
+    pub fn update_policy(mut self, policy: UpdatePolicy) -> Resource {
+        self.update_policy = Some(policy);
+        self
+    }
+
+    /// Sets `DeletionPolicy`.
+    pub fn deletion_policy(mut self, policy: DeletionPolicy) -> Resource {
+        self.deletion_policy = Some(policy);
+        self
+    }
+
+    /// Sets `UpdateReplacePolicy`.
+    pub fn update_replace_policy(mut self, policy: DeletionPolicy) -> Resource {
+        self.update_replace_policy = Some(policy);
+        self
+    }
+
+    /// Sets one `Metadata` entry.
+    pub fn metadata(mut self, key: impl Into<String>, value: Value) -> Resource {
+        self.metadata.insert(key.into(), value);
+        self
+    }
+
+    /// Records a justified checkov exception in `Metadata.checkov.skip`.
+    pub fn checkov_skip(mut self, check_id: &str, justification: &str) -> Resource {
+        let entry = serde_json::json!({"id": check_id, "comment": justification});
+        let checkov = self
+            .metadata
+            .entry("checkov".to_owned())
+            .or_insert_with(|| serde_json::json!({"skip": []}));
+        if let Some(Value::Array(skips)) = checkov.get_mut("skip") {
+            skips.push(entry);
+        }
+        self
+    }
+
+    /// Records a justified cfn-lint exception in `Metadata.cfn-lint.config.ignore_checks`.
+    pub fn cfn_lint_ignore(mut self, rule_id: &str) -> Resource {
+        let lint = self
+            .metadata
+            .entry("cfn-lint".to_owned())
+            .or_insert_with(|| serde_json::json!({"config": {"ignore_checks": []}}));
+        if let Some(Value::Array(rules)) = lint
+            .get_mut("config")
+            .and_then(|c| c.get_mut("ignore_checks"))
+        {
+            rules.push(Value::String(rule_id.to_owned()));
+        }
+        self
+    }
+
+    /// One rendered property, if present.
+    pub fn property(&self, name: &str) -> Option<&Value> {
+        self.properties.get(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cfn::resources::logs::LogGroup;
+    use serde_json::json;
+
+    #[test]
+    fn template_sections_render_in_order_and_skip_empty() {
+        let mut t = Template::new();
+        t.description = Some("d".into());
+        t.parameters.insert(
+            "Ami".into(),
+            Parameter::new(ParameterType::SsmImageId).default_value(
+                "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id",
+            ),
+        );
+        t.parameters.insert(
+            "Subnets".into(),
+            Parameter::new(ParameterType::SubnetIdList).description("private subnets"),
+        );
+        t.conditions.insert(
+            "HasCert".into(),
+            Condition::not(Condition::equals(Expr::ref_("Cert"), "")),
+        );
+        let lg = LogGroup {
+            retention_in_days: Some(30u32.into()),
+            ..LogGroup::default()
+        };
+        t.resources.insert(
+            "Logs".into(),
+            Resource::new(&lg)
+                .expect("renders")
+                .deletion_policy(DeletionPolicy::Retain)
+                .update_replace_policy(DeletionPolicy::Retain)
+                .condition("HasCert")
+                .checkov_skip("CKV_AWS_158", "AWS-managed key is enough here"),
+        );
+        t.outputs.insert(
+            "LogGroupName".into(),
+            Output::new(Expr::ref_("Logs"))
+                .description("log group")
+                .export(Expr::sub("${AWS::StackName}-logs")),
+        );
+        let v = t.to_json().expect("json");
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "AWSTemplateFormatVersion",
+                "Description",
+                "Parameters",
+                "Conditions",
+                "Resources",
+                "Outputs"
+            ]
+        );
+        assert_eq!(v["AWSTemplateFormatVersion"], "2010-09-09");
+        assert_eq!(
+            v["Parameters"]["Ami"]["Type"],
+            "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
+        );
+        assert_eq!(
+            v["Parameters"]["Subnets"]["Type"],
+            "List<AWS::EC2::Subnet::Id>"
+        );
+        assert_eq!(
+            v["Resources"]["Logs"],
+            json!({
+                "Type": "AWS::Logs::LogGroup",
+                "Properties": {"RetentionInDays": 30},
+                "Condition": "HasCert",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Metadata": {"checkov": {"skip": [{"id": "CKV_AWS_158", "comment": "AWS-managed key is enough here"}]}}
+            })
+        );
+        assert_eq!(
+            v["Outputs"]["LogGroupName"],
+            json!({"Value": {"Ref": "Logs"}, "Description": "log group", "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-logs"}}})
+        );
+    }
+
+    #[test]
+    fn empty_properties_are_omitted() {
+        let r = Resource::new(&LogGroup::default()).expect("renders");
+        let v = serde_json::to_value(&r).expect("json");
+        assert_eq!(v, json!({"Type": "AWS::Logs::LogGroup"}));
+    }
+
+    #[test]
+    fn update_policy_renders() {
+        let p = UpdatePolicy {
+            auto_scaling_scheduled_action: Some(AutoScalingScheduledAction {
+                ignore_unmodified_group_size_properties: true,
+            }),
+            auto_scaling_rolling_update: Some(AutoScalingRollingUpdate {
+                max_batch_size: Some(1u32.into()),
+                pause_time: Some("PT5M".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(&p).expect("json"),
+            json!({
+                "AutoScalingRollingUpdate": {"MaxBatchSize": 1, "PauseTime": "PT5M"},
+                "AutoScalingScheduledAction": {"IgnoreUnmodifiedGroupSizeProperties": true}
+            })
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! The internal application load balancer in front of the model's instances.
+
+use super::parameters::Network;
+use super::scripts::SERVER_PORT;
+use crate::cfn::resources::ec2::{
+    EgressRule, IngressRule, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress,
+};
+use crate::cfn::resources::elbv2::{
+    Action, Attribute, Certificate, Listener, LoadBalancer, Matcher, TargetGroup,
+};
+use crate::cfn::{Expr, Resource};
+use crate::construct::{ConstructError, ResourceHandle, Scope};
+use crate::model::TargetHealthCheck;
+
+/// The TLS policy of an HTTPS listener: TLS 1.3 with TLS 1.2 fallback.
+pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/// What the load balancer needs.
+#[derive(Debug)]
+pub struct LoadBalancerProps<'a> {
+    /// VPC, subnets and who may call in.
+    pub network: &'a Network,
+    /// The target group's health check.
+    pub health_check: &'a TargetHealthCheck,
+    /// A certificate makes the listener HTTPS on 443; without one it is HTTP on 80.
+    pub certificate_arn: Option<Expr>,
+}
+
+/// The load balancer's resources.
+#[derive(Debug, Clone)]
+pub struct ModelLoadBalancer {
+    /// The load balancer's security group.
+    pub security_group: ResourceHandle,
+    /// The load balancer.
+    pub load_balancer: ResourceHandle,
+    /// The target group of the model's instances.
+    pub target_group: ResourceHandle,
+    /// The listener.
+    pub listener: ResourceHandle,
+}
+
+impl ModelLoadBalancer {
+    /// The OpenAI-compatible base URL (`http(s)://<dns>/v1`).
+    pub fn api_base(&self, https: bool) -> Expr {
+        let scheme = if https { "https" } else { "http" };
+        Expr::sub(format!(
+            "{scheme}://${{{}.DNSName}}/v1",
+            self.load_balancer.logical_id()
+        ))
+    }
+}
+
+/// Adds the security group, internal load balancer, target group and listener.
+pub fn load_balancer(
+    scope: &mut Scope<'_>,
+    props: &LoadBalancerProps<'_>,
+) -> Result<ModelLoadBalancer, ConstructError> {
+    let network = props.network;
+    let https = props.certificate_arn.is_some();
+    let listener_port: u16 = if https { 443 } else { 80 };
+
+    let security_group = scope.add(
+        "SecurityGroup",
+        SecurityGroup {
+            vpc_id: Some(network.vpc_id.clone()),
+            // The placeholder removes AWS's default allow-all egress; the one real egress rule
+            // (to the instances) is added by `allow_traffic_to`.
+            security_group_egress: vec![EgressRule::deny_all()],
+            ..SecurityGroup::new(Expr::sub("Load balancer of ${AWS::StackName}"))
+        },
+    )?;
+    let group_id = security_group.get_att("GroupId");
+    let ingress = |rule: IngressRule, condition: &str| {
+        Resource::new(&SecurityGroupIngress {
+            group_id: group_id.clone(),
+            rule,
+        })
+        .map(|r| r.condition(condition))
+    };
+    let from_cidr = ingress(
+        IngressRule::tcp_from_cidr(
+            listener_port,
+            network.ingress_cidr.clone(),
+            "Model clients by address range",
+        ),
+        &network.has_ingress_cidr,
+    );
+    let from_group = ingress(
+        IngressRule::tcp_from_group(
+            listener_port,
+            network.ingress_security_group.clone(),
+            "Model clients by security group",
+        ),
+        &network.has_ingress_security_group,
+    );
+    for (id, resource) in [
+        ("IngressFromCidr", from_cidr),
+        ("IngressFromSecurityGroup", from_group),
+    ] {
+        let resource = resource.map_err(|source| ConstructError::Render {
+            path: format!("{}/{id}", scope.path()),
+            source,
+        })?;
+        scope.add_resource(id, resource)?;
+    }
+
+    let load_balancer = scope.add_resource(
+        "Resource",
+        Resource::new(&LoadBalancer {
+            scheme: Some(Expr::str("internal")),
+            load_balancer_type: Some(Expr::str("application")),
+            subnets: Some(network.subnet_ids.clone()),
+            security_groups: Some(Expr::list([group_id.clone()])),
+            load_balancer_attributes: vec![
+                Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
+                // Model responses can take minutes to stream.
+                Attribute::new("idle_timeout.timeout_seconds", 600u32),
+            ],
+            ..LoadBalancer::default()
+        })
+        .map_err(|source| ConstructError::Render { path: format!("{}/Resource", scope.path()), source })?
+        .checkov_skip("CKV_AWS_91", "Access logs need a per-environment log bucket; enable them in the bootstrap stack's account settings")
+        .checkov_skip("CKV_AWS_150", "Deletion protection would block the API's delete-model operation"),
+    )?;
+
+    let check = props.health_check;
+    let target_group = scope.add(
+        "TargetGroup",
+        TargetGroup {
+            port: Some(SERVER_PORT.into()),
+            protocol: Some(Expr::str("HTTP")),
+            vpc_id: Some(network.vpc_id.clone()),
+            target_type: Some(Expr::str("instance")),
+            health_check_enabled: Some(true),
+            health_check_path: Some(Expr::str(check.path.clone())),
+            health_check_port: Some("traffic-port".into()),
+            health_check_protocol: Some(Expr::str("HTTP")),
+            health_check_interval_seconds: Some(check.interval.into()),
+            health_check_timeout_seconds: Some(check.timeout.into()),
+            healthy_threshold_count: Some(check.healthy_threshold_count.into()),
+            unhealthy_threshold_count: Some(check.unhealthy_threshold_count.into()),
+            matcher: Some(Matcher {
+                http_code: Some("200".into()),
+                ..Matcher::default()
+            }),
+            target_group_attributes: vec![Attribute::new(
+                "deregistration_delay.timeout_seconds",
+                30u32,
+            )],
+            ..TargetGroup::default()
+        },
+    )?;
+
+    let listener = Listener {
+        load_balancer_arn: load_balancer.ref_(),
+        port: Some(listener_port.into()),
+        protocol: Some(Expr::str(if https { "HTTPS" } else { "HTTP" })),
+        certificates: props
+            .certificate_arn
+            .iter()
+            .map(|arn| Certificate {
+                certificate_arn: arn.clone(),
+            })
+            .collect(),
+        ssl_policy: https.then(|| Expr::str(TLS_POLICY)),
+        default_actions: vec![Action::forward(target_group.ref_())],
+    };
+    let listener_resource = Resource::new(&listener).map_err(|source| ConstructError::Render {
+        path: format!("{}/Listener", scope.path()),
+        source,
+    })?;
+    let listener_resource = if https {
+        listener_resource
+    } else {
+        let why = "Internal load balancer reached only from inside the VPC; synthesize with HTTPS and a certificate to serve TLS";
+        listener_resource
+            .checkov_skip("CKV_AWS_2", why)
+            .checkov_skip("CKV_AWS_103", why)
+    };
+    let listener = scope.add_resource("Listener", listener_resource)?;
+
+    Ok(ModelLoadBalancer {
+        security_group,
+        load_balancer,
+        target_group,
+        listener,
+    })
+}
+
+/// Lets the load balancer reach the instances on the server port: a standalone egress rule, so the
+/// two security groups do not reference each other inline (which would be a cycle).
+pub fn allow_traffic_to(
+    scope: &mut Scope<'_>,
+    lb: &ModelLoadBalancer,
+    instance_security_group: Expr,
+) -> Result<ResourceHandle, ConstructError> {
+    scope.add(
+        "EgressToInstances",
+        SecurityGroupEgress {
+            group_id: lb.security_group.get_att("GroupId"),
+            rule: EgressRule {
+                destination_security_group_id: Some(instance_security_group),
+                cidr_ip: None,
+                ..EgressRule::tcp_to_cidr(SERVER_PORT, "", "Model servers")
+            },
+        },
+    )
+}

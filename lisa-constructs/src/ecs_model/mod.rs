@@ -1,0 +1,308 @@
+//! The per-model stack: one CloudFormation stack per model definition.
+//!
+//! A LISA-hosted model's stack is composed from named parts, each a function a library user can
+//! also call on their own scope: [`capacity`] (GPU instances), [`task`] (roles, logs and the task
+//! definition), [`load_balancer`] (internal ALB and target group), [`service`] (the ECS service),
+//! [`scaling`] (the target-tracking policy) and [`registration`] (the LiteLLM custom resource). A
+//! LiteLLM-only model's stack holds only the registration. Every lifecycle operation (stop, start,
+//! autoscaling change) is a new synthesis of the same definition with other [`StackOptions`], and
+//! so a stack update in which every logical id stays the same.
+//!
+//! ```
+//! use lisa_constructs::ecs_model::{synthesize, StackOptions};
+//! use lisa_constructs::model::ModelDefinition;
+//!
+//! let definition = ModelDefinition::from_json_str(
+//!     r#"{"modelId": "titan", "modelName": "bedrock/amazon.titan-text-express-v1", "modelType": "textgen"}"#,
+//! )?;
+//! let stack = synthesize(&definition, &StackOptions::default())?;
+//! assert_eq!(stack.name.as_str(), "lisa-titan");
+//! assert_eq!(stack.template.resources_of_type("Custom::LiteLLMModel").count(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod capacity;
+pub mod guards;
+pub mod load_balancer;
+pub mod parameters;
+pub mod registration;
+pub mod scaling;
+pub mod scripts;
+pub mod service;
+pub mod task;
+
+use crate::cfn::resources::ecs::{Cluster, ClusterSetting};
+use crate::cfn::{Output, Template};
+use crate::construct::{ConstructError, IdError, Stack, StackName, SynthError};
+use crate::model::{Hosting, ModelDefinition, ValidationErrors};
+use parameters::Parameters;
+
+/// Whether the model should be serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lifecycle {
+    /// Instances per the autoscaling configuration, registered with LiteLLM.
+    #[default]
+    Running,
+    /// No instances (the group at 0/0/0), not registered with LiteLLM.
+    Stopped,
+}
+
+/// Choices that are not part of the model definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackOptions {
+    /// Prefix of the stack name: `<deployment_name>-<modelId>`.
+    pub deployment_name: String,
+    /// Running or stopped.
+    pub lifecycle: Lifecycle,
+    /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter).
+    pub https: bool,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        StackOptions {
+            deployment_name: DEFAULT_DEPLOYMENT_NAME.to_owned(),
+            lifecycle: Lifecycle::Running,
+            https: false,
+        }
+    }
+}
+
+/// The deployment name used when none is given.
+pub const DEFAULT_DEPLOYMENT_NAME: &str = "lisa";
+
+/// The longest deployment name: with `-` and the longest model id it still makes a valid stack name.
+pub const MAX_DEPLOYMENT_NAME_LEN: usize = 128 - 1 - crate::model::ModelId::MAX_LEN;
+
+impl StackOptions {
+    /// Checks the deployment name: a letter, then letters, digits and `-`, at most
+    /// [`MAX_DEPLOYMENT_NAME_LEN`] characters.
+    pub fn check(&self) -> Result<(), StackError> {
+        let name = &self.deployment_name;
+        let valid = !name.is_empty()
+            && name.len() <= MAX_DEPLOYMENT_NAME_LEN
+            && name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if valid {
+            Ok(())
+        } else {
+            Err(StackError::DeploymentName {
+                name: name.clone(),
+                max: MAX_DEPLOYMENT_NAME_LEN,
+            })
+        }
+    }
+}
+
+/// A synthesized model stack.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelStack {
+    /// `<deployment_name>-<modelId>`.
+    pub name: StackName,
+    /// The template, validated.
+    pub template: Template,
+}
+
+/// Why a stack could not be synthesized.
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    /// The definition breaks the model rules.
+    #[error("invalid model definition:\n{0}")]
+    Invalid(#[from] ValidationErrors),
+    /// The deployment name cannot prefix a stack name.
+    #[error(
+        "deployment name {name:?} must start with a letter and contain only letters, digits and '-', at most {max} characters"
+    )]
+    DeploymentName {
+        /// The rejected name.
+        name: String,
+        /// The longest allowed.
+        max: usize,
+    },
+    /// A stack or logical id could not be formed.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// A part could not be added to the stack.
+    #[error(transparent)]
+    Construct(#[from] ConstructError),
+    /// A script template failed to render.
+    #[error(transparent)]
+    Render(#[from] scripts::RenderError),
+    /// The finished stack failed its validation pass.
+    #[error(transparent)]
+    Synth(#[from] SynthError),
+}
+
+/// The stack name of a model: `<deployment_name>-<modelId>`.
+pub fn stack_name(
+    deployment_name: &str,
+    definition: &ModelDefinition,
+) -> Result<StackName, StackError> {
+    Ok(StackName::new(format!(
+        "{deployment_name}-{}",
+        definition.model_id
+    ))?)
+}
+
+/// Synthesizes the model's stack. The definition is validated first; the same definition and
+/// options always give the same template, byte for byte.
+pub fn synthesize(
+    definition: &ModelDefinition,
+    options: &StackOptions,
+) -> Result<ModelStack, StackError> {
+    definition.validate()?;
+    options.check()?;
+    let name = stack_name(&options.deployment_name, definition)?;
+    let mut stack = Stack::new(name.clone());
+    stack.add_validation("guards", guards::check);
+    match &definition.hosting {
+        Some(hosting) => hosted_model(&mut stack, definition, hosting, options)?,
+        None => litellm_only_model(&mut stack, definition, options)?,
+    }
+    let template = stack.synth()?;
+    Ok(ModelStack { name, template })
+}
+
+fn litellm_only_model(
+    stack: &mut Stack,
+    definition: &ModelDefinition,
+    options: &StackOptions,
+) -> Result<(), StackError> {
+    stack.set_description(format!(
+        "LISA model {} (LiteLLM-only: {})",
+        definition.model_id, definition.model_name
+    ));
+    let params = Parameters::litellm(stack)?;
+    let registration = registration::registration(
+        &mut stack.root(),
+        &registration::RegistrationProps {
+            definition,
+            litellm: &params.litellm,
+            api_base: None,
+            enabled: options.lifecycle == Lifecycle::Running,
+            after: None,
+        },
+    )?;
+    registration::outputs(stack, &registration)?;
+    Ok(())
+}
+
+fn hosted_model(
+    stack: &mut Stack,
+    definition: &ModelDefinition,
+    hosting: &Hosting,
+    options: &StackOptions,
+) -> Result<(), StackError> {
+    let instance = definition.instance().ok_or_else(|| {
+        // validate() guarantees a catalog entry; keep the error a value all the same.
+        let mut errors = ValidationErrors::default();
+        errors.0.push(crate::model::ValidationError {
+            path: "instanceType".into(),
+            message: format!("unsupported instance type {:?}", hosting.instance_type),
+        });
+        StackError::Invalid(errors)
+    })?;
+    stack.set_description(format!(
+        "LISA model {} ({} on {})",
+        definition.model_id, hosting.inference_container, hosting.instance_type
+    ));
+    let params = Parameters::hosted(stack, instance, options.https)?;
+
+    let cluster = stack.add(
+        "Cluster",
+        Cluster {
+            cluster_settings: vec![ClusterSetting::container_insights_enabled()],
+            ..Cluster::default()
+        },
+    )?;
+
+    let lb = load_balancer::load_balancer(
+        &mut stack.scope("LoadBalancer"),
+        &load_balancer::LoadBalancerProps {
+            network: &params.network,
+            health_check: &hosting.load_balancer_config.health_check_config,
+            certificate_arn: params.certificate_arn.clone(),
+        },
+    )?;
+
+    let sizes =
+        capacity::GroupSizes::for_lifecycle(&hosting.auto_scaling_config, options.lifecycle);
+    let capacity = capacity::capacity(
+        &mut stack.scope("Capacity"),
+        &capacity::CapacityProps {
+            instance,
+            cluster: &cluster,
+            network: &params.network,
+            image_id: params.image_id.clone(),
+            sizes,
+            cooldown: hosting.auto_scaling_config.cooldown,
+            default_instance_warmup: hosting.auto_scaling_config.default_instance_warmup,
+            volume_size_gib: hosting.auto_scaling_config.block_device_volume_size(),
+            load_balancer_security_group: lb.security_group.get_att("GroupId"),
+        },
+    )?;
+    load_balancer::allow_traffic_to(
+        &mut stack.scope("LoadBalancer"),
+        &lb,
+        capacity.security_group.get_att("GroupId"),
+    )?;
+
+    let task = task::task(
+        &mut stack.scope("Task"),
+        &task::TaskProps {
+            definition,
+            hosting,
+            instance,
+            models_bucket: params.models_bucket.clone(),
+        },
+    )?;
+
+    let service = service::service(
+        &mut stack.root(),
+        &service::ServiceProps {
+            cluster: cluster.ref_(),
+            task_definition: task.definition.ref_(),
+            container_name: task::SERVER_CONTAINER.to_owned(),
+            target_group: lb.target_group.ref_(),
+            listener: lb.listener.logical_id().as_str().to_owned(),
+            health_check_grace_seconds: hosting.container_config.health_check_config.start_period()
+                + hosting.auto_scaling_config.default_instance_warmup,
+        },
+    )?;
+
+    if sizes.max > sizes.min {
+        scaling::scaling_policy(
+            &mut stack.scope("Scaling"),
+            &scaling::ScalingProps {
+                group: capacity.group.ref_(),
+                metric: &hosting.auto_scaling_config.metric_config,
+                load_balancer_full_name: lb.load_balancer.get_att("LoadBalancerFullName"),
+                target_group_full_name: lb.target_group.get_att("TargetGroupFullName"),
+            },
+        )?;
+    }
+
+    let registration = registration::registration(
+        &mut stack.root(),
+        &registration::RegistrationProps {
+            definition,
+            litellm: &params.litellm,
+            api_base: Some(lb.api_base(options.https)),
+            enabled: options.lifecycle == Lifecycle::Running,
+            after: Some(service.logical_id().as_str().to_owned()),
+        },
+    )?;
+
+    stack.add_output(
+        "ModelEndpointUrl",
+        Output::new(lb.api_base(options.https))
+            .description("The model's OpenAI-compatible base URL inside the VPC"),
+    )?;
+    stack.add_output(
+        "AutoScalingGroupName",
+        Output::new(capacity.group.ref_())
+            .description("The Auto Scaling group of the model's instances"),
+    )?;
+    registration::outputs(stack, &registration)?;
+    Ok(())
+}

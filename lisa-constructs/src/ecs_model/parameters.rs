@@ -1,0 +1,187 @@
+//! The stack's parameters: everything that differs between environments, so one synthesized
+//! template deploys into any account and region without synth-time lookups.
+
+use crate::cfn::{Condition, Expr, Parameter, ParameterType};
+use crate::construct::{ConstructError, Stack};
+use crate::model::InstanceSpec;
+
+/// The public SSM parameter holding the current ECS-optimized GPU AMI (Amazon Linux 2023).
+pub const GPU_AMI_PARAMETER: &str =
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
+/// The same for CPU instance types.
+pub const CPU_AMI_PARAMETER: &str =
+    "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id";
+
+/// Where the network pieces come from.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The VPC.
+    pub vpc_id: Expr,
+    /// Private subnets for the instances and the internal load balancer.
+    pub subnet_ids: Expr,
+    /// Who may reach the load balancer by address range (condition `name` guards the rule).
+    pub ingress_cidr: Expr,
+    /// The condition under which the CIDR rule exists.
+    pub has_ingress_cidr: String,
+    /// Who may reach the load balancer by security group.
+    pub ingress_security_group: Expr,
+    /// The condition under which the security-group rule exists.
+    pub has_ingress_security_group: String,
+}
+
+/// How the registration reaches LiteLLM.
+#[derive(Debug, Clone)]
+pub struct LiteLlm {
+    /// The registration function's ARN (the custom resource's ServiceToken).
+    pub function_arn: Expr,
+    /// The LiteLLM proxy's base URL.
+    pub endpoint: Expr,
+    /// The Secrets Manager secret holding the proxy's master key (never the key itself).
+    pub master_key_secret_arn: Expr,
+}
+
+/// The parameters of a model stack, as expressions the parts use.
+#[derive(Debug, Clone)]
+pub struct Parameters {
+    /// LiteLLM settings (every stack).
+    pub litellm: LiteLlm,
+    /// Network settings (hosted models).
+    pub network: Network,
+    /// The models bucket's name (hosted models).
+    pub models_bucket: Expr,
+    /// The instances' AMI (hosted models).
+    pub image_id: Expr,
+    /// The listener certificate, when the load balancer serves HTTPS.
+    pub certificate_arn: Option<Expr>,
+}
+
+/// The parameters of a LiteLLM-only stack.
+#[derive(Debug, Clone)]
+pub struct LiteLlmParameters {
+    /// LiteLLM settings.
+    pub litellm: LiteLlm,
+}
+
+fn string(description: &str) -> Parameter {
+    Parameter::new(ParameterType::String).description(description)
+}
+
+fn add_litellm(stack: &mut Stack) -> Result<LiteLlm, ConstructError> {
+    let function_arn = stack.add_parameter(
+        "RegistrationFunctionArn",
+        string("ARN of the Lambda function that registers models with LiteLLM (from the bootstrap stack)")
+            .allowed_pattern("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$", "must be a Lambda function ARN"),
+    )?;
+    let endpoint = stack.add_parameter(
+        "LiteLlmEndpoint",
+        string(
+            "Base URL of the LiteLLM proxy's admin API, e.g. https://litellm.internal.example.com",
+        )
+        .allowed_pattern("^https?://[^\\s]+$", "must be an http:// or https:// URL"),
+    )?;
+    let master_key_secret_arn = stack.add_parameter(
+        "LiteLlmMasterKeySecretArn",
+        string("ARN of the Secrets Manager secret holding the LiteLLM master key").allowed_pattern(
+            "^arn:aws[a-zA-Z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
+            "must be a Secrets Manager secret ARN",
+        ),
+    )?;
+    Ok(LiteLlm {
+        function_arn: function_arn.ref_(),
+        endpoint: endpoint.ref_(),
+        master_key_secret_arn: master_key_secret_arn.ref_(),
+    })
+}
+
+impl Parameters {
+    /// Adds the parameters of a LiteLLM-only stack.
+    pub fn litellm(stack: &mut Stack) -> Result<LiteLlmParameters, ConstructError> {
+        Ok(LiteLlmParameters {
+            litellm: add_litellm(stack)?,
+        })
+    }
+
+    /// Adds the parameters of a hosted model's stack.
+    pub fn hosted(
+        stack: &mut Stack,
+        instance: &InstanceSpec,
+        https: bool,
+    ) -> Result<Parameters, ConstructError> {
+        let vpc_id = stack.add_parameter(
+            "VpcId",
+            Parameter::new(ParameterType::VpcId).description("The VPC the model runs in"),
+        )?;
+        let subnet_ids = stack.add_parameter(
+            "SubnetIds",
+            Parameter::new(ParameterType::SubnetIdList)
+                .description("Private subnets (at least two Availability Zones) for the instances and the internal load balancer"),
+        )?;
+        let ingress_cidr = stack.add_parameter(
+            "LoadBalancerIngressCidr",
+            string("IPv4 range allowed to call the model's load balancer (for example the VPC's); empty for none")
+                .default_value("")
+                .allowed_pattern("^$|^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$", "must be empty or an IPv4 CIDR such as 10.0.0.0/16"),
+        )?;
+        let ingress_group = stack.add_parameter(
+            "LoadBalancerIngressSecurityGroupId",
+            string("Security group allowed to call the model's load balancer (for example LiteLLM's); empty for none")
+                .default_value("")
+                .allowed_pattern("^$|^sg-[0-9a-f]{8,17}$", "must be empty or a security group id (sg-...)"),
+        )?;
+        let models_bucket = stack.add_parameter(
+            "ModelsBucketName",
+            string("The S3 bucket holding model weights under their modelName prefix")
+                .allowed_pattern(
+                    "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+                    "must be an S3 bucket name",
+                ),
+        )?;
+        let (ami, ami_kind) = if instance.gpus > 0 {
+            (GPU_AMI_PARAMETER, "GPU")
+        } else {
+            (CPU_AMI_PARAMETER, "CPU")
+        };
+        let image_id = stack.add_parameter(
+            "ImageId",
+            Parameter::new(ParameterType::SsmImageId)
+                .description(&format!(
+                    "SSM parameter of the ECS-optimized {ami_kind} AMI (Amazon Linux 2023)"
+                ))
+                .default_value(ami),
+        )?;
+        let certificate_arn = if https {
+            let certificate = stack.add_parameter(
+                "CertificateArn",
+                string("ACM certificate for the load balancer's HTTPS listener").allowed_pattern(
+                    "^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$",
+                    "must be an ACM certificate ARN",
+                ),
+            )?;
+            Some(certificate.ref_())
+        } else {
+            None
+        };
+        let has_ingress_cidr = stack.add_condition(
+            "HasLoadBalancerIngressCidr",
+            Condition::not(Condition::equals(ingress_cidr.ref_(), Expr::str(""))),
+        )?;
+        let has_ingress_group = stack.add_condition(
+            "HasLoadBalancerIngressSecurityGroup",
+            Condition::not(Condition::equals(ingress_group.ref_(), Expr::str(""))),
+        )?;
+        Ok(Parameters {
+            litellm: add_litellm(stack)?,
+            network: Network {
+                vpc_id: vpc_id.ref_(),
+                subnet_ids: subnet_ids.ref_(),
+                ingress_cidr: ingress_cidr.ref_(),
+                has_ingress_cidr: has_ingress_cidr.name().to_owned(),
+                ingress_security_group: ingress_group.ref_(),
+                has_ingress_security_group: has_ingress_group.name().to_owned(),
+            },
+            models_bucket: models_bucket.ref_(),
+            image_id: image_id.ref_(),
+            certificate_arn,
+        })
+    }
+}

@@ -1,0 +1,191 @@
+//! The shell scripts a model's instances and containers run, rendered from the handlebars
+//! templates under the workspace's `templates/` folder (compiled into the library).
+
+use handlebars::Handlebars;
+use serde::Serialize;
+use std::sync::OnceLock;
+
+use crate::model::InferenceContainer;
+
+/// Where instances keep the project's files (the NVMe mount point when the instance has one).
+pub const LISA_ROOT: &str = "/opt/lisa";
+/// The host folder the weights are copied to.
+pub const HOST_WEIGHTS_DIR: &str = "/opt/lisa/models";
+/// Where the containers see the weights.
+pub const CONTAINER_WEIGHTS_DIR: &str = "/models";
+/// The port every inference server listens on.
+pub const SERVER_PORT: u16 = 8080;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "user-data",
+        include_str!("../../../templates/user-data.sh.hbs"),
+    ),
+    (
+        "fetch-weights",
+        include_str!("../../../templates/fetch-weights.sh.hbs"),
+    ),
+    ("vllm", include_str!("../../../templates/vllm.sh.hbs")),
+    ("tgi", include_str!("../../../templates/tgi.sh.hbs")),
+    ("tei", include_str!("../../../templates/tei.sh.hbs")),
+];
+
+/// A rendering failure. The templates are compiled in and their inputs typed, so this means a
+/// template and the code disagree: the tests render every template to catch it.
+#[derive(Debug, thiserror::Error)]
+#[error("rendering the {template} template: {source}")]
+pub struct RenderError {
+    template: &'static str,
+    #[source]
+    source: Box<handlebars::RenderError>,
+}
+
+fn registry() -> &'static Handlebars<'static> {
+    static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(handlebars::no_escape);
+        for (name, text) in TEMPLATES {
+            // A template that does not parse is a build defect; the unit tests render each one.
+            if let Err(error) = registry.register_template_string(name, *text) {
+                panic!("template {name} does not parse: {error}");
+            }
+        }
+        registry
+    })
+}
+
+fn render<T: Serialize>(template: &'static str, data: &T) -> Result<String, RenderError> {
+    registry()
+        .render(template, data)
+        .map_err(|source| RenderError {
+            template,
+            source: Box::new(source),
+        })
+}
+
+#[derive(Serialize)]
+struct UserData<'a> {
+    cluster: &'a str,
+    gpu: bool,
+    local_nvme: bool,
+    lisa_root: &'static str,
+    weights_dir: &'static str,
+}
+
+/// The instance user data, as an `Fn::Sub` template: `cluster_sub` is the `${...}` reference
+/// to the cluster's name.
+pub fn user_data(cluster_sub: &str, gpu: bool, local_nvme: bool) -> Result<String, RenderError> {
+    render(
+        "user-data",
+        &UserData {
+            cluster: cluster_sub,
+            gpu,
+            local_nvme,
+            lisa_root: LISA_ROOT,
+            weights_dir: HOST_WEIGHTS_DIR,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct FetchWeights<'a> {
+    bucket: &'a str,
+    model_name: &'a str,
+    container_weights_dir: &'static str,
+}
+
+/// The weights-copy command, as an `Fn::Sub` template: `bucket_sub` is the `${...}` reference to
+/// the models bucket's name.
+pub fn fetch_weights(bucket_sub: &str, model_name: &str) -> Result<String, RenderError> {
+    render(
+        "fetch-weights",
+        &FetchWeights {
+            bucket: bucket_sub,
+            model_name,
+            container_weights_dir: CONTAINER_WEIGHTS_DIR,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct Server<'a> {
+    model_name: &'a str,
+    container_weights_dir: &'static str,
+    port: u16,
+    gpus: u32,
+    embedding: bool,
+}
+
+/// The inference server's start command. `model_name` is the served model name; validation
+/// limits hosted model names to `[A-Za-z0-9._/-]`, so it needs no shell quoting.
+pub fn server_command(
+    container: InferenceContainer,
+    model_name: &str,
+    gpus: u32,
+    embedding: bool,
+) -> Result<String, RenderError> {
+    let template = match container {
+        InferenceContainer::Vllm => "vllm",
+        InferenceContainer::Tgi => "tgi",
+        InferenceContainer::Tei => "tei",
+    };
+    let data = Server {
+        model_name,
+        container_weights_dir: CONTAINER_WEIGHTS_DIR,
+        port: SERVER_PORT,
+        gpus,
+        embedding,
+    };
+    render(template, &data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_data_joins_the_cluster_and_blocks_metadata() {
+        let script = user_data("${Cluster}", true, true).expect("renders");
+        assert!(script.contains("ECS_CLUSTER=${Cluster}\n"));
+        assert!(script.contains("ECS_ENABLE_GPU_SUPPORT=true"));
+        assert!(script.contains("--destination 169.254.169.254/32 --jump DROP"));
+        assert!(script.contains("mount \"$device\" /opt/lisa"));
+        // Fn::Sub would read any other ${...} as a reference.
+        assert_eq!(script.matches("${").count(), 1, "{script}");
+    }
+
+    #[test]
+    fn user_data_without_gpu_or_nvme_skips_them() {
+        let script = user_data("${Cluster}", false, false).expect("renders");
+        assert!(!script.contains("ECS_ENABLE_GPU_SUPPORT"));
+        assert!(!script.contains("mkfs"));
+    }
+
+    #[test]
+    fn fetch_weights_copies_the_model_prefix() {
+        let script = fetch_weights("${ModelsBucketName}", "mistralai/Mistral-7B").expect("renders");
+        assert!(script.contains("aws s3 sync --only-show-errors \"s3://${ModelsBucketName}/mistralai/Mistral-7B\" /models"));
+    }
+
+    #[test]
+    fn each_server_listens_on_the_port_with_the_weights() {
+        let vllm =
+            server_command(InferenceContainer::Vllm, "org/model", 4, false).expect("renders");
+        assert!(vllm.contains("--served-model-name org/model"));
+        assert!(vllm.contains("--tensor-parallel-size 4"));
+        assert!(!vllm.contains("--task embed"));
+        let vllm_embed =
+            server_command(InferenceContainer::Vllm, "org/model", 1, true).expect("renders");
+        assert!(vllm_embed.contains("--task embed"));
+        let tgi = server_command(InferenceContainer::Tgi, "org/model", 4, false).expect("renders");
+        assert!(
+            tgi.contains("--num-shard 4")
+                && tgi.contains("--port 8080")
+                && tgi.contains("--model-id /models")
+        );
+        let tei = server_command(InferenceContainer::Tei, "org/model", 0, true).expect("renders");
+        assert!(tei.starts_with("exec text-embeddings-router") && tei.contains("--port 8080"));
+    }
+}

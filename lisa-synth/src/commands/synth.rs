@@ -1,0 +1,98 @@
+//! `lisa-synth synth`: model definitions in, CloudFormation templates out.
+
+use crate::cli::{SynthArgs, TemplateFormat};
+use crate::commands::validate::report;
+use crate::inputs::{self, FileProblem};
+use lisa_constructs::ecs_model::{self, Lifecycle, StackOptions};
+use lisa_constructs::model::ModelDefinition;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn run(args: &SynthArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let files = inputs::expand(&args.paths)?;
+    if files.is_empty() {
+        return Err(
+            "no model definition files found (a directory stands for its *.json files)".into(),
+        );
+    }
+    if files.len() > 1 && args.out.is_none() {
+        return Err(format!(
+            "{} model definitions: give --out DIR to write one template each",
+            files.len()
+        )
+        .into());
+    }
+    let options = StackOptions {
+        deployment_name: args.deployment_name.clone(),
+        lifecycle: if args.stopped {
+            Lifecycle::Stopped
+        } else {
+            Lifecycle::Running
+        },
+        https: args.https,
+    };
+    options.check()?;
+
+    // Read everything first: an invalid definition means nothing is written.
+    let mut definitions: Vec<(PathBuf, ModelDefinition)> = Vec::with_capacity(files.len());
+    let mut problems: Vec<FileProblem> = Vec::new();
+    let mut first_file_of: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for file in files {
+        match inputs::read_definition(&file) {
+            Ok(definition) => {
+                let id = definition.model_id.to_string();
+                if let Some(first) = first_file_of.get(&id) {
+                    problems.push(FileProblem {
+                        file: file.display().to_string(),
+                        path: "modelId".into(),
+                        message: format!("{id:?} is already defined in {}", first.display()),
+                        line: None,
+                        column: None,
+                    });
+                } else {
+                    first_file_of.insert(id, file.clone());
+                    definitions.push((file, definition));
+                }
+            }
+            Err(found) => problems.extend(found),
+        }
+    }
+    if !problems.is_empty() {
+        report(&problems, args.error_format)?;
+        eprintln!("nothing written: {} problem(s)", problems.len());
+        return Ok(ExitCode::from(1));
+    }
+
+    let mut rendered = Vec::with_capacity(definitions.len());
+    for (file, definition) in &definitions {
+        let stack = ecs_model::synthesize(definition, &options)
+            .map_err(|error| format!("{}: {error}", file.display()))?;
+        let text = match args.format {
+            TemplateFormat::Json => stack.template.to_json_string()?,
+            TemplateFormat::Yaml => serde_yaml::to_string(&stack.template)?,
+        };
+        rendered.push((stack.name, text));
+    }
+
+    match &args.out {
+        None => {
+            let (_, text) = rendered.first().ok_or("nothing to synthesize")?;
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+        }
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            for (name, text) in &rendered {
+                let path = dir.join(format!("{name}.{}", args.format.extension()));
+                std::fs::write(&path, text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            eprintln!("wrote {} template(s) to {}", rendered.len(), dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

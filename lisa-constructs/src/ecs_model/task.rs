@@ -116,7 +116,7 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
 
     let prefix = definition.model_name.trim_end_matches('/');
     let task_role = scope.add(
-        "TaskRole",
+        "Role",
         Role {
             description: Some(Expr::sub(
                 "Model containers of ${AWS::StackName}: read the model's weights",
@@ -224,7 +224,10 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
             timeout: Some(check.timeout().into()),
         }),
         log_configuration: Some(logs("server")),
-        mount_points: vec![mount],
+        mount_points: vec![MountPoint {
+            read_only: Some(true),
+            ..mount
+        }],
         depends_on: vec![ContainerDependency {
             container_name: Expr::str(WEIGHTS_CONTAINER),
             condition: Expr::str("SUCCESS"),

@@ -22,7 +22,57 @@ impl InstanceSpec {
             .split_once('.')
             .map_or(self.name, |(family, _)| family)
     }
+
+    /// The supported regions that offer this instance type.
+    pub fn regions(&self) -> impl Iterator<Item = &'static str> + use<> {
+        let family = self.family();
+        let missing: &'static [&'static str] = NOT_OFFERED_IN
+            .iter()
+            .find(|(f, _)| *f == family)
+            .map_or(&[], |(_, regions)| regions);
+        SUPPORTED_REGIONS
+            .iter()
+            .copied()
+            .filter(move |region| !missing.contains(region))
+    }
+
+    /// Whether `region` offers this instance type (false for regions the product does not support).
+    pub fn offered_in(&self, region: &str) -> bool {
+        self.regions().any(|r| r == region)
+    }
 }
+
+/// The regions the product supports: where most of the catalog's GPU families are offered.
+pub const SUPPORTED_REGIONS: &[&str] = &[
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-northeast-1",
+    "ap-southeast-2",
+];
+
+/// The supported regions that do not offer a family (the EC2 offerings as recorded in cfn-lint's
+/// region data; the lint tests check this table against it).
+const NOT_OFFERED_IN: &[(&str, &[&str])] = &[
+    ("g6", &["eu-west-1"]),
+    ("g6e", &["eu-west-1", "ap-southeast-2"]),
+    ("p4de", &["us-east-2", "eu-west-1", "ap-southeast-2"]),
+    ("p5", &["eu-west-1", "eu-central-1"]),
+    (
+        "p5e",
+        &[
+            "us-east-1",
+            "us-west-2",
+            "eu-west-1",
+            "eu-central-1",
+            "ap-northeast-1",
+            "ap-southeast-2",
+        ],
+    ),
+    ("p5en", &["eu-west-1", "eu-central-1", "ap-southeast-2"]),
+];
 
 const GIB: u32 = 1024;
 
@@ -112,6 +162,25 @@ mod tests {
         let g5 = instance("g5.12xlarge").expect("in catalog");
         assert_eq!((g5.gpus, g5.vcpus, g5.memory_mib), (4, 48, 196_608));
         assert_eq!(instance("g5.13xlarge"), None);
+    }
+
+    #[test]
+    fn regions_leave_out_where_a_family_is_not_offered() {
+        let g6 = instance("g6.xlarge").expect("in catalog");
+        assert!(g6.offered_in("us-east-1"));
+        assert!(!g6.offered_in("eu-west-1"));
+        assert!(!g6.offered_in("mars-north-1"));
+        assert_eq!(
+            instance("p5e.48xlarge")
+                .expect("in catalog")
+                .regions()
+                .collect::<Vec<_>>(),
+            ["us-east-2"]
+        );
+        assert_eq!(
+            instance("g5.xlarge").expect("in catalog").regions().count(),
+            SUPPORTED_REGIONS.len()
+        );
     }
 
     #[test]

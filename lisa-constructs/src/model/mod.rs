@@ -23,7 +23,7 @@ mod reader;
 mod schema;
 mod update;
 
-pub use catalog::{CATALOG, InstanceSpec, families, instance};
+pub use catalog::{CATALOG, InstanceSpec, SUPPORTED_REGIONS, families, instance};
 pub use definition::{
     AutoScalingConfig, ContainerConfig, ContainerHealthCheck, DefinitionError, Hosting,
     ImageConfig, LoadBalancerConfig, MetricConfig, ModelDefinition, TargetHealthCheck,

@@ -112,8 +112,12 @@ pub fn container_health_check_bounds(template: &Template) -> Vec<String> {
 pub fn service_targets_a_container_port(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
     for (id, p) in of_type(template, "AWS::ECS::Service") {
-        let task = target(p.get("TaskDefinition")).and_then(|t| template.resources.get(t));
-        let containers = task.map_or(&[][..], |t| array(t.properties.get("ContainerDefinitions")));
+        // A task definition from outside the template (an ARN) cannot be checked here.
+        let Some(task) = target(p.get("TaskDefinition")).and_then(|t| template.resources.get(t))
+        else {
+            continue;
+        };
+        let containers = array(task.properties.get("ContainerDefinitions"));
         for lb in array(p.get("LoadBalancers")) {
             let name = lb
                 .get("ContainerName")
@@ -190,6 +194,11 @@ pub fn scaling_label_names_a_routed_target_group(template: &Template) -> Vec<Str
     problems
 }
 
+/// A CloudFormation boolean: JSON `true` or the string `"true"`.
+fn is_true(value: Option<&Value>) -> bool {
+    matches!(value, Some(Value::Bool(true))) || value.and_then(Value::as_str) == Some("true")
+}
+
 /// The `(logical id, attribute)` of an `Fn::GetAtt`.
 fn attribute(value: &Value) -> Option<(&str, &str)> {
     let att = value.get("Fn::GetAtt")?;
@@ -204,10 +213,10 @@ fn launch_template_data(p: &Value) -> Option<&Value> {
 pub fn launch_templates_require_imdsv2(template: &Template) -> Vec<String> {
     of_type(template, "AWS::EC2::LaunchTemplate")
         .filter(|(_, p)| {
-            let tokens = launch_template_data(p)
-                .and_then(|d| d.get("MetadataOptions"))
-                .and_then(|m| m.get("HttpTokens"));
-            tokens.and_then(Value::as_str) != Some("required")
+            let options = launch_template_data(p).and_then(|d| d.get("MetadataOptions"));
+            let field = |key: &str| options.and_then(|m| m.get(key)).and_then(Value::as_str);
+            // With the endpoint off there is no metadata service to protect.
+            field("HttpTokens") != Some("required") && field("HttpEndpoint") != Some("disabled")
         })
         .map(|(id, _)| format!("{id}: MetadataOptions.HttpTokens must be \"required\" (IMDSv2)"))
         .collect()
@@ -219,7 +228,7 @@ pub fn launch_template_volumes_encrypted(template: &Template) -> Vec<String> {
     for (id, p) in of_type(template, "AWS::EC2::LaunchTemplate") {
         for mapping in array(launch_template_data(p).and_then(|d| d.get("BlockDeviceMappings"))) {
             if let Some(ebs) = mapping.get("Ebs") {
-                if ebs.get("Encrypted") != Some(&Value::Bool(true)) {
+                if !is_true(ebs.get("Encrypted")) {
                     let device = mapping
                         .get("DeviceName")
                         .and_then(Value::as_str)
@@ -236,7 +245,11 @@ pub fn launch_template_volumes_encrypted(template: &Template) -> Vec<String> {
 pub fn groups_have_subnets(template: &Template) -> Vec<String> {
     of_type(template, "AWS::AutoScaling::AutoScalingGroup")
         .filter(|(_, p)| {
-            p.get("VPCZoneIdentifier").is_none() && p.get("AvailabilityZones").is_none()
+            let empty = |key: &str| {
+                p.get(key)
+                    .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty))
+            };
+            empty("VPCZoneIdentifier") && empty("AvailabilityZones")
         })
         .map(|(id, _)| format!("{id}: needs VPCZoneIdentifier (the model's private subnets)"))
         .collect()
@@ -268,7 +281,7 @@ pub fn containers_unprivileged(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
     for (id, p) in of_type(template, "AWS::ECS::TaskDefinition") {
         for container in array(p.get("ContainerDefinitions")) {
-            if container.get("Privileged") == Some(&Value::Bool(true)) {
+            if is_true(container.get("Privileged")) {
                 let name = container.get("Name").and_then(Value::as_str).unwrap_or("?");
                 problems.push(format!("{id}: container {name} must not be privileged"));
             }

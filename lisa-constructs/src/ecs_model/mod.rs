@@ -266,7 +266,7 @@ fn hosted_model(
             target_group: lb.target_group.ref_(),
             listener: lb.listener.logical_id().as_str().to_owned(),
             health_check_grace_seconds: hosting.container_config.health_check_config.start_period()
-                + hosting.auto_scaling_config.default_instance_warmup,
+                + service::MODEL_LOAD_GRACE_SECONDS,
         },
     )?;
 

@@ -7,6 +7,11 @@ use crate::cfn::resources::ecs::{
 use crate::cfn::{Expr, Resource};
 use crate::construct::{ConstructError, ResourceHandle, Scope};
 
+/// Seconds allowed for copying the weights and loading the model, on top of the container
+/// health check's start period, before the load balancer's health checks count. A constant, not
+/// derived from the autoscaling settings, so that an autoscaling update leaves the service alone.
+pub const MODEL_LOAD_GRACE_SECONDS: u32 = 600;
+
 /// What the service needs.
 #[derive(Debug)]
 pub struct ServiceProps {
@@ -37,6 +42,8 @@ pub fn service(
         launch_type: Some(Expr::str("EC2")),
         scheduling_strategy: Some(Expr::str("DAEMON")),
         deployment_configuration: Some(DeploymentConfiguration {
+            // ECS accepts the circuit breaker on a daemon service; its failure threshold is
+            // computed for replica services, so it mostly acts on a deployment that never starts.
             deployment_circuit_breaker: Some(DeploymentCircuitBreaker {
                 enable: true,
                 rollback: true,

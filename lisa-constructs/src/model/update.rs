@@ -109,13 +109,6 @@ impl ModelUpdate {
         let value: Value = serde_json::from_str(text)?;
         Ok(Self::from_json_value(&value)?)
     }
-
-    /// Whether the update changes anything that needs the model's stack (not only metadata).
-    pub fn touches_infrastructure(&self) -> bool {
-        self.enabled.is_some()
-            || self.auto_scaling_instance_config.is_some()
-            || self.container_config.is_some()
-    }
 }
 
 fn read_update(errors: &mut ValidationErrors, value: &Value) -> Option<ModelUpdate> {

@@ -1,0 +1,474 @@
+//! Every lifecycle operation (stop, start, autoscaling change, container or metadata update) is
+//! a new synthesis of the updated definition, deployed as a stack update. These tests diff the
+//! templates by logical id: an operation may change only the resources it is about, and no
+//! logical id may change (a changed id replaces a live resource).
+
+mod common;
+
+use common::definition;
+use lisa_constructs::cfn::Template;
+use lisa_constructs::ecs_model::{Lifecycle, StackOptions, synthesize};
+use lisa_constructs::model::{ModelDefinition, ModelUpdate};
+use serde_json::{Value, json};
+
+// The seed example's logical ids, frozen: changing one replaces a live resource on the next
+// update, so editing this list must be a deliberate act.
+const CLUSTER: &str = "Cluster";
+const LB_SECURITY_GROUP: &str = "LoadBalancerSecurityGroup7560AED0";
+const LB_INGRESS_FROM_CIDR: &str = "LoadBalancerIngressFromCidrEA9CA8EB";
+const LB_INGRESS_FROM_GROUP: &str = "LoadBalancerIngressFromSecurityGroupDC226601";
+const LOAD_BALANCER: &str = "LoadBalancerBE9EEC3A";
+const TARGET_GROUP: &str = "LoadBalancerTargetGroup81D27C85";
+const LISTENER: &str = "LoadBalancerListenerA65D164F";
+const INSTANCE_ROLE: &str = "CapacityInstanceRoleE7808B8C";
+const INSTANCE_PROFILE: &str = "CapacityInstanceProfileDC9FF76B";
+const INSTANCE_SECURITY_GROUP: &str = "CapacitySecurityGroup93E22146";
+const LAUNCH_TEMPLATE: &str = "CapacityLaunchTemplate0810A733";
+const GROUP: &str = "CapacityGroup6E2E2F34";
+const LB_EGRESS: &str = "LoadBalancerEgressToInstances867AA771";
+const EXECUTION_ROLE: &str = "TaskExecutionRoleAAB5EA0C";
+const TASK_ROLE: &str = "TaskRoleFD86543E";
+const LOG_GROUP: &str = "TaskLogGroup667E06F7";
+const TASK_DEFINITION: &str = "TaskDefinition7C0E40E8";
+const SERVICE: &str = "Service";
+const REGISTRATION: &str = "Registration";
+/// Present only when the group can scale.
+const SCALING_POLICY: &str = "ScalingPolicyE6AB1601";
+
+const SEED_LOGICAL_IDS: [&str; 19] = [
+    CLUSTER,
+    LB_SECURITY_GROUP,
+    LB_INGRESS_FROM_CIDR,
+    LB_INGRESS_FROM_GROUP,
+    LOAD_BALANCER,
+    TARGET_GROUP,
+    LISTENER,
+    INSTANCE_ROLE,
+    INSTANCE_PROFILE,
+    INSTANCE_SECURITY_GROUP,
+    LAUNCH_TEMPLATE,
+    GROUP,
+    LB_EGRESS,
+    EXECUTION_ROLE,
+    TASK_ROLE,
+    LOG_GROUP,
+    TASK_DEFINITION,
+    SERVICE,
+    REGISTRATION,
+];
+
+/// The seed's autoscaling example payload (`PUT /models/{modelId}`).
+const SEED_AUTOSCALING_PAYLOAD: &str =
+    r#"{"autoScalingInstanceConfig": {"minCapacity": 2, "maxCapacity": 4, "desiredCapacity": 3}}"#;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn seed() -> ModelDefinition {
+    definition("mistral-vllm.json")
+}
+
+fn autoscaling() -> ModelDefinition {
+    definition("mistral-vllm-autoscaling.json")
+}
+
+fn litellm_only() -> ModelDefinition {
+    definition("titan-express-v1.json")
+}
+
+fn synth_as(definition: &ModelDefinition, lifecycle: Lifecycle) -> Template {
+    let options = StackOptions {
+        lifecycle,
+        ..StackOptions::default()
+    };
+    synthesize(definition, &options)
+        .expect("synthesizes")
+        .template
+}
+
+fn running(definition: &ModelDefinition) -> Template {
+    synth_as(definition, Lifecycle::Running)
+}
+
+fn stopped(definition: &ModelDefinition) -> Template {
+    synth_as(definition, Lifecycle::Stopped)
+}
+
+fn text(template: &Template) -> String {
+    template.to_json_string().expect("serializes")
+}
+
+fn update(definition: &ModelDefinition, payload: &str) -> ModelDefinition {
+    let update = ModelUpdate::from_json_str(payload).expect("valid payload");
+    definition
+        .apply_update(&update, None)
+        .expect("update applies")
+}
+
+/// How two templates' resources differ, by logical id.
+#[derive(Debug, PartialEq, Eq, Default)]
+struct Diff {
+    changed: Vec<String>,
+    added: Vec<String>,
+    removed: Vec<String>,
+}
+
+fn diff(before: &Template, after: &Template) -> Diff {
+    let json = |r| serde_json::to_value(r).expect("serializes");
+    let mut result = Diff::default();
+    for (id, old) in &before.resources {
+        match after.resources.get(id) {
+            None => result.removed.push(id.clone()),
+            Some(new) if json(old) != json(new) => result.changed.push(id.clone()),
+            Some(_) => {}
+        }
+    }
+    for id in after.resources.keys() {
+        if !before.resources.contains_key(id) {
+            result.added.push(id.clone());
+        }
+    }
+    result
+}
+
+fn changed(ids: &[&str]) -> Diff {
+    Diff {
+        changed: ids.iter().map(|s| (*s).to_owned()).collect(),
+        ..Diff::default()
+    }
+}
+
+fn properties<'a>(template: &'a Template, logical_id: &str) -> &'a Value {
+    &template
+        .resources
+        .get(logical_id)
+        .unwrap_or_else(|| panic!("no resource {logical_id}"))
+        .properties
+}
+
+fn group_sizes(template: &Template) -> (Value, Value, Value) {
+    let group = properties(template, GROUP);
+    (
+        group["MinSize"].clone(),
+        group["MaxSize"].clone(),
+        group.get("DesiredCapacity").cloned().unwrap_or(Value::Null),
+    )
+}
+
+fn logical_ids(template: &Template) -> Vec<String> {
+    template.resources.keys().cloned().collect()
+}
+
+fn server_container(template: &Template) -> &Value {
+    properties(template, TASK_DEFINITION)["ContainerDefinitions"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .find(|c| c["Name"] == "model-server")
+        .expect("server container")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Frozen ids
+
+#[test]
+fn seed_logical_ids_are_frozen() {
+    assert_eq!(logical_ids(&running(&seed())), SEED_LOGICAL_IDS);
+    let scaling: Vec<String> = logical_ids(&running(&autoscaling()))
+        .into_iter()
+        .filter(|id| !SEED_LOGICAL_IDS.contains(&id.as_str()))
+        .collect();
+    assert_eq!(scaling, [SCALING_POLICY]);
+    assert_eq!(logical_ids(&running(&litellm_only())), [REGISTRATION]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) Autoscaling changes
+
+#[test]
+fn seed_autoscaling_payload_on_the_autoscaling_case_changes_only_the_group() {
+    let before = autoscaling();
+    let after = update(&before, SEED_AUTOSCALING_PAYLOAD);
+    let (old, new) = (running(&before), running(&after));
+    // The policy's properties do not depend on the sizes, so only the group changes.
+    assert_eq!(diff(&old, &new), changed(&[GROUP]));
+    assert_eq!(group_sizes(&new), (json!("2"), json!("4"), json!("3")));
+}
+
+#[test]
+fn seed_autoscaling_payload_on_the_fixed_seed_adds_the_policy() {
+    let before = seed();
+    let after = update(&before, SEED_AUTOSCALING_PAYLOAD);
+    assert_eq!(
+        diff(&running(&before), &running(&after)),
+        Diff {
+            changed: vec![GROUP.into()],
+            added: vec![SCALING_POLICY.into()],
+            removed: vec![],
+        }
+    );
+}
+
+#[test]
+fn fixing_the_group_size_removes_the_policy() {
+    let before = autoscaling();
+    let after = update(
+        &before,
+        r#"{"autoScalingInstanceConfig": {"minCapacity": 2, "maxCapacity": 2}}"#,
+    );
+    let new = running(&after);
+    assert_eq!(
+        diff(&running(&before), &new),
+        Diff {
+            changed: vec![GROUP.into()],
+            added: vec![],
+            removed: vec![SCALING_POLICY.into()],
+        }
+    );
+    // The stored desired count (2) still fits the new bounds.
+    assert_eq!(group_sizes(&new), (json!("2"), json!("2"), json!("2")));
+}
+
+#[test]
+fn cooldown_change_changes_only_the_group() {
+    let before = autoscaling();
+    let after = update(
+        &before,
+        r#"{"autoScalingInstanceConfig": {"cooldown": 99}}"#,
+    );
+    let new = running(&after);
+    assert_eq!(diff(&running(&before), &new), changed(&[GROUP]));
+    assert_eq!(properties(&new, GROUP)["Cooldown"], "99");
+}
+
+/// The service's health-check grace period does not depend on the autoscaling settings, so a
+/// warmup change updates the group alone.
+#[test]
+fn warmup_change_updates_only_the_group() {
+    let before = autoscaling();
+    let after = update(
+        &before,
+        r#"{"autoScalingInstanceConfig": {"defaultInstanceWarmup": 60}}"#,
+    );
+    let new = running(&after);
+    assert_eq!(diff(&running(&before), &new), changed(&[GROUP]));
+    assert_eq!(properties(&new, GROUP)["DefaultInstanceWarmup"], 60);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (b) Stop, (c) start
+
+#[test]
+fn enabled_updates_leave_the_definition_unchanged() {
+    for definition in [seed(), autoscaling(), litellm_only()] {
+        assert_eq!(update(&definition, r#"{"enabled": false}"#), definition);
+        assert_eq!(update(&definition, r#"{"enabled": true}"#), definition);
+    }
+}
+
+#[test]
+fn stopping_the_seed_changes_only_the_group_and_the_registration() {
+    let definition = update(&seed(), r#"{"enabled": false}"#);
+    let (old, new) = (running(&seed()), stopped(&definition));
+    assert_eq!(diff(&old, &new), changed(&[GROUP, REGISTRATION]));
+    assert_eq!(group_sizes(&new), (json!("0"), json!("0"), json!("0")));
+    assert_eq!(properties(&new, REGISTRATION)["Enabled"], "false");
+}
+
+#[test]
+fn stopping_a_scalable_model_also_removes_the_policy() {
+    let (old, new) = (running(&autoscaling()), stopped(&autoscaling()));
+    assert_eq!(
+        diff(&old, &new),
+        Diff {
+            changed: vec![GROUP.into(), REGISTRATION.into()],
+            added: vec![],
+            removed: vec![SCALING_POLICY.into()],
+        }
+    );
+    assert_eq!(group_sizes(&new), (json!("0"), json!("0"), json!("0")));
+}
+
+#[test]
+fn stopping_a_litellm_only_model_disables_its_registration() {
+    let (old, new) = (running(&litellm_only()), stopped(&litellm_only()));
+    assert_eq!(diff(&old, &new), changed(&[REGISTRATION]));
+    assert_eq!(properties(&new, REGISTRATION)["Enabled"], "false");
+}
+
+#[test]
+fn starting_restores_the_running_template_byte_for_byte() {
+    for original in [seed(), autoscaling(), litellm_only()] {
+        let before = text(&running(&original));
+        let stopped_definition = update(&original, r#"{"enabled": false}"#);
+        assert_ne!(text(&stopped(&stopped_definition)), before);
+        let started = update(&stopped_definition, r#"{"enabled": true}"#);
+        assert_eq!(text(&running(&started)), before, "{}", original.model_id);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) Stable ids across every variant
+
+#[test]
+fn core_logical_ids_are_identical_across_every_variant() {
+    let core = [
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", LOAD_BALANCER),
+        ("AWS::ElasticLoadBalancingV2::TargetGroup", TARGET_GROUP),
+        ("AWS::ElasticLoadBalancingV2::Listener", LISTENER),
+        ("AWS::ECS::Cluster", CLUSTER),
+        ("AWS::ECS::Service", SERVICE),
+        ("AWS::ECS::TaskDefinition", TASK_DEFINITION),
+    ];
+    let https = StackOptions {
+        https: true,
+        ..StackOptions::default()
+    };
+    let mut variants = vec![
+        ("seed", running(&seed())),
+        ("seed stopped", stopped(&seed())),
+        (
+            "seed https",
+            synthesize(&seed(), &https).expect("synthesizes").template,
+        ),
+        (
+            "seed autoscaled",
+            running(&update(&seed(), SEED_AUTOSCALING_PAYLOAD)),
+        ),
+        (
+            "seed container update",
+            running(&update(
+                &seed(),
+                r#"{"containerConfig": {"sharedMemorySize": 4096}}"#,
+            )),
+        ),
+        (
+            "seed as embedding",
+            running(&update(&seed(), r#"{"modelType": "embedding"}"#)),
+        ),
+        ("autoscaling stopped", stopped(&autoscaling())),
+    ];
+    for file in [
+        "mistral-vllm-autoscaling.json",
+        "llama3-70b-vllm.json",
+        "falcon-7b-tgi.json",
+        "bge-large-tei.json",
+    ] {
+        variants.push((file, running(&definition(file))));
+    }
+    for (variant, template) in &variants {
+        for (resource_type, expected) in core {
+            let ids: Vec<&String> = template
+                .resources_of_type(resource_type)
+                .map(|(id, _)| id)
+                .collect();
+            assert_eq!(ids, [expected], "{variant}: {resource_type}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (e) Container settings
+
+/// The task definition is immutable: CloudFormation replaces it (a new revision) and then updates
+/// the service in place, because the service's `Ref` to it resolves to the new ARN. The service's
+/// own JSON stays the same unless the grace period (startPeriod) changes.
+#[test]
+fn environment_change_changes_only_the_task_definition() {
+    let before = seed();
+    let after = update(
+        &before,
+        r#"{"containerConfig": {"environment": {"MAX_TOTAL_TOKENS": "4096"}}}"#,
+    );
+    let new = running(&after);
+    assert_eq!(diff(&running(&before), &new), changed(&[TASK_DEFINITION]));
+    assert_eq!(
+        server_container(&new)["Environment"],
+        json!([{"Name": "MAX_TOTAL_TOKENS", "Value": "4096"}])
+    );
+}
+
+#[test]
+fn shared_memory_change_changes_only_the_task_definition() {
+    let before = seed();
+    let after = update(
+        &before,
+        r#"{"containerConfig": {"sharedMemorySize": 4096}}"#,
+    );
+    let new = running(&after);
+    assert_eq!(diff(&running(&before), &new), changed(&[TASK_DEFINITION]));
+    assert_eq!(
+        server_container(&new)["LinuxParameters"]["SharedMemorySize"],
+        4096
+    );
+}
+
+#[test]
+fn health_check_change_with_the_same_start_period_changes_only_the_task_definition() {
+    let before = seed();
+    let after = update(
+        &before,
+        r#"{"containerConfig": {"healthCheckConfig": {"command": ["CMD-SHELL", "exit 0"], "interval": 20, "startPeriod": 30}}}"#,
+    );
+    let new = running(&after);
+    assert_eq!(diff(&running(&before), &new), changed(&[TASK_DEFINITION]));
+    assert_eq!(server_container(&new)["HealthCheck"]["Interval"], 20);
+}
+
+#[test]
+fn start_period_change_also_updates_the_service_grace_period() {
+    let before = seed();
+    let after = update(
+        &before,
+        r#"{"containerConfig": {"healthCheckConfig": {"command": ["CMD-SHELL", "exit 0"], "startPeriod": 120}}}"#,
+    );
+    let new = running(&after);
+    assert_eq!(
+        diff(&running(&before), &new),
+        changed(&[TASK_DEFINITION, SERVICE])
+    );
+    assert_eq!(
+        properties(&new, SERVICE)["HealthCheckGracePeriodSeconds"],
+        120 + 600
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// (f) Metadata
+
+#[test]
+fn streaming_change_changes_only_the_registration() {
+    let before = seed();
+    let after = update(&before, r#"{"streaming": false}"#);
+    let new = running(&after);
+    assert_eq!(diff(&running(&before), &new), changed(&[REGISTRATION]));
+    assert_eq!(properties(&new, REGISTRATION)["Streaming"], "false");
+}
+
+#[test]
+fn litellm_only_model_type_change_changes_only_the_registration() {
+    let before = litellm_only();
+    let after = update(&before, r#"{"modelType": "embedding"}"#);
+    let new = running(&after);
+    assert_eq!(diff(&running(&before), &new), changed(&[REGISTRATION]));
+    assert_eq!(properties(&new, REGISTRATION)["Mode"], "embedding");
+    assert_eq!(properties(&new, REGISTRATION)["Streaming"], "false");
+}
+
+/// vLLM serves embeddings only with `--task embed`: for a hosted vLLM model a modelType change is
+/// also a server-command change, so the task definition changes too.
+#[test]
+fn vllm_model_type_change_changes_the_registration_and_the_server_command() {
+    let before = seed();
+    let after = update(&before, r#"{"modelType": "embedding"}"#);
+    let new = running(&after);
+    assert_eq!(
+        diff(&running(&before), &new),
+        changed(&[TASK_DEFINITION, REGISTRATION])
+    );
+    assert_eq!(properties(&new, REGISTRATION)["Mode"], "embedding");
+    let command = server_container(&new)["Command"][0]
+        .as_str()
+        .expect("command string");
+    assert!(command.contains("--task embed"), "{command}");
+}

@@ -553,6 +553,26 @@ fn read_image(errors: &mut ValidationErrors, path: &str, value: &Value) -> Optio
     })
 }
 
+/// Whether a variable name says it holds a secret (`HF_TOKEN`, `DB_PASSWORD`, `OPENAI_API_KEY`...).
+/// Names that only mention tokens as a quantity (`MAX_TOTAL_TOKENS`) do not count.
+fn looks_like_a_credential(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+    ];
+    let upper = name.to_ascii_uppercase();
+    SUFFIXES
+        .iter()
+        .any(|suffix| upper == *suffix || upper.ends_with(&format!("_{suffix}")))
+        || upper.contains("SECRET_")
+}
+
 pub(crate) fn read_environment(
     errors: &mut ValidationErrors,
     path: &str,
@@ -581,6 +601,15 @@ pub(crate) fn read_environment(
             errors.push(
                 &key_path,
                 format!("variable name {key:?} must match [A-Za-z_][A-Za-z0-9_]*"),
+            );
+            ok = false;
+        } else if looks_like_a_credential(key) {
+            errors.push(
+                &key_path,
+                format!(
+                    "{key:?} looks like a credential: environment values are stored in plain text in \
+                     the task definition and the stack; keep secrets in Secrets Manager"
+                ),
             );
             ok = false;
         }
@@ -851,5 +880,33 @@ impl<'de> Deserialize<'de> for ModelDefinition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         ModelDefinition::from_json_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_a_credential;
+
+    #[test]
+    fn credential_names_are_recognized_but_token_counts_are_not() {
+        for secret in [
+            "HF_TOKEN",
+            "HUGGING_FACE_HUB_TOKEN",
+            "DB_PASSWORD",
+            "OPENAI_API_KEY",
+            "AWS_SECRET_ACCESS_KEY",
+            "TOKEN",
+        ] {
+            assert!(looks_like_a_credential(secret), "{secret}");
+        }
+        for plain in [
+            "MAX_TOTAL_TOKENS",
+            "MAX_INPUT_LENGTH",
+            "TOKENIZER",
+            "MAX_BATCH_TOKENS",
+            "KEY_VALUE_CACHE",
+        ] {
+            assert!(!looks_like_a_credential(plain), "{plain}");
+        }
     }
 }

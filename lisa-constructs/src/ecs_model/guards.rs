@@ -57,7 +57,7 @@ fn int(value: Option<&Value>) -> Option<i64> {
     })
 }
 
-fn array<'a>(value: Option<&'a Value>) -> &'a [Value] {
+fn array(value: Option<&Value>) -> &[Value] {
     value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
@@ -227,14 +227,14 @@ pub fn launch_template_volumes_encrypted(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
     for (id, p) in of_type(template, "AWS::EC2::LaunchTemplate") {
         for mapping in array(launch_template_data(p).and_then(|d| d.get("BlockDeviceMappings"))) {
-            if let Some(ebs) = mapping.get("Ebs") {
-                if !is_true(ebs.get("Encrypted")) {
-                    let device = mapping
-                        .get("DeviceName")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?");
-                    problems.push(format!("{id}: EBS volume {device} must be encrypted"));
-                }
+            if let Some(ebs) = mapping.get("Ebs")
+                && !is_true(ebs.get("Encrypted"))
+            {
+                let device = mapping
+                    .get("DeviceName")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?");
+                problems.push(format!("{id}: EBS volume {device} must be encrypted"));
             }
         }
     }

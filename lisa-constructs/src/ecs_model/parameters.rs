@@ -144,7 +144,7 @@ impl Parameters {
         let image_id = stack.add_parameter(
             "ImageId",
             Parameter::new(ParameterType::SsmImageId)
-                .description(&format!(
+                .description(format!(
                     "SSM parameter of the ECS-optimized {ami_kind} AMI (Amazon Linux 2023)"
                 ))
                 .default_value(ami),

@@ -394,30 +394,30 @@ fn read_hosting(
             ),
         );
     }
-    if let Some(name) = model_name {
-        if let Err(message) = check_weights_prefix(name) {
-            f.error("modelName", message);
-        }
+    if let Some(name) = model_name
+        && let Err(message) = check_weights_prefix(name)
+    {
+        f.error("modelName", message);
     }
     let container = f.optional(
         "inferenceContainer",
         reader::one_of(InferenceContainer::ALL, InferenceContainer::from_wire),
     );
-    if let (Some(container), Some(model_type)) = (container, model_type) {
-        if !container.serves(model_type) {
-            let serves: Vec<&str> = ModelType::ALL
-                .iter()
-                .filter(|t| container.serves(**t))
-                .map(|t| t.as_str())
-                .collect();
-            f.error(
-                "inferenceContainer",
-                format!(
-                    "\"{container}\" cannot serve modelType \"{model_type}\"; it serves {}",
-                    serves.join(" and ")
-                ),
-            );
-        }
+    if let (Some(container), Some(model_type)) = (container, model_type)
+        && !container.serves(model_type)
+    {
+        let serves: Vec<&str> = ModelType::ALL
+            .iter()
+            .filter(|t| container.serves(**t))
+            .map(|t| t.as_str())
+            .collect();
+        f.error(
+            "inferenceContainer",
+            format!(
+                "\"{container}\" cannot serve modelType \"{model_type}\"; it serves {}",
+                serves.join(" and ")
+            ),
+        );
     }
     let instance = f.optional("instanceType", |errors, path, value| {
         read_instance_type(errors, path, value, container)
@@ -767,13 +767,13 @@ pub(crate) fn check_capacities(
     max: Option<u32>,
     desired: Option<u32>,
 ) {
-    if let (Some(min), Some(max)) = (min, max) {
-        if min > max {
-            f.error(
-                "maxCapacity",
-                format!("must be at least minCapacity ({min}), found {max}"),
-            );
-        }
+    if let (Some(min), Some(max)) = (min, max)
+        && min > max
+    {
+        f.error(
+            "maxCapacity",
+            format!("must be at least minCapacity ({min}), found {max}"),
+        );
     }
     if let Some(desired) = desired {
         if let Some(min) = min.filter(|min| desired < *min) {
@@ -855,15 +855,17 @@ fn read_target_health_check(
     });
     let interval = f.required("interval", reader::integer(5, 300, "s"));
     let timeout = f.required("timeout", reader::integer(2, 120, "s"));
-    if let (Some(interval), Some(timeout)) = (interval, timeout) {
-        if timeout >= interval {
+    // Not an early return: the threshold counts below are still checked and reported.
+    let timeout = match (interval, timeout) {
+        (Some(interval), Some(timeout)) if timeout >= interval => {
             f.error(
                 "timeout",
                 format!("must be less than interval ({interval} s), found {timeout} s"),
             );
-            return None;
+            None
         }
-    }
+        _ => timeout,
+    };
     let healthy = f.required("healthyThresholdCount", reader::integer(2, 10, ""));
     let unhealthy = f.required("unhealthyThresholdCount", reader::integer(2, 10, ""));
     Some(TargetHealthCheck {

@@ -18,11 +18,11 @@ impl ModelId {
 
     /// Checks `value` against the id rules; the error says which rule it breaks.
     pub fn parse(value: &str) -> Result<Self, String> {
-        if value.is_empty() || value.len() > Self::MAX_LEN {
+        let length = value.chars().count();
+        if length == 0 || length > Self::MAX_LEN {
             return Err(format!(
-                "must be 1 to {} characters long, found {} characters",
-                Self::MAX_LEN,
-                value.chars().count()
+                "must be 1 to {} characters long, found {length} characters",
+                Self::MAX_LEN
             ));
         }
         if let Some(bad) = value

@@ -111,6 +111,22 @@ impl<'v, 'e> Fields<'v, 'e> {
         self.get(key).is_some()
     }
 
+    /// Whether at least one of `fields` is present; reports the object when none is, unless an
+    /// unknown field was reported already (a typo's "did you mean" says more than "set one").
+    pub(crate) fn has_any(&mut self, fields: &[&str]) -> bool {
+        if fields.iter().any(|k| self.has(k)) {
+            return true;
+        }
+        if self.ok() {
+            let path = self.path.clone();
+            self.errors.push(
+                path,
+                format!("must set at least one of {}", fields.join(", ")),
+            );
+        }
+        false
+    }
+
     /// Reports an error on one of this object's fields.
     pub(crate) fn error(&mut self, key: &str, message: impl Into<String>) {
         let path = self.path_of(key);
@@ -192,7 +208,11 @@ pub(crate) fn integer(
             return None;
         };
         if n < i64::from(min) || n > i64::from(max) {
-            errors.push(path, format!("must be {allowed}, found {n}"));
+            // `describe`, not `n`: a number beyond i64 is read as i64::MAX above.
+            errors.push(
+                path,
+                format!("must be {allowed}, found {}", describe(value)),
+            );
             return None;
         }
         u32::try_from(n).ok()

@@ -113,11 +113,7 @@ impl ModelUpdate {
 
 fn read_update(errors: &mut ValidationErrors, value: &Value) -> Option<ModelUpdate> {
     let mut f = Fields::open(errors, "", value, UPDATE_FIELDS)?;
-    if UPDATE_FIELDS.iter().all(|k| !f.has(k)) {
-        f.errors.push(
-            "",
-            format!("must set at least one of {}", UPDATE_FIELDS.join(", ")),
-        );
+    if !f.has_any(UPDATE_FIELDS) {
         return None;
     }
     if f.has("enabled") && f.has("autoScalingInstanceConfig") {
@@ -159,15 +155,7 @@ fn read_instance_config(
     value: &Value,
 ) -> Option<AutoScalingInstanceConfig> {
     let mut f = Fields::open(errors, path, value, INSTANCE_CONFIG_FIELDS)?;
-    if INSTANCE_CONFIG_FIELDS.iter().all(|k| !f.has(k)) {
-        let path = f.path.clone();
-        f.errors.push(
-            path,
-            format!(
-                "must set at least one of {}",
-                INSTANCE_CONFIG_FIELDS.join(", ")
-            ),
-        );
+    if !f.has_any(INSTANCE_CONFIG_FIELDS) {
         return None;
     }
     let positive = || reader::integer(1, u32::MAX, "");
@@ -193,15 +181,7 @@ fn read_container_update(
     value: &Value,
 ) -> Option<ContainerConfigUpdate> {
     let mut f = Fields::open(errors, path, value, CONTAINER_UPDATE_FIELDS)?;
-    if CONTAINER_UPDATE_FIELDS.iter().all(|k| !f.has(k)) {
-        let path = f.path.clone();
-        f.errors.push(
-            path,
-            format!(
-                "must set at least one of {}",
-                CONTAINER_UPDATE_FIELDS.join(", ")
-            ),
-        );
+    if !f.has_any(CONTAINER_UPDATE_FIELDS) {
         return None;
     }
     let update = ContainerConfigUpdate {

@@ -327,17 +327,7 @@ fn read_definition(errors: &mut ValidationErrors, value: &Value) -> Option<Model
             .ok()
     });
     let model_name = f.required("modelName", read_model_name);
-    let model_type = f.required(
-        "modelType",
-        reader::one_of(ModelType::ALL, ModelType::from_wire),
-    );
-    let streaming = f.optional("streaming", reader::boolean);
-    if model_type == Some(ModelType::Embedding) && streaming == Some(true) {
-        f.error(
-            "streaming",
-            "embedding models cannot stream: set streaming to false or omit it",
-        );
-    }
+    let (model_type, streaming) = read_type_and_streaming(&mut f, true);
     let model_url = f.optional("modelUrl", reader::string);
     let hosting = read_hosting(&mut f, model_type, model_name.as_deref());
     Some(ModelDefinition {
@@ -348,6 +338,28 @@ fn read_definition(errors: &mut ValidationErrors, value: &Value) -> Option<Model
         hosting: hosting?,
         model_url,
     })
+}
+
+/// Why an embedding model cannot stream (reported on `streaming`).
+pub(crate) const EMBEDDING_CANNOT_STREAM: &str =
+    "embedding models cannot stream: set streaming to false or omit it";
+
+/// Reads `modelType` (required or not) and `streaming`, and reports a streaming embedding model.
+pub(crate) fn read_type_and_streaming(
+    f: &mut Fields<'_, '_>,
+    type_required: bool,
+) -> (Option<ModelType>, Option<bool>) {
+    let read_type = reader::one_of(ModelType::ALL, ModelType::from_wire);
+    let model_type = if type_required {
+        f.required("modelType", read_type)
+    } else {
+        f.optional("modelType", read_type)
+    };
+    let streaming = f.optional("streaming", reader::boolean);
+    if model_type == Some(ModelType::Embedding) && streaming == Some(true) {
+        f.error("streaming", EMBEDDING_CANNOT_STREAM);
+    }
+    (model_type, streaming)
 }
 
 fn read_model_name(errors: &mut ValidationErrors, path: &str, value: &Value) -> Option<String> {

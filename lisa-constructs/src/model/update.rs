@@ -1,8 +1,9 @@
 //! The update payload of `PUT /models/{modelId}` and how it applies to a stored definition.
 
 use super::definition::{
-    ContainerHealthCheck, ModelDefinition, check_capacities, read_container_health_check,
-    read_environment, read_shared_memory_size,
+    ContainerHealthCheck, EMBEDDING_CANNOT_STREAM, ModelDefinition, check_capacities,
+    read_container_health_check, read_environment, read_shared_memory_size,
+    read_type_and_streaming,
 };
 use super::enums::ModelType;
 use super::error::ValidationErrors;
@@ -125,17 +126,7 @@ fn read_update(errors: &mut ValidationErrors, value: &Value) -> Option<ModelUpda
     let enabled = f.optional("enabled", reader::boolean);
     let auto_scaling_instance_config =
         f.optional("autoScalingInstanceConfig", read_instance_config);
-    let model_type = f.optional(
-        "modelType",
-        reader::one_of(ModelType::ALL, ModelType::from_wire),
-    );
-    let streaming = f.optional("streaming", reader::boolean);
-    if model_type == Some(ModelType::Embedding) && streaming == Some(true) {
-        f.error(
-            "streaming",
-            "embedding models cannot stream: set streaming to false or omit it",
-        );
-    }
+    let (model_type, streaming) = read_type_and_streaming(&mut f, false);
     let container_config = f.optional("containerConfig", read_container_update);
     if !f.ok() {
         return None;
@@ -214,10 +205,7 @@ impl ModelDefinition {
             if update.streaming == Some(true)
                 || (update.streaming.is_none() && update.model_type.is_none() && self.streaming())
             {
-                errors.push(
-                    "streaming",
-                    "embedding models cannot stream: set streaming to false or omit it",
-                );
+                errors.push("streaming", EMBEDDING_CANNOT_STREAM);
             }
             next.streaming = Some(false);
         } else if let Some(streaming) = update.streaming {

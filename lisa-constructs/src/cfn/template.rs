@@ -66,7 +66,13 @@ impl Template {
 
     /// The template as pretty-printed JSON text.
     pub fn to_json_string(&self) -> Result<String, CfnError> {
-        serde_json::to_string_pretty(self).map_err(CfnError::Serialize)
+        // Sized for the whole text up front (about a kilobyte per resource): growing the buffer
+        // from empty would copy it a dozen times.
+        let mut text = Vec::with_capacity(2048 + 1280 * self.resources.len());
+        serde_json::to_writer_pretty(&mut text, self).map_err(CfnError::Serialize)?;
+        // serde_json writes only UTF-8.
+        String::from_utf8(text)
+            .map_err(|e| CfnError::Serialize(serde::ser::Error::custom(format!("not UTF-8: {e}"))))
     }
 
     /// The resources of one type (e.g. `"AWS::ECS::Service"`), in template order.

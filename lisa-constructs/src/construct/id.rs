@@ -144,9 +144,14 @@ fn without_repeats<'a>(components: &[&'a str]) -> Vec<&'a str> {
 }
 
 fn path_hash(components: &[&str]) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let digest = Md5::digest(components.join("/").as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02X}")).collect();
-    hex[..HASH_LEN].to_owned()
+    digest
+        .iter()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xF)]])
+        .take(HASH_LEN)
+        .map(char::from)
+        .collect()
 }
 
 /// A CloudFormation stack name: starts with a letter, then letters, digits and hyphens, at most

@@ -230,9 +230,21 @@ impl Stack {
 
     /// Validates and returns the finished template, or every problem found.
     pub fn synth(&self) -> Result<Template, SynthError> {
+        self.check()?;
+        Ok(self.template.clone())
+    }
+
+    /// Like [`Stack::synth`], but hands over the template instead of copying it, for a stack
+    /// that is finished.
+    pub fn into_template(self) -> Result<Template, SynthError> {
+        self.check()?;
+        Ok(self.template)
+    }
+
+    fn check(&self) -> Result<(), SynthError> {
         let problems = self.validate();
         if problems.is_empty() {
-            Ok(self.template.clone())
+            Ok(())
         } else {
             Err(SynthError {
                 stack: self.name.as_str().to_owned(),

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::cfn::expr::json_references;
 use crate::cfn::{Expr, Reference, Template};
 
 /// Where in the template a problem was found.
@@ -193,8 +194,8 @@ pub fn validate_template(template: &Template) -> Vec<Problem> {
                 });
             }
         }
-        let properties = Expr::from_json(&resource.properties);
-        check_expr(template, &properties, &location, Some(id), &mut problems);
+        let references = json_references(&resource.properties);
+        check_references(template, references, &location, Some(id), &mut problems);
     }
 
     for (name, output) in &template.outputs {
@@ -217,7 +218,17 @@ fn check_expr(
     self_id: Option<&str>,
     problems: &mut Vec<Problem>,
 ) {
-    for reference in expr.references() {
+    check_references(template, expr.references(), location, self_id, problems);
+}
+
+fn check_references(
+    template: &Template,
+    references: Vec<Reference>,
+    location: &Location,
+    self_id: Option<&str>,
+    problems: &mut Vec<Problem>,
+) {
+    for reference in references {
         if let Reference::Condition(c) = &reference {
             if !template.conditions.contains_key(c) {
                 problems.push(Problem::UnknownCondition {

@@ -159,7 +159,7 @@ pub fn synthesize(
         Some(hosting) => hosted_model(&mut stack, definition, hosting, options)?,
         None => litellm_only_model(&mut stack, definition, options)?,
     }
-    let template = stack.synth()?;
+    let template = stack.into_template()?;
     Ok(ModelStack { name, template })
 }
 

@@ -38,8 +38,9 @@ pub fn run(args: &SynthArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut definitions: Vec<(PathBuf, ModelDefinition)> = Vec::with_capacity(files.len());
     let mut problems: Vec<FileProblem> = Vec::new();
     let mut first_file_of: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for file in files {
-        match inputs::read_definition(&file) {
+    let read = parallel_map(&files, |file| inputs::read_definition(file));
+    for (file, result) in files.into_iter().zip(read) {
+        match result {
             Ok(definition) => {
                 let id = definition.model_id.to_string();
                 if let Some(first) = first_file_of.get(&id) {
@@ -64,35 +65,65 @@ pub fn run(args: &SynthArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
         return Ok(ExitCode::from(1));
     }
 
-    let mut rendered = Vec::with_capacity(definitions.len());
-    for (file, definition) in &definitions {
+    let rendered = parallel_map(&definitions, |(file, definition)| {
         let stack = ecs_model::synthesize(definition, &options)
             .map_err(|error| format!("{}: {error}", file.display()))?;
-        let text = match args.format {
+        let mut text = match args.format {
             TemplateFormat::Json => stack.template.to_json_string()?,
             TemplateFormat::Yaml => serde_yaml::to_string(&stack.template)?,
         };
-        rendered.push((stack.name, text));
-    }
+        // A file and standard output get the same bytes: a text file ends with a newline.
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((stack.name, text))
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(|error| error as Box<dyn std::error::Error>)?;
 
     match &args.out {
         None => {
             let (_, text) = rendered.first().ok_or("nothing to synthesize")?;
             print!("{text}");
-            if !text.ends_with('\n') {
-                println!();
-            }
         }
         Some(dir) => {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            for (name, text) in &rendered {
+            parallel_map(&rendered, |(name, text)| {
                 let path = dir.join(format!("{name}.{}", args.format.extension()));
                 std::fs::write(&path, text)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            }
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            })
+            .into_iter()
+            .collect::<Result<(), _>>()?;
             eprintln!("wrote {} template(s) to {}", rendered.len(), dir.display());
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `f` over every item, on as many threads as there are cores, results in item order. Reading,
+/// synthesizing and writing are independent per model, and a thousand models take a large part
+/// of a second on one core.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if threads < 2 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let chunk_len = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk_len)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(results) => results,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }

@@ -4,8 +4,8 @@
 //! to JSON text. Run with `cargo bench -p lisa-constructs --bench synth`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lisa_constructs::ecs_model::{StackOptions, synthesize};
-use lisa_constructs::model::ModelDefinition;
+use lisa_constructs::ecs_model::{StackOptions, synthesize, synthesize_valid};
+use lisa_constructs::model::{ModelDefinition, ValidDefinition};
 use std::hint::black_box;
 use std::path::Path;
 
@@ -35,6 +35,14 @@ fn bench_synthesis(c: &mut Criterion) {
         });
         group.bench_function(format!("{name}/synthesize_only"), |b| {
             b.iter(|| synthesize(black_box(&definition), &options).expect("synthesizes"));
+        });
+        // What lisa-synth does: the definition was validated when it was read.
+        let valid = ValidDefinition::new(definition.clone()).expect("valid");
+        group.bench_function(format!("{name}/validated/to_json_string"), |b| {
+            b.iter(|| {
+                let stack = synthesize_valid(black_box(&valid), &options).expect("synthesizes");
+                stack.template.to_json_string().expect("serializes")
+            });
         });
     }
     group.finish();

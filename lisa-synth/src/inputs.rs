@@ -1,6 +1,6 @@
 //! Finds and reads the definition files named on the command line.
 
-use lisa_constructs::model::{DefinitionError, ModelDefinition, ModelUpdate, ValidationErrors};
+use lisa_constructs::model::{DefinitionError, ModelUpdate, ValidDefinition, ValidationErrors};
 use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -119,9 +119,9 @@ fn unreadable(file: &Path, error: &std::io::Error) -> Vec<FileProblem> {
 }
 
 /// Reads one model definition file.
-pub fn read_definition(file: &Path) -> Result<ModelDefinition, Vec<FileProblem>> {
+pub fn read_definition(file: &Path) -> Result<ValidDefinition, Vec<FileProblem>> {
     let text = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
-    ModelDefinition::from_json_str(&text).map_err(|e| problems(file, &e))
+    ValidDefinition::from_json_str(&text).map_err(|e| problems(file, &e))
 }
 
 /// Reads one update payload file.

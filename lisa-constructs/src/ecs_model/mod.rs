@@ -34,7 +34,7 @@ pub mod task;
 use crate::cfn::resources::ecs::{Cluster, ClusterSetting};
 use crate::cfn::{Output, Template};
 use crate::construct::{ConstructError, IdError, Stack, StackName, SynthError};
-use crate::model::{Hosting, ModelDefinition, ValidationErrors};
+use crate::model::{Hosting, ModelDefinition, ValidDefinition, ValidationErrors};
 use parameters::Parameters;
 
 /// Whether the model should be serving.
@@ -151,6 +151,19 @@ pub fn synthesize(
     options: &StackOptions,
 ) -> Result<ModelStack, StackError> {
     definition.validate()?;
+    build(definition, options)
+}
+
+/// Synthesizes the stack of a definition that was validated already (when it was read, say), so
+/// it is not validated again.
+pub fn synthesize_valid(
+    definition: &ValidDefinition,
+    options: &StackOptions,
+) -> Result<ModelStack, StackError> {
+    build(definition, options)
+}
+
+fn build(definition: &ModelDefinition, options: &StackOptions) -> Result<ModelStack, StackError> {
     options.check()?;
     let name = stack_name(&options.deployment_name, definition)?;
     let mut stack = Stack::new(name.clone());

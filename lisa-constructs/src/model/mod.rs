@@ -22,6 +22,7 @@ mod image;
 mod reader;
 mod schema;
 mod update;
+mod valid;
 
 pub use catalog::{CATALOG, InstanceSpec, SUPPORTED_REGIONS, families, instance};
 pub use definition::{
@@ -33,3 +34,4 @@ pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
 pub use schema::{definition_schema, update_schema};
 pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};
+pub use valid::ValidDefinition;

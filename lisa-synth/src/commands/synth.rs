@@ -4,7 +4,7 @@ use crate::cli::{SynthArgs, TemplateFormat};
 use crate::commands::validate::report;
 use crate::inputs::{self, FileProblem};
 use lisa_constructs::ecs_model::{self, Lifecycle, StackOptions};
-use lisa_constructs::model::ModelDefinition;
+use lisa_constructs::model::ValidDefinition;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -35,7 +35,7 @@ pub fn run(args: &SynthArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     options.check()?;
 
     // Read everything first: an invalid definition means nothing is written.
-    let mut definitions: Vec<(PathBuf, ModelDefinition)> = Vec::with_capacity(files.len());
+    let mut definitions: Vec<(PathBuf, ValidDefinition)> = Vec::with_capacity(files.len());
     let mut problems: Vec<FileProblem> = Vec::new();
     let mut first_file_of: BTreeMap<String, PathBuf> = BTreeMap::new();
     let read = parallel_map(&files, |file| inputs::read_definition(file));
@@ -66,7 +66,7 @@ pub fn run(args: &SynthArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
 
     let rendered = parallel_map(&definitions, |(file, definition)| {
-        let stack = ecs_model::synthesize(definition, &options)
+        let stack = ecs_model::synthesize_valid(definition, &options)
             .map_err(|error| format!("{}: {error}", file.display()))?;
         let mut text = match args.format {
             TemplateFormat::Json => stack.template.to_json_string()?,

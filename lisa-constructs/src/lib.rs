@@ -1,4 +1,14 @@
 //! Typed constructs that turn a model definition into a CloudFormation template.
+//!
+//! - [`model`]: the Admin API's payloads as types, the instance catalog, and validation that
+//!   reports every error with its JSON path.
+//! - [`cfn`]: the CloudFormation document model (typed intrinsics, typed resource properties).
+//! - [`construct`]: stacks, scopes and CDK-compatible logical ids, with a validation pass.
+//! - [`ecs_model`]: the per-model stack, composed from parts you can also use on their own.
+//!
+//! The library is pure: no I/O, no AWS SDK, and the same input always gives the same bytes.
+
+#![warn(missing_docs)]
 
 pub mod cfn;
 pub mod construct;

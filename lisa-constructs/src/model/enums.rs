@@ -43,13 +43,21 @@ macro_rules! wire_enum {
 wire_enum! {
     /// Where a model is in its lifecycle (domain §5).
     ModelStatus {
+        /// The stack is being created.
         Creating = "Creating",
+        /// Serving requests.
         InService = "InService",
+        /// A change is being applied.
         Updating = "Updating",
+        /// Scaling down to no instances and leaving LiteLLM.
         Stopping = "Stopping",
+        /// No instances, not registered with LiteLLM.
         Stopped = "Stopped",
+        /// Scaling up and registering again.
         Starting = "Starting",
+        /// The stack is being deleted.
         Deleting = "Deleting",
+        /// An operation failed; only deletion is allowed.
         Failed = "Failed",
     }
 }
@@ -57,9 +65,13 @@ wire_enum! {
 wire_enum! {
     /// What a model produces.
     ModelType {
+        /// Text generation (chat and completions).
         TextGen = "textgen",
+        /// Embeddings.
         Embedding = "embedding",
+        /// Image generation.
         ImageGen = "imagegen",
+        /// Video generation.
         VideoGen = "videogen",
     }
 }

@@ -19,6 +19,7 @@ mod enums;
 mod error;
 mod ids;
 mod image;
+mod parse;
 mod reader;
 mod schema;
 mod update;

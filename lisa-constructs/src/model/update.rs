@@ -1,12 +1,12 @@
 //! The update payload of `PUT /models/{modelId}` and how it applies to a stored definition.
 
-use super::definition::{
-    ContainerHealthCheck, EMBEDDING_CANNOT_STREAM, ModelDefinition, check_capacities,
-    read_container_health_check, read_environment, read_shared_memory_size,
-    read_type_and_streaming,
-};
+use super::definition::{ContainerHealthCheck, ModelDefinition};
 use super::enums::ModelType;
 use super::error::ValidationErrors;
+use super::parse::{
+    EMBEDDING_CANNOT_STREAM, check_capacities, read_container_health_check, read_environment,
+    read_shared_memory_size, read_type_and_streaming,
+};
 use super::reader::{self, Fields};
 use schemars::JsonSchema;
 use serde::Serialize;

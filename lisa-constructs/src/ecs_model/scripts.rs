@@ -148,6 +148,7 @@ mod tests {
     #[test]
     fn user_data_joins_the_cluster_and_blocks_metadata() {
         let script = user_data("${Cluster}", true, true).expect("renders");
+        assert!(script.starts_with("#!/bin/bash\n"), "{script}");
         assert!(script.contains("ECS_CLUSTER=${Cluster}\n"));
         assert!(script.contains("ECS_ENABLE_GPU_SUPPORT=true"));
         assert!(script.contains("--destination 169.254.169.254/32 --jump DROP"));

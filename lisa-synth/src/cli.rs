@@ -39,6 +39,10 @@ pub struct ValidateArgs {
     /// The files are update payloads (`PUT /models/{modelId}`), not model definitions.
     #[arg(long)]
     pub update: bool,
+    /// Also check that each model can be deployed in this region: a supported region that
+    /// offers its instance type.
+    #[arg(long, value_name = "REGION", conflicts_with = "update")]
+    pub region: Option<String>,
     /// How errors are printed.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
     pub format: ErrorFormat,
@@ -73,6 +77,10 @@ pub struct SynthArgs {
     /// Serve the load balancer over HTTPS; the stack then takes a CertificateArn parameter.
     #[arg(long)]
     pub https: bool,
+    /// Also check that each model can be deployed in this region: a supported region that
+    /// offers its instance type.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
     /// How validation errors are printed.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
     pub error_format: ErrorFormat,

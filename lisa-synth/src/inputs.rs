@@ -119,9 +119,19 @@ fn unreadable(file: &Path, error: &std::io::Error) -> Vec<FileProblem> {
 }
 
 /// Reads one model definition file.
-pub fn read_definition(file: &Path) -> Result<ValidDefinition, Vec<FileProblem>> {
+/// When `region` is given, the model must also be deployable there.
+pub fn read_definition(
+    file: &Path,
+    region: Option<&str>,
+) -> Result<ValidDefinition, Vec<FileProblem>> {
     let text = std::fs::read_to_string(file).map_err(|e| unreadable(file, &e))?;
-    ValidDefinition::from_json_str(&text).map_err(|e| problems(file, &e))
+    let definition = ValidDefinition::from_json_str(&text).map_err(|e| problems(file, &e))?;
+    if let Some(region) = region {
+        definition
+            .check_region(region)
+            .map_err(|errors| validation_problems(&file.display().to_string(), &errors))?;
+    }
+    Ok(definition)
 }
 
 /// Reads one update payload file.

@@ -487,3 +487,59 @@ fn help_mentions_every_subcommand() {
         assert!(text.contains(subcommand), "{subcommand} missing:\n{text}");
     }
 }
+
+#[test]
+fn region_checks_that_the_instance_type_is_offered_there() {
+    let output = lisa_synth([
+        "validate".as_ref(),
+        "--region".as_ref(),
+        "eu-west-1".as_ref(),
+        models().as_os_str(),
+    ]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.contains("falcon-7b-tgi.json: instanceType: g6.2xlarge is not offered in eu-west-1"),
+        "{out}"
+    );
+    let elsewhere = lisa_synth([
+        "validate".as_ref(),
+        "--region".as_ref(),
+        "us-east-1".as_ref(),
+        models().as_os_str(),
+    ]);
+    assert_eq!(code(&elsewhere), 0, "{}", stdout(&elsewhere));
+}
+
+#[test]
+fn synth_in_a_region_that_lacks_an_instance_type_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let output = lisa_synth([
+        "synth".as_ref(),
+        "--region".as_ref(),
+        "eu-west-1".as_ref(),
+        models().as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(!out.exists(), "nothing may be written");
+}
+
+#[test]
+fn an_unsupported_region_is_reported() {
+    let output = lisa_synth([
+        "validate".as_ref(),
+        "--region".as_ref(),
+        "mars-north-1".as_ref(),
+        model("titan-express-v1.json").as_os_str(),
+    ]);
+    assert_eq!(code(&output), 1);
+    assert!(
+        stdout(&output).contains("region \"mars-north-1\" is not supported"),
+        "{}",
+        stdout(&output)
+    );
+}

@@ -293,6 +293,32 @@ impl ModelDefinition {
             .as_ref()
             .and_then(|h| catalog::instance(&h.instance_type))
     }
+
+    /// Checks that the model can be deployed in `region`: a supported region that offers the
+    /// instance type. Templates are region-agnostic, so this is the one check that needs it.
+    pub fn check_region(&self, region: &str) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        if !catalog::SUPPORTED_REGIONS.contains(&region) {
+            errors.push(
+                "",
+                format!(
+                    "region {region:?} is not supported; supported regions: {}",
+                    catalog::SUPPORTED_REGIONS.join(", ")
+                ),
+            );
+        } else if let Some(instance) = self.instance().filter(|i| !i.offered_in(region)) {
+            let offered: Vec<&str> = instance.regions().collect();
+            errors.push(
+                "instanceType",
+                format!(
+                    "{} is not offered in {region}; supported regions that offer it: {}",
+                    instance.name,
+                    offered.join(", ")
+                ),
+            );
+        }
+        errors.into_result(Some(()))
+    }
 }
 
 impl<'de> Deserialize<'de> for ModelDefinition {
@@ -300,5 +326,43 @@ impl<'de> Deserialize<'de> for ModelDefinition {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
         ModelDefinition::from_json_value(&value).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::ModelDefinition;
+    use serde_json::json;
+
+    fn hosted_on(instance_type: &str) -> ModelDefinition {
+        let text = include_str!("../../../examples/models/mistral-vllm.json");
+        let mut value: serde_json::Value = serde_json::from_str(text).expect("seed parses");
+        value["instanceType"] = json!(instance_type);
+        ModelDefinition::from_json_value(&value).expect("valid")
+    }
+
+    #[test]
+    fn a_region_must_offer_the_instance_type() {
+        assert_eq!(hosted_on("g5.xlarge").check_region("eu-west-1"), Ok(()));
+        let errors = hosted_on("g6.xlarge")
+            .check_region("eu-west-1")
+            .expect_err("no g6 there");
+        assert_eq!(errors.errors()[0].path, "instanceType");
+        assert!(errors.errors()[0].message.starts_with("g6.xlarge is not offered in eu-west-1; supported regions that offer it: us-east-1, us-east-2"));
+    }
+
+    #[test]
+    fn unsupported_regions_are_rejected_for_every_model() {
+        let titan = ModelDefinition::from_json_value(&json!({
+            "modelId": "titan", "modelName": "bedrock/amazon.titan-text-express-v1", "modelType": "textgen"
+        }))
+        .expect("valid");
+        assert_eq!(titan.check_region("us-west-2"), Ok(()));
+        let errors = titan.check_region("mars-north-1").expect_err("unsupported");
+        assert!(
+            errors.errors()[0]
+                .message
+                .contains("supported regions: us-east-1")
+        );
     }
 }

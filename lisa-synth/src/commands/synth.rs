@@ -38,7 +38,9 @@ pub fn run(args: &SynthArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let mut definitions: Vec<(PathBuf, ValidDefinition)> = Vec::with_capacity(files.len());
     let mut problems: Vec<FileProblem> = Vec::new();
     let mut first_file_of: BTreeMap<String, PathBuf> = BTreeMap::new();
-    let read = parallel_map(&files, |file| inputs::read_definition(file));
+    let read = parallel_map(&files, |file| {
+        inputs::read_definition(file, args.region.as_deref())
+    });
     for (file, result) in files.into_iter().zip(read) {
         match result {
             Ok(definition) => {

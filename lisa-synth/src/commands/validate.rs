@@ -11,7 +11,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, Box<dyn std::error::Error>> 
         let result = if args.update {
             inputs::read_update(file).map(drop)
         } else {
-            inputs::read_definition(file).map(drop)
+            inputs::read_definition(file, args.region.as_deref()).map(drop)
         };
         if let Err(found) = result {
             problems.extend(found);

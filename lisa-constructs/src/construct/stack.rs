@@ -317,11 +317,22 @@ impl Scope<'_> {
         id: &str,
         properties: P,
     ) -> Result<ResourceHandle, ConstructError> {
+        self.add_with(id, properties, |resource| resource)
+    }
+
+    /// Like [`Scope::add`], with resource attributes (DependsOn, Condition, metadata such as
+    /// checkov skips) set by `attributes` on the rendered entry.
+    pub fn add_with<P: ResourceProperties>(
+        &mut self,
+        id: &str,
+        properties: P,
+        attributes: impl FnOnce(Resource) -> Resource,
+    ) -> Result<ResourceHandle, ConstructError> {
         let resource = Resource::new(&properties).map_err(|source| ConstructError::Render {
             path: self.child_path(id),
             source,
         })?;
-        self.add_resource(id, resource)
+        self.add_resource(id, attributes(resource))
     }
 
     /// Adds a prepared resource entry (with attributes already set) under this scope.
@@ -347,7 +358,8 @@ impl Scope<'_> {
         self.insert(components, logical_id, resource)
     }
 
-    fn child_path(&self, id: &str) -> String {
+    /// The path a construct `id` added under this scope gets.
+    pub fn child_path(&self, id: &str) -> String {
         let mut p = self.path.clone();
         p.push(id.to_owned());
         p.join("/")

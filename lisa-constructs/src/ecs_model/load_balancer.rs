@@ -2,13 +2,13 @@
 
 use super::parameters::Network;
 use super::scripts::SERVER_PORT;
+use crate::cfn::Expr;
 use crate::cfn::resources::ec2::{
     EgressRule, IngressRule, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress,
 };
 use crate::cfn::resources::elbv2::{
     Action, Attribute, Certificate, Listener, LoadBalancer, Matcher, TargetGroup,
 };
-use crate::cfn::{Expr, Resource};
 use crate::construct::{ConstructError, ResourceHandle, Scope};
 use crate::model::TargetHealthCheck;
 
@@ -70,43 +70,36 @@ pub fn load_balancer(
         },
     )?;
     let group_id = security_group.get_att("GroupId");
-    let ingress = |rule: IngressRule, condition: &str| {
-        Resource::new(&SecurityGroupIngress {
+    for (id, rule, condition) in [
+        (
+            "IngressFromCidr",
+            IngressRule::tcp_from_cidr(
+                listener_port,
+                network.ingress_cidr.clone(),
+                "Model clients by address range",
+            ),
+            &network.has_ingress_cidr,
+        ),
+        (
+            "IngressFromSecurityGroup",
+            IngressRule::tcp_from_group(
+                listener_port,
+                network.ingress_security_group.clone(),
+                "Model clients by security group",
+            ),
+            &network.has_ingress_security_group,
+        ),
+    ] {
+        let ingress = SecurityGroupIngress {
             group_id: group_id.clone(),
             rule,
-        })
-        .map(|r| r.condition(condition))
-    };
-    let from_cidr = ingress(
-        IngressRule::tcp_from_cidr(
-            listener_port,
-            network.ingress_cidr.clone(),
-            "Model clients by address range",
-        ),
-        &network.has_ingress_cidr,
-    );
-    let from_group = ingress(
-        IngressRule::tcp_from_group(
-            listener_port,
-            network.ingress_security_group.clone(),
-            "Model clients by security group",
-        ),
-        &network.has_ingress_security_group,
-    );
-    for (id, resource) in [
-        ("IngressFromCidr", from_cidr),
-        ("IngressFromSecurityGroup", from_group),
-    ] {
-        let resource = resource.map_err(|source| ConstructError::Render {
-            path: format!("{}/{id}", scope.path()),
-            source,
-        })?;
-        scope.add_resource(id, resource)?;
+        };
+        scope.add_with(id, ingress, |r| r.condition(condition.as_str()))?;
     }
 
-    let load_balancer = scope.add_resource(
+    let load_balancer = scope.add_with(
         "Resource",
-        Resource::new(&LoadBalancer {
+        LoadBalancer {
             scheme: Some(Expr::str("internal")),
             load_balancer_type: Some(Expr::str("application")),
             subnets: Some(network.subnet_ids.clone()),
@@ -117,10 +110,17 @@ pub fn load_balancer(
                 Attribute::new("idle_timeout.timeout_seconds", 600u32),
             ],
             ..LoadBalancer::default()
-        })
-        .map_err(|source| ConstructError::Render { path: format!("{}/Resource", scope.path()), source })?
-        .checkov_skip("CKV_AWS_91", "Access logs need a per-environment log bucket; enable them in the bootstrap stack's account settings")
-        .checkov_skip("CKV_AWS_150", "Deletion protection would block the API's delete-model operation"),
+        },
+        |r| {
+            r.checkov_skip(
+                "CKV_AWS_91",
+                "Access logs need a per-environment log bucket; enable them in the bootstrap stack's account settings",
+            )
+            .checkov_skip(
+                "CKV_AWS_150",
+                "Deletion protection would block the API's delete-model operation",
+            )
+        },
     )?;
 
     let check = props.health_check;
@@ -165,19 +165,14 @@ pub fn load_balancer(
         ssl_policy: https.then(|| Expr::str(TLS_POLICY)),
         default_actions: vec![Action::forward(target_group.ref_())],
     };
-    let listener_resource = Resource::new(&listener).map_err(|source| ConstructError::Render {
-        path: format!("{}/Listener", scope.path()),
-        source,
-    })?;
-    let listener_resource = if https {
-        listener_resource
-    } else {
+    let listener = scope.add_with("Listener", listener, |r| {
+        if https {
+            return r;
+        }
         let why = "Internal load balancer reached only from inside the VPC; synthesize with HTTPS and a certificate to serve TLS";
-        listener_resource
-            .checkov_skip("CKV_AWS_2", why)
+        r.checkov_skip("CKV_AWS_2", why)
             .checkov_skip("CKV_AWS_103", why)
-    };
-    let listener = scope.add_resource("Listener", listener_resource)?;
+    })?;
 
     Ok(ModelLoadBalancer {
         security_group,

@@ -47,8 +47,8 @@ pub struct Parameters {
     pub litellm: LiteLlm,
     /// Network settings (hosted models).
     pub network: Network,
-    /// The models bucket's name (hosted models).
-    pub models_bucket: Expr,
+    /// The logical name of the parameter holding the models bucket's name (hosted models).
+    pub models_bucket: String,
     /// The instances' AMI (hosted models).
     pub image_id: Expr,
     /// The listener certificate, when the load balancer serves HTTPS.
@@ -179,7 +179,7 @@ impl Parameters {
                 ingress_security_group: ingress_group.ref_(),
                 has_ingress_security_group: has_ingress_group.name().to_owned(),
             },
-            models_bucket: models_bucket.ref_(),
+            models_bucket: models_bucket.name().as_str().to_owned(),
             image_id: image_id.ref_(),
             certificate_arn,
         })

@@ -3,7 +3,7 @@
 
 use super::parameters::LiteLlm;
 use crate::cfn::resources::custom::CustomResource;
-use crate::cfn::{Expr, Output, Resource};
+use crate::cfn::{Expr, Output};
 use crate::construct::{ConstructError, ResourceHandle, Scope, Stack};
 use crate::model::{InferenceContainer, ModelDefinition, ModelType};
 
@@ -57,12 +57,11 @@ pub fn registration(
     props: &RegistrationProps<'_>,
 ) -> Result<ResourceHandle, ConstructError> {
     let definition = props.definition;
-    let render_error = |source| ConstructError::Render {
-        path: "Registration".into(),
-        source,
-    };
     let mut custom = CustomResource::new(RESOURCE_TYPE, props.litellm.function_arn.clone())
-        .map_err(render_error)?
+        .map_err(|source| ConstructError::Render {
+            path: scope.child_path("Registration"),
+            source,
+        })?
         .service_timeout(SERVICE_TIMEOUT_SECONDS)
         .property("ModelId", Expr::str(definition.model_id.as_str()))
         .property("LiteLlmModel", Expr::str(litellm_model(definition)))
@@ -77,11 +76,10 @@ pub fn registration(
     if let Some(api_base) = &props.api_base {
         custom = custom.property("ApiBase", api_base.clone());
     }
-    let mut resource = Resource::new(&custom).map_err(render_error)?;
-    if let Some(after) = &props.after {
-        resource = resource.depends_on(after.as_str());
-    }
-    scope.add_resource("Registration", resource)
+    scope.add_with("Registration", custom, |r| match &props.after {
+        Some(after) => r.depends_on(after.as_str()),
+        None => r,
+    })
 }
 
 /// Adds the output carrying LiteLLM's id of the model.

@@ -1,10 +1,10 @@
 //! The ECS service: one server task on every instance, behind the target group.
 
 use super::scripts::SERVER_PORT;
+use crate::cfn::Expr;
 use crate::cfn::resources::ecs::{
     DeploymentCircuitBreaker, DeploymentConfiguration, Service, ServiceLoadBalancer,
 };
-use crate::cfn::{Expr, Resource};
 use crate::construct::{ConstructError, ResourceHandle, Scope};
 
 /// Seconds allowed for copying the weights and loading the model, on top of the container
@@ -62,20 +62,7 @@ pub fn service(
         propagate_tags: Some(Expr::str("SERVICE")),
         ..Service::default()
     };
-    let resource = Resource::new(&service)
-        .map_err(|source| ConstructError::Render {
-            path: child(scope, "Service"),
-            source,
-        })?
-        .depends_on(props.listener.as_str());
-    scope.add_resource("Service", resource)
-}
-
-fn child(scope: &Scope<'_>, id: &str) -> String {
-    let path = scope.path();
-    if path.is_empty() {
-        id.to_owned()
-    } else {
-        format!("{path}/{id}")
-    }
+    scope.add_with("Service", service, |r| {
+        r.depends_on(props.listener.as_str())
+    })
 }

@@ -37,8 +37,9 @@ pub struct TaskProps<'a> {
     pub hosting: &'a Hosting,
     /// The instance type's catalog entry.
     pub instance: &'a InstanceSpec,
-    /// The models bucket's name.
-    pub models_bucket: Expr,
+    /// The logical name of the parameter (or resource) that holds the models bucket's name; the
+    /// task role's ARNs and the weights copy refer to it inside `Fn::Sub`.
+    pub models_bucket: String,
 }
 
 /// The task part's resources.
@@ -98,10 +99,7 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
     let definition = props.definition;
     let hosting = props.hosting;
     let container = &hosting.container_config;
-    let bucket_name = match &props.models_bucket {
-        Expr::Ref(name) => name.clone(),
-        _ => "ModelsBucketName".to_owned(),
-    };
+    let bucket_name = &props.models_bucket;
 
     let execution_role = scope.add(
         "ExecutionRole",
@@ -153,14 +151,18 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
         },
     )?;
 
-    let log_group = scope.add_resource(
+    let log_group = scope.add_with(
         "LogGroup",
-        crate::cfn::Resource::new(&LogGroup { retention_in_days: Some(LOG_RETENTION_DAYS.into()), ..LogGroup::default() })
-            .map_err(|source| ConstructError::Render { path: format!("{}/LogGroup", scope.path()), source })?
-            .checkov_skip(
+        LogGroup {
+            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
+            ..LogGroup::default()
+        },
+        |r| {
+            r.checkov_skip(
                 "CKV_AWS_158",
                 "Server logs hold no request payloads; CloudWatch Logs encrypts them at rest with its own key",
-            ),
+            )
+        },
     )?;
     let logs = |prefix: &str| {
         LogConfiguration::awslogs(log_group.ref_(), Expr::pseudo(Pseudo::Region), prefix)

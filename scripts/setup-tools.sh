@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # Installs the Python tools the tests run, each in its own virtual environment under the
-# workspace (checkov pins an older boto3 than cfn-lint, so they cannot share one).
+# workspace (checkov pins an older boto3 than cfn-lint, so they cannot share one; moto's server,
+# the deploy tests' AWS, shares cfn-lint's).
 # Idempotent: an environment whose pinned version is already installed is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CFN_LINT_VERSION=1.58.0
 CHECKOV_VERSION=3.3.30
+MOTO_VERSION=5.2.5
 PYTHON=${PYTHON:-python3}
 
+# ensure_venv DIR PACKAGE VERSION [EXTRAS]
 ensure_venv() {
-  local dir=$1 package=$2 version=$3
-  if [ -x "$dir/bin/python" ] && "$dir/bin/python" -m pip show "$package" 2>/dev/null | grep -qx "Version: $version"; then
+  local dir=$1 package=$2 version=$3 extras=${4:-}
+  local installed=""
+  if [ -x "$dir/bin/python" ]; then
+    installed=$("$dir/bin/python" -m pip show "$package" 2>/dev/null || true)
+  fi
+  if grep -qx "Version: $version" <<<"$installed"; then
     return
   fi
   echo "setup-tools: installing $package $version into $dir" >&2
-  "$PYTHON" -m venv "$dir"
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$package==$version"
+  [ -x "$dir/bin/python" ] || "$PYTHON" -m venv "$dir"
+  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$package$extras==$version"
 }
 
 ensure_venv .venv-cfn cfn-lint "$CFN_LINT_VERSION"
 ensure_venv .venv-checkov checkov "$CHECKOV_VERSION"
+ensure_venv .venv-cfn moto "$MOTO_VERSION" "[server]"

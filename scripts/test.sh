@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: installs the linters the template tests call (cfn-lint, checkov), then the
-# whole workspace's tests with snapshots frozen (a missing or changed snapshot fails).
+# Runs every test: installs the tools the tests call (cfn-lint, checkov, moto), starts moto's
+# server on 127.0.0.1 for the deploy tests (stopped again on exit), then runs the whole
+# workspace's tests with snapshots frozen (a missing or changed snapshot fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ export LISA_CFN_LINT="$PWD/.venv-cfn/bin/cfn-lint"
 export LISA_CHECKOV="$PWD/.venv-checkov/bin/checkov"
 export INSTA_UPDATE=no
 export CI=${CI:-true}
+
+# shellcheck source=scripts/start-moto.sh
+source ./scripts/start-moto.sh
+trap stop_moto EXIT
 
 cargo test --workspace --locked --all-targets
 cargo test --workspace --locked --doc

@@ -1,0 +1,1 @@
+//! All of lisa's AWS I/O: the environment, stack operations, the model registry and the lifecycle.

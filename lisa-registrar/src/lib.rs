@@ -1,0 +1,1 @@
+//! The LiteLLM registration custom resource's handler.

@@ -19,7 +19,7 @@ pub struct ErrorBody {
     /// What went wrong, for a person.
     pub message: String,
     /// Every validation problem with its JSON path (validation failures only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "Vec<FieldError>")]
     pub errors: Vec<ValidationError>,
 }

@@ -15,12 +15,14 @@ mod errors;
 mod openapi;
 mod routes;
 mod service;
+mod view;
 
 pub use auth::{AdminTokens, MIN_TOKEN_LENGTH, TokenError};
 pub use errors::{ApiError, ErrorBody};
 pub use openapi::document as openapi_document;
 pub use routes::{Deleted, Health, ModelList, OneModel};
 pub use service::{ModelService, ServiceError};
+pub use view::ModelView;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -9,6 +9,40 @@ use serde_json::{Map, Value, json};
 
 const COMPONENTS: &str = "#/components/schemas/";
 
+/// The seed's payloads, shown as request examples (and sent by API fuzzers as they are).
+const CREATE_EXAMPLES: [(&str, &str); 2] = [
+    (
+        "hosted",
+        include_str!("../../examples/models/mistral-vllm.json"),
+    ),
+    (
+        "litellmOnly",
+        include_str!("../../examples/models/titan-express-v1.json"),
+    ),
+];
+const UPDATE_EXAMPLES: [(&str, &str); 4] = [
+    (
+        "metadata",
+        include_str!("../../examples/updates/metadata.json"),
+    ),
+    (
+        "autoscaling",
+        include_str!("../../examples/updates/autoscaling.json"),
+    ),
+    ("stop", include_str!("../../examples/updates/stop.json")),
+    ("start", include_str!("../../examples/updates/start.json")),
+];
+
+fn examples(payloads: &[(&str, &str)]) -> Value {
+    let mut examples = Map::new();
+    for (name, text) in payloads {
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
+            examples.insert((*name).into(), json!({"value": value}));
+        }
+    }
+    Value::Object(examples)
+}
+
 /// The document for a service whose models have the schema of `M`.
 pub fn document<M: JsonSchema>() -> Value {
     let mut schemas = Map::new();
@@ -38,7 +72,7 @@ pub fn document<M: JsonSchema>() -> Value {
         responses.insert("200".into(), ok);
         Value::Object(responses)
     };
-    let body = |schema: &Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+    let body = |schema: &Value, payloads: &[(&str, &str)]| json!({"required": true, "content": {"application/json": {"schema": schema, "examples": examples(payloads)}}});
     let id_parameter =
         json!({"name": "modelId", "in": "path", "required": true, "schema": {"type": "string"}});
 
@@ -60,7 +94,7 @@ pub fn document<M: JsonSchema>() -> Value {
                 "post": {
                     "operationId": "createModel",
                     "summary": "Create a model: its stack is created in the background",
-                    "requestBody": body(&definition),
+                    "requestBody": body(&definition, &CREATE_EXAMPLES),
                     "responses": with(refusals(&[
                         ("400", "The payload is malformed or breaks the rules"),
                         ("409", "A model with this id exists"),
@@ -78,7 +112,7 @@ pub fn document<M: JsonSchema>() -> Value {
                 "put": {
                     "operationId": "updateModel",
                     "summary": "Update metadata, autoscaling or container settings, or stop or start the model",
-                    "requestBody": body(&update),
+                    "requestBody": body(&update, &UPDATE_EXAMPLES),
                     "responses": with(refusals(&[
                         ("400", "The payload is malformed, breaks the rules, or the model's status does not allow it"),
                         ("404", "No such model"),

@@ -2,34 +2,39 @@
 
 #![allow(dead_code)]
 
-use lisa_api::{AdminTokens, ModelService, ServiceError};
+use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError};
 use lisa_constructs::model::{ModelId, ModelUpdate, ValidDefinition};
 use reqwest::StatusCode;
-use schemars::JsonSchema;
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 pub const TOKEN: &str = "test-admin-token-0123456789";
 
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Model {
-    #[serde(flatten)]
-    definition: Value,
-    status: String,
+fn view(definition: &ValidDefinition, status: &str) -> ModelView {
+    let mut value = serde_json::to_value(definition).expect("serializes");
+    value["status"] = status.into();
+    value["modelUrl"] = Value::Null;
+    ModelView(value)
+}
+
+fn status(model: &ModelView) -> &str {
+    model.0["status"].as_str().unwrap_or_default()
+}
+
+fn set_status(model: &mut ModelView, status: &str) {
+    model.0["status"] = status.into();
 }
 
 #[derive(Default)]
 pub struct Memory {
-    models: Mutex<BTreeMap<String, Model>>,
+    models: Mutex<BTreeMap<String, ModelView>>,
 }
 
 impl ModelService for Memory {
-    type Model = Model;
+    type Model = ModelView;
 
-    async fn list(&self) -> Result<Vec<Model>, ServiceError> {
+    async fn list(&self) -> Result<Vec<ModelView>, ServiceError> {
         Ok(self
             .models
             .lock()
@@ -39,7 +44,7 @@ impl ModelService for Memory {
             .collect())
     }
 
-    async fn get(&self, id: &ModelId) -> Result<Model, ServiceError> {
+    async fn get(&self, id: &ModelId) -> Result<ModelView, ServiceError> {
         let models = self.models.lock().expect("lock");
         models
             .get(id.as_str())
@@ -47,37 +52,34 @@ impl ModelService for Memory {
             .ok_or_else(|| ServiceError::NotFound(id.as_str().into()))
     }
 
-    async fn create(&self, definition: ValidDefinition) -> Result<Model, ServiceError> {
+    async fn create(&self, definition: ValidDefinition) -> Result<ModelView, ServiceError> {
         let id = definition.model_id.as_str().to_owned();
         let mut models = self.models.lock().expect("lock");
         if models.contains_key(&id) {
             return Err(ServiceError::AlreadyExists(id));
         }
-        let model = Model {
-            definition: serde_json::to_value(&definition).expect("serializes"),
-            status: "Creating".into(),
-        };
+        let model = view(&definition, "Creating");
         models.insert(id, model.clone());
         Ok(model)
     }
 
-    async fn update(&self, id: &ModelId, update: ModelUpdate) -> Result<Model, ServiceError> {
+    async fn update(&self, id: &ModelId, update: ModelUpdate) -> Result<ModelView, ServiceError> {
         let mut models = self.models.lock().expect("lock");
         let model = models
             .get_mut(id.as_str())
             .ok_or_else(|| ServiceError::NotFound(id.as_str().into()))?;
         match update.enabled {
-            Some(false) if model.status != "InService" => Err(ServiceError::Refused(format!(
+            Some(false) if status(model) != "InService" => Err(ServiceError::Refused(format!(
                 "model {} is {}; only an InService model can be stopped",
                 id.as_str(),
-                model.status
+                status(model)
             ))),
             Some(false) => {
-                model.status = "Stopping".into();
+                set_status(model, "Stopping");
                 Ok(model.clone())
             }
             _ => {
-                model.status = "Updating".into();
+                set_status(model, "Updating");
                 Ok(model.clone())
             }
         }

@@ -185,6 +185,23 @@ fn seed_logical_ids_are_frozen() {
 // ---------------------------------------------------------------------------------------------
 // (a) Autoscaling changes
 
+/// A desired count applies once, in the deployment that asks for it: a stored `desiredCapacity`
+/// that went into every later synthesis would snap the group back to it on any later update
+/// (a start, a cooldown edit, a new AMI) and undo scale-out.
+#[test]
+fn a_desired_count_applies_only_in_the_deployment_that_asks_for_it() {
+    let stored = autoscaling();
+    assert_eq!(
+        stored
+            .hosting
+            .as_ref()
+            .and_then(|h| h.auto_scaling_config.desired_capacity),
+        Some(2)
+    );
+    // A synthesis that was not asked for a count leaves the group's current count alone.
+    assert_eq!(group_sizes(&running(&stored)).2, Value::Null);
+}
+
 #[test]
 fn seed_autoscaling_payload_on_the_autoscaling_case_changes_only_the_group() {
     let before = autoscaling();

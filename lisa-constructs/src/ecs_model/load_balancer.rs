@@ -14,6 +14,11 @@ use crate::model::TargetHealthCheck;
 
 /// The TLS policy of an HTTPS listener: TLS 1.3 with TLS 1.2 fallback.
 pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/// Seconds a connection may stay silent: model responses can pause that long while streaming.
+pub const IDLE_TIMEOUT_SECONDS: u32 = 600;
+/// Seconds a deregistering target keeps its in-flight requests (scale-in, stop, rolling
+/// update): as long as a streaming response may stay silent.
+pub const DEREGISTRATION_DELAY_SECONDS: u32 = IDLE_TIMEOUT_SECONDS;
 
 /// What the load balancer needs.
 #[derive(Debug)]
@@ -106,8 +111,7 @@ pub fn load_balancer(
             security_groups: Some(Expr::list([group_id.clone()])),
             load_balancer_attributes: vec![
                 Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
-                // Model responses can take minutes to stream.
-                Attribute::new("idle_timeout.timeout_seconds", 600u32),
+                Attribute::new("idle_timeout.timeout_seconds", IDLE_TIMEOUT_SECONDS),
             ],
             ..LoadBalancer::default()
         },
@@ -145,7 +149,7 @@ pub fn load_balancer(
             }),
             target_group_attributes: vec![Attribute::new(
                 "deregistration_delay.timeout_seconds",
-                30u32,
+                DEREGISTRATION_DELAY_SECONDS,
             )],
             ..TargetGroup::default()
         },

@@ -28,6 +28,7 @@ pub mod parameters;
 pub mod registration;
 pub mod scaling;
 pub mod scripts;
+pub mod server_settings;
 pub mod service;
 pub mod task;
 

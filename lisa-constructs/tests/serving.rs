@@ -472,10 +472,10 @@ fn rules_hold(template: &Value, parameters: &BTreeMap<&str, &str>) -> Vec<String
         .into_iter()
         .flat_map(|r| r.values())
     {
-        if let Some(condition) = rule.get("RuleCondition") {
-            if !holds(condition, parameters) {
-                continue;
-            }
+        if let Some(condition) = rule.get("RuleCondition")
+            && !holds(condition, parameters)
+        {
+            continue;
         }
         for assertion in rule["Assertions"].as_array().expect("assertions") {
             if !holds(&assertion["Assert"], parameters) {

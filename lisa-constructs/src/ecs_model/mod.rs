@@ -57,6 +57,11 @@ pub struct StackOptions {
     pub lifecycle: Lifecycle,
     /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter).
     pub https: bool,
+    /// The group's DesiredCapacity in this deployment only: the count the create or update being
+    /// deployed asks for ([`capacity::desired_on_create`], [`capacity::desired_on_update`]).
+    /// `None` leaves the running group's count alone; a count carried into every later
+    /// synthesis would undo scale-out on each update.
+    pub desired_capacity: Option<u32>,
 }
 
 impl Default for StackOptions {
@@ -65,6 +70,7 @@ impl Default for StackOptions {
             deployment_name: DEFAULT_DEPLOYMENT_NAME.to_owned(),
             lifecycle: Lifecycle::Running,
             https: false,
+            desired_capacity: None,
         }
     }
 }
@@ -236,11 +242,17 @@ fn hosted_model(
             network: &params.network,
             health_check: &hosting.load_balancer_config.health_check_config,
             certificate_arn: params.certificate_arn.clone(),
+            domain: params.domain.as_ref(),
         },
     )?;
 
-    let sizes =
-        capacity::GroupSizes::for_lifecycle(&hosting.auto_scaling_config, options.lifecycle);
+    let health_check_grace_seconds = hosting.container_config.health_check_config.start_period()
+        + service::MODEL_LOAD_GRACE_SECONDS;
+    let sizes = capacity::GroupSizes::for_lifecycle(
+        &hosting.auto_scaling_config,
+        options.lifecycle,
+        options.desired_capacity,
+    );
     let capacity = capacity::capacity(
         &mut stack.scope("Capacity"),
         &capacity::CapacityProps {
@@ -253,6 +265,7 @@ fn hosted_model(
             default_instance_warmup: hosting.auto_scaling_config.default_instance_warmup,
             volume_size_gib: hosting.auto_scaling_config.block_device_volume_size(),
             load_balancer_security_group: lb.security_group.get_att("GroupId"),
+            time_to_serve_seconds: service::TIME_TO_SERVE_SECONDS,
         },
     )?;
     load_balancer::allow_traffic_to(
@@ -279,8 +292,9 @@ fn hosted_model(
             container_name: task::SERVER_CONTAINER.to_owned(),
             target_group: lb.target_group.ref_(),
             listener: lb.listener.logical_id().as_str().to_owned(),
-            health_check_grace_seconds: hosting.container_config.health_check_config.start_period()
-                + service::MODEL_LOAD_GRACE_SECONDS,
+            health_check_grace_seconds,
+            group: capacity.group.logical_id().as_str().to_owned(),
+            group_min_size: sizes.min,
         },
     )?;
 

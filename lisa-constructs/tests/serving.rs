@@ -372,6 +372,75 @@ fn weights_copy_skips_pickled_and_original_copies_when_safetensors_exist() {
     }
 }
 
+/// Runs the weights copy with a stand-in `aws` that lists `listing` for `s3 ls` and records its
+/// arguments (the AWS CLI is not installed here); returns the recorded `s3 sync` call.
+fn sync_call(command: &str, listing: &str) -> String {
+    let dir = std::env::temp_dir().join(format!(
+        "lisa-weights-{}-{}",
+        std::process::id(),
+        listing.len()
+    ));
+    let bin = dir.join("bin");
+    let models = dir.join("models");
+    std::fs::create_dir_all(&bin).expect("bin");
+    std::fs::create_dir_all(&models).expect("models");
+    let log = dir.join("calls");
+    let stub = bin.join("aws");
+    std::fs::write(
+        &stub,
+        "#!/bin/sh\necho \"$*\" >> \"$CALLS\"\ncase \"$2\" in\n  ls) printf '%s\\n' \"$LISTING\" ;;\n  sync) touch \"$MODELS/config.json\" ;;\nesac\n",
+    )
+    .expect("stub");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stub, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let script = command
+        .replace("${ModelsBucketName}", "models-bucket")
+        .replace(" /models", &format!(" {}", models.display()));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", path)
+        .env("CALLS", &log)
+        .env("LISTING", listing)
+        .env("MODELS", &models)
+        .status()
+        .expect("sh runs");
+    assert!(status.success(), "the copy failed:\n{script}");
+    let calls = std::fs::read_to_string(&log).expect("calls");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+    calls
+        .lines()
+        .find(|l| l.starts_with("s3 sync"))
+        .expect("a sync")
+        .to_owned()
+}
+
+#[test]
+fn weights_copy_excludes_duplicates_only_beside_safetensors() {
+    let command = weights_command(&hosted_case(SEED));
+    let prefix = "mistralai/Mistral-7B-Instruct-v0.2";
+    let with_safetensors = format!(
+        "2024-05-01 10:00:00 4943162336 {prefix}/model-00001-of-00003.safetensors\n2024-05-01 10:00:00 4943162336 {prefix}/pytorch_model-00001-of-00003.bin"
+    );
+    let sync = sync_call(&command, &with_safetensors);
+    for pattern in ["*.bin", "*.pt", "*.pth", "original/*"] {
+        assert!(sync.contains(&format!("--exclude {pattern}")), "{sync}");
+    }
+    assert!(
+        sync.contains(&format!("s3://models-bucket/{prefix}")),
+        "{sync}"
+    );
+
+    let pickled_only = format!("2024-05-01 10:00:00 4943162336 {prefix}/pytorch_model.bin");
+    let sync = sync_call(&command, &pickled_only);
+    assert!(!sync.contains("--exclude"), "{sync}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // 9. The boot script always joins the cluster
 
@@ -417,6 +486,79 @@ fn user_data_joins_the_cluster_before_any_step_that_can_fail() {
             );
         }
     }
+}
+
+/// Runs an NVMe instance's user data under bash with stand-ins for the system tools (every disk
+/// tool and iptables fail), its paths moved under a temporary root; returns (exit status, the
+/// ECS configuration written, the systemctl calls, stderr).
+fn boot_with_failing_disks(script: &str) -> (bool, String, String, String) {
+    let root = std::env::temp_dir().join(format!("lisa-boot-{}", std::process::id()));
+    let bin = root.join("bin");
+    for dir in ["bin", "etc/ecs", "etc/docker", "opt"] {
+        std::fs::create_dir_all(root.join(dir)).expect("dir");
+    }
+    let stub = |name: &str, body: &str| {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("stub");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    };
+    stub(
+        "lsblk",
+        "printf '/dev/nvme1n1 Amazon EC2 NVMe Instance Storage\\n/dev/nvme2n1 Amazon EC2 NVMe Instance Storage\\n'",
+    );
+    for failing in ["mdadm", "mkfs.xfs", "blkid", "mount", "iptables", "dnf"] {
+        stub(failing, "exit 1");
+    }
+    stub("systemctl", "echo \"$*\" >> \"$ROOT/systemctl\"");
+    stub("logger", "exit 0");
+    let root_text = root.display().to_string();
+    let script = script
+        .replace("${Cluster}", "model-cluster")
+        .replace("/etc/", &format!("{root_text}/etc/"))
+        .replace("/opt/lisa", &format!("{root_text}/opt/lisa"));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env("PATH", path)
+        .env("ROOT", &root)
+        .output()
+        .expect("bash runs");
+    let read = |name: &str| std::fs::read_to_string(root.join(name)).unwrap_or_default();
+    let result = (
+        output.status.success(),
+        read("etc/ecs/ecs.config"),
+        read("systemctl"),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    );
+    std::fs::remove_dir_all(&root).expect("clean up");
+    result
+}
+
+#[test]
+fn disk_and_firewall_failures_still_join_the_cluster() {
+    let spec = CATALOG
+        .iter()
+        .find(|s| s.local_nvme && s.gpus > 0)
+        .expect("an NVMe GPU type");
+    let (ok, config, systemctl, stderr) = boot_with_failing_disks(&user_data(&on_instance(spec)));
+    assert!(
+        config.contains("ECS_CLUSTER=model-cluster\n"),
+        "{config}\n{stderr}"
+    );
+    assert!(config.contains("ECS_ENABLE_GPU_SUPPORT=true"), "{config}");
+    assert!(
+        systemctl.contains("enable --now --no-block ecs"),
+        "the agent was not started: {systemctl}\n{stderr}"
+    );
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("instance storage setup failed"), "{stderr}");
+    assert!(stderr.contains("instance metadata"), "{stderr}");
 }
 
 // ---------------------------------------------------------------------------------------------

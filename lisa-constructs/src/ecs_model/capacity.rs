@@ -64,7 +64,9 @@ impl GroupSizes {
     }
 }
 
-/// The count a create deployment applies: the definition's `desiredCapacity`.
+/// The count a create deployment applies: the definition's `desiredCapacity`. A start may pass
+/// it too, to restore the saved count (the group is at 0, so no scale-out is undone); without
+/// it a start begins at MinSize.
 pub fn desired_on_create(definition: &ModelDefinition) -> Option<u32> {
     definition
         .hosting

@@ -1,8 +1,10 @@
 //! The per-model stack: one CloudFormation stack per model definition.
 //!
 //! A LISA-hosted model's stack is composed from named parts, each a function a library user can
-//! also call on their own scope: [`capacity`] (GPU instances), [`task`] (roles, logs and the task
-//! definition), [`load_balancer`] (internal ALB and target group), [`service`] (the ECS service),
+//! also call on their own scope: [`capacity`] (GPU instances, rolled on change, drained before
+//! they terminate), [`task`] (roles, logs and the task definition, with [`server_settings`]
+//! translating the seed's limits per server), [`load_balancer`] (internal ALB, target group and
+//! optional alias record), [`service`] (the ECS service),
 //! [`scaling`] (the target-tracking policy) and [`registration`] (the LiteLLM custom resource). A
 //! LiteLLM-only model's stack holds only the registration. Every lifecycle operation (stop, start,
 //! autoscaling change) is a new synthesis of the same definition with other [`StackOptions`], and
@@ -55,7 +57,8 @@ pub struct StackOptions {
     pub deployment_name: String,
     /// Running or stopped.
     pub lifecycle: Lifecycle,
-    /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter).
+    /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter, and optional
+    /// `DomainName` and `HostedZoneId` parameters for a name the certificate covers).
     pub https: bool,
     /// The group's DesiredCapacity in this deployment only: the count the create or update being
     /// deployed asks for ([`capacity::desired_on_create`], [`capacity::desired_on_update`]).

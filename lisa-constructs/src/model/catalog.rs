@@ -38,10 +38,10 @@ impl InstanceSpec {
     }
 
     /// What the model's task may reserve (MiB): the installed memory less what the host keeps,
-    /// [`HOST_MEMORY_PERCENT`] of it and at least [`MIN_HOST_MEMORY_MIB`]. ECS places tasks
-    /// against the memory the kernel reports, which is less than the installed amount (the kernel
-    /// and firmware keep about 2.5% of 8 GiB and 1.7% of 128 GiB), and the OS, Docker and the
-    /// ECS agent need room beside the task.
+    /// `HOST_MEMORY_PERCENT` (5%) of it and at least `MIN_HOST_MEMORY_MIB` (2 GiB). ECS places
+    /// tasks against the memory the kernel reports, which is less than the installed amount (the
+    /// kernel and firmware keep about 2.5% of 8 GiB and 1.7% of 128 GiB), and the OS, Docker and
+    /// the ECS agent need room beside the task.
     pub fn task_memory_mib(&self) -> u32 {
         let share = self.memory_mib / 100 * HOST_MEMORY_PERCENT;
         self.memory_mib

@@ -38,6 +38,8 @@ const SCALING_POLICY: &str = "ScalingPolicyE6AB1601";
 // Added with the draining capacity provider.
 const CAPACITY_PROVIDER: &str = "CapacityDrainingProviderE4258AF3";
 const CLUSTER_PROVIDERS: &str = "CapacityClusterProviders84A0D08C";
+/// Present only over HTTPS (created only when a domain name is given).
+const ALIAS_RECORD: &str = "LoadBalancerAlias5D0A67AF";
 
 const SEED_LOGICAL_IDS: [&str; 21] = [
     CLUSTER,
@@ -198,6 +200,16 @@ fn seed_logical_ids_are_frozen() {
         .filter(|id| !SEED_LOGICAL_IDS.contains(&id.as_str()))
         .collect();
     assert_eq!(scaling, [SCALING_POLICY]);
+    let https = StackOptions {
+        https: true,
+        ..StackOptions::default()
+    };
+    let https_only: Vec<String> =
+        logical_ids(&synthesize(&seed(), &https).expect("synthesizes").template)
+            .into_iter()
+            .filter(|id| !SEED_LOGICAL_IDS.contains(&id.as_str()))
+            .collect();
+    assert_eq!(https_only, [ALIAS_RECORD]);
     assert_eq!(logical_ids(&running(&litellm_only())), [REGISTRATION]);
 }
 

@@ -439,6 +439,13 @@ fn weights_copy_excludes_duplicates_only_beside_safetensors() {
     let pickled_only = format!("2024-05-01 10:00:00 4943162336 {prefix}/pytorch_model.bin");
     let sync = sync_call(&command, &pickled_only);
     assert!(!sync.contains("--exclude"), "{sync}");
+
+    // Safetensors only under original/ are not a reason to skip original/.
+    let original_only = format!(
+        "2024-05-01 10:00:00 4943162336 {prefix}/original/consolidated.safetensors\n2024-05-01 10:00:00 4943162336 {prefix}/pytorch_model.bin"
+    );
+    let sync = sync_call(&command, &original_only);
+    assert!(!sync.contains("--exclude"), "{sync}");
 }
 
 // ---------------------------------------------------------------------------------------------

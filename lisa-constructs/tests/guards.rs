@@ -89,6 +89,7 @@ const TESTED_GUARDS: &[&str] = &[
     "unprivileged-containers",
     "internal-load-balancer",
     "no-open-all-traffic",
+    "draining-covers-idle-timeout",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -480,4 +481,13 @@ fn group_with_an_empty_subnet_list() {
     let group = id_of(&t, "AWS::AutoScaling::AutoScalingGroup");
     props_mut(&mut t, "AWS::AutoScaling::AutoScalingGroup")["VPCZoneIdentifier"] = json!([]);
     assert_only_breaks(&t, "group-subnets", &group, "needs VPCZoneIdentifier");
+}
+
+#[test]
+fn draining_shorter_than_the_idle_timeout() {
+    let mut t = template(SEED);
+    let id = id_of(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
+    props_mut(&mut t, "AWS::ElasticLoadBalancingV2::TargetGroup")["TargetGroupAttributes"] =
+        json!([{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]);
+    assert_only_breaks(&t, "draining-covers-idle-timeout", &id, "30 s");
 }

@@ -7,6 +7,7 @@ mod common;
 
 use common::definition;
 use lisa_constructs::cfn::Template;
+use lisa_constructs::ecs_model::capacity::{desired_on_create, desired_on_update};
 use lisa_constructs::ecs_model::{Lifecycle, StackOptions, synthesize};
 use lisa_constructs::model::{ModelDefinition, ModelUpdate};
 use serde_json::{Value, json};
@@ -34,8 +35,13 @@ const SERVICE: &str = "Service";
 const REGISTRATION: &str = "Registration";
 /// Present only when the group can scale.
 const SCALING_POLICY: &str = "ScalingPolicyE6AB1601";
+// Added with the draining capacity provider.
+const CAPACITY_PROVIDER: &str = "CapacityDrainingProviderE4258AF3";
+const CLUSTER_PROVIDERS: &str = "CapacityClusterProviders84A0D08C";
+/// Present only over HTTPS (created only when a domain name is given).
+const ALIAS_RECORD: &str = "LoadBalancerAlias5D0A67AF";
 
-const SEED_LOGICAL_IDS: [&str; 19] = [
+const SEED_LOGICAL_IDS: [&str; 21] = [
     CLUSTER,
     LB_SECURITY_GROUP,
     LB_INGRESS_FROM_CIDR,
@@ -48,6 +54,8 @@ const SEED_LOGICAL_IDS: [&str; 19] = [
     INSTANCE_SECURITY_GROUP,
     LAUNCH_TEMPLATE,
     GROUP,
+    CAPACITY_PROVIDER,
+    CLUSTER_PROVIDERS,
     LB_EGRESS,
     EXECUTION_ROLE,
     TASK_ROLE,
@@ -96,6 +104,19 @@ fn stopped(definition: &ModelDefinition) -> Template {
 
 fn text(template: &Template) -> String {
     template.to_json_string().expect("serializes")
+}
+
+/// The template deployed for an update: the updated definition, with the count the request
+/// itself asks for.
+fn deployed_update(definition: &ModelDefinition, payload: &str) -> Template {
+    let request = ModelUpdate::from_json_str(payload).expect("valid payload");
+    let options = StackOptions {
+        desired_capacity: desired_on_update(&request),
+        ..StackOptions::default()
+    };
+    synthesize(&update(definition, payload), &options)
+        .expect("synthesizes")
+        .template
 }
 
 fn update(definition: &ModelDefinition, payload: &str) -> ModelDefinition {
@@ -179,19 +200,73 @@ fn seed_logical_ids_are_frozen() {
         .filter(|id| !SEED_LOGICAL_IDS.contains(&id.as_str()))
         .collect();
     assert_eq!(scaling, [SCALING_POLICY]);
+    let https = StackOptions {
+        https: true,
+        ..StackOptions::default()
+    };
+    let https_only: Vec<String> =
+        logical_ids(&synthesize(&seed(), &https).expect("synthesizes").template)
+            .into_iter()
+            .filter(|id| !SEED_LOGICAL_IDS.contains(&id.as_str()))
+            .collect();
+    assert_eq!(https_only, [ALIAS_RECORD]);
     assert_eq!(logical_ids(&running(&litellm_only())), [REGISTRATION]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // (a) Autoscaling changes
 
+/// A desired count applies once, in the deployment that asks for it: a stored `desiredCapacity`
+/// that went into every later synthesis would snap the group back to it on any later update
+/// (a start, a cooldown edit, a new AMI) and undo scale-out.
+#[test]
+fn a_desired_count_applies_only_in_the_deployment_that_asks_for_it() {
+    let stored = autoscaling();
+    assert_eq!(
+        stored
+            .hosting
+            .as_ref()
+            .and_then(|h| h.auto_scaling_config.desired_capacity),
+        Some(2)
+    );
+    // A synthesis that was not asked for a count leaves the group's current count alone.
+    assert_eq!(group_sizes(&running(&stored)).2, Value::Null);
+
+    // The create applies the definition's count.
+    let create = StackOptions {
+        desired_capacity: desired_on_create(&stored),
+        ..StackOptions::default()
+    };
+    let created = synthesize(&stored, &create).expect("synthesizes").template;
+    assert_eq!(group_sizes(&created).2, json!("2"));
+
+    // The update that asks for 3 applies 3 ...
+    let resized = update(&stored, SEED_AUTOSCALING_PAYLOAD);
+    assert_eq!(
+        group_sizes(&deployed_update(&stored, SEED_AUTOSCALING_PAYLOAD)).2,
+        json!("3")
+    );
+    // ... and a later update that asks for none (a cooldown edit, a start) carries no count,
+    // although the stored definition now holds 3.
+    let later = deployed_update(
+        &resized,
+        r#"{"autoScalingInstanceConfig": {"cooldown": 99}}"#,
+    );
+    assert_eq!(group_sizes(&later).2, Value::Null);
+    let started = running(&update(&resized, r#"{"enabled": true}"#));
+    assert_eq!(group_sizes(&started).2, Value::Null);
+}
+
 #[test]
 fn seed_autoscaling_payload_on_the_autoscaling_case_changes_only_the_group() {
     let before = autoscaling();
-    let after = update(&before, SEED_AUTOSCALING_PAYLOAD);
-    let (old, new) = (running(&before), running(&after));
-    // The policy's properties do not depend on the sizes, so only the group changes.
-    assert_eq!(diff(&old, &new), changed(&[GROUP]));
+    let (old, new) = (
+        running(&before),
+        deployed_update(&before, SEED_AUTOSCALING_PAYLOAD),
+    );
+    // The policy's properties do not depend on the sizes. MinSize 2 lets a task-definition
+    // change keep half the tasks serving, so the service's deployment settings change too.
+    assert_eq!(diff(&old, &new), changed(&[GROUP, SERVICE]));
     assert_eq!(group_sizes(&new), (json!("2"), json!("4"), json!("3")));
 }
 
@@ -199,10 +274,11 @@ fn seed_autoscaling_payload_on_the_autoscaling_case_changes_only_the_group() {
 fn seed_autoscaling_payload_on_the_fixed_seed_adds_the_policy() {
     let before = seed();
     let after = update(&before, SEED_AUTOSCALING_PAYLOAD);
+    // MinSize goes to 2: the service's deployment keeps half the tasks from now on.
     assert_eq!(
         diff(&running(&before), &running(&after)),
         Diff {
-            changed: vec![GROUP.into()],
+            changed: vec![GROUP.into(), SERVICE.into()],
             added: vec![SCALING_POLICY.into()],
             removed: vec![],
         }
@@ -220,13 +296,13 @@ fn fixing_the_group_size_removes_the_policy() {
     assert_eq!(
         diff(&running(&before), &new),
         Diff {
-            changed: vec![GROUP.into()],
+            changed: vec![GROUP.into(), SERVICE.into()],
             added: vec![],
             removed: vec![SCALING_POLICY.into()],
         }
     );
-    // The stored desired count (2) still fits the new bounds.
-    assert_eq!(group_sizes(&new), (json!("2"), json!("2"), json!("2")));
+    // The request asks for no count: Auto Scaling moves the current one into the new bounds.
+    assert_eq!(group_sizes(&new), (json!("2"), json!("2"), Value::Null));
 }
 
 #[test]

@@ -14,7 +14,8 @@ pub use condition::Condition;
 pub use expr::{Expr, Pseudo, Reference};
 pub use template::{
     AutoScalingReplacingUpdate, AutoScalingRollingUpdate, AutoScalingScheduledAction,
-    DeletionPolicy, Export, Output, Parameter, ParameterType, Resource, Template, UpdatePolicy,
+    DeletionPolicy, Export, Output, Parameter, ParameterType, Resource, Rule, RuleAssertion,
+    Template, UpdatePolicy,
 };
 pub use values::{Integer, NumericString};
 

@@ -1,4 +1,4 @@
-//! The CloudFormation template document: parameters, conditions, resources, outputs.
+//! The CloudFormation template document: parameters, rules, conditions, resources, outputs.
 
 use indexmap::IndexMap;
 use serde::Serialize;
@@ -29,6 +29,9 @@ pub struct Template {
     /// Input parameters by name.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub parameters: IndexMap<String, Parameter>,
+    /// Named rules: assertions on the parameter values, checked before any resource changes.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub rules: IndexMap<String, Rule>,
     /// Named conditions.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub conditions: IndexMap<String, Condition>,
@@ -46,6 +49,7 @@ impl Default for Template {
             description: None,
             metadata: IndexMap::new(),
             parameters: IndexMap::new(),
+            rules: IndexMap::new(),
             conditions: IndexMap::new(),
             resources: IndexMap::new(),
             outputs: IndexMap::new(),
@@ -239,6 +243,47 @@ impl Parameter {
     /// Sets `NoEcho: true`.
     pub fn no_echo(mut self) -> Parameter {
         self.no_echo = Some(true);
+        self
+    }
+}
+
+/// An entry of the `Rules` section: when `rule_condition` holds (always, when absent), every
+/// assertion must hold, or CloudFormation refuses the stack operation before it changes anything.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Rule {
+    /// When the assertions apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_condition: Option<Condition>,
+    /// What must hold.
+    pub assertions: Vec<RuleAssertion>,
+}
+
+/// One assertion of a [`Rule`]: a condition function over parameter references.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleAssertion {
+    /// The condition that must be true.
+    pub assert: Condition,
+    /// Shown to whoever deploys when the assertion fails.
+    pub assert_description: String,
+}
+
+impl Rule {
+    /// A rule that always applies, with one assertion.
+    pub fn assert(assert: Condition, description: impl Into<String>) -> Rule {
+        Rule {
+            rule_condition: None,
+            assertions: vec![RuleAssertion {
+                assert,
+                assert_description: description.into(),
+            }],
+        }
+    }
+
+    /// Applies the rule only when `condition` holds.
+    pub fn when(mut self, condition: Condition) -> Rule {
+        self.rule_condition = Some(condition);
         self
     }
 }
@@ -518,6 +563,13 @@ mod tests {
             "Subnets".into(),
             Parameter::new(ParameterType::SubnetIdList).description("private subnets"),
         );
+        t.rules.insert(
+            "CertGiven".into(),
+            Rule::assert(
+                Condition::not(Condition::equals(Expr::ref_("Cert"), "")),
+                "give a certificate",
+            ),
+        );
         t.conditions.insert(
             "HasCert".into(),
             Condition::not(Condition::equals(Expr::ref_("Cert"), "")),
@@ -554,6 +606,7 @@ mod tests {
                 "AWSTemplateFormatVersion",
                 "Description",
                 "Parameters",
+                "Rules",
                 "Conditions",
                 "Resources",
                 "Outputs"
@@ -578,6 +631,13 @@ mod tests {
                 "UpdateReplacePolicy": "Retain",
                 "Metadata": {"checkov": {"skip": [{"id": "CKV_AWS_158", "comment": "AWS-managed key is enough here"}]}}
             })
+        );
+        assert_eq!(
+            v["Rules"]["CertGiven"],
+            json!({"Assertions": [{
+                "Assert": {"Fn::Not": [{"Fn::Equals": [{"Ref": "Cert"}, ""]}]},
+                "AssertDescription": "give a certificate"
+            }]})
         );
         assert_eq!(
             v["Outputs"]["LogGroupName"],

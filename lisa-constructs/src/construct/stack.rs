@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use super::id::{IdError, LogicalId, StackName};
 use super::validate::{Problem, SynthError, validate_template};
 use crate::cfn::{
-    CfnError, Condition, Expr, Output, Parameter, Resource, ResourceProperties, Template,
+    CfnError, Condition, Expr, Output, Parameter, Resource, ResourceProperties, Rule, Template,
 };
 
 /// Errors adding to a stack. Nothing is added when an error is returned.
@@ -174,6 +174,19 @@ impl Stack {
             .conditions
             .insert(id.as_str().to_owned(), condition);
         Ok(ConditionHandle { name: id })
+    }
+
+    /// Adds a named rule (an assertion on the parameter values, checked at deploy time).
+    pub fn add_rule(&mut self, name: &str, rule: Rule) -> Result<(), ConstructError> {
+        let id = LogicalId::new(name)?;
+        if self.template.rules.contains_key(id.as_str()) {
+            return Err(ConstructError::DuplicateName {
+                section: "Rules",
+                name: name.to_owned(),
+            });
+        }
+        self.template.rules.insert(id.as_str().to_owned(), rule);
+        Ok(())
     }
 
     /// Adds an output.

@@ -1,4 +1,6 @@
-//! The model's instances: role, security group, launch template and Auto Scaling group.
+//! The model's instances: role, security group, launch template, Auto Scaling group (rolled one
+//! instance at a time when its launch template changes) and the ECS capacity provider that
+//! drains an instance's tasks before it terminates.
 
 use super::Lifecycle;
 use super::parameters::Network;
@@ -8,10 +10,15 @@ use crate::cfn::resources::ec2::{
     BlockDeviceMapping, Ebs, EgressRule, IamInstanceProfileSpecification, IngressRule,
     LaunchTemplate, LaunchTemplateData, MetadataOptions, Monitoring, SecurityGroup,
 };
+use crate::cfn::resources::ecs_capacity::{
+    AutoScalingGroupProvider, CapacityProvider, CapacityProviderStrategyItem,
+    ClusterCapacityProviderAssociations,
+};
 use crate::cfn::resources::iam::{InstanceProfile, PolicyDocument, Role};
+use crate::cfn::{AutoScalingRollingUpdate, UpdatePolicy};
 use crate::cfn::{Expr, NumericString};
 use crate::construct::{ConstructError, ResourceHandle, Scope};
-use crate::model::{AutoScalingConfig, InstanceSpec};
+use crate::model::{AutoScalingConfig, InstanceSpec, ModelDefinition, ModelUpdate};
 
 /// The managed policy that lets the ECS agent join a cluster and report.
 pub const ECS_INSTANCE_POLICY: &str =
@@ -24,19 +31,29 @@ pub struct GroupSizes {
     pub min: u32,
     /// MaxSize.
     pub max: u32,
-    /// DesiredCapacity, only when explicitly requested: a fixed value in the template would
-    /// reset the group's current size on every stack update.
+    /// DesiredCapacity, only in the deployment that asks for a count: a value kept in every
+    /// template would snap the group back to it on every later update and undo scale-out.
     pub desired: Option<u32>,
 }
 
 impl GroupSizes {
-    /// The sizes for a lifecycle: the configuration while running, 0/0/0 while stopped.
-    pub fn for_lifecycle(config: &AutoScalingConfig, lifecycle: Lifecycle) -> GroupSizes {
+    /// The sizes for a lifecycle: the configuration while running, with `desired_now` (clamped
+    /// to the bounds) when this deployment asks for a count; 0/0/0 while stopped.
+    ///
+    /// The stored configuration's `desired_capacity` is deliberately not read: without a count,
+    /// CloudFormation leaves the group's current count alone (the group starts at MinSize, and
+    /// Auto Scaling raises or lowers the count itself when MinSize or MaxSize cross it).
+    pub fn for_lifecycle(
+        config: &AutoScalingConfig,
+        lifecycle: Lifecycle,
+        desired_now: Option<u32>,
+    ) -> GroupSizes {
         match lifecycle {
             Lifecycle::Running => GroupSizes {
                 min: config.min_capacity,
                 max: config.max_capacity,
-                desired: config.desired_capacity,
+                desired: desired_now
+                    .map(|count| count.clamp(config.min_capacity, config.max_capacity)),
             },
             Lifecycle::Stopped => GroupSizes {
                 min: 0,
@@ -45,6 +62,25 @@ impl GroupSizes {
             },
         }
     }
+}
+
+/// The count a create deployment applies: the definition's `desiredCapacity`. A start may pass
+/// it too, to restore the saved count (the group is at 0, so no scale-out is undone); without
+/// it a start begins at MinSize.
+pub fn desired_on_create(definition: &ModelDefinition) -> Option<u32> {
+    definition
+        .hosting
+        .as_ref()
+        .and_then(|hosting| hosting.auto_scaling_config.desired_capacity)
+}
+
+/// The count an update deployment applies: the request's own `desiredCapacity`, never the one
+/// stored from an earlier request.
+pub fn desired_on_update(update: &ModelUpdate) -> Option<u32> {
+    update
+        .auto_scaling_instance_config
+        .as_ref()
+        .and_then(|config| config.desired_capacity)
 }
 
 /// What the capacity part needs.
@@ -68,6 +104,9 @@ pub struct CapacityProps<'a> {
     pub volume_size_gib: u32,
     /// The load balancer's security group, the only source allowed to the server port.
     pub load_balancer_security_group: Expr,
+    /// Seconds a new instance needs to serve (boot, weights copy, model load): the rolling
+    /// update waits that long after each replacement.
+    pub time_to_serve_seconds: u32,
 }
 
 /// The capacity part's resources.
@@ -81,6 +120,8 @@ pub struct Capacity {
     pub launch_template: ResourceHandle,
     /// The Auto Scaling group.
     pub group: ResourceHandle,
+    /// The capacity provider through which ECS drains instances before they terminate.
+    pub capacity_provider: ResourceHandle,
 }
 
 /// Why the capacity part could not be built.
@@ -175,7 +216,7 @@ pub fn capacity(
     )?;
 
     let sizes = props.sizes;
-    let group = scope.add(
+    let group = scope.add_with(
         "Group",
         AutoScalingGroup {
             desired_capacity: sizes.desired.map(NumericString::from),
@@ -188,6 +229,38 @@ pub fn capacity(
             health_check_type: Some(Expr::str("EC2")),
             ..AutoScalingGroup::new(sizes.min, sizes.max)
         },
+        |r| r.update_policy(rolling_update(sizes, props.time_to_serve_seconds)),
+    )?;
+
+    // Managed draining: ECS puts a termination lifecycle hook on the group; when an instance
+    // is to terminate (scale-in, stop, rolling update), ECS drains it (its targets deregister and
+    // finish their requests, its tasks stop) and then completes the hook. No scaling by ECS: the
+    // group's own policy scales it.
+    let capacity_provider = scope.add(
+        "DrainingProvider",
+        CapacityProvider {
+            // Generated names derive from the stack name, which may start with `ecs` or `aws`
+            // (reserved prefixes for capacity providers).
+            name: Some(Expr::sub("lisa-${AWS::StackName}")),
+            auto_scaling_group_provider: AutoScalingGroupProvider {
+                auto_scaling_group_arn: group.ref_(),
+                managed_draining: Some(Expr::str("ENABLED")),
+                managed_scaling: None,
+                managed_termination_protection: Some(Expr::str("DISABLED")),
+            },
+        },
+    )?;
+    scope.add(
+        "ClusterProviders",
+        ClusterCapacityProviderAssociations {
+            cluster: props.cluster.ref_(),
+            capacity_providers: vec![capacity_provider.ref_()],
+            default_capacity_provider_strategy: vec![CapacityProviderStrategyItem {
+                capacity_provider: capacity_provider.ref_(),
+                weight: Some(1u32.into()),
+                base: None,
+            }],
+        },
     )?;
 
     Ok(Capacity {
@@ -195,5 +268,85 @@ pub fn capacity(
         security_group,
         launch_template,
         group,
+        capacity_provider,
     })
+}
+
+/// Processes suspended while instances roll: no health replacement, rebalancing, alarm-driven
+/// scaling or scheduled action fights the replacement.
+pub const ROLLING_SUSPENDED_PROCESSES: [&str; 5] = [
+    "HealthCheck",
+    "ReplaceUnhealthy",
+    "AZRebalance",
+    "AlarmNotification",
+    "ScheduledActions",
+];
+
+/// The group's update policy: a new AMI or launch template replaces the instances one at a time,
+/// keeping MinSize in service (below MaxSize, as CloudFormation requires), and waits for each new
+/// instance to serve before the next.
+pub fn rolling_update(sizes: GroupSizes, time_to_serve_seconds: u32) -> UpdatePolicy {
+    UpdatePolicy {
+        auto_scaling_rolling_update: Some(AutoScalingRollingUpdate {
+            max_batch_size: Some(1u32.into()),
+            min_instances_in_service: Some(sizes.min.min(sizes.max.saturating_sub(1)).into()),
+            pause_time: Some(iso_duration(time_to_serve_seconds.min(MAX_PAUSE_SECONDS))),
+            suspend_processes: ROLLING_SUSPENDED_PROCESSES
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect(),
+            ..AutoScalingRollingUpdate::default()
+        }),
+        ..UpdatePolicy::default()
+    }
+}
+
+/// The longest pause CloudFormation accepts between batches (one hour).
+const MAX_PAUSE_SECONDS: u32 = 3600;
+
+/// `seconds` as an ISO 8601 duration (`PT10M30S`).
+fn iso_duration(seconds: u32) -> String {
+    let (hours, minutes, seconds) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    let mut text = String::from("PT");
+    for (value, unit) in [(hours, 'H'), (minutes, 'M'), (seconds, 'S')] {
+        if value > 0 {
+            text.push_str(&format!("{value}{unit}"));
+        }
+    }
+    if text.len() == 2 {
+        text.push_str("0S");
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_iso_8601() {
+        assert_eq!(iso_duration(0), "PT0S");
+        assert_eq!(iso_duration(630), "PT10M30S");
+        assert_eq!(iso_duration(3600), "PT1H");
+    }
+
+    #[test]
+    fn rolling_keeps_min_size_below_max_size() {
+        let policy = |min, max| {
+            rolling_update(
+                GroupSizes {
+                    min,
+                    max,
+                    desired: None,
+                },
+                900,
+            )
+            .auto_scaling_rolling_update
+            .and_then(|r| r.min_instances_in_service)
+        };
+        assert_eq!(policy(1, 1), Some(0u32.into()));
+        assert_eq!(policy(2, 2), Some(1u32.into()));
+        assert_eq!(policy(2, 5), Some(2u32.into()));
+        assert_eq!(policy(0, 0), Some(0u32.into()));
+    }
 }

@@ -27,6 +27,7 @@ pub const GUARDS: &[(&str, Guard)] = &[
     ("unprivileged-containers", containers_unprivileged),
     ("internal-load-balancer", load_balancers_internal),
     ("no-open-all-traffic", no_all_traffic_to_or_from_anywhere),
+    ("draining-covers-idle-timeout", draining_covers_idle_timeout),
 ];
 
 /// Runs every guard; each message is prefixed with the guard's name.
@@ -326,4 +327,35 @@ pub fn no_all_traffic_to_or_from_anywhere(template: &Template) -> Vec<String> {
         }
     }
     problems
+}
+
+/// The value of a load balancer or target group attribute, as a number.
+fn numeric_attribute(properties: &Value, list: &str, key: &str) -> Option<i64> {
+    array(properties.get(list))
+        .iter()
+        .find(|a| a.get("Key").and_then(Value::as_str) == Some(key))
+        .and_then(|a| int(a.get("Value")))
+}
+
+/// A target group that drains for less time than a response may stay silent cuts streaming
+/// responses off when an instance leaves (scale-in, stop, rolling update).
+pub fn draining_covers_idle_timeout(template: &Template) -> Vec<String> {
+    let idle = of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .filter_map(|(_, p)| {
+            numeric_attribute(p, "LoadBalancerAttributes", "idle_timeout.timeout_seconds")
+        })
+        .max();
+    let Some(idle) = idle else {
+        return Vec::new();
+    };
+    of_type(template, "AWS::ElasticLoadBalancingV2::TargetGroup")
+        .filter_map(|(id, p)| {
+            // ELB's default deregistration delay is 300 s.
+            let delay = numeric_attribute(p, "TargetGroupAttributes", "deregistration_delay.timeout_seconds")
+                .unwrap_or(300);
+            (delay < idle).then(|| {
+                format!("{id}: deregistration delay {delay} s is shorter than the load balancer's idle timeout {idle} s")
+            })
+        })
+        .collect()
 }

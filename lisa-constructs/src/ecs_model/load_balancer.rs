@@ -1,6 +1,6 @@
 //! The internal application load balancer in front of the model's instances.
 
-use super::parameters::Network;
+use super::parameters::{Domain, Network};
 use super::scripts::SERVER_PORT;
 use crate::cfn::Expr;
 use crate::cfn::resources::ec2::{
@@ -9,11 +9,17 @@ use crate::cfn::resources::ec2::{
 use crate::cfn::resources::elbv2::{
     Action, Attribute, Certificate, Listener, LoadBalancer, Matcher, TargetGroup,
 };
+use crate::cfn::resources::route53::{AliasTarget, RecordSet};
 use crate::construct::{ConstructError, ResourceHandle, Scope};
 use crate::model::TargetHealthCheck;
 
 /// The TLS policy of an HTTPS listener: TLS 1.3 with TLS 1.2 fallback.
 pub const TLS_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/// Seconds a connection may stay silent: model responses can pause that long while streaming.
+pub const IDLE_TIMEOUT_SECONDS: u32 = 600;
+/// Seconds a deregistering target keeps its in-flight requests (scale-in, stop, rolling
+/// update): as long as a streaming response may stay silent.
+pub const DEREGISTRATION_DELAY_SECONDS: u32 = IDLE_TIMEOUT_SECONDS;
 
 /// What the load balancer needs.
 #[derive(Debug)]
@@ -24,6 +30,8 @@ pub struct LoadBalancerProps<'a> {
     pub health_check: &'a TargetHealthCheck,
     /// A certificate makes the listener HTTPS on 443; without one it is HTTP on 80.
     pub certificate_arn: Option<Expr>,
+    /// The optional name to serve under (an alias record when a name is given).
+    pub domain: Option<&'a Domain>,
 }
 
 /// The load balancer's resources.
@@ -37,16 +45,28 @@ pub struct ModelLoadBalancer {
     pub target_group: ResourceHandle,
     /// The listener.
     pub listener: ResourceHandle,
+    /// The optional name and the condition under which its alias record exists.
+    pub domain: Option<Domain>,
 }
 
 impl ModelLoadBalancer {
-    /// The OpenAI-compatible base URL (`http(s)://<dns>/v1`).
+    /// The OpenAI-compatible base URL (`http(s)://<dns>/v1`). Over HTTPS with a domain name, the
+    /// name (which the certificate covers) when one is given at deploy time; otherwise the load
+    /// balancer's own DNS name.
     pub fn api_base(&self, https: bool) -> Expr {
         let scheme = if https { "https" } else { "http" };
-        Expr::sub(format!(
+        let own = Expr::sub(format!(
             "{scheme}://${{{}.DNSName}}/v1",
             self.load_balancer.logical_id()
-        ))
+        ));
+        match (&self.domain, https) {
+            (Some(domain), true) => Expr::if_(
+                domain.has_domain_name.as_str(),
+                Expr::sub(format!("https://${{{}}}/v1", domain.name_parameter)),
+                own,
+            ),
+            _ => own,
+        }
     }
 }
 
@@ -106,8 +126,7 @@ pub fn load_balancer(
             security_groups: Some(Expr::list([group_id.clone()])),
             load_balancer_attributes: vec![
                 Attribute::new("routing.http.drop_invalid_header_fields.enabled", true),
-                // Model responses can take minutes to stream.
-                Attribute::new("idle_timeout.timeout_seconds", 600u32),
+                Attribute::new("idle_timeout.timeout_seconds", IDLE_TIMEOUT_SECONDS),
             ],
             ..LoadBalancer::default()
         },
@@ -145,7 +164,7 @@ pub fn load_balancer(
             }),
             target_group_attributes: vec![Attribute::new(
                 "deregistration_delay.timeout_seconds",
-                30u32,
+                DEREGISTRATION_DELAY_SECONDS,
             )],
             ..TargetGroup::default()
         },
@@ -174,11 +193,28 @@ pub fn load_balancer(
             .checkov_skip("CKV_AWS_103", why)
     })?;
 
+    if let Some(domain) = props.domain {
+        let record = RecordSet {
+            hosted_zone_id: domain.hosted_zone_id.clone(),
+            name: domain.name.clone(),
+            record_type: Expr::str("A"),
+            alias_target: Some(AliasTarget {
+                dns_name: load_balancer.get_att("DNSName"),
+                hosted_zone_id: load_balancer.get_att("CanonicalHostedZoneID"),
+                evaluate_target_health: Some(true),
+            }),
+        };
+        scope.add_with("Alias", record, |r| {
+            r.condition(domain.has_domain_name.as_str())
+        })?;
+    }
+
     Ok(ModelLoadBalancer {
         security_group,
         load_balancer,
         target_group,
         listener,
+        domain: props.domain.cloned(),
     })
 }
 

@@ -1,8 +1,10 @@
 //! The per-model stack: one CloudFormation stack per model definition.
 //!
 //! A LISA-hosted model's stack is composed from named parts, each a function a library user can
-//! also call on their own scope: [`capacity`] (GPU instances), [`task`] (roles, logs and the task
-//! definition), [`load_balancer`] (internal ALB and target group), [`service`] (the ECS service),
+//! also call on their own scope: [`capacity`] (GPU instances, rolled on change, drained before
+//! they terminate), [`task`] (roles, logs and the task definition, with [`server_settings`]
+//! translating the seed's limits per server), [`load_balancer`] (internal ALB, target group and
+//! optional alias record), [`service`] (the ECS service),
 //! [`scaling`] (the target-tracking policy) and [`registration`] (the LiteLLM custom resource). A
 //! LiteLLM-only model's stack holds only the registration. Every lifecycle operation (stop, start,
 //! autoscaling change) is a new synthesis of the same definition with other [`StackOptions`], and
@@ -28,6 +30,7 @@ pub mod parameters;
 pub mod registration;
 pub mod scaling;
 pub mod scripts;
+pub mod server_settings;
 pub mod service;
 pub mod task;
 
@@ -54,8 +57,14 @@ pub struct StackOptions {
     pub deployment_name: String,
     /// Running or stopped.
     pub lifecycle: Lifecycle,
-    /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter).
+    /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter, and optional
+    /// `DomainName` and `HostedZoneId` parameters for a name the certificate covers).
     pub https: bool,
+    /// The group's DesiredCapacity in this deployment only: the count the create or update being
+    /// deployed asks for ([`capacity::desired_on_create`], [`capacity::desired_on_update`]).
+    /// `None` leaves the running group's count alone; a count carried into every later
+    /// synthesis would undo scale-out on each update.
+    pub desired_capacity: Option<u32>,
 }
 
 impl Default for StackOptions {
@@ -64,6 +73,7 @@ impl Default for StackOptions {
             deployment_name: DEFAULT_DEPLOYMENT_NAME.to_owned(),
             lifecycle: Lifecycle::Running,
             https: false,
+            desired_capacity: None,
         }
     }
 }
@@ -235,11 +245,17 @@ fn hosted_model(
             network: &params.network,
             health_check: &hosting.load_balancer_config.health_check_config,
             certificate_arn: params.certificate_arn.clone(),
+            domain: params.domain.as_ref(),
         },
     )?;
 
-    let sizes =
-        capacity::GroupSizes::for_lifecycle(&hosting.auto_scaling_config, options.lifecycle);
+    let health_check_grace_seconds = hosting.container_config.health_check_config.start_period()
+        + service::MODEL_LOAD_GRACE_SECONDS;
+    let sizes = capacity::GroupSizes::for_lifecycle(
+        &hosting.auto_scaling_config,
+        options.lifecycle,
+        options.desired_capacity,
+    );
     let capacity = capacity::capacity(
         &mut stack.scope("Capacity"),
         &capacity::CapacityProps {
@@ -252,6 +268,7 @@ fn hosted_model(
             default_instance_warmup: hosting.auto_scaling_config.default_instance_warmup,
             volume_size_gib: hosting.auto_scaling_config.block_device_volume_size(),
             load_balancer_security_group: lb.security_group.get_att("GroupId"),
+            time_to_serve_seconds: service::TIME_TO_SERVE_SECONDS,
         },
     )?;
     load_balancer::allow_traffic_to(
@@ -278,8 +295,9 @@ fn hosted_model(
             container_name: task::SERVER_CONTAINER.to_owned(),
             target_group: lb.target_group.ref_(),
             listener: lb.listener.logical_id().as_str().to_owned(),
-            health_check_grace_seconds: hosting.container_config.health_check_config.start_period()
-                + service::MODEL_LOAD_GRACE_SECONDS,
+            health_check_grace_seconds,
+            group: capacity.group.logical_id().as_str().to_owned(),
+            group_min_size: sizes.min,
         },
     )?;
 

@@ -1,7 +1,7 @@
 //! The stack's parameters: everything that differs between environments, so one synthesized
 //! template deploys into any account and region without synth-time lookups.
 
-use crate::cfn::{Condition, Expr, Parameter, ParameterType};
+use crate::cfn::{Condition, Expr, Parameter, ParameterType, Rule};
 use crate::construct::{ConstructError, Stack};
 use crate::model::InstanceSpec;
 
@@ -29,6 +29,19 @@ pub struct Network {
     pub has_ingress_security_group: String,
 }
 
+/// The name an HTTPS load balancer is served under, when one is given at deploy time.
+#[derive(Debug, Clone)]
+pub struct Domain {
+    /// The fully qualified name (the certificate must cover it); empty for none.
+    pub name: Expr,
+    /// The logical name of the parameter holding it, for `Fn::Sub`.
+    pub name_parameter: String,
+    /// The Route 53 hosted zone that holds the name.
+    pub hosted_zone_id: Expr,
+    /// The condition under which a name was given.
+    pub has_domain_name: String,
+}
+
 /// How the registration reaches LiteLLM.
 #[derive(Debug, Clone)]
 pub struct LiteLlm {
@@ -53,6 +66,8 @@ pub struct Parameters {
     pub image_id: Expr,
     /// The listener certificate, when the load balancer serves HTTPS.
     pub certificate_arn: Option<Expr>,
+    /// The optional name of an HTTPS load balancer.
+    pub domain: Option<Domain>,
 }
 
 /// The parameters of a LiteLLM-only stack.
@@ -169,6 +184,22 @@ impl Parameters {
             "HasLoadBalancerIngressSecurityGroup",
             Condition::not(Condition::equals(ingress_group.ref_(), Expr::str(""))),
         )?;
+        // Rules cannot name conditions: the assertion restates them.
+        stack.add_rule(
+            "LoadBalancerReachable",
+            Rule::assert(
+                Condition::or([
+                    Condition::not(Condition::equals(ingress_cidr.ref_(), Expr::str(""))),
+                    Condition::not(Condition::equals(ingress_group.ref_(), Expr::str(""))),
+                ]),
+                "Give LoadBalancerIngressCidr or LoadBalancerIngressSecurityGroupId (or both): with neither, nothing can reach the model's load balancer",
+            ),
+        )?;
+        let domain = if https {
+            Some(add_domain(stack)?)
+        } else {
+            None
+        };
         Ok(Parameters {
             litellm: add_litellm(stack)?,
             network: Network {
@@ -182,6 +213,51 @@ impl Parameters {
             models_bucket: models_bucket.name().as_str().to_owned(),
             image_id: image_id.ref_(),
             certificate_arn,
+            domain,
         })
     }
+}
+
+/// The optional domain name of an HTTPS load balancer, its hosted zone, and the rule that a
+/// name comes with its zone.
+fn add_domain(stack: &mut Stack) -> Result<Domain, ConstructError> {
+    let name = stack.add_parameter(
+        "DomainName",
+        string("Name to serve the model under, covered by the certificate (an alias record is created in HostedZoneId, and LiteLLM calls this name); empty to use the load balancer's own DNS name")
+            .default_value("")
+            .allowed_pattern(
+                "^$|^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,63}$",
+                "must be empty or a fully qualified domain name such as llm.example.com",
+            ),
+    )?;
+    let zone = stack.add_parameter(
+        "HostedZoneId",
+        string("Route 53 hosted zone holding DomainName; empty when DomainName is")
+            .default_value("")
+            .allowed_pattern(
+                "^$|^Z[A-Z0-9]{1,31}$",
+                "must be empty or a hosted zone id (Z...)",
+            ),
+    )?;
+    let has_domain_name = stack.add_condition(
+        "HasDomainName",
+        Condition::not(Condition::equals(name.ref_(), Expr::str(""))),
+    )?;
+    stack.add_rule(
+        "DomainNameHasZone",
+        Rule::assert(
+            Condition::not(Condition::equals(zone.ref_(), Expr::str(""))),
+            "Give HostedZoneId with DomainName: the alias record is created in that zone",
+        )
+        .when(Condition::not(Condition::equals(
+            name.ref_(),
+            Expr::str(""),
+        ))),
+    )?;
+    Ok(Domain {
+        name: name.ref_(),
+        name_parameter: name.name().as_str().to_owned(),
+        hosted_zone_id: zone.ref_(),
+        has_domain_name: has_domain_name.name().to_owned(),
+    })
 }

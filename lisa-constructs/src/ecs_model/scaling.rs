@@ -21,27 +21,18 @@ pub struct ScalingProps<'a> {
     pub target_group_full_name: Expr,
 }
 
-/// The CloudWatch periods a target-tracking policy accepts for a customized metric.
-const PERIODS: [u32; 3] = [10, 30, 60];
-
-/// The metric period for a configured `duration`: the longest accepted period that fits in it
-/// (10 s at the least).
-pub fn metric_period(duration: u32) -> u32 {
-    PERIODS
-        .iter()
-        .copied()
-        .filter(|p| *p <= duration)
-        .max()
-        .unwrap_or(PERIODS[0])
-}
+/// The period of the load balancer's metrics: it publishes them once a minute, and a shorter
+/// period (meant for high-resolution metrics) would evaluate half-empty periods.
+pub const LOAD_BALANCER_METRIC_PERIOD: u32 = 60;
 
 /// Adds the policy. Call it only when the group can scale (MaxSize > MinSize): a tracking policy
 /// on a fixed-size group is an error.
 ///
-/// `RequestCountPerTarget` uses the predefined `ALBRequestCountPerTarget` metric, which the load
-/// balancer publishes per minute, so `duration` does not apply. `TargetResponseTime` is a
-/// customized metric: the target group's average response time, evaluated over
-/// [`metric_period`]`(duration)` seconds.
+/// `RequestCountPerTarget` uses the predefined `ALBRequestCountPerTarget` metric.
+/// `TargetResponseTime` is a customized metric: the target group's average response time per
+/// [`LOAD_BALANCER_METRIC_PERIOD`]. The load balancer publishes both once a minute, so the seed's
+/// `duration` has nothing to choose: target tracking decides on one-minute data points whatever
+/// its value (it is kept in the definition for the API's sake).
 pub fn scaling_policy(
     scope: &mut Scope<'_>,
     props: &ScalingProps<'_>,
@@ -72,7 +63,7 @@ pub fn scaling_policy(
                 namespace: Some(Expr::str("AWS/ApplicationELB")),
                 statistic: Some(Expr::str("Average")),
                 unit: Some(Expr::str("Seconds")),
-                period: Some(metric_period(metric.duration).into()),
+                period: Some(LOAD_BALANCER_METRIC_PERIOD.into()),
                 dimensions: vec![
                     MetricDimension {
                         name: Expr::str("LoadBalancer"),
@@ -93,18 +84,4 @@ pub fn scaling_policy(
             ..ScalingPolicy::target_tracking(props.group.clone(), tracking)
         },
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn period_is_the_longest_accepted_that_fits() {
-        assert_eq!(metric_period(1), 10);
-        assert_eq!(metric_period(29), 10);
-        assert_eq!(metric_period(30), 30);
-        assert_eq!(metric_period(60), 60);
-        assert_eq!(metric_period(600), 60);
-    }
 }

@@ -5,6 +5,8 @@ use handlebars::Handlebars;
 use serde::Serialize;
 use std::sync::OnceLock;
 
+use super::load_balancer::IDLE_TIMEOUT_SECONDS;
+use super::server_settings::VllmLimits;
 use crate::model::InferenceContainer;
 
 /// Where instances keep the project's files (the NVMe mount point when the instance has one).
@@ -15,6 +17,11 @@ pub const HOST_WEIGHTS_DIR: &str = "/opt/lisa/models";
 pub const CONTAINER_WEIGHTS_DIR: &str = "/models";
 /// The port every inference server listens on.
 pub const SERVER_PORT: u16 = 8080;
+/// How long vLLM keeps an idle connection open: longer than the load balancer's idle timeout, so
+/// the load balancer, never the server, closes an idle connection (otherwise a request sent on a
+/// connection the server is closing gets a 502). TGI and TEI (hyper servers) have no idle
+/// timeout of their own.
+pub const SERVER_KEEP_ALIVE_SECONDS: u32 = IDLE_TIMEOUT_SECONDS + 60;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -116,15 +123,20 @@ struct Server<'a> {
     port: u16,
     gpus: u32,
     embedding: bool,
+    keep_alive_seconds: u32,
+    max_model_len: Option<u32>,
+    max_num_seqs: Option<u32>,
 }
 
 /// The inference server's start command. `model_name` is the served model name; validation
-/// limits hosted model names to `[A-Za-z0-9._/-]`, so it needs no shell quoting.
+/// limits hosted model names to `[A-Za-z0-9._/-]`, so it needs no shell quoting. `limits` are the
+/// seed's settings translated for vLLM (the other servers read them from the environment).
 pub fn server_command(
     container: InferenceContainer,
     model_name: &str,
     gpus: u32,
     embedding: bool,
+    limits: VllmLimits,
 ) -> Result<String, RenderError> {
     let template = match container {
         InferenceContainer::Vllm => "vllm",
@@ -137,6 +149,9 @@ pub fn server_command(
         port: SERVER_PORT,
         gpus,
         embedding,
+        keep_alive_seconds: SERVER_KEEP_ALIVE_SECONDS,
+        max_model_len: limits.max_model_len,
+        max_num_seqs: limits.max_num_seqs,
     };
     render(template, &data)
 }
@@ -152,7 +167,7 @@ mod tests {
         assert!(script.contains("ECS_CLUSTER=${Cluster}\n"));
         assert!(script.contains("ECS_ENABLE_GPU_SUPPORT=true"));
         assert!(script.contains("--destination 169.254.169.254/32 --jump DROP"));
-        assert!(script.contains("mount \"$device\" /opt/lisa"));
+        assert!(script.contains("mount \"UUID=$uuid\" /opt/lisa"));
         // Fn::Sub would read any other ${...} as a reference.
         assert_eq!(script.matches("${").count(), 1, "{script}");
     }
@@ -167,26 +182,65 @@ mod tests {
     #[test]
     fn fetch_weights_copies_the_model_prefix() {
         let script = fetch_weights("${ModelsBucketName}", "mistralai/Mistral-7B").expect("renders");
-        assert!(script.contains("aws s3 sync --only-show-errors \"s3://${ModelsBucketName}/mistralai/Mistral-7B\" /models"));
+        assert!(script.contains("source=\"s3://${ModelsBucketName}/mistralai/Mistral-7B\"\n"));
+        assert!(script.contains("aws s3 sync --only-show-errors \"$source\" /models"));
+        assert!(script.contains("--exclude 'original/*' \"$source\" /models"));
+        // Fn::Sub would read any other ${...} as a reference.
+        assert_eq!(script.matches("${").count(), 1, "{script}");
     }
 
     #[test]
     fn each_server_listens_on_the_port_with_the_weights() {
-        let vllm =
-            server_command(InferenceContainer::Vllm, "org/model", 4, false).expect("renders");
+        let vllm = server_command(
+            InferenceContainer::Vllm,
+            "org/model",
+            4,
+            false,
+            VllmLimits::default(),
+        )
+        .expect("renders");
         assert!(vllm.contains("--served-model-name org/model"));
         assert!(vllm.contains("--tensor-parallel-size 4"));
         assert!(!vllm.contains("--task embed"));
-        let vllm_embed =
-            server_command(InferenceContainer::Vllm, "org/model", 1, true).expect("renders");
+        let vllm_embed = server_command(
+            InferenceContainer::Vllm,
+            "org/model",
+            1,
+            true,
+            VllmLimits::default(),
+        )
+        .expect("renders");
         assert!(vllm_embed.contains("--task embed"));
-        let tgi = server_command(InferenceContainer::Tgi, "org/model", 4, false).expect("renders");
+        assert!(!vllm.contains("--max-model-len"));
+        let limits = VllmLimits {
+            max_model_len: Some(4096),
+            max_num_seqs: Some(64),
+        };
+        let limited = server_command(InferenceContainer::Vllm, "org/model", 1, false, limits)
+            .expect("renders");
+        assert!(limited.contains("--max-model-len 4096 \\\n  --max-num-seqs 64"));
+        assert!(limited.starts_with("export VLLM_HTTP_TIMEOUT_KEEP_ALIVE=660\n"));
+        let tgi = server_command(
+            InferenceContainer::Tgi,
+            "org/model",
+            4,
+            false,
+            VllmLimits::default(),
+        )
+        .expect("renders");
         assert!(
             tgi.contains("--num-shard 4")
                 && tgi.contains("--port 8080")
                 && tgi.contains("--model-id /models")
         );
-        let tei = server_command(InferenceContainer::Tei, "org/model", 0, true).expect("renders");
+        let tei = server_command(
+            InferenceContainer::Tei,
+            "org/model",
+            0,
+            true,
+            VllmLimits::default(),
+        )
+        .expect("renders");
         assert!(tei.starts_with("exec text-embeddings-router") && tei.contains("--port 8080"));
     }
 }

@@ -1,6 +1,7 @@
 //! The task: its roles, log group and task definition (weights copy, then the server).
 
 use super::scripts::{self, CONTAINER_WEIGHTS_DIR, HOST_WEIGHTS_DIR, RenderError, SERVER_PORT};
+use super::server_settings::VllmLimits;
 use crate::cfn::resources::ecs::{
     ContainerDefinition, ContainerDependency, HealthCheck, HostVolumeProperties, KeyValuePair,
     LinuxParameters, LogConfiguration, MountPoint, PortMapping, ResourceRequirement,
@@ -18,8 +19,6 @@ pub const SERVER_CONTAINER: &str = "model-server";
 pub const WEIGHTS_CONTAINER: &str = "model-weights";
 /// The image that copies the weights (the AWS CLI, pinned).
 pub const WEIGHTS_IMAGE: &str = "public.ecr.aws/aws-cli/aws-cli:2.22.35";
-/// Memory (MiB) kept back from the instance for the OS, Docker and the ECS agent.
-pub const HOST_MEMORY_RESERVE_MIB: u32 = 2048;
 /// Memory (MiB) reserved for the weights copy.
 pub const WEIGHTS_MEMORY_MIB: u32 = 512;
 /// How long the logs are kept.
@@ -75,12 +74,13 @@ impl From<TaskError> for super::StackError {
     }
 }
 
-/// The server container's memory reservation: the instance's memory less what the host keeps
-/// and what the weights copy reserves.
+/// The server container's memory reservation: what a task may reserve on the instance
+/// ([`InstanceSpec::task_memory_mib`]) less what the weights copy reserves. The container has
+/// no hard limit, so the reservation only decides placement: one task per instance must fit.
 pub fn server_memory_mib(instance: &InstanceSpec) -> u32 {
     instance
-        .memory_mib
-        .saturating_sub(HOST_MEMORY_RESERVE_MIB + WEIGHTS_MEMORY_MIB)
+        .task_memory_mib()
+        .saturating_sub(WEIGHTS_MEMORY_MIB)
         .max(WEIGHTS_MEMORY_MIB)
 }
 
@@ -193,6 +193,7 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
         &definition.model_name,
         props.instance.gpus.max(1),
         definition.model_type == ModelType::Embedding,
+        VllmLimits::from_environment(&container.environment),
     )?;
     let server_container = ContainerDefinition {
         essential: Some(true),

@@ -1,4 +1,18 @@
 //! The instance types a LISA-hosted model may run on, with what the task definition needs to know.
+//!
+//! # How to size an instance for a model
+//!
+//! The weights take parameters × bytes per parameter: 2 bytes in fp16 or bf16, 1 in fp8 or int8,
+//! about 0.5 in 4-bit formats, so a 7B model needs about 14 GB and a 70B model about 140 GB in
+//! bf16. On top of the weights the server needs room for the KV cache (grows with the context
+//! length and the number of concurrent sequences: for vLLM, `--max-model-len` and
+//! `--max-num-seqs`) and some overhead for activations and the CUDA context (count 10–20%).
+//! Compare the sum with the instance's total GPU memory (the GPU count × the memory per GPU:
+//! 16 GB on g4dn's T4, 24 GB on g5's A10G and g6's L4, 48 GB on g6e's L40S, 40 GB on p4d's A100
+//! and 80 GB on p4de's, 80 GB on p5's H100, 141 GB on p5e/p5en's H200); a model that needs more
+//! than one GPU is split with tensor parallelism over all of the instance's GPUs. The instance's
+//! own memory ([`InstanceSpec::memory_mib`]) only has to hold the server process and the page
+//! cache of the weights; what a task may reserve of it is [`InstanceSpec::task_memory_mib`].
 
 /// One supported EC2 instance type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +35,17 @@ impl InstanceSpec {
         self.name
             .split_once('.')
             .map_or(self.name, |(family, _)| family)
+    }
+
+    /// What the model's task may reserve (MiB): the installed memory less what the host keeps,
+    /// `HOST_MEMORY_PERCENT` (5%) of it and at least `MIN_HOST_MEMORY_MIB` (2 GiB). ECS places
+    /// tasks against the memory the kernel reports, which is less than the installed amount (the
+    /// kernel and firmware keep about 2.5% of 8 GiB and 1.7% of 128 GiB), and the OS, Docker and
+    /// the ECS agent need room beside the task.
+    pub fn task_memory_mib(&self) -> u32 {
+        let share = self.memory_mib / 100 * HOST_MEMORY_PERCENT;
+        self.memory_mib
+            .saturating_sub(share.max(MIN_HOST_MEMORY_MIB))
     }
 
     /// The supported regions that offer this instance type.
@@ -75,6 +100,12 @@ const NOT_OFFERED_IN: &[(&str, &[&str])] = &[
 ];
 
 const GIB: u32 = 1024;
+
+/// The share of an instance's memory (percent) kept out of task reservations: the kernel's part
+/// and room for the OS, Docker and the ECS agent (AWS suggests keeping 5% for such processes).
+pub const HOST_MEMORY_PERCENT: u32 = 5;
+/// The least memory (MiB) kept out of task reservations, for small instances.
+pub const MIN_HOST_MEMORY_MIB: u32 = 2048;
 
 const fn spec(
     name: &'static str,
@@ -162,6 +193,15 @@ mod tests {
         let g5 = instance("g5.12xlarge").expect("in catalog");
         assert_eq!((g5.gpus, g5.vcpus, g5.memory_mib), (4, 48, 196_608));
         assert_eq!(instance("g5.13xlarge"), None);
+    }
+
+    #[test]
+    fn task_memory_keeps_five_percent_and_at_least_two_gib() {
+        let small = instance("g5.xlarge").expect("in catalog");
+        assert_eq!(small.task_memory_mib(), 16 * GIB - MIN_HOST_MEMORY_MIB);
+        let large = instance("g5.8xlarge").expect("in catalog");
+        assert_eq!(large.task_memory_mib(), 128 * GIB - 128 * GIB / 100 * 5);
+        assert!(CATALOG.iter().all(|s| s.task_memory_mib() < s.memory_mib));
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub fn run(args: &SynthArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Lifecycle::Running
         },
         https: args.https,
+        // A create deployment passes the definition's count; a synthesized file leaves it out.
+        desired_capacity: None,
     };
     options.check()?;
 

@@ -6,9 +6,11 @@ pub mod autoscaling;
 pub mod custom;
 pub mod ec2;
 pub mod ecs;
+pub mod ecs_capacity;
 pub mod elbv2;
 pub mod iam;
 pub mod logs;
+pub mod route53;
 
 use serde::Serialize;
 

@@ -13,12 +13,14 @@
 //! );
 //! ```
 
+pub mod bounds;
 mod catalog;
 mod definition;
 mod enums;
 mod error;
 mod ids;
 mod image;
+mod json_text;
 mod parse;
 mod reader;
 mod schema;

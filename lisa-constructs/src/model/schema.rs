@@ -11,8 +11,9 @@ use super::bounds::{self, IntBound};
 use super::catalog::CATALOG;
 use super::definition::ModelDefinition;
 use super::enums::{InferenceContainer, ModelType};
+use super::error::ValidationError;
 use super::parse::HOSTING_FIELDS as HOSTING_FIELD_NAMES;
-use super::update::ModelUpdate;
+use super::update::{CONTAINER_UPDATE_FIELDS, INSTANCE_CONFIG_FIELDS, ModelUpdate, UPDATE_FIELDS};
 use serde_json::{Map, Value, json};
 
 /// Which whole-number property of which schema definition takes which bound.
@@ -115,6 +116,7 @@ const STRINGS: &[(&str, &str, usize)] = &[
     ),
 ];
 
+/// The rules only the validator checks, as the schemas' descriptions state them.
 const RELATIONAL_RULES: &str = "Rules this schema cannot express, checked by `lisa-synth validate`: \
     minCapacity ≤ desiredCapacity ≤ maxCapacity; a target health check's timeout below its \
     interval; sharedMemorySize within the instance's memory; a GPU instance for vllm and tgi; \
@@ -157,7 +159,22 @@ pub fn definition_schema() -> Value {
 pub fn update_schema() -> Value {
     let mut schema = schemars::schema_for!(ModelUpdate).to_value();
     apply_bounds(&mut schema);
-    schema["minProperties"] = json!(1);
+    // At least one field that is not null, in the payload and in each of its objects.
+    let non_null = |fields: &[&str]| -> Value {
+        fields
+            .iter()
+            .map(|f| json!({"required": [f], "properties": {*f: {"not": {"type": "null"}}}}))
+            .collect()
+    };
+    schema["anyOf"] = non_null(UPDATE_FIELDS);
+    for (def, fields) in [
+        ("AutoScalingInstanceConfig", INSTANCE_CONFIG_FIELDS),
+        ("ContainerConfigUpdate", CONTAINER_UPDATE_FIELDS),
+    ] {
+        if let Some(object) = schema.pointer_mut(&format!("/$defs/{def}")) {
+            object["anyOf"] = non_null(fields);
+        }
+    }
     schema["not"] = json!({"required": ["enabled", "autoScalingInstanceConfig"]});
     schema["allOf"] = Value::Array(model_type_rules());
     append_description(&mut schema);
@@ -269,4 +286,31 @@ fn model_type_rules() -> Vec<Value> {
         }));
     }
     rules
+}
+
+/// Message fragments of the rules in [`RELATIONAL_RULES`]: the validator's alone.
+const BEYOND_SCHEMA_MESSAGES: &[&str] = &[
+    "must be at least minCapacity",
+    "must be at most maxCapacity",
+    "must be less than interval",
+    "must be at most the memory of",
+    "has no GPU",
+    "looks like a credential",
+    "names and values must total",
+    "a weights prefix may contain only",
+    "key prefix in the models bucket",
+    "must not contain '..' segments",
+];
+
+/// Whether an error comes from a rule the JSON Schema cannot express (listed in its
+/// description): an image reference's grammar, or a rule that relates two fields or needs the
+/// catalog's figures. For any other error the schema refuses the payload too.
+pub fn beyond_schema(error: &ValidationError) -> bool {
+    let image_grammar = error.path.ends_with("image.baseImage")
+        && !error.message.starts_with("must be a string")
+        && !error.message.starts_with("must be at most");
+    image_grammar
+        || BEYOND_SCHEMA_MESSAGES
+            .iter()
+            .any(|fragment| error.message.contains(fragment))
 }

@@ -76,21 +76,22 @@ pub struct ContainerConfigUpdate {
     pub health_check_config: Option<ContainerHealthCheck>,
 }
 
-const UPDATE_FIELDS: &[&str] = &[
+pub(crate) const UPDATE_FIELDS: &[&str] = &[
     "enabled",
     "autoScalingInstanceConfig",
     "modelType",
     "streaming",
     "containerConfig",
 ];
-const INSTANCE_CONFIG_FIELDS: &[&str] = &[
+pub(crate) const INSTANCE_CONFIG_FIELDS: &[&str] = &[
     "minCapacity",
     "maxCapacity",
     "desiredCapacity",
     "cooldown",
     "defaultInstanceWarmup",
 ];
-const CONTAINER_UPDATE_FIELDS: &[&str] = &["environment", "sharedMemorySize", "healthCheckConfig"];
+pub(crate) const CONTAINER_UPDATE_FIELDS: &[&str] =
+    &["environment", "sharedMemorySize", "healthCheckConfig"];
 
 impl ModelUpdate {
     /// Reads and validates an update payload on its own, reporting every problem at once.

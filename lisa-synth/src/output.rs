@@ -31,15 +31,19 @@ the command quietly.\n\nStandard output carries only the product (a template, a 
 names); problems, notes and summaries go to standard error.";
 
 /// Why a command did not succeed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// Invalid input; the problems have been printed already.
+    #[error("invalid input")]
     Invalid,
     /// A usage error: a bad flag value, a missing input.
+    #[error("{0}")]
     Usage(String),
     /// An I/O error other than a closed pipe.
+    #[error("{0}")]
     Io(String),
     /// The reader of standard output went away.
+    #[error("standard output closed")]
     BrokenPipe,
 }
 
@@ -53,16 +57,6 @@ impl Failure {
                 ExitCode::from(EXIT_USAGE)
             }
             Failure::BrokenPipe => ExitCode::from(EXIT_BROKEN_PIPE),
-        }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Invalid => f.write_str("invalid input"),
-            Failure::Usage(m) | Failure::Io(m) => f.write_str(m),
-            Failure::BrokenPipe => f.write_str("standard output closed"),
         }
     }
 }

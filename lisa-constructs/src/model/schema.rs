@@ -137,6 +137,7 @@ pub fn definition_schema() -> Value {
         );
     }
     apply_bounds(&mut schema);
+    nullable_optionals(&mut schema);
     if let Some(id) = schema.pointer_mut("/$defs/ModelId") {
         id["pattern"] = json!(bounds::MODEL_ID_PATTERN);
         id["maxLength"] = json!(bounds::MODEL_ID_MAX_CHARS);
@@ -159,6 +160,7 @@ pub fn definition_schema() -> Value {
 pub fn update_schema() -> Value {
     let mut schema = schemars::schema_for!(ModelUpdate).to_value();
     apply_bounds(&mut schema);
+    nullable_optionals(&mut schema);
     // At least one field that is not null, in the payload and in each of its objects.
     let non_null = |fields: &[&str]| -> Value {
         fields
@@ -243,6 +245,61 @@ fn apply_bounds(schema: &mut Value) {
         if let Some(environment) = property(schema, def, "environment") {
             environment["maxProperties"] = json!(bounds::ENVIRONMENT_MAX_VARIABLES);
             environment["propertyNames"] = json!({"pattern": bounds::ENVIRONMENT_NAME_PATTERN});
+        }
+    }
+}
+
+/// The reader takes `null` for an absent field, so every optional property also allows null.
+fn nullable_optionals(schema: &mut Value) {
+    fn walk(node: &mut Value) {
+        let Some(object) = node.as_object_mut() else {
+            return;
+        };
+        let required: Vec<String> = object
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| {
+                r.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(Value::Object(properties)) = object.get_mut("properties") {
+            for (name, property) in properties.iter_mut() {
+                if !required.contains(name) {
+                    allow_null(property);
+                }
+            }
+        }
+        if let Some(Value::Object(defs)) = object.get_mut("$defs") {
+            defs.values_mut().for_each(walk);
+        }
+    }
+    walk(schema);
+}
+
+fn allow_null(property: &mut Value) {
+    match property.get_mut("type") {
+        Some(Value::String(t)) if t != "null" => {
+            let t = t.clone();
+            property["type"] = json!([t, "null"]);
+        }
+        Some(Value::Array(types)) => {
+            if !types.iter().any(|t| t == "null") {
+                types.push(json!("null"));
+            }
+        }
+        Some(_) => {}
+        None => {
+            let description = property.get("description").cloned();
+            let mut inner = property.take();
+            if let Some(object) = inner.as_object_mut() {
+                object.remove("description");
+            }
+            *property = json!({"anyOf": [inner, {"type": "null"}]});
+            if let Some(description) = description {
+                property["description"] = description;
+            }
         }
     }
 }

@@ -682,3 +682,33 @@ fn hidden_files_named_explicitly_are_read() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(stdout(&output), "lisa-hidden\n");
 }
+
+// 3. The JSON Schema disagrees with the validator.
+
+#[test]
+fn the_schema_accepts_every_example_and_states_the_rules_of_the_validator() {
+    let output = run(["schema"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let schema = json(&stdout(&output));
+    let validator = jsonschema::validator_for(&schema).expect("compiles");
+    for entry in std::fs::read_dir(models()).expect("examples") {
+        let path = entry.expect("entry").path();
+        let example = json(&std::fs::read_to_string(&path).expect("reads"));
+        let errors: Vec<String> = validator
+            .iter_errors(&example)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+    }
+    assert_eq!(
+        schema["$defs"]["ModelId"]["pattern"],
+        lisa_constructs::model::bounds::MODEL_ID_PATTERN
+    );
+    assert_eq!(schema["$defs"]["ModelId"]["maxLength"], 63);
+    // A whole number written 10.0: the schema (JSON Schema's `integer`) and the CLI both accept.
+    let mut whole = seed();
+    whole["containerConfig"]["healthCheckConfig"]["interval"] = json!(10.0);
+    assert!(validator.is_valid(&whole));
+    let output = run_with_stdin(["validate", "-"], whole.to_string().as_bytes());
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+}

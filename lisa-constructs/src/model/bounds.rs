@@ -76,6 +76,15 @@ pub const ENVIRONMENT_MAX_BYTES: usize = 32 * 1024;
 pub const ENVIRONMENT_MAX_VARIABLES: usize = 500;
 /// An environment variable's name.
 pub const ENVIRONMENT_NAME_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_]*$";
+/// A model name: no whitespace (it is an S3 key prefix or a LiteLLM model string).
+pub const MODEL_NAME_PATTERN: &str = r"^\S+$";
+/// A target health check's path starts with `/`.
+pub const HEALTH_CHECK_PATH_PATTERN: &str = "^/";
+
+/// A pattern as messages show it, without its anchors.
+pub(crate) fn unanchored(pattern: &str) -> &str {
+    pattern.trim_start_matches('^').trim_end_matches('$')
+}
 
 /// Lambda: a synchronous request (the Admin API's create and update calls) is at most 6 MB, so
 /// no larger payload is a definition; larger input is refused before it is read.

@@ -362,7 +362,10 @@ pub(crate) fn read_environment(
         if !valid_key {
             errors.push(
                 &key_path,
-                format!("variable name {key:?} must match [A-Za-z_][A-Za-z0-9_]*"),
+                format!(
+                    "variable name {key:?} must match {}",
+                    bounds::unanchored(bounds::ENVIRONMENT_NAME_PATTERN)
+                ),
             );
             ok = false;
         } else if looks_like_a_credential(key) {

@@ -143,7 +143,7 @@ pub fn definition_schema() -> Value {
         id["maxLength"] = json!(bounds::MODEL_ID_MAX_CHARS);
     }
     if let Some(name) = schema.pointer_mut("/properties/modelName") {
-        name["pattern"] = json!(r"^\S+$");
+        name["pattern"] = json!(bounds::MODEL_NAME_PATTERN);
     }
     if let Some(instance) = schema.pointer_mut("/properties/instanceType") {
         let names: Vec<&str> = CATALOG.iter().map(|spec| spec.name).collect();
@@ -222,7 +222,7 @@ fn apply_bounds(schema: &mut Value) {
         }
     }
     if let Some(p) = property(schema, "TargetHealthCheck", "path") {
-        p["pattern"] = json!("^/");
+        p["pattern"] = json!(bounds::HEALTH_CHECK_PATH_PATTERN);
     }
     if let Some(command) = property(schema, "ContainerHealthCheck", "command") {
         let description = command["description"].clone();

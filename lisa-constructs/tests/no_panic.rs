@@ -409,6 +409,48 @@ proptest! {
         let _ = ModelUpdate::from_json_str(&text);
     }
 
+    // A byte-order mark changes nothing; a key written twice anywhere is refused, never
+    // silently replaced by its second value.
+    #[test]
+    fn a_byte_order_mark_is_ignored_and_a_repeated_key_refused(
+        seed in 0..MODEL_SEEDS.len(),
+        pick in any::<Index>(),
+    ) {
+        let value = &SEED_MODELS[seed];
+        let text = value.to_string();
+        let with_bom = format!("\u{feff}{text}");
+        prop_assert!(ModelDefinition::from_json_str(&with_bom).is_ok());
+        let objects: Vec<String> = pointers(value)
+            .into_iter()
+            .filter(|p| value.pointer(p).is_some_and(|v| v.as_object().is_some_and(|o| !o.is_empty())))
+            .chain([String::new()])
+            .collect();
+        let pointer = pick.get(&objects);
+        let object = value.pointer(pointer).and_then(Value::as_object).expect("an object");
+        // The object's text with its first key written again at the end.
+        let (key, first) = object.iter().next().expect("not empty");
+        let mut body: Vec<String> = object
+            .iter()
+            .map(|(k, v)| format!("{}:{v}", Value::from(k.as_str())))
+            .collect();
+        body.push(format!("{}:{first}", Value::from(key.as_str())));
+        let placeholder = "\"__placeholder__\"";
+        let object_text = format!("{{{}}}", body.join(","));
+        let text = if pointer.is_empty() {
+            object_text
+        } else {
+            let mut holder = value.clone();
+            *holder.pointer_mut(pointer).expect("exists") = Value::from("__placeholder__");
+            holder.to_string().replacen(placeholder, &object_text, 1)
+        };
+        match ModelDefinition::from_json_str(&text) {
+            Err(lisa_constructs::model::DefinitionError::Syntax { message, .. }) => {
+                prop_assert!(message.contains("duplicate key"), "{}", message);
+            }
+            other => prop_assert!(false, "{} accepted or misreported: {:?}", text, other),
+        }
+    }
+
     #[test]
     fn broken_seed_text_as_a_definition(text in broken_seed_text()) {
         if let Ok(definition) = ModelDefinition::from_json_str(&text) {

@@ -118,7 +118,7 @@ fn sorted<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
 
 #[test]
 fn gpu_count_is_the_catalogs_as_a_json_string() {
-    for (case_name, expected) in [(SEED, "1"), (MULTI_GPU, "4"), (TGI, "1")] {
+    for (case_name, expected) in [(SEED, "1"), (MULTI_GPU, "8"), (TGI, "1")] {
         let t = template(case_name);
         let requirements = &server(&t)["ResourceRequirements"];
         assert_eq!(
@@ -519,7 +519,7 @@ fn root_volume_is_encrypted_gp3_of_block_device_volume_size() {
 fn launch_template_uses_the_instance_type() {
     for (case_name, instance_type) in [
         (SEED, "g5.xlarge"),
-        (MULTI_GPU, "g5.12xlarge"),
+        (MULTI_GPU, "g5.48xlarge"),
         (TEI_CPU, "m5.2xlarge"),
     ] {
         let t = template(case_name);

@@ -4,7 +4,9 @@
 mod model_payloads;
 
 use lisa_constructs::model::{ModelDefinition, ModelType, ModelUpdate};
-use model_payloads::{UPDATE_SEEDS, definition, errors_of, mismatch, update};
+use model_payloads::{
+    Kind, UPDATE_SEEDS, definition, errors_of, mismatch, schema_disagreement, update,
+};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -237,7 +239,9 @@ fn payload_rules() {
     let failures: Vec<String> = rows
         .iter()
         .filter_map(|(name, payload, expected)| {
-            mismatch(&errors_of(&ModelUpdate::from_json_value(payload)), expected)
+            let errors = errors_of(&ModelUpdate::from_json_value(payload));
+            mismatch(&errors, expected)
+                .or_else(|| schema_disagreement(Kind::Update, payload, &errors))
                 .map(|why| format!("row {name:?}:\n{why}"))
         })
         .collect();

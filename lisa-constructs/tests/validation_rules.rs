@@ -1,11 +1,14 @@
 //! Every rule of the create payload (domain §3), one table row per rule: each row starts from a
 //! valid seed, breaks only that rule, and states the exact error paths and a key part of each
-//! message. Rows with no expected errors pin the accepted side of a bound.
+//! message. Rows with no expected errors pin the accepted side of a bound. Every row also holds
+//! the JSON Schema to the validator's verdict (`schema_disagreement`).
 
 mod model_payloads;
 
 use lisa_constructs::model::{DefinitionError, ModelDefinition};
-use model_payloads::{Edit, edited, errors_of, mismatch, model, remove, set};
+use model_payloads::{
+    Edit, Kind, edited, errors_of, mismatch, model, remove, schema_disagreement, set,
+};
 use serde_json::{Value, json};
 
 const MISTRAL: &str = "mistral-vllm";
@@ -81,7 +84,9 @@ fn check(rows: Vec<Row>) {
                 .iter()
                 .map(|(path, fragment)| (path.as_str(), fragment.as_str()))
                 .collect();
-            mismatch(&errors_of(&result), &expected)
+            let errors = errors_of(&result);
+            mismatch(&errors, &expected)
+                .or_else(|| schema_disagreement(Kind::Definition, &payload, &errors))
                 .map(|why| format!("row {:?}:\n{why}", row.name))
         })
         .collect();
@@ -871,4 +876,116 @@ fn every_error_of_a_payload_is_reported_together() {
     ];
     expected.sort_unstable();
     assert_eq!(paths, expected);
+}
+
+#[test]
+fn sizes_are_bounded_where_aws_bounds_them() {
+    use lisa_constructs::model::bounds;
+    const ENV: &str = "/containerConfig/environment";
+    let variables = |count: usize, value_len: usize| -> Value {
+        (0..count)
+            .map(|i| (format!("VAR_{i}"), json!("v".repeat(value_len))))
+            .collect::<serde_json::Map<String, Value>>()
+            .into()
+    };
+    let name_of = |len: usize| json!(format!("bedrock/{}", "a".repeat(len - "bedrock/".len())));
+    let max_name = bounds::MODEL_NAME_MAX_BYTES;
+    check(vec![
+        row(
+            "modelName at the S3 key limit",
+            vec![set("/modelName", name_of(max_name))],
+        )
+        .on(TITAN),
+        row(
+            "modelName over it",
+            vec![set("/modelName", name_of(max_name + 1))],
+        )
+        .on(TITAN)
+        .rejects(
+            "modelName",
+            format!("must be at most {max_name} bytes long, found 1025 bytes"),
+        ),
+        row(
+            "as many variables as allowed",
+            vec![set(ENV, variables(bounds::ENVIRONMENT_MAX_VARIABLES, 1))],
+        ),
+        row(
+            "one variable too many",
+            vec![set(
+                ENV,
+                variables(bounds::ENVIRONMENT_MAX_VARIABLES + 1, 1),
+            )],
+        )
+        .rejects(
+            "containerConfig.environment",
+            "must have at most 500 variables, found 501",
+        ),
+        row(
+            "too many bytes of environment",
+            vec![set(ENV, variables(40, 1000))],
+        )
+        .rejects(
+            "containerConfig.environment",
+            "must total at most 32768 bytes",
+        ),
+        row(
+            "a health check path over the load balancer's limit",
+            vec![set(
+                "/loadBalancerConfig/healthCheckConfig/path",
+                json!(format!("/{}", "p".repeat(1024))),
+            )],
+        )
+        .rejects(
+            "loadBalancerConfig.healthCheckConfig.path",
+            "must be at most 1024 bytes",
+        ),
+    ]);
+}
+
+#[test]
+fn whole_numbers_may_be_written_with_a_fraction_of_zero() {
+    const SHM: &str = "/containerConfig/sharedMemorySize";
+    check(vec![
+        row(
+            "interval 10.0",
+            vec![set(
+                "/containerConfig/healthCheckConfig/interval",
+                json!(10.0),
+            )],
+        ),
+        row(
+            "interval 10.5",
+            vec![set(
+                "/containerConfig/healthCheckConfig/interval",
+                json!(10.5),
+            )],
+        )
+        .rejects(
+            "containerConfig.healthCheckConfig.interval",
+            "must be a whole number from 5 to 300 s, found 10.5",
+        ),
+        row(
+            "shared memory beyond 32 bits",
+            vec![set(SHM, json!(4_294_967_296_u64))],
+        )
+        .rejects(
+            "containerConfig.sharedMemorySize",
+            "must be at most 4294967295 MiB, found 4294967296",
+        ),
+    ]);
+}
+
+#[test]
+fn a_key_given_twice_is_refused_with_its_path() {
+    let text =
+        r#"{"modelId": "a", "modelName": "bedrock/x", "modelType": "textgen", "modelId": "b"}"#;
+    match ModelDefinition::from_json_str(text) {
+        Err(DefinitionError::Syntax { message, .. }) => {
+            assert!(
+                message.contains("duplicate key \"modelId\" at modelId"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a syntax error, got {other:?}"),
+    }
 }

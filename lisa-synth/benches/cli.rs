@@ -1,4 +1,5 @@
-//! Whole-process time and peak memory of `lisa-synth synth`, for 1 and for 1,000 definitions.
+//! Whole-process time and peak memory of `lisa-synth synth`, for 1 and for 1,000 definitions, and
+//! of `validate` and `synth` given a 50 MB input.
 //!
 //! Run with `cargo bench -p lisa-synth --bench cli`. Cargo builds the package's binary in the
 //! bench (release) profile before running any bench of the package, and hands its path to this
@@ -26,6 +27,8 @@ use std::time::{Duration, Instant};
 const REPETITIONS: usize = 10;
 /// Definitions in the large scenario.
 const MANY: usize = 1_000;
+/// Size of the oversized input.
+const BIG_INPUT_BYTES: usize = 50 * 1_000_000;
 /// The targets.
 const MANY_WALL_TARGET: Duration = Duration::from_secs(1);
 const PEAK_RSS_TARGET_BYTES: u64 = 50 * 1_000_000;
@@ -91,6 +94,15 @@ fn measure_child(args: &[String]) -> Result<(), Failure> {
 /// Runs `lisa-synth ARGS` through a fresh helper process; returns the measurement and the run's
 /// standard output. A non-zero exit of lisa-synth is a failure.
 fn measured_run(work: &Path, args: &[String]) -> Result<(Run, String), Failure> {
+    measured_run_expecting(work, args, 0)
+}
+
+/// [`measured_run`], with the exit code the run must end with.
+fn measured_run_expecting(
+    work: &Path,
+    args: &[String],
+    expected_code: i32,
+) -> Result<(Run, String), Failure> {
     let stdout_path = work.join("run.stdout");
     let stderr_path = work.join("run.stderr");
     let helper = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
@@ -119,10 +131,10 @@ fn measured_run(work: &Path, args: &[String]) -> Result<(Run, String), Failure> 
     };
     let stdout = std::fs::read_to_string(&stdout_path)
         .map_err(|e| format!("cannot read {}: {e}", stdout_path.display()))?;
-    if code != 0 {
+    if code != expected_code {
         let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
         return Err(format!(
-            "`lisa-synth {}` exited with {code}:\n{stderr}",
+            "`lisa-synth {}` exited with {code}, not {expected_code}:\n{stderr}",
             args.join(" ")
         ));
     }
@@ -175,6 +187,22 @@ fn write_definitions(dir: &Path, count: usize) -> Result<Vec<String>, Failure> {
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// Writes the seed example with enough environment variables to make `bytes` of JSON.
+fn write_big_definition(path: &Path, bytes: usize) -> Result<(), Failure> {
+    let seed_text = std::fs::read_to_string(seed_path())
+        .map_err(|e| format!("cannot read the seed example: {e}"))?;
+    let mut seed: Value =
+        serde_json::from_str(&seed_text).map_err(|e| format!("seed example: {e}"))?;
+    let value = "x".repeat(60);
+    let per_variable = 60 + 20;
+    let environment: serde_json::Map<String, Value> = (0..bytes / per_variable)
+        .map(|i| (format!("VAR_{i:07}"), Value::String(value.clone())))
+        .collect();
+    seed["containerConfig"]["environment"] = Value::Object(environment);
+    let text = serde_json::to_string(&seed).map_err(|e| e.to_string())?;
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// Checks an --out directory: exactly one template per modelId, each a template.
@@ -287,6 +315,26 @@ fn run_benchmarks(bench_mode: bool) -> Result<(), Failure> {
         }
     }
 
+    // A 50 MB input (the seed with a huge environment): refused (exit 1) by validate and synth
+    // alike, since no payload is over 6 MiB; what matters is the memory it takes to say so.
+    let big = work.join("big.json");
+    write_big_definition(&big, BIG_INPUT_BYTES)?;
+    let mut big_runs: Vec<(String, Vec<Run>)> = Vec::new();
+    for command in ["validate", "synth"] {
+        let args = vec![command.to_owned(), big.display().to_string()];
+        let mut runs = Vec::new();
+        for i in 0..warm_ups + repetitions {
+            let (run, stdout) = measured_run_expecting(work, &args, 1)?;
+            if !stdout.is_empty() {
+                return Err(format!("`{command}` of a refused input printed a product"));
+            }
+            if i >= warm_ups {
+                runs.push(run);
+            }
+        }
+        big_runs.push((format!("{command} of a 50 MB input"), runs));
+    }
+
     let one = summarize(&one_runs);
     let many = summarize(&many_runs);
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
@@ -309,6 +357,16 @@ fn run_benchmarks(bench_mode: bool) -> Result<(), Failure> {
         ms(many.min),
         mb(many.peak_rss_bytes)
     );
+    for (name, runs) in &big_runs {
+        let summary = summarize(runs);
+        println!(
+            "{:<34} {:>10} {:>10} {:>10}",
+            name,
+            ms(summary.median),
+            ms(summary.min),
+            mb(summary.peak_rss_bytes)
+        );
+    }
     #[allow(clippy::cast_possible_truncation)]
     let per_model = many.median / MANY as u32;
     println!(

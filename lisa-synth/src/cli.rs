@@ -1,89 +1,129 @@
-//! The command line: what each subcommand takes, with its help text.
+//! The command line: what each subcommand takes, with its help text. Flags mean the same thing
+//! in every command: `--format` is the format of the product (a template), `--error-format` the
+//! format of the problems, `--region` the regions to check, `-q` silences notes and summaries.
 
+use crate::output::EXIT_CODES_HELP;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// How inputs are found, for `--help`.
+pub const INPUTS_HELP: &str = "Inputs: each FILE is read whatever its name; `-` reads standard \
+input (once). A DIR stands for the regular files directly inside it whose names end in `.json` \
+(any case), in name order; hidden files (names starting with `.`, such as macOS's `._x.json`), \
+subdirectories, broken links and other files are skipped, and each skip is noted on standard \
+error. A DIR without any definition is a usage error. A payload is at most 6 MiB (the Admin \
+API's request limit); a UTF-8 byte-order mark is accepted; a key given twice is refused.";
+
 /// Turns model definitions (the Admin API's JSON payloads) into CloudFormation stacks.
-///
-/// Exit codes: 0 success, 1 invalid input (every problem is printed), 2 usage or I/O error.
 #[derive(Debug, Parser)]
-#[command(name = "lisa-synth", version, propagate_version = true)]
+#[command(name = "lisa-synth", version, propagate_version = true, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
+    /// Print only errors: no notes, no summaries.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check model definitions (or update payloads) and print every error with its JSON path.
+    /// Check model definitions (or update payloads): the same gate as `synth`.
     ///
-    /// Prints one line per error as `FILE: PATH: message`; exits 0 when every file is valid, 1
-    /// otherwise. A directory stands for the `*.json` files directly inside it.
+    /// Prints every problem on standard error as `FILE: PATH: message` and exits 0 when every
+    /// file is valid, 1 otherwise. A definition that `validate` accepts, `synth` accepts, and the
+    /// reverse: both read, check and synthesize the same way (duplicate modelIds included).
+    #[command(after_help = help_with_inputs())]
     Validate(ValidateArgs),
     /// Synthesize one CloudFormation template per model definition.
     ///
-    /// With one model and no --out, the template goes to standard output. With --out, each model's
-    /// template is written to DIR/<stack-name>.template.json (or .yaml). Invalid definitions fail
-    /// with their validation errors, and then nothing is written.
+    /// With one model and no --out, the template goes to standard output. With --out, each
+    /// model's template is written to DIR/<stack-name>.template.json (or .yaml), all or nothing:
+    /// the templates are written to a temporary folder beside DIR and then moved in. A template
+    /// over CloudFormation's 1 MB limit is refused; one over the 51,200-byte inline limit is
+    /// noted on standard error (upload it to S3 to deploy it).
+    #[command(after_help = help_with_inputs())]
     Synth(SynthArgs),
+    /// List the stack names of model definitions, one per line, in input order.
+    #[command(after_help = help_with_inputs())]
+    Ls(LsArgs),
     /// Print the JSON Schema of the model definition (or of the update payload with --update),
     /// for editors that check JSON files against a schema.
+    #[command(after_help = EXIT_CODES_HELP)]
     Schema(SchemaArgs),
+}
+
+fn help_with_inputs() -> String {
+    format!("{INPUTS_HELP}\n\n{EXIT_CODES_HELP}")
+}
+
+/// Inputs and checks shared by every command that reads definitions.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Model definition files, directories of them, or `-` for standard input.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Also check that each model can be deployed in these regions: supported regions that
+    /// offer its instance type. Repeat the flag or separate regions with commas. Without it,
+    /// AWS_REGION (or else AWS_DEFAULT_REGION) is checked when set.
+    #[arg(long = "region", value_name = "REGION", value_delimiter = ',')]
+    pub regions: Vec<String>,
+    /// How problems are printed (on standard error).
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
+    pub error_format: ErrorFormat,
+}
+
+/// The stack name's prefix, shared by `synth` and `ls`.
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// Prefix of every stack name: stacks are named <deployment-name>-<modelId>.
+    #[arg(long, default_value = "lisa", value_name = "NAME")]
+    pub deployment_name: String,
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Model definition files or directories of them.
-    #[arg(required = true, value_name = "FILE_OR_DIR")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
     /// The files are update payloads (`PUT /models/{modelId}`), not model definitions.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "regions")]
     pub update: bool,
-    /// Also check that each model can be deployed in this region: a supported region that
-    /// offers its instance type.
-    #[arg(long, value_name = "REGION", conflicts_with = "update")]
-    pub region: Option<String>,
-    /// How errors are printed.
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
-    pub format: ErrorFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ErrorFormat {
-    /// `FILE: PATH: message`, one line per error.
+    /// `FILE: PATH: message`, one line per problem.
     Text,
-    /// A JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
+    /// One JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
     /// malformed JSON), for tools.
     Json,
 }
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
-    /// Model definition files or directories of them.
-    #[arg(required = true, value_name = "FILE_OR_DIR")]
-    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub names: NameArgs,
     /// Write one template per model into this directory (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Template format.
     #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
     pub format: TemplateFormat,
-    /// Prefix of every stack name: stacks are named <deployment-name>-<modelId>.
-    #[arg(long, default_value = "lisa", value_name = "NAME")]
-    pub deployment_name: String,
     /// Synthesize the models as stopped: no instances, not registered with LiteLLM.
     #[arg(long)]
     pub stopped: bool,
     /// Serve the load balancer over HTTPS; the stack then takes a CertificateArn parameter.
     #[arg(long)]
     pub https: bool,
-    /// Also check that each model can be deployed in this region: a supported region that
-    /// offers its instance type.
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// How validation errors are printed.
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
-    pub error_format: ErrorFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub names: NameArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,25 +1,39 @@
-//! `lisa-synth`: validate model definitions, print their JSON Schema, and synthesize one
-//! CloudFormation template per model.
+//! `lisa-synth`: validate model definitions, list and synthesize their CloudFormation stacks, and
+//! print the payloads' JSON Schema.
 
 mod cli;
 mod commands;
+mod gate;
 mod inputs;
+mod output;
+mod yaml;
 
 use clap::Parser;
+use output::{Diagnostics, EXIT_USAGE};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    let result = match cli.command {
-        cli::Command::Validate(args) => commands::validate::run(&args),
-        cli::Command::Synth(args) => commands::synth::run(&args),
-        cli::Command::Schema(args) => commands::schema::run(&args),
-    };
-    match result {
-        Ok(code) => code,
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
         Err(error) => {
-            eprintln!("lisa-synth: {error}");
-            ExitCode::from(2)
+            // --help and --version are products (standard output); usage errors exit 2.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
+    };
+    let diagnostics = Diagnostics { quiet: cli.quiet };
+    let outcome = match &cli.command {
+        cli::Command::Validate(args) => commands::validate::run(args, diagnostics),
+        cli::Command::Synth(args) => commands::synth::run(args, diagnostics),
+        cli::Command::Ls(args) => commands::ls::run(args, diagnostics),
+        cli::Command::Schema(args) => commands::schema::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.exit(),
     }
 }

@@ -31,6 +31,8 @@ where
 {
     Command::new(env!("CARGO_BIN_EXE_lisa-synth"))
         .args(args)
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
         .output()
         .expect("the binary runs")
 }
@@ -41,6 +43,15 @@ fn stdout(output: &Output) -> String {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).expect("UTF-8 on stderr")
+}
+
+/// The problem lines on standard error (without notes and the summary).
+fn problems(output: &Output) -> String {
+    stderr(output)
+        .lines()
+        .filter(|l| !l.contains(" problem(s) in ") && !l.starts_with("lisa-synth: "))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 fn code(output: &Output) -> i32 {
@@ -104,7 +115,7 @@ fn validate_accepts_every_example_model() {
     assert_eq!(stdout(&output), "", "no problems printed");
     let n = example_model_ids().len();
     assert!(
-        stderr(&output).contains(&format!("{n} of {n} file(s) valid")),
+        stderr(&output).contains(&format!("{n} definition(s) valid")),
         "{}",
         stderr(&output)
     );
@@ -120,7 +131,8 @@ fn validate_prints_file_path_and_message_with_a_did_you_mean() {
         "{}: streamng: unknown field \"streamng\"; did you mean \"streaming\"?",
         typo.display()
     );
-    assert_eq!(stdout(&output).lines().collect::<Vec<_>>(), [expected]);
+    assert_eq!(stdout(&output), "");
+    assert_eq!(problems(&output).lines().collect::<Vec<_>>(), [expected]);
 }
 
 #[test]
@@ -133,7 +145,7 @@ fn validate_reports_every_error_of_a_file_each_with_its_path() {
     );
     let output = lisa_synth([Path::new("validate"), &bad]);
     assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    let text = problems(&output);
     let prefix = format!("{}: ", bad.display());
     assert!(text.lines().count() >= 3, "one line per error:\n{text}");
     for line in text.lines() {
@@ -160,7 +172,7 @@ fn validate_gives_line_and_column_of_malformed_json() {
     let bad = write(dir.path(), "malformed.json", MALFORMED);
     let output = lisa_synth([Path::new("validate"), &bad]);
     assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    let text = problems(&output);
     assert!(
         text.starts_with(&format!(
             "{}: line 3, column 15: malformed JSON",
@@ -177,13 +189,13 @@ fn validate_json_format_is_a_parseable_array_of_problems() {
     let malformed = write(dir.path(), "malformed.json", MALFORMED);
     let output = lisa_synth([
         Path::new("validate"),
-        Path::new("--format"),
+        Path::new("--error-format"),
         Path::new("json"),
         &typo,
         &malformed,
     ]);
     assert_eq!(code(&output), 1);
-    let problems = json(&stdout(&output));
+    let problems = json(&problems(&output));
     let problems = problems.as_array().expect("an array");
     assert_eq!(problems.len(), 2, "{problems:?}");
     for problem in problems {
@@ -199,10 +211,14 @@ fn validate_json_format_is_a_parseable_array_of_problems() {
 }
 
 #[test]
-fn validate_json_format_of_valid_files_is_an_empty_array() {
-    let output = lisa_synth([Path::new("validate"), Path::new("--format=json"), &models()]);
+fn validate_json_format_of_valid_files_prints_nothing_on_standard_output() {
+    let output = lisa_synth([
+        Path::new("validate"),
+        Path::new("--error-format=json"),
+        &models(),
+    ]);
     assert_eq!(code(&output), 0);
-    assert_eq!(json(&stdout(&output)), Value::Array(Vec::new()));
+    assert_eq!(stdout(&output), "");
 }
 
 #[test]
@@ -218,23 +234,23 @@ fn validate_update_checks_update_payloads() {
             Path::new("--update"),
             &updates().join(file),
         ]);
-        assert_eq!(code(&output), 0, "{file}: {}", stdout(&output));
+        assert_eq!(code(&output), 0, "{file}: {}", stderr(&output));
     }
     let invalid = updates().join("invalid-enabled-with-autoscaling.json");
     let output = lisa_synth([Path::new("validate"), Path::new("--update"), &invalid]);
     assert_eq!(code(&output), 1);
     assert!(
-        stdout(&output).starts_with(&format!(
+        problems(&output).starts_with(&format!(
             "{}: autoScalingInstanceConfig: ",
             invalid.display()
         )),
         "{}",
-        stdout(&output)
+        stderr(&output)
     );
     // The whole directory: one invalid payload fails the run.
     let output = lisa_synth([Path::new("validate"), Path::new("--update"), &updates()]);
     assert_eq!(code(&output), 1);
-    assert_eq!(stdout(&output).lines().count(), 1, "{}", stdout(&output));
+    assert_eq!(problems(&output).lines().count(), 1, "{}", stderr(&output));
 }
 
 #[test]
@@ -306,8 +322,7 @@ fn synth_yaml_prints_yaml() {
         serde_json::from_str::<Value>(&text).is_err(),
         "YAML, not JSON"
     );
-    let template: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
-    let from_yaml = serde_json::to_value(&template).expect("YAML as JSON");
+    let from_yaml: Value = serde_saphyr::from_str(&text).expect("YAML");
     let json_output = lisa_synth([Path::new("synth"), &model("mistral-vllm.json")]);
     assert_eq!(
         from_yaml,
@@ -366,9 +381,9 @@ fn an_invalid_file_among_valid_ones_fails_and_writes_nothing() {
     let output = lisa_synth([Path::new("synth"), &inputs, Path::new("--out"), &out]);
     assert_eq!(code(&output), 1);
     assert!(
-        stdout(&output).starts_with(&format!("{}: streamng: ", typo.display())),
+        problems(&output).starts_with(&format!("{}: streamng: ", typo.display())),
         "{}",
-        stdout(&output)
+        stderr(&output)
     );
     assert!(
         stderr(&output).contains("nothing written"),
@@ -396,7 +411,7 @@ fn duplicate_model_ids_across_files_fail() {
         &out,
     ]);
     assert_eq!(code(&output), 1);
-    let text = stdout(&output);
+    let text = problems(&output);
     assert!(
         text.starts_with(&format!("{}: modelId: ", second.display()))
             && text.contains(&first.display().to_string()),
@@ -497,7 +512,7 @@ fn region_checks_that_the_instance_type_is_offered_there() {
         models().as_os_str(),
     ]);
     assert_eq!(code(&output), 1, "{}", stderr(&output));
-    let out = stdout(&output);
+    let out = problems(&output);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(
         out.contains("falcon-7b-tgi.json: instanceType: g6.2xlarge is not offered in eu-west-1"),
@@ -509,7 +524,7 @@ fn region_checks_that_the_instance_type_is_offered_there() {
         "us-east-1".as_ref(),
         models().as_os_str(),
     ]);
-    assert_eq!(code(&elsewhere), 0, "{}", stdout(&elsewhere));
+    assert_eq!(code(&elsewhere), 0, "{}", stderr(&elsewhere));
 }
 
 #[test]
@@ -536,10 +551,10 @@ fn an_unsupported_region_is_reported() {
         "mars-north-1".as_ref(),
         model("titan-express-v1.json").as_os_str(),
     ]);
-    assert_eq!(code(&output), 1);
+    assert_eq!(code(&output), 2, "a usage error");
     assert!(
-        stdout(&output).contains("region \"mars-north-1\" is not supported"),
+        stderr(&output).contains("region \"mars-north-1\" is not supported"),
         "{}",
-        stdout(&output)
+        stderr(&output)
     );
 }

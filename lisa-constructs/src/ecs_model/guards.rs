@@ -3,6 +3,7 @@
 //! validation pass, so a library user composing their own stack from the parts gets them too.
 
 use crate::cfn::Template;
+use crate::model::bounds;
 use serde_json::Value;
 
 /// A named check over a template; returns one message per problem.
@@ -92,13 +93,14 @@ pub fn container_health_check_bounds(template: &Template) -> Vec<String> {
                 continue;
             };
             let name = container.get("Name").and_then(Value::as_str).unwrap_or("?");
-            for (field, min, max) in [
-                ("Interval", 5, 300),
-                ("Timeout", 2, 120),
-                ("Retries", 1, 10),
-                ("StartPeriod", 0, 300),
+            for (field, bound) in [
+                ("Interval", bounds::CONTAINER_HEALTH_INTERVAL),
+                ("Timeout", bounds::CONTAINER_HEALTH_TIMEOUT),
+                ("Retries", bounds::CONTAINER_HEALTH_RETRIES),
+                ("StartPeriod", bounds::CONTAINER_HEALTH_START_PERIOD),
             ] {
-                if let Some(n) = int(check.get(field)).filter(|n| *n < min || *n > max) {
+                if let Some(n) = int(check.get(field)).filter(|n| !bound.contains(*n)) {
+                    let (min, max) = (bound.min, bound.max);
                     problems.push(format!(
                         "{id}: container {name}: health check {field} {n} is outside {min}-{max}"
                     ));

@@ -62,7 +62,6 @@ pub struct ContainerConfig {
     /// The image to run.
     pub image: ImageConfig,
     /// Shared memory (`/dev/shm`) in MiB, at most the instance's memory.
-    #[schemars(range(min = 1))]
     pub shared_memory_size: u32,
     /// Environment variables for the server.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -89,23 +88,18 @@ pub struct ImageConfig {
 #[schemars(deny_unknown_fields)]
 pub struct ContainerHealthCheck {
     /// `["CMD", ...]` or `["CMD-SHELL", "..."]`; a plain string is read as `CMD-SHELL`.
-    #[schemars(length(min = 2))]
     pub command: Vec<String>,
     /// Seconds between checks, 5–300 (default 30).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 5, max = 300))]
     pub interval: Option<u32>,
     /// Grace period in seconds before failures count, 0–300 (default 0).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0, max = 300))]
     pub start_period: Option<u32>,
     /// Seconds before a check fails, 2–120 (default 5).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 2, max = 120))]
     pub timeout: Option<u32>,
     /// Failures before the container is unhealthy, 1–10 (default 3).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 10))]
     pub retries: Option<u32>,
 }
 
@@ -134,24 +128,18 @@ impl ContainerHealthCheck {
 #[schemars(deny_unknown_fields)]
 pub struct AutoScalingConfig {
     /// The group's MinSize, at least 1.
-    #[schemars(range(min = 1))]
     pub min_capacity: u32,
     /// The group's MaxSize, at least minCapacity.
-    #[schemars(range(min = 1))]
     pub max_capacity: u32,
     /// The group's DesiredCapacity, only when explicitly requested.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
     pub desired_capacity: Option<u32>,
     /// The group's default cooldown in seconds.
-    #[schemars(range(min = 1))]
     pub cooldown: u32,
     /// The group's DefaultInstanceWarmup in seconds, 1–3600.
-    #[schemars(range(min = 1, max = 3600))]
     pub default_instance_warmup: u32,
     /// Root volume size in GiB, at least 30 (default 50).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 30, max = 16384))]
     pub block_device_volume_size: Option<u32>,
     /// The metric the scaling policy tracks.
     pub metric_config: MetricConfig,
@@ -173,14 +161,11 @@ pub struct MetricConfig {
     pub alb_metric_name: AlbMetricName,
     /// The value to hold: requests per target per minute, or seconds of response time.
     #[serde(serialize_with = "whole_numbers_as_integers")]
-    #[schemars(range(min = 0))]
     pub target_value: f64,
     /// The metric's period in seconds: the policy's CloudWatch metric is averaged over this
     /// many seconds (rounded up to a whole minute for `RequestCountPerTarget`).
-    #[schemars(range(min = 1))]
     pub duration: u32,
     /// The policy's EstimatedInstanceWarmup in seconds, 1–3600.
-    #[schemars(range(min = 1, max = 3600))]
     pub estimated_instance_warmup: u32,
 }
 
@@ -199,19 +184,14 @@ pub struct LoadBalancerConfig {
 #[schemars(deny_unknown_fields)]
 pub struct TargetHealthCheck {
     /// The HTTP path, starting with `/`.
-    #[schemars(pattern(r"^/"))]
     pub path: String,
     /// Seconds between checks, 5–300.
-    #[schemars(range(min = 5, max = 300))]
     pub interval: u32,
     /// Seconds before a check fails, 2–120, less than the interval.
-    #[schemars(range(min = 2, max = 120))]
     pub timeout: u32,
     /// Successes before a target is healthy, 2–10.
-    #[schemars(range(min = 2, max = 10))]
     pub healthy_threshold_count: u32,
     /// Failures before a target is unhealthy, 2–10.
-    #[schemars(range(min = 2, max = 10))]
     pub unhealthy_threshold_count: u32,
 }
 
@@ -261,7 +241,7 @@ impl From<serde_json::Error> for DefinitionError {
 impl ModelDefinition {
     /// Reads and validates a definition from JSON text.
     pub fn from_json_str(text: &str) -> Result<Self, DefinitionError> {
-        let value: Value = serde_json::from_str(text)?;
+        let value = super::json_text::parse(text)?;
         Ok(Self::from_json_value(&value)?)
     }
 

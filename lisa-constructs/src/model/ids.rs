@@ -10,11 +10,11 @@ use std::fmt;
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
 )]
 #[serde(try_from = "String", into = "String")]
-pub struct ModelId(#[schemars(pattern(r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"))] String);
+pub struct ModelId(String);
 
 impl ModelId {
     /// The longest id allowed.
-    pub const MAX_LEN: usize = 63;
+    pub const MAX_LEN: usize = super::bounds::MODEL_ID_MAX_CHARS;
 
     /// Checks `value` against the id rules; the error says which rule it breaks.
     pub fn parse(value: &str) -> Result<Self, String> {

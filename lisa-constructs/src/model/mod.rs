@@ -13,12 +13,14 @@
 //! );
 //! ```
 
+pub mod bounds;
 mod catalog;
 mod definition;
 mod enums;
 mod error;
 mod ids;
 mod image;
+mod json_text;
 mod parse;
 mod reader;
 mod schema;
@@ -33,6 +35,6 @@ pub use definition::{
 pub use enums::{AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType};
 pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
-pub use schema::{definition_schema, update_schema};
+pub use schema::{beyond_schema, definition_schema, update_schema};
 pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};
 pub use valid::ValidDefinition;

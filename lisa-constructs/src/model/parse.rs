@@ -1,6 +1,7 @@
 //! Reads a definition payload into typed data, applying every rule of the create payload and
 //! reporting each problem with its JSON path (the reader carries on after each one).
 
+use super::bounds;
 use super::catalog::{self, InstanceSpec};
 use super::definition::{
     AutoScalingConfig, ContainerConfig, ContainerHealthCheck, Hosting, ImageConfig,
@@ -49,7 +50,10 @@ pub(crate) fn read_definition(
     });
     let model_name = f.required("modelName", read_model_name);
     let (model_type, streaming) = read_type_and_streaming(&mut f, true);
-    let model_url = f.optional("modelUrl", reader::string);
+    let model_url = f.optional(
+        "modelUrl",
+        reader::bounded_string(bounds::MODEL_URL_MAX_BYTES),
+    );
     let hosting = read_hosting(&mut f, model_type, model_name.as_deref());
     Some(ModelDefinition {
         model_id: model_id?,
@@ -84,7 +88,7 @@ pub(crate) fn read_type_and_streaming(
 }
 
 fn read_model_name(errors: &mut ValidationErrors, path: &str, value: &Value) -> Option<String> {
-    let name = reader::string(errors, path, value)?;
+    let name = reader::bounded_string(bounds::MODEL_NAME_MAX_BYTES)(errors, path, value)?;
     if name.is_empty() {
         errors.push(path, "must not be empty");
         return None;
@@ -257,7 +261,7 @@ pub(crate) fn read_shared_memory_size(
     instance: Option<&InstanceSpec>,
 ) -> Option<u32> {
     let max = instance.map_or(u32::MAX, |spec| spec.memory_mib);
-    let size = reader::integer(1, u32::MAX, "MiB")(errors, path, value)?;
+    let size = reader::integer(bounds::SHARED_MEMORY_SIZE)(errors, path, value)?;
     if size > max {
         let name = instance.map_or("", |spec| spec.name);
         errors.push(
@@ -274,7 +278,7 @@ fn read_image(errors: &mut ValidationErrors, path: &str, value: &Value) -> Optio
     let mut f = Fields::open(errors, path, value, &["baseImage", "type", "path"])?;
     let image_type = f.required("type", reader::one_of(ImageType::ALL, ImageType::from_wire));
     let base_image = f.required("baseImage", |errors, path, value| {
-        let reference = reader::string(errors, path, value)?;
+        let reference = reader::bounded_string(bounds::BASE_IMAGE_MAX_BYTES)(errors, path, value)?;
         check_image_reference(&reference, image_type)
             .map_err(|message| errors.push(path, message))
             .ok()?;
@@ -321,6 +325,31 @@ pub(crate) fn read_environment(
         );
         return None;
     };
+    if map.len() > bounds::ENVIRONMENT_MAX_VARIABLES {
+        errors.push(
+            path,
+            format!(
+                "must have at most {} variables, found {}",
+                bounds::ENVIRONMENT_MAX_VARIABLES,
+                map.len()
+            ),
+        );
+        return None;
+    }
+    let total: usize = map
+        .iter()
+        .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+        .sum();
+    if total > bounds::ENVIRONMENT_MAX_BYTES {
+        errors.push(
+            path,
+            format!(
+                "names and values must total at most {} bytes (ECS limits a task definition to 64 KiB), found {total} bytes",
+                bounds::ENVIRONMENT_MAX_BYTES
+            ),
+        );
+        return None;
+    }
     let mut environment = BTreeMap::new();
     let mut ok = true;
     for (key, value) in map {
@@ -333,7 +362,10 @@ pub(crate) fn read_environment(
         if !valid_key {
             errors.push(
                 &key_path,
-                format!("variable name {key:?} must match [A-Za-z_][A-Za-z0-9_]*"),
+                format!(
+                    "variable name {key:?} must match {}",
+                    bounds::unanchored(bounds::ENVIRONMENT_NAME_PATTERN)
+                ),
             );
             ok = false;
         } else if looks_like_a_credential(key) {
@@ -375,10 +407,16 @@ pub(crate) fn read_container_health_check(
 ) -> Option<ContainerHealthCheck> {
     let mut f = Fields::open(errors, path, value, CONTAINER_HEALTH_FIELDS)?;
     let command = f.required("command", read_health_command);
-    let interval = f.optional("interval", reader::integer(5, 300, "s"));
-    let start_period = f.optional("startPeriod", reader::integer(0, 300, "s"));
-    let timeout = f.optional("timeout", reader::integer(2, 120, "s"));
-    let retries = f.optional("retries", reader::integer(1, 10, ""));
+    let interval = f.optional(
+        "interval",
+        reader::integer(bounds::CONTAINER_HEALTH_INTERVAL),
+    );
+    let start_period = f.optional(
+        "startPeriod",
+        reader::integer(bounds::CONTAINER_HEALTH_START_PERIOD),
+    );
+    let timeout = f.optional("timeout", reader::integer(bounds::CONTAINER_HEALTH_TIMEOUT));
+    let retries = f.optional("retries", reader::integer(bounds::CONTAINER_HEALTH_RETRIES));
     if !f.ok() {
         return None;
     }
@@ -469,15 +507,19 @@ fn read_auto_scaling_config(
     value: &Value,
 ) -> Option<AutoScalingConfig> {
     let mut f = Fields::open(errors, path, value, AUTO_SCALING_FIELDS)?;
-    let min = f.required("minCapacity", reader::integer(1, u32::MAX, ""));
-    let max = f.required("maxCapacity", reader::integer(1, u32::MAX, ""));
-    let desired = f.optional("desiredCapacity", reader::integer(1, u32::MAX, ""));
+    let min = f.required("minCapacity", reader::integer(bounds::CAPACITY));
+    let max = f.required("maxCapacity", reader::integer(bounds::CAPACITY));
+    let desired = f.optional("desiredCapacity", reader::integer(bounds::CAPACITY));
     check_capacities(&mut f, min, max, desired);
-    let cooldown = f.required("cooldown", reader::integer(1, u32::MAX, "s"));
-    let default_instance_warmup =
-        f.required("defaultInstanceWarmup", reader::integer(1, 3600, "s"));
-    let block_device_volume_size =
-        f.optional("blockDeviceVolumeSize", reader::integer(30, 16_384, "GiB"));
+    let cooldown = f.required("cooldown", reader::integer(bounds::COOLDOWN));
+    let default_instance_warmup = f.required(
+        "defaultInstanceWarmup",
+        reader::integer(bounds::INSTANCE_WARMUP),
+    );
+    let block_device_volume_size = f.optional(
+        "blockDeviceVolumeSize",
+        reader::integer(bounds::BLOCK_DEVICE_VOLUME_SIZE),
+    );
     let metric_config = f.required("metricConfig", read_metric_config);
     if !f.ok() {
         return None;
@@ -541,9 +583,11 @@ fn read_metric_config(
         reader::one_of(AlbMetricName::ALL, AlbMetricName::from_wire),
     );
     let target_value = f.required("targetValue", reader::positive_number);
-    let duration = f.required("duration", reader::integer(1, u32::MAX, "s"));
-    let estimated_instance_warmup =
-        f.required("estimatedInstanceWarmup", reader::integer(1, 3600, "s"));
+    let duration = f.required("duration", reader::integer(bounds::METRIC_DURATION));
+    let estimated_instance_warmup = f.required(
+        "estimatedInstanceWarmup",
+        reader::integer(bounds::INSTANCE_WARMUP),
+    );
     Some(MetricConfig {
         alb_metric_name: alb_metric_name?,
         target_value: target_value?,
@@ -579,15 +623,15 @@ fn read_target_health_check(
 ) -> Option<TargetHealthCheck> {
     let mut f = Fields::open(errors, path, value, TARGET_HEALTH_FIELDS)?;
     let check_path = f.required("path", |errors, path, value| {
-        let p = reader::string(errors, path, value)?;
+        let p = reader::bounded_string(bounds::HEALTH_CHECK_PATH_MAX_BYTES)(errors, path, value)?;
         if !p.starts_with('/') {
             errors.push(path, format!("must start with '/', found {p:?}"));
             return None;
         }
         Some(p)
     });
-    let interval = f.required("interval", reader::integer(5, 300, "s"));
-    let timeout = f.required("timeout", reader::integer(2, 120, "s"));
+    let interval = f.required("interval", reader::integer(bounds::TARGET_HEALTH_INTERVAL));
+    let timeout = f.required("timeout", reader::integer(bounds::TARGET_HEALTH_TIMEOUT));
     // Not an early return: the threshold counts below are still checked and reported.
     let timeout = match (interval, timeout) {
         (Some(interval), Some(timeout)) if timeout >= interval => {
@@ -599,8 +643,14 @@ fn read_target_health_check(
         }
         _ => timeout,
     };
-    let healthy = f.required("healthyThresholdCount", reader::integer(2, 10, ""));
-    let unhealthy = f.required("unhealthyThresholdCount", reader::integer(2, 10, ""));
+    let healthy = f.required(
+        "healthyThresholdCount",
+        reader::integer(bounds::TARGET_HEALTH_THRESHOLD),
+    );
+    let unhealthy = f.required(
+        "unhealthyThresholdCount",
+        reader::integer(bounds::TARGET_HEALTH_THRESHOLD),
+    );
     Some(TargetHealthCheck {
         path: check_path?,
         interval: interval?,

@@ -3,6 +3,7 @@
 //! The reader never stops at the first problem: each accessor reports what is wrong and returns
 //! `None`, so the caller goes on reading the rest of the payload.
 
+use super::bounds::{self, IntBound};
 use super::error::ValidationErrors;
 use serde_json::{Map, Value};
 
@@ -183,39 +184,62 @@ pub(crate) fn boolean(errors: &mut ValidationErrors, path: &str, value: &Value) 
     }
 }
 
-/// A whole number within `min..=max`, with the unit named in messages (such as "s" or "MiB").
-pub(crate) fn integer(
-    min: u32,
-    max: u32,
-    unit: &'static str,
-) -> impl Fn(&mut ValidationErrors, &str, &Value) -> Option<u32> {
+/// A string of at most `max_bytes` bytes.
+pub(crate) fn bounded_string(
+    max_bytes: usize,
+) -> impl Fn(&mut ValidationErrors, &str, &Value) -> Option<String> {
     move |errors, path, value| {
-        let unit = if unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {unit}")
-        };
-        let allowed = if max == u32::MAX {
-            format!("a whole number of at least {min}{unit}")
-        } else {
-            format!("a whole number from {min} to {max}{unit}")
-        };
-        let Some(n) = value.as_i64().or_else(|| value.as_u64().map(|_| i64::MAX)) else {
-            errors.push(
-                path,
-                format!("must be {allowed}, found {}", describe(value)),
-            );
-            return None;
-        };
-        if n < i64::from(min) || n > i64::from(max) {
-            // `describe`, not `n`: a number beyond i64 is read as i64::MAX above.
-            errors.push(
-                path,
-                format!("must be {allowed}, found {}", describe(value)),
-            );
+        let s = string(errors, path, value)?;
+        if s.len() > max_bytes {
+            errors.push(path, bounds::too_long(max_bytes, s.len()));
             return None;
         }
-        u32::try_from(n).ok()
+        Some(s)
+    }
+}
+
+/// A whole number within a bound. `30` and `30.0` are the same number (as in JSON Schema); the
+/// message names the side of the bound that is broken.
+pub(crate) fn integer(
+    bound: IntBound,
+) -> impl Fn(&mut ValidationErrors, &str, &Value) -> Option<u32> {
+    move |errors, path, value| {
+        let unit = if bound.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", bound.unit)
+        };
+        let whole = match value {
+            Value::Number(n) => n
+                .as_i64()
+                .map(i128::from)
+                .or_else(|| n.as_u64().map(i128::from))
+                .or_else(|| {
+                    #[allow(clippy::cast_possible_truncation)]
+                    n.as_f64()
+                        .filter(|f| f.is_finite() && f.fract() == 0.0)
+                        .map(|f| f as i128)
+                }),
+            _ => None,
+        };
+        let in_range = format!(
+            "must be a whole number from {} to {}{unit}",
+            bound.min, bound.max
+        );
+        let message = match whole {
+            Some(n) if bound.contains_wide(n) => return u32::try_from(n).ok(),
+            // Without an upper bound of its own, the largest value is u32's; say so when the
+            // value is beyond it, rather than "at least 1".
+            Some(n) if bound.max == u32::MAX && n > i128::from(bound.max) => {
+                format!("must be at most {}{unit}", bound.max)
+            }
+            _ if bound.max == u32::MAX => {
+                format!("must be a whole number of at least {}{unit}", bound.min)
+            }
+            _ => in_range,
+        };
+        errors.push(path, format!("{message}, found {}", describe(value)));
+        None
     }
 }
 
@@ -284,10 +308,11 @@ mod tests {
 
     #[test]
     fn integers_reject_fractions_and_out_of_range_values() {
-        let read = integer(5, 300, "s");
+        let read = integer(bounds::CONTAINER_HEALTH_INTERVAL);
         let mut errors = ValidationErrors::default();
         assert_eq!(read(&mut errors, "a", &json!(10)), Some(10));
         assert_eq!(read(&mut errors, "b", &json!(10.5)), None);
+        assert_eq!(read(&mut errors, "e", &json!(10.0)), Some(10));
         assert_eq!(read(&mut errors, "c", &json!(301)), None);
         assert_eq!(read(&mut errors, "d", &json!(u64::MAX)), None);
         assert_eq!(errors.0.len(), 3);

@@ -1,5 +1,6 @@
 //! The update payload of `PUT /models/{modelId}` and how it applies to a stored definition.
 
+use super::bounds;
 use super::definition::{ContainerHealthCheck, ModelDefinition};
 use super::enums::ModelType;
 use super::error::ValidationErrors;
@@ -44,23 +45,18 @@ pub struct ModelUpdate {
 pub struct AutoScalingInstanceConfig {
     /// New MinSize.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
     pub min_capacity: Option<u32>,
     /// New MaxSize.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
     pub max_capacity: Option<u32>,
     /// New DesiredCapacity.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
     pub desired_capacity: Option<u32>,
     /// New default cooldown in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
     pub cooldown: Option<u32>,
     /// New DefaultInstanceWarmup in seconds, 1–3600.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 3600))]
     pub default_instance_warmup: Option<u32>,
 }
 
@@ -74,28 +70,28 @@ pub struct ContainerConfigUpdate {
     pub environment: Option<BTreeMap<String, String>>,
     /// New shared memory size in MiB.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
     pub shared_memory_size: Option<u32>,
     /// Replaces the container health check.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health_check_config: Option<ContainerHealthCheck>,
 }
 
-const UPDATE_FIELDS: &[&str] = &[
+pub(crate) const UPDATE_FIELDS: &[&str] = &[
     "enabled",
     "autoScalingInstanceConfig",
     "modelType",
     "streaming",
     "containerConfig",
 ];
-const INSTANCE_CONFIG_FIELDS: &[&str] = &[
+pub(crate) const INSTANCE_CONFIG_FIELDS: &[&str] = &[
     "minCapacity",
     "maxCapacity",
     "desiredCapacity",
     "cooldown",
     "defaultInstanceWarmup",
 ];
-const CONTAINER_UPDATE_FIELDS: &[&str] = &["environment", "sharedMemorySize", "healthCheckConfig"];
+pub(crate) const CONTAINER_UPDATE_FIELDS: &[&str] =
+    &["environment", "sharedMemorySize", "healthCheckConfig"];
 
 impl ModelUpdate {
     /// Reads and validates an update payload on its own, reporting every problem at once.
@@ -107,7 +103,7 @@ impl ModelUpdate {
 
     /// Reads and validates an update payload from JSON text.
     pub fn from_json_str(text: &str) -> Result<Self, super::DefinitionError> {
-        let value: Value = serde_json::from_str(text)?;
+        let value = super::json_text::parse(text)?;
         Ok(Self::from_json_value(&value)?)
     }
 }
@@ -149,13 +145,16 @@ fn read_instance_config(
     if !f.has_any(INSTANCE_CONFIG_FIELDS) {
         return None;
     }
-    let positive = || reader::integer(1, u32::MAX, "");
+    let positive = || reader::integer(bounds::CAPACITY);
     let config = AutoScalingInstanceConfig {
         min_capacity: f.optional("minCapacity", positive()),
         max_capacity: f.optional("maxCapacity", positive()),
         desired_capacity: f.optional("desiredCapacity", positive()),
-        cooldown: f.optional("cooldown", reader::integer(1, u32::MAX, "s")),
-        default_instance_warmup: f.optional("defaultInstanceWarmup", reader::integer(1, 3600, "s")),
+        cooldown: f.optional("cooldown", reader::integer(bounds::COOLDOWN)),
+        default_instance_warmup: f.optional(
+            "defaultInstanceWarmup",
+            reader::integer(bounds::INSTANCE_WARMUP),
+        ),
     };
     check_capacities(
         &mut f,

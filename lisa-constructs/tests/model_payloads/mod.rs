@@ -132,3 +132,63 @@ pub fn mismatch(actual: &[(String, String)], expected: &[(&str, &str)]) -> Optio
             });
     (!paths_match).then(|| format!("expected {expected:#?}\nfound {actual:#?}"))
 }
+
+/// Which payload a schema describes.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// The create payload.
+    Definition,
+    /// The update payload.
+    Update,
+}
+
+fn schema_validator(kind: Kind) -> &'static jsonschema::Validator {
+    use std::sync::OnceLock;
+    static DEFINITION: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static UPDATE: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let (cell, schema) = match kind {
+        Kind::Definition => (
+            &DEFINITION,
+            lisa_constructs::model::definition_schema as fn() -> Value,
+        ),
+        Kind::Update => (
+            &UPDATE,
+            lisa_constructs::model::update_schema as fn() -> Value,
+        ),
+    };
+    cell.get_or_init(|| jsonschema::validator_for(&schema()).expect("the schema compiles"))
+}
+
+/// Whether the JSON Schema's verdict on `payload` agrees with the validator's `errors`: the
+/// schema refuses what the validator refuses, except for the rules it cannot express
+/// ([`beyond_schema`](lisa_constructs::model::beyond_schema)), and never refuses what the
+/// validator accepts. `None` when they agree, else why not.
+pub fn schema_disagreement(
+    kind: Kind,
+    payload: &Value,
+    errors: &[(String, String)],
+) -> Option<String> {
+    use lisa_constructs::model::{ValidationError, beyond_schema};
+    let validator = schema_validator(kind);
+    let schema_errors: Vec<String> = validator
+        .iter_errors(payload)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    let expressible = errors.iter().any(|(path, message)| {
+        !beyond_schema(&ValidationError {
+            path: path.clone(),
+            message: message.clone(),
+        })
+    });
+    if errors.is_empty() && !schema_errors.is_empty() {
+        Some(format!(
+            "the validator accepts {payload} but the schema refuses it: {schema_errors:#?}"
+        ))
+    } else if expressible && schema_errors.is_empty() {
+        Some(format!(
+            "the validator refuses {payload} ({errors:?}) but the schema accepts it"
+        ))
+    } else {
+        None
+    }
+}

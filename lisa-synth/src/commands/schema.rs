@@ -1,15 +1,16 @@
 //! `lisa-synth schema`: the JSON Schema of a payload.
 
 use crate::cli::SchemaArgs;
+use crate::output::{self, Failure, Outcome};
 use lisa_constructs::model::{definition_schema, update_schema};
-use std::process::ExitCode;
 
-pub fn run(args: &SchemaArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
+pub fn run(args: &SchemaArgs) -> Outcome {
     let schema = if args.update {
         update_schema()
     } else {
         definition_schema()
     };
-    println!("{}", serde_json::to_string_pretty(&schema)?);
-    Ok(ExitCode::SUCCESS)
+    let text = serde_json::to_string_pretty(&schema)
+        .map_err(|e| Failure::Io(format!("cannot print the schema: {e}")))?;
+    output::product(format!("{text}\n").as_bytes())
 }

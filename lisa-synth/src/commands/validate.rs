@@ -1,49 +1,22 @@
-//! `lisa-synth validate`: every error of every file, then an exit code.
+//! `lisa-synth validate`: the gate of `synth` without writing anything.
 
-use crate::cli::{ErrorFormat, ValidateArgs};
-use crate::inputs::{self, FileProblem};
-use std::process::ExitCode;
+use crate::cli::{TemplateFormat, ValidateArgs};
+use crate::gate;
+use crate::output::{Diagnostics, Outcome};
+use lisa_constructs::ecs_model::StackOptions;
 
-pub fn run(args: &ValidateArgs) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let files = inputs::expand(&args.paths)?;
-    let mut problems: Vec<FileProblem> = Vec::new();
-    for file in &files {
-        let result = if args.update {
-            inputs::read_update(file).map(drop)
-        } else {
-            inputs::read_definition(file, args.region.as_deref()).map(drop)
-        };
-        if let Err(found) = result {
-            problems.extend(found);
-        }
+pub fn run(args: &ValidateArgs, diagnostics: Diagnostics) -> Outcome {
+    if args.update {
+        let count = gate::updates(&args.input, diagnostics)?;
+        diagnostics.note(format_args!("{count} update payload(s) valid"));
+        return Ok(());
     }
-    report(&problems, args.format)?;
-    let invalid_files = {
-        let mut names: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
-        names.dedup();
-        names.len()
-    };
-    eprintln!(
-        "{} of {} file(s) valid",
-        files.len() - invalid_files,
-        files.len()
-    );
-    Ok(if problems.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-/// Prints problems as text lines or as one JSON array.
-pub fn report(problems: &[FileProblem], format: ErrorFormat) -> Result<(), serde_json::Error> {
-    match format {
-        ErrorFormat::Text => {
-            for problem in problems {
-                println!("{problem}");
-            }
-        }
-        ErrorFormat::Json => println!("{}", serde_json::to_string_pretty(problems)?),
-    }
+    let stacks = gate::synthesize(
+        &args.input,
+        &StackOptions::default(),
+        TemplateFormat::Json,
+        diagnostics,
+    )?;
+    diagnostics.note(format_args!("{} definition(s) valid", stacks.len()));
     Ok(())
 }

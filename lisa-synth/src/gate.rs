@@ -1,0 +1,284 @@
+//! The one gate every command passes definitions through: read, validate, check the regions,
+//! refuse duplicate modelIds, synthesize and check the template's size. `validate`, `synth` and
+//! `ls` all call [`synthesize`], so whatever one accepts the others accept.
+
+use crate::cli::{ErrorFormat, InputArgs, TemplateFormat};
+use crate::inputs::{self, FileProblem, Source};
+use crate::output::{Diagnostics, Failure};
+use lisa_constructs::ecs_model::{self, StackOptions};
+use lisa_constructs::model::{ModelUpdate, SUPPORTED_REGIONS, ValidDefinition, bounds};
+use std::collections::BTreeMap;
+
+/// One synthesized stack: its name and its template text (ending with a newline).
+#[derive(Debug)]
+pub struct Rendered {
+    pub name: String,
+    pub text: String,
+}
+
+/// The regions to check: `--region` (repeated or comma-separated), else AWS_REGION, else
+/// AWS_DEFAULT_REGION. An unsupported region is a usage error, reported once.
+pub fn regions(flag: &[String]) -> Result<Vec<String>, Failure> {
+    let from_env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (vec![v], name.to_owned()))
+    };
+    let (given, origin) = if flag.is_empty() {
+        match from_env("AWS_REGION").or_else(|| from_env("AWS_DEFAULT_REGION")) {
+            Some(found) => found,
+            None => return Ok(Vec::new()),
+        }
+    } else {
+        (flag.to_vec(), "--region".to_owned())
+    };
+    let mut regions: Vec<String> = Vec::new();
+    for region in given {
+        let region = region.trim().to_owned();
+        if !SUPPORTED_REGIONS.contains(&region.as_str()) {
+            return Err(Failure::Usage(format!(
+                "{origin}: region {region:?} is not supported; supported regions: {}",
+                SUPPORTED_REGIONS.join(", ")
+            )));
+        }
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    Ok(regions)
+}
+
+/// Prints problems on standard error, as text lines or as one JSON array, then a summary, and
+/// returns the failure they amount to: an I/O error when an input could not be read, invalid
+/// input otherwise.
+pub fn report(
+    problems: &[FileProblem],
+    format: ErrorFormat,
+    inputs: usize,
+    diagnostics: Diagnostics,
+) -> Failure {
+    let text = match format {
+        ErrorFormat::Text => problems.iter().map(|p| format!("{p}\n")).collect(),
+        ErrorFormat::Json => serde_json::to_string_pretty(problems).map_or_else(
+            |e| format!("cannot print the problems: {e}\n"),
+            |t| t + "\n",
+        ),
+    };
+    Diagnostics::problems(&text);
+    let mut files: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    diagnostics.note(format_args!(
+        "{} problem(s) in {} of {inputs} input(s); nothing written",
+        problems.len(),
+        files.len()
+    ));
+    let unreadable = problems.iter().filter(|p| p.io).count();
+    if unreadable > 0 {
+        Failure::Io(format!("{unreadable} input(s) could not be read"))
+    } else {
+        Failure::Invalid
+    }
+}
+
+/// Reads and validates every definition named by `input`, checks the regions and that no
+/// modelId is defined twice. Returns the definitions in input order, or reports the problems.
+pub fn definitions(
+    input: &InputArgs,
+    diagnostics: Diagnostics,
+) -> Result<Vec<(Source, ValidDefinition)>, Failure> {
+    let (sources, regions) = prepare(input, diagnostics, true)?;
+    let read = parallel_map(&sources, |source| read_definition(source, &regions));
+    let total = sources.len();
+    let mut problems = Vec::new();
+    let mut definitions = Vec::with_capacity(total);
+    let mut first_source_of: BTreeMap<String, Source> = BTreeMap::new();
+    for (source, result) in sources.into_iter().zip(read) {
+        match result {
+            Ok(definition) => {
+                let id = definition.model_id.to_string();
+                if let Some(first) = first_source_of.get(&id) {
+                    problems.push(FileProblem::new(
+                        &source,
+                        "modelId",
+                        format!("{id:?} is already defined in {first}"),
+                    ));
+                } else {
+                    first_source_of.insert(id, source.clone());
+                    definitions.push((source, definition));
+                }
+            }
+            Err(found) => problems.extend(found),
+        }
+    }
+    if problems.is_empty() {
+        Ok(definitions)
+    } else {
+        Err(report(&problems, input.error_format, total, diagnostics))
+    }
+}
+
+/// The inputs and regions, or a usage failure.
+fn prepare(
+    input: &InputArgs,
+    diagnostics: Diagnostics,
+    with_regions: bool,
+) -> Result<(Vec<Source>, Vec<String>), Failure> {
+    let regions = if with_regions {
+        regions(&input.regions)?
+    } else {
+        Vec::new()
+    };
+    let sources = inputs::expand(&input.paths, diagnostics)?;
+    Ok((sources, regions))
+}
+
+/// [`definitions`], then every stack synthesized and rendered; a template over CloudFormation's
+/// 1 MB limit is a problem of its input.
+pub fn synthesize(
+    input: &InputArgs,
+    options: &StackOptions,
+    format: TemplateFormat,
+    diagnostics: Diagnostics,
+) -> Result<Vec<Rendered>, Failure> {
+    options
+        .check()
+        .map_err(|e| Failure::Usage(format!("--deployment-name: {e}")))?;
+    let definitions = definitions(input, diagnostics)?;
+    let rendered = parallel_map(&definitions, |(source, definition)| {
+        render(source, definition, options, format)
+    });
+    let mut problems = Vec::new();
+    let mut stacks = Vec::with_capacity(rendered.len());
+    for result in rendered {
+        match result {
+            Ok(stack) => stacks.push(stack),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(report(
+            &problems,
+            input.error_format,
+            definitions.len(),
+            diagnostics,
+        ));
+    }
+    Ok(stacks)
+}
+
+fn render(
+    source: &Source,
+    definition: &ValidDefinition,
+    options: &StackOptions,
+    format: TemplateFormat,
+) -> Result<Rendered, FileProblem> {
+    let problem = |message: String| FileProblem::new(source, "", message);
+    let stack = ecs_model::synthesize_valid(definition, options)
+        .map_err(|e| problem(format!("cannot synthesize: {e}")))?;
+    let mut text = match format {
+        TemplateFormat::Json => stack.template.to_json_string().map_err(|e| e.to_string()),
+        TemplateFormat::Yaml => crate::yaml::to_string(&stack.template),
+    }
+    .map_err(|e| problem(format!("cannot render the template: {e}")))?;
+    // A file and standard output get the same bytes: a text file ends with a newline.
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    if text.len() > bounds::TEMPLATE_MAX_BYTES {
+        return Err(problem(format!(
+            "the template would be {} bytes, over CloudFormation's limit of {} bytes",
+            text.len(),
+            bounds::TEMPLATE_MAX_BYTES
+        )));
+    }
+    Ok(Rendered {
+        name: stack.name.to_string(),
+        text,
+    })
+}
+
+/// Reads one definition and checks it in every region.
+fn read_definition(
+    source: &Source,
+    regions: &[String],
+) -> Result<ValidDefinition, Vec<FileProblem>> {
+    let text = inputs::read_text(source).map_err(|p| vec![p])?;
+    let definition = ValidDefinition::from_json_str(&text).map_err(|error| {
+        // An update payload given as a definition: say so rather than list what it lacks.
+        if ModelUpdate::from_json_str(&text).is_ok() {
+            vec![FileProblem::new(
+                source,
+                "(payload)",
+                "is an update payload (PUT /models/{modelId}), not a model definition: \
+                 check it with `validate --update`"
+                    .into(),
+            )]
+        } else {
+            inputs::problems(source, &error)
+        }
+    })?;
+    let mut problems = Vec::new();
+    for region in regions {
+        if let Err(errors) = definition.check_region(region) {
+            problems.extend(inputs::validation_problems(source, &errors));
+        }
+    }
+    if problems.is_empty() {
+        Ok(definition)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads and validates update payloads (no synthesis: an update is not a stack).
+pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Failure> {
+    let (sources, _) = prepare(input, diagnostics, false)?;
+    let results = parallel_map(&sources, |source| {
+        let text = inputs::read_text(source).map_err(|p| vec![p])?;
+        ModelUpdate::from_json_str(&text)
+            .map(drop)
+            .map_err(|e| inputs::problems(source, &e))
+    });
+    let problems: Vec<FileProblem> = results
+        .into_iter()
+        .filter_map(Result::err)
+        .flatten()
+        .collect();
+    if problems.is_empty() {
+        Ok(sources.len())
+    } else {
+        Err(report(
+            &problems,
+            input.error_format,
+            sources.len(),
+            diagnostics,
+        ))
+    }
+}
+
+/// `f` over every item, on as many threads as there are cores, results in item order. Reading,
+/// synthesizing and writing are independent per model, and a thousand models take a large part
+/// of a second on one core.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    if threads < 2 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let chunk_len = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk_len)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(results) => results,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
+}

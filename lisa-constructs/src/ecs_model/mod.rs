@@ -29,6 +29,7 @@ pub mod registration;
 pub mod scaling;
 pub mod scripts;
 pub mod service;
+pub mod stack_io;
 pub mod task;
 
 use crate::cfn::resources::ecs::{Cluster, ClusterSetting};
@@ -307,12 +308,12 @@ fn hosted_model(
     )?;
 
     stack.add_output(
-        "ModelEndpointUrl",
+        stack_io::output::MODEL_ENDPOINT_URL,
         Output::new(lb.api_base(options.https))
             .description("The model's OpenAI-compatible base URL inside the VPC"),
     )?;
     stack.add_output(
-        "AutoScalingGroupName",
+        stack_io::output::AUTO_SCALING_GROUP_NAME,
         Output::new(capacity.group.ref_())
             .description("The Auto Scaling group of the model's instances"),
     )?;

@@ -20,8 +20,10 @@ mod error;
 mod ids;
 mod image;
 mod parse;
-mod reader;
+pub(crate) mod reader;
+mod record;
 mod schema;
+pub mod status;
 mod update;
 mod valid;
 
@@ -33,6 +35,7 @@ pub use definition::{
 pub use enums::{AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType};
 pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
+pub use record::ModelRecord;
 pub use schema::{definition_schema, update_schema};
 pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};
 pub use valid::ValidDefinition;

@@ -4,11 +4,14 @@
 
 pub mod autoscaling;
 pub mod custom;
+pub mod dynamodb;
 pub mod ec2;
 pub mod ecs;
 pub mod elbv2;
 pub mod iam;
+pub mod lambda;
 pub mod logs;
+pub mod s3;
 
 use serde::Serialize;
 

@@ -443,14 +443,12 @@ impl Deployer {
                 Some(outcome) => (outcome, Some(info)),
             },
         };
-        if !working {
+        let gone = info
+            .as_ref()
+            .is_none_or(|i| i.status == crate::stack_status::StackStatus::DeleteComplete);
+        if !working && !gone {
             // A settled model: only a vanished stack changes it.
-            let gone = info
-                .as_ref()
-                .is_none_or(|i| i.status == crate::stack_status::StackStatus::DeleteComplete);
-            if !gone {
-                return Ok(Some(record));
-            }
+            return Ok(Some(record));
         }
         let next_status = if working {
             status::finish(record.status, outcome)
@@ -473,7 +471,7 @@ impl Deployer {
         };
         let mut next = record.clone();
         next.status = next_status;
-        match &info {
+        match info.as_ref().filter(|_| working || !gone) {
             Some(info) => {
                 next.stack_id = Some(info.stack_id.clone());
                 if outcome != Outcome::Succeeded {

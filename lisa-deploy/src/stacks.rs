@@ -295,7 +295,7 @@ impl StackOps {
             ChangeSetType::Create
         };
         let cfn = &self.clients.cloudformation;
-        let created = call("CloudFormation.CreateChangeSet", || {
+        let created = match call("CloudFormation.CreateChangeSet", || {
             let request = cfn
                 .create_change_set()
                 .stack_name(stack_name)
@@ -310,7 +310,13 @@ impl StackOps {
             }
             .send()
         })
-        .await?;
+        .await
+        {
+            Ok(created) => created,
+            // Some implementations refuse a change set without changes at once.
+            Err(DeployError::Aws { message, .. }) if means_no_changes(&message) => return Ok(None),
+            Err(error) => return Err(error),
+        };
         let change_set_id = created.id().unwrap_or(&name).to_owned();
         let stack_id = created.stack_id().unwrap_or(stack_name).to_owned();
         // A change set is computed in seconds: poll faster than a stack.

@@ -9,6 +9,7 @@
 pub mod aws;
 pub mod bootstrap;
 pub mod error;
+pub mod fleet;
 pub mod lifecycle;
 pub mod registry;
 pub mod stack_status;

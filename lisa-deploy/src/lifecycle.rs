@@ -318,6 +318,49 @@ impl Deployer {
         }
     }
 
+    /// Replaces a model's whole definition (a fleet deploy of a changed file): an update by the
+    /// status machine's rules. A stopped model keeps the new definition for its next start.
+    pub async fn redefine(&self, definition: ModelDefinition) -> Result<ModelRecord> {
+        let model_id = definition.model_id.to_string();
+        let record = self.get(&model_id).await?;
+        let step = status::begin(Some(record.status), Request::Update)
+            .map_err(|r| refused(&model_id, r))?;
+        let previous = record.clone();
+        let mut next = record;
+        next.definition = definition;
+        let working = match step {
+            Step::Save => {
+                self.synthesize(&next.definition, false)?;
+                return self.write(next).await;
+            }
+            Step::Deploy { working } => working,
+        };
+        let (stack, values) = self.synthesize(&next.definition, next.enabled)?;
+        next.status = working;
+        next.failure_reason = None;
+        let next = self.write(next).await?;
+        match self
+            .stacks
+            .deploy(
+                &next.stack_name,
+                &stack.template,
+                &values,
+                &Self::token(&next),
+            )
+            .await
+        {
+            Ok(started) => self.started(next, started).await,
+            Err(error) => {
+                let restored = ModelRecord {
+                    version: next.version,
+                    ..previous
+                };
+                let _ = self.registry.replace(restored).await;
+                Err(error)
+            }
+        }
+    }
+
     /// A guarded write; a lost race is [`DeployError::Conflict`].
     async fn write(&self, record: ModelRecord) -> Result<ModelRecord> {
         let model_id = record.definition.model_id.to_string();

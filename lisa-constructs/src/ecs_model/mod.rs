@@ -32,6 +32,7 @@ pub mod scaling;
 pub mod scripts;
 pub mod server_settings;
 pub mod service;
+pub mod stack_io;
 pub mod task;
 
 use crate::cfn::resources::ecs::{Cluster, ClusterSetting};
@@ -325,12 +326,12 @@ fn hosted_model(
     )?;
 
     stack.add_output(
-        "ModelEndpointUrl",
+        stack_io::output::MODEL_ENDPOINT_URL,
         Output::new(lb.api_base(options.https))
             .description("The model's OpenAI-compatible base URL inside the VPC"),
     )?;
     stack.add_output(
-        "AutoScalingGroupName",
+        stack_io::output::AUTO_SCALING_GROUP_NAME,
         Output::new(capacity.group.ref_())
             .description("The Auto Scaling group of the model's instances"),
     )?;

@@ -85,7 +85,7 @@ pub fn registration(
 /// Adds the output carrying LiteLLM's id of the model.
 pub fn outputs(stack: &mut Stack, registration: &ResourceHandle) -> Result<(), ConstructError> {
     stack.add_output(
-        "LiteLlmModelId",
+        super::stack_io::output::LITELLM_MODEL_ID,
         Output::new(registration.get_att(MODEL_ID_ATTRIBUTE))
             .description("LiteLLM's id of the model registration"),
     )

@@ -194,6 +194,7 @@ fn litellm_only_model(
             api_base: None,
             enabled: options.lifecycle == Lifecycle::Running,
             after: None,
+            readiness: None,
         },
     )?;
     registration::outputs(stack, &registration)?;
@@ -270,6 +271,8 @@ fn hosted_model(
         },
     )?;
 
+    let load_budget_seconds = hosting.container_config.health_check_config.start_period()
+        + service::MODEL_LOAD_GRACE_SECONDS;
     let service = service::service(
         &mut stack.root(),
         &service::ServiceProps {
@@ -278,8 +281,7 @@ fn hosted_model(
             container_name: task::SERVER_CONTAINER.to_owned(),
             target_group: lb.target_group.ref_(),
             listener: lb.listener.logical_id().as_str().to_owned(),
-            health_check_grace_seconds: hosting.container_config.health_check_config.start_period()
-                + service::MODEL_LOAD_GRACE_SECONDS,
+            health_check_grace_seconds: load_budget_seconds,
         },
     )?;
 
@@ -303,6 +305,10 @@ fn hosted_model(
             api_base: Some(lb.api_base(options.https)),
             enabled: options.lifecycle == Lifecycle::Running,
             after: Some(service.logical_id().as_str().to_owned()),
+            readiness: Some(registration::Readiness {
+                target_group_arn: lb.target_group.ref_(),
+                load_budget_seconds,
+            }),
         },
     )?;
 

@@ -1,0 +1,34 @@
+//! The Lambda function's executable (`bootstrap` for the `provided.al2023` runtime): reads
+//! invocations from the Lambda Runtime API and hands each to the registrar.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lisa_registrar::{Invocation, Registrar};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let registrar = Arc::new(Registrar::from_env().await);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+        let registrar = Arc::clone(&registrar);
+        async move {
+            let invocation = Invocation {
+                deadline: deadline(event.context.deadline),
+                function_arn: event.context.invoked_function_arn.clone(),
+            };
+            let outcome = registrar.run(event.payload, invocation).await?;
+            Ok::<Value, Error>(serde_json::to_value(format!("{outcome:?}"))?)
+        }
+    }))
+    .await
+}
+
+/// The invocation's deadline (milliseconds since the Unix epoch) as an instant.
+fn deadline(deadline_ms: u64) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
+}

@@ -116,7 +116,7 @@ impl Answers {
         let shared = Arc::clone(&seen);
         let handler: Handler = Arc::new(move |s: Seen| {
             shared.lock().expect("not poisoned").push(s);
-            Box::pin(async { (200, String::new()) })
+            Box::pin(async { (200, Vec::new(), String::new()) })
         });
         Answers {
             server: server::serve(handler).await,
@@ -169,9 +169,9 @@ impl LambdaApi {
             shared.lock().expect("not poisoned").push(s);
             Box::pin(async move {
                 if ok {
-                    (202, String::new())
+                    (202, Vec::new(), String::new())
                 } else {
-                    (400, r#"{"message":"bad invoke"}"#.into())
+                    (400, Vec::new(), r#"{"message":"bad invoke"}"#.into())
                 }
             })
         });

@@ -26,7 +26,8 @@ pub struct Seen {
     pub body: Vec<u8>,
 }
 
-pub type Reply = (u16, String);
+/// Status, extra headers, body.
+pub type Reply = (u16, Vec<(String, String)>, String);
 pub type Handler = Arc<dyn Fn(Seen) -> Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
 
 /// A running server.
@@ -120,10 +121,14 @@ pub async fn serve(handler: Handler) -> Server {
                 let service = service_fn(move |req: Request<Incoming>| {
                     let handler = Arc::clone(&handler);
                     async move {
-                        let (status, body) = handler(to_seen(req).await).await;
-                        let response = Response::builder()
+                        let (status, headers, body) = handler(to_seen(req).await).await;
+                        let mut response = Response::builder()
                             .status(status)
-                            .header("content-type", "application/json")
+                            .header("content-type", "application/json");
+                        for (k, v) in headers {
+                            response = response.header(k, v);
+                        }
+                        let response = response
                             .body(Full::new(Bytes::from(body)))
                             .expect("a valid response");
                         Ok::<_, Infallible>(response)

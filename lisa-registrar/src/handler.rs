@@ -204,6 +204,23 @@ fn unregistered_id(echo: &Echo) -> String {
     format!("{}-unregistered", echo.logical_resource_id)
 }
 
+/// The physical id a failure reports when the work could not say: the request's own (update,
+/// delete), else the registration's id if the model id can be read (so a rollback's delete
+/// removes whatever a cut-short create may have added), else [`unregistered_id`].
+fn fallback_physical_id(event: &Value, echo: &Echo) -> String {
+    let request = Relayed::from_event(event).map_or_else(|| event.clone(), |r| r.request);
+    if let Some(id) = request.get("PhysicalResourceId").and_then(Value::as_str) {
+        return id.to_owned();
+    }
+    match request
+        .pointer("/ResourceProperties/ModelId")
+        .and_then(Value::as_str)
+    {
+        Some(model_id) => registration_id(&echo.stack_id, model_id),
+        None => unregistered_id(echo),
+    }
+}
+
 /// The entry LiteLLM should hold for these properties.
 pub fn desired_deployment(properties: &RegistrationProperties, id: &str) -> Deployment {
     let mut params = Map::new();
@@ -275,6 +292,7 @@ impl Registrar {
         Fut: Future<Output = Step> + Send + 'static,
     {
         let echo = echo_of(&event)?;
+        let physical_fallback = fallback_physical_id(&event, &echo);
         let progress = Progress::default();
         progress.stage("reading the request");
         let answer_by = invocation
@@ -286,7 +304,7 @@ impl Registrar {
         let fail = |error: RegistrarError| {
             respond::failure(
                 &echo,
-                &unregistered_id(&echo),
+                &physical_fallback,
                 progress.redact(&error.to_string()),
             )
         };

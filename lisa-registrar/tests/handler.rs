@@ -445,11 +445,28 @@ async fn litellm_slow_past_the_deadline_is_answered_before_the_deadline() {
         started.elapsed() < Duration::from_secs(3),
         "answered before the deadline"
     );
+    let answer = w.answers.only();
     let reason = assert_failed(
-        &w.answers.only(),
+        &answer,
         &["deadline", "waiting for LiteLLM at", "GET /model/info"],
     );
     assert!(reason.contains(&w.litellm.server.url()), "{reason}");
+    assert_eq!(
+        answer["PhysicalResourceId"],
+        w.id(),
+        "a rollback's delete removes whatever the cut-short create added"
+    );
+}
+
+#[tokio::test]
+async fn an_update_cut_short_keeps_its_physical_id() {
+    let w = World::new(Mode::Slow(Duration::from_secs(30))).await;
+    let mut r = w.request("update", &[("PHYSICAL_ID", "mistral-vllm-feedfacecafe")]);
+    set_property(&mut r, "TargetGroupArn", None);
+    w.run_with(r, fast_settings(), 2.0).await;
+    let answer = w.answers.only();
+    assert_failed(&answer, &["deadline"]);
+    assert_eq!(answer["PhysicalResourceId"], "mistral-vllm-feedfacecafe");
 }
 
 #[tokio::test]

@@ -321,17 +321,19 @@ impl Registrar {
                 }))
             }
         };
-        let step = match step {
+        let mut response = match step {
+            Step::Answer(response) => response,
             Step::HandOn(relayed) => {
-                match relay::hand_on(&self.lambda, &invocation.function_arn, &relayed).await {
-                    Ok(()) => return Ok(Outcome::HandedOn(relayed)),
-                    Err(e) => Step::Answer(fail(e)),
+                let handing_on = relay::hand_on(&self.lambda, &invocation.function_arn, &relayed);
+                match tokio::time::timeout_at(answer_by.into(), handing_on).await {
+                    Ok(Ok(())) => return Ok(Outcome::HandedOn(relayed)),
+                    Ok(Err(e)) => fail(e),
+                    Err(_elapsed) => fail(RegistrarError::Relay {
+                        function: invocation.function_arn.clone(),
+                        message: "no answer from Lambda before the deadline".into(),
+                    }),
                 }
             }
-            answer => answer,
-        };
-        let Step::Answer(mut response) = step else {
-            unreachable!("a hand-on was handled above")
         };
         if let Some(reason) = &response.reason {
             response.reason = Some(progress.redact(reason));

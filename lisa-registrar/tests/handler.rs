@@ -297,6 +297,31 @@ async fn a_slow_load_is_handed_on_to_a_fresh_invocation_that_registers_it() {
 }
 
 #[tokio::test]
+async fn a_hand_on_that_fails_is_answered() {
+    let w = World::new(Mode::Normal).await;
+    let settings = Settings {
+        litellm_timeout: Duration::from_secs(1),
+        ..fast_settings()
+    };
+    let nowhere = format!("http://127.0.0.1:{}", server::closed_port());
+    registrar(&nowhere, settings)
+        .await
+        .run(w.request("create", &[("BUDGET", "120")]), invocation(6.0))
+        .await
+        .expect("answered");
+    let answer = w.answers.only();
+    assert_failed(
+        &answer,
+        &[
+            "cannot hand the request on",
+            FUNCTION_ARN,
+            "lambda:InvokeFunction",
+        ],
+    );
+    assert_eq!(answer["PhysicalResourceId"], w.id());
+}
+
+#[tokio::test]
 async fn the_budget_counts_from_the_first_invocation() {
     let w = World::new(Mode::Normal).await;
     let relayed = json!({

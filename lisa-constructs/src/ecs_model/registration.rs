@@ -187,8 +187,11 @@ pub mod function {
     /// The default of [`ENV_LITELLM_TIMEOUT_SECONDS`].
     pub const DEFAULT_LITELLM_TIMEOUT_SECONDS: u32 = 10;
     /// The IAM actions of the function's role, besides the logs actions: reading the LiteLLM master
-    /// key (on the environment's one secret), reading target health (`Resource: *`, the action has
-    /// no resource-level permissions), and invoking itself to hand a request on.
+    /// key (on the environment's one secret; add `kms:Decrypt` on its key when that is a
+    /// customer-managed KMS key), reading target health (`Resource: *`, the action has no
+    /// resource-level permissions), and invoking itself to hand a request on. A function placed in
+    /// a VPC (to reach an internal proxy) also needs the usual network-interface permissions and a
+    /// route to the Secrets Manager, Elastic Load Balancing and Lambda APIs.
     pub const SECRET_ACTIONS: [&str; 1] = ["secretsmanager:GetSecretValue"];
     /// See [`SECRET_ACTIONS`].
     pub const TARGET_HEALTH_ACTIONS: [&str; 1] = ["elasticloadbalancing:DescribeTargetHealth"];

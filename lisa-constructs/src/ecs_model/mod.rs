@@ -205,6 +205,7 @@ fn litellm_only_model(
             api_base: None,
             enabled: options.lifecycle == Lifecycle::Running,
             after: None,
+            readiness: None,
         },
     )?;
     registration::outputs(stack, &registration)?;
@@ -322,6 +323,12 @@ fn hosted_model(
             api_base: Some(lb.api_base(options.https)),
             enabled: options.lifecycle == Lifecycle::Running,
             after: Some(service.logical_id().as_str().to_owned()),
+            readiness: Some(registration::Readiness {
+                target_group_arn: lb.target_group.ref_(),
+                // The service's grace period is the time a task may take to load the model;
+                // the registration waits for a healthy target no longer than that.
+                load_budget_seconds: health_check_grace_seconds,
+            }),
         },
     )?;
 

@@ -712,3 +712,46 @@ fn the_schema_accepts_every_example_and_states_the_rules_of_the_validator() {
     let output = run_with_stdin(["validate", "-"], whole.to_string().as_bytes());
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
+
+// 9. (continued) `--out` into a directory on another file system than its parent's.
+
+fn device(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).expect("metadata").dev()
+}
+
+#[test]
+fn out_may_be_an_existing_directory_on_another_file_system() {
+    // A container volume (`-v $PWD/build:/build`), a tmpfs or a link to another disk: the
+    // templates must be moved within DIR's own file system. /dev/shm is a tmpfs on Linux.
+    let here = tempfile::tempdir().expect("temp dir");
+    let Ok(elsewhere) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("skipped: no /dev/shm");
+        return;
+    };
+    if device(here.path()) == device(elsewhere.path()) {
+        eprintln!("skipped: /dev/shm and the temporary folder share a file system");
+        return;
+    }
+    let out = here.path().join("build");
+    std::os::unix::fs::symlink(elsewhere.path(), &out).expect("symlink");
+    let output = run([
+        "synth",
+        models().to_str().expect("UTF-8"),
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let written = file_names(elsewhere.path());
+    assert_eq!(written.len(), 6, "{written:?}");
+    assert!(written.iter().all(|n| n.ends_with(".template.json")));
+    // Again, into the now populated directory; no staging folder is left in it.
+    let output = run([
+        "synth",
+        models().to_str().expect("UTF-8"),
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(file_names(elsewhere.path()), written);
+}

@@ -95,7 +95,7 @@ pub enum ErrorFormat {
     /// `FILE: PATH: message`, one line per problem.
     Text,
     /// One JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
-    /// malformed JSON), for tools.
+    /// malformed JSON), for tools: it is all standard error holds (no notes, no summary).
     Json,
 }
 

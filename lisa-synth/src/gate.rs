@@ -49,9 +49,18 @@ pub fn regions(flag: &[String]) -> Result<Vec<String>, Failure> {
     Ok(regions)
 }
 
+/// The diagnostics of a command whose problems are printed in `format`: with JSON, standard
+/// error holds the array of problems alone (no notes, no summary), so that a tool can parse it
+/// whole.
+pub fn diagnostics_for(format: ErrorFormat, diagnostics: Diagnostics) -> Diagnostics {
+    Diagnostics {
+        quiet: diagnostics.quiet || format == ErrorFormat::Json,
+    }
+}
+
 /// Prints problems on standard error, as text lines or as one JSON array, then a summary, and
 /// returns the failure they amount to: an I/O error when an input could not be read, invalid
-/// input otherwise.
+/// input otherwise. Both have been reported in full: nothing more is printed.
 pub fn report(
     problems: &[FileProblem],
     format: ErrorFormat,
@@ -74,9 +83,8 @@ pub fn report(
         problems.len(),
         files.len()
     ));
-    let unreadable = problems.iter().filter(|p| p.io).count();
-    if unreadable > 0 {
-        Failure::Io(format!("{unreadable} input(s) could not be read"))
+    if problems.iter().any(|p| p.io) {
+        Failure::Unreadable
     } else {
         Failure::Invalid
     }

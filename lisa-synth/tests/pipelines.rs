@@ -755,3 +755,38 @@ fn out_may_be_an_existing_directory_on_another_file_system() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert_eq!(file_names(elsewhere.path()), written);
 }
+
+// 1. (continued) `--error-format json` is for tools: standard error holds the array alone.
+
+#[test]
+fn json_problems_are_all_that_standard_error_holds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "good.json", seed_with_id("good"));
+    write(dir.path(), "bad.json", TYPO);
+    // Each of these would print a note: a hidden file skipped, a file given twice.
+    write(dir.path(), "._good.json", b"\x00\x05\x16\x07".as_slice());
+    let good = dir.path().join("good.json");
+    for command in ["validate", "synth", "ls"] {
+        let output = run([
+            command,
+            "--error-format",
+            "json",
+            dir.path().to_str().expect("UTF-8"),
+            good.to_str().expect("UTF-8"),
+        ]);
+        assert_eq!(code(&output), 1, "{command}: {}", stderr(&output));
+        let problems = json(&stderr(&output));
+        assert_eq!(problems.as_array().map(Vec::len), Some(1), "{problems}");
+        assert_eq!(problems[0]["path"], "streamng");
+    }
+    // An unreadable input: exit 2, and still nothing but the array.
+    let output = run(["validate", "--error-format", "json", "/proc/self/mem"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let problems = json(&stderr(&output));
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cannot read")),
+        "{problems}"
+    );
+}

@@ -8,6 +8,7 @@ use lisa_constructs::model::bounds;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
+    let diagnostics = gate::diagnostics_for(args.input.error_format, diagnostics);
     let options = StackOptions {
         deployment_name: args.names.deployment_name.clone(),
         lifecycle: if args.stopped {

@@ -247,7 +247,20 @@ pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Fai
         let text = inputs::read_text(source).map_err(|p| vec![p])?;
         ModelUpdate::from_json_str(&text)
             .map(drop)
-            .map_err(|e| inputs::problems(source, &e))
+            .map_err(|error| {
+                // A model definition given as an update: say so rather than list its fields.
+                if ValidDefinition::from_json_str(&text).is_ok() {
+                    vec![FileProblem::new(
+                        source,
+                        "(payload)",
+                        "is a model definition (POST /models), not an update payload: check it \
+                     without --update"
+                            .into(),
+                    )]
+                } else {
+                    inputs::problems(source, &error)
+                }
+            })
     });
     let problems: Vec<FileProblem> = results
         .into_iter()

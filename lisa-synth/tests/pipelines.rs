@@ -713,6 +713,41 @@ fn the_schema_accepts_every_example_and_states_the_rules_of_the_validator() {
     assert_eq!(code(&output), 0, "{}", stderr(&output));
 }
 
+// 1. (continued) `--error-format json` is for tools: standard error holds the array alone.
+
+#[test]
+fn json_problems_are_all_that_standard_error_holds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "good.json", seed_with_id("good"));
+    write(dir.path(), "bad.json", TYPO);
+    // Each of these would print a note: a hidden file skipped, a file given twice.
+    write(dir.path(), "._good.json", b"\x00\x05\x16\x07".as_slice());
+    let good = dir.path().join("good.json");
+    for command in ["validate", "synth", "ls"] {
+        let output = run([
+            command,
+            "--error-format",
+            "json",
+            dir.path().to_str().expect("UTF-8"),
+            good.to_str().expect("UTF-8"),
+        ]);
+        assert_eq!(code(&output), 1, "{command}: {}", stderr(&output));
+        let problems = json(&stderr(&output));
+        assert_eq!(problems.as_array().map(Vec::len), Some(1), "{problems}");
+        assert_eq!(problems[0]["path"], "streamng");
+    }
+    // An unreadable input: exit 2, and still nothing but the array.
+    let output = run(["validate", "--error-format", "json", "/proc/self/mem"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let problems = json(&stderr(&output));
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cannot read")),
+        "{problems}"
+    );
+}
+
 // 9. (continued) `--out` into a directory on another file system than its parent's.
 
 fn device(path: &std::path::Path) -> u64 {
@@ -756,37 +791,24 @@ fn out_may_be_an_existing_directory_on_another_file_system() {
     assert_eq!(file_names(elsewhere.path()), written);
 }
 
-// 1. (continued) `--error-format json` is for tools: standard error holds the array alone.
+// 11. (continued) The hint works both ways.
 
 #[test]
-fn json_problems_are_all_that_standard_error_holds() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    write(dir.path(), "good.json", seed_with_id("good"));
-    write(dir.path(), "bad.json", TYPO);
-    // Each of these would print a note: a hidden file skipped, a file given twice.
-    write(dir.path(), "._good.json", b"\x00\x05\x16\x07".as_slice());
-    let good = dir.path().join("good.json");
-    for command in ["validate", "synth", "ls"] {
-        let output = run([
-            command,
-            "--error-format",
-            "json",
-            dir.path().to_str().expect("UTF-8"),
-            good.to_str().expect("UTF-8"),
-        ]);
-        assert_eq!(code(&output), 1, "{command}: {}", stderr(&output));
-        let problems = json(&stderr(&output));
-        assert_eq!(problems.as_array().map(Vec::len), Some(1), "{problems}");
-        assert_eq!(problems[0]["path"], "streamng");
-    }
-    // An unreadable input: exit 2, and still nothing but the array.
-    let output = run(["validate", "--error-format", "json", "/proc/self/mem"]);
-    assert_eq!(code(&output), 2, "{}", stderr(&output));
-    let problems = json(&stderr(&output));
-    assert!(
-        problems[0]["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("cannot read")),
+fn a_definition_given_with_update_gets_a_hint() {
+    let output = run([
+        "validate",
+        "--update",
+        model("mistral-vllm.json").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 1);
+    let problems = stderr(&output);
+    assert_eq!(
+        problems
+            .lines()
+            .filter(|l| l.contains("mistral-vllm.json"))
+            .count(),
+        1,
         "{problems}"
     );
+    assert!(problems.contains("without --update"), "{problems}");
 }

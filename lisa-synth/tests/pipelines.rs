@@ -97,14 +97,15 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
         vec!["ls".to_owned(), models().display().to_string()],
         vec!["schema".to_owned()],
     ] {
-        let mut child = command(&args)
-            .stdout(Stdio::piped())
+        // Close the only reader before the command starts: closing it after the spawn raced
+        // with the command, which could write its whole product into the pipe's buffer first.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = command(&args)
+            .stdout(writer)
             .stderr(Stdio::piped())
-            .spawn()
+            .output()
             .expect("runs");
-        // Close the only reader before the command writes anything.
-        drop(child.stdout.take());
-        let output = child.wait_with_output().expect("ends");
         assert_no_panic(&output);
         assert_eq!(code(&output), 141, "{args:?}: {}", stderr(&output));
         assert_eq!(

@@ -265,6 +265,32 @@ fn a_template_over_the_inline_limit_is_noted_on_standard_error() {
     assert_eq!(stderr(&quiet), "", "-q silences notes");
 }
 
+#[test]
+fn a_template_over_cloudformations_limit_is_refused_before_it_is_written() {
+    // The container health check's command is the one field large enough to get there.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut large = seed();
+    large["containerConfig"]["healthCheckConfig"]["command"] =
+        json!(["CMD-SHELL", "x".repeat(2_000_000)]);
+    let large = write(dir.path(), "large.json", large.to_string());
+    let out = dir.path().join("out");
+    for args in [
+        vec!["synth"],
+        vec!["validate"],
+        vec!["synth", "--out", out.to_str().expect("UTF-8")],
+    ] {
+        let output = run(args.iter().copied().chain([large.to_str().expect("UTF-8")]));
+        assert_eq!(code(&output), 1, "{args:?}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "", "{args:?}");
+        assert!(
+            stderr(&output).contains("over CloudFormation's limit of 1000000 bytes"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(!out.exists(), "nothing written");
+}
+
 // 7. A UTF-8 byte-order mark.
 
 #[test]

@@ -266,24 +266,25 @@ fn a_template_over_the_inline_limit_is_noted_on_standard_error() {
 }
 
 #[test]
-fn a_template_over_cloudformations_limit_is_refused_before_it_is_written() {
-    // The container health check's command is the one field large enough to get there.
+fn a_task_definition_over_ecs_limit_is_refused() {
+    // 64 KB of health-check command: a template well under 1 MB, but a task definition that
+    // ECS would refuse at deploy time.
     let dir = tempfile::tempdir().expect("temp dir");
     let mut large = seed();
     large["containerConfig"]["healthCheckConfig"]["command"] =
-        json!(["CMD-SHELL", "x".repeat(2_000_000)]);
+        json!(["CMD-SHELL", "x".repeat(64_000)]);
     let large = write(dir.path(), "large.json", large.to_string());
     let out = dir.path().join("out");
     for args in [
-        vec!["synth"],
         vec!["validate"],
+        vec!["synth"],
         vec!["synth", "--out", out.to_str().expect("UTF-8")],
     ] {
         let output = run(args.iter().copied().chain([large.to_str().expect("UTF-8")]));
         assert_eq!(code(&output), 1, "{args:?}: {}", stderr(&output));
         assert_eq!(stdout(&output), "", "{args:?}");
         assert!(
-            stderr(&output).contains("over CloudFormation's limit of 1000000 bytes"),
+            stderr(&output).contains("over ECS's limit of 65536 bytes"),
             "{args:?}: {}",
             stderr(&output)
         );

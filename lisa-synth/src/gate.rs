@@ -223,6 +223,14 @@ fn read_definition(
                  check it with `validate --update`"
                     .into(),
             )]
+        } else if inputs::is_a_template(&text) {
+            vec![FileProblem::new(
+                source,
+                "(payload)",
+                "is a CloudFormation template, not a model definition: keep `synth --out` \
+                 outside the folders it reads"
+                    .into(),
+            )]
         } else {
             inputs::problems(source, &error)
         }

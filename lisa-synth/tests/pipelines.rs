@@ -840,3 +840,51 @@ fn a_definition_given_with_update_gets_a_hint() {
     );
     assert!(problems.contains("without --update"), "{problems}");
 }
+
+// 11. (continued) Inputs that are no payload at all are named as what they are.
+
+#[test]
+fn an_empty_input_is_named_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = write(dir.path(), "empty.json", " \n");
+    for args in [
+        vec!["validate"],
+        vec!["validate", "--update"],
+        vec!["synth"],
+    ] {
+        let output = run(args.iter().copied().chain([empty.to_str().expect("UTF-8")]));
+        assert_eq!(code(&output), 1, "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).starts_with(&format!("{}: is empty", empty.display())),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_template_among_the_definitions_is_named_a_template() {
+    // `synth DIR --out DIR` puts templates where the next run reads definitions.
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "a.json", seed_with_id("a"));
+    let output = run([
+        "synth",
+        dir.path().to_str().expect("UTF-8"),
+        "--out",
+        dir.path().to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let output = run(["validate", dir.path().to_str().expect("UTF-8")]);
+    assert_eq!(code(&output), 1);
+    let problems = stderr(&output);
+    let template = dir.path().join("lisa-a.template.json");
+    let lines: Vec<&str> = problems
+        .lines()
+        .filter(|l| l.starts_with(&template.display().to_string()))
+        .collect();
+    assert_eq!(lines.len(), 1, "{problems}");
+    assert!(
+        lines[0].contains("is a CloudFormation template"),
+        "{problems}"
+    );
+}

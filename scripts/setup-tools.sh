@@ -31,3 +31,14 @@ ensure_venv .venv-cfn cfn-lint "$CFN_LINT_VERSION"
 ensure_venv .venv-checkov checkov "$CHECKOV_VERSION"
 ensure_venv .venv-cfn moto "$MOTO_VERSION" "[server]"
 ensure_venv .venv-schemathesis schemathesis "$SCHEMATHESIS_VERSION"
+
+# Packaging the registration function for Lambda's provided.al2023 (glibc 2.34) with the host's
+# standard library: zig is the linker that targets the older glibc, cargo-zigbuild drives it.
+ZIGLANG_VERSION=0.14.1
+CARGO_ZIGBUILD_VERSION=0.24.0
+ensure_venv .venv-zig ziglang "$ZIGLANG_VERSION"
+ensure_venv .venv-zig cargo-zigbuild "$CARGO_ZIGBUILD_VERSION"
+
+# A real LiteLLM proxy (config-file mode, no database) for the registration client's read side.
+LITELLM_VERSION=1.108.7
+ensure_venv .venv-litellm litellm "$LITELLM_VERSION" "[proxy]"

@@ -12,6 +12,14 @@ export LISA_SCHEMATHESIS="$PWD/.venv-schemathesis/bin/schemathesis"
 export INSTA_UPDATE=no
 export CI=${CI:-true}
 
+# The registration function's Lambda package, built once per run (a release build with zig as
+# the linker); its tests read it through LISA_REGISTRAR_ZIP and fail when it is missing.
+package_started=$SECONDS
+./scripts/package-registrar target/package
+echo "test: packaged the registration function in $((SECONDS - package_started)) s" >&2
+export LISA_REGISTRAR_ZIP="$PWD/target/package/lisa-registrar.zip"
+export LISA_LITELLM="$PWD/.venv-litellm/bin/litellm"
+
 # shellcheck source=scripts/start-moto.sh
 source ./scripts/start-moto.sh
 trap stop_moto EXIT

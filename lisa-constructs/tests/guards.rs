@@ -90,6 +90,7 @@ const TESTED_GUARDS: &[&str] = &[
     "internal-load-balancer",
     "no-open-all-traffic",
     "draining-covers-idle-timeout",
+    "task-definition-size",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -490,4 +491,20 @@ fn draining_shorter_than_the_idle_timeout() {
     props_mut(&mut t, "AWS::ElasticLoadBalancingV2::TargetGroup")["TargetGroupAttributes"] =
         json!([{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]);
     assert_only_breaks(&t, "draining-covers-idle-timeout", &id, "30 s");
+}
+
+#[test]
+fn task_definition_over_the_ecs_limit() {
+    // The environment is bounded on its own; a long health-check command is not, and with it
+    // the task definition passes ECS's 64 KiB, which only RegisterTaskDefinition would refuse.
+    let mut t = template(SEED);
+    let task = id_of(&t, "AWS::ECS::TaskDefinition");
+    server_container(&mut t)["HealthCheck"]["Command"] =
+        json!(["CMD-SHELL", "x".repeat(64 * 1024)]);
+    assert_only_breaks(
+        &t,
+        "task-definition-size",
+        &task,
+        "over ECS's limit of 65536 bytes",
+    );
 }

@@ -499,9 +499,11 @@ fn start_period_change_also_updates_the_service_grace_period() {
         r#"{"containerConfig": {"healthCheckConfig": {"command": ["CMD-SHELL", "exit 0"], "startPeriod": 120}}}"#,
     );
     let new = running(&after);
+    // The registration's load budget is the service's grace period; its handler leaves an
+    // unchanged LiteLLM entry alone on such an update.
     assert_eq!(
         diff(&running(&before), &new),
-        changed(&[TASK_DEFINITION, SERVICE])
+        changed(&[TASK_DEFINITION, SERVICE, REGISTRATION])
     );
     assert_eq!(
         properties(&new, SERVICE)["HealthCheckGracePeriodSeconds"],

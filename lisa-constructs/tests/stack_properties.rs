@@ -4,9 +4,9 @@
 mod common;
 
 use common::{case, cases, definition, synth};
-use lisa_constructs::cfn::{Resource, Template};
+use lisa_constructs::cfn::{Expr, Resource, Template};
 use lisa_constructs::ecs_model::{
-    Lifecycle, MAX_DEPLOYMENT_NAME_LEN, StackError, StackOptions, synthesize,
+    Lifecycle, MAX_DEPLOYMENT_NAME_LEN, StackError, StackOptions, registration, synthesize,
 };
 use lisa_constructs::model::ModelDefinition;
 use serde_json::{Value, json};
@@ -723,7 +723,6 @@ fn registration_properties_per_container() {
             reference("RegistrationFunctionArn"),
             "{case_name}"
         );
-        assert_eq!(r["ServiceTimeout"], 300, "{case_name}");
         assert_eq!(r["ModelId"], model_id.as_str(), "{case_name}");
         assert_eq!(r["LiteLlmModel"], model, "{case_name}");
         assert_eq!(r["Mode"], mode, "{case_name}");
@@ -740,6 +739,62 @@ fn registration_properties_per_container() {
             "{case_name}"
         );
     }
+}
+
+#[test]
+fn registration_properties_read_back_through_the_contract() {
+    for case_name in [SEED, TGI, TEI_CPU, LITELLM_ONLY, SEED_STOPPED] {
+        let t = template(case_name);
+        let props: registration::RegistrationProperties<Expr> =
+            serde_json::from_value(registration(&t).clone()).expect("the contract reads them");
+        let model_id = definition(case(case_name).file).model_id;
+        assert_eq!(props.model_id, model_id.as_str(), "{case_name}");
+        assert_eq!(props.enabled, case_name != SEED_STOPPED, "{case_name}");
+    }
+}
+
+#[test]
+fn hosted_registration_waits_for_a_healthy_target_within_the_load_budget() {
+    for case_name in HOSTED {
+        let t = template(case_name);
+        let r = registration(&t);
+        let budget: u32 = r["LoadBudgetSeconds"]
+            .as_str()
+            .expect("a string, as CloudFormation passes it")
+            .parse()
+            .expect("a number");
+        let grace = props(&t, "AWS::ECS::Service")["HealthCheckGracePeriodSeconds"].clone();
+        assert_eq!(
+            json!(budget),
+            grace,
+            "{case_name}: the budget is the grace period"
+        );
+        assert!(
+            budget <= registration::MAX_LOAD_BUDGET_SECONDS,
+            "{case_name}"
+        );
+        assert_eq!(
+            r["TargetGroupArn"],
+            reference(&id_of(&t, "AWS::ElasticLoadBalancingV2::TargetGroup")),
+            "{case_name}"
+        );
+        let timeout = r["ServiceTimeout"].as_u64().expect("a number");
+        assert_eq!(
+            timeout,
+            u64::from(budget + registration::SERVICE_TIMEOUT_MARGIN_SECONDS),
+            "{case_name}"
+        );
+        assert!(timeout <= 3600, "{case_name}");
+    }
+}
+
+#[test]
+fn litellm_only_registration_waits_for_no_target() {
+    let t = template(LITELLM_ONLY);
+    let r = registration(&t);
+    assert_eq!(r["ServiceTimeout"], registration::SERVICE_TIMEOUT_SECONDS);
+    assert!(r.get("TargetGroupArn").is_none());
+    assert!(r.get("LoadBudgetSeconds").is_none());
 }
 
 #[test]

@@ -1,1 +1,22 @@
-//! The LiteLLM registration custom resource's handler.
+//! The LiteLLM registration custom resource's handler: an AWS Lambda function that answers
+//! CloudFormation's `Custom::LiteLLMModel` requests by adding, replacing and removing the model's
+//! entry in the LiteLLM proxy.
+//!
+//! The core is [`handler::Registrar::decide`], a plain async function from a request to the
+//! answer (or to handing the request on to a fresh invocation); [`handler::Registrar::run`] wraps
+//! it so CloudFormation always gets an answer before the invocation's deadline, also when LiteLLM
+//! hangs or the code panics. The custom resource's properties are
+//! [`lisa_constructs::ecs_model::registration::RegistrationProperties`], the type the template
+//! renders them from.
+
+pub mod error;
+pub mod handler;
+pub mod health;
+pub mod litellm;
+pub mod progress;
+pub mod relay;
+pub mod respond;
+pub mod secret;
+
+pub use error::RegistrarError;
+pub use handler::{Invocation, Outcome, Registrar, Settings};

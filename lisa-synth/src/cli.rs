@@ -38,7 +38,8 @@ pub enum Command {
     ///
     /// With one model and no --out, the template goes to standard output. With --out, each
     /// model's template is written to DIR/<stack-name>.template.json (or .yaml), all or nothing:
-    /// the templates are written to a temporary folder beside DIR and then moved in. A template
+    /// the templates are written to a temporary folder on DIR's file system (inside DIR when it
+    /// exists, beside it otherwise) and then moved in. A template
     /// over CloudFormation's 1 MB limit is refused; one over the 51,200-byte inline limit is
     /// noted on standard error (upload it to S3 to deploy it).
     #[command(after_help = help_with_inputs())]
@@ -94,7 +95,7 @@ pub enum ErrorFormat {
     /// `FILE: PATH: message`, one line per problem.
     Text,
     /// One JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
-    /// malformed JSON), for tools.
+    /// malformed JSON), for tools: it is all standard error holds (no notes, no summary).
     Json,
 }
 

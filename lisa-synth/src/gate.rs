@@ -49,9 +49,18 @@ pub fn regions(flag: &[String]) -> Result<Vec<String>, Failure> {
     Ok(regions)
 }
 
+/// The diagnostics of a command whose problems are printed in `format`: with JSON, standard
+/// error holds the array of problems alone (no notes, no summary), so that a tool can parse it
+/// whole.
+pub fn diagnostics_for(format: ErrorFormat, diagnostics: Diagnostics) -> Diagnostics {
+    Diagnostics {
+        quiet: diagnostics.quiet || format == ErrorFormat::Json,
+    }
+}
+
 /// Prints problems on standard error, as text lines or as one JSON array, then a summary, and
 /// returns the failure they amount to: an I/O error when an input could not be read, invalid
-/// input otherwise.
+/// input otherwise. Both have been reported in full: nothing more is printed.
 pub fn report(
     problems: &[FileProblem],
     format: ErrorFormat,
@@ -74,9 +83,8 @@ pub fn report(
         problems.len(),
         files.len()
     ));
-    let unreadable = problems.iter().filter(|p| p.io).count();
-    if unreadable > 0 {
-        Failure::Io(format!("{unreadable} input(s) could not be read"))
+    if problems.iter().any(|p| p.io) {
+        Failure::Unreadable
     } else {
         Failure::Invalid
     }
@@ -215,6 +223,14 @@ fn read_definition(
                  check it with `validate --update`"
                     .into(),
             )]
+        } else if inputs::is_a_template(&text) {
+            vec![FileProblem::new(
+                source,
+                "(payload)",
+                "is a CloudFormation template, not a model definition: keep `synth --out` \
+                 outside the folders it reads"
+                    .into(),
+            )]
         } else {
             inputs::problems(source, &error)
         }
@@ -239,7 +255,20 @@ pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Fai
         let text = inputs::read_text(source).map_err(|p| vec![p])?;
         ModelUpdate::from_json_str(&text)
             .map(drop)
-            .map_err(|e| inputs::problems(source, &e))
+            .map_err(|error| {
+                // A model definition given as an update: say so rather than list its fields.
+                if ValidDefinition::from_json_str(&text).is_ok() {
+                    vec![FileProblem::new(
+                        source,
+                        "(payload)",
+                        "is a model definition (POST /models), not an update payload: check it \
+                     without --update"
+                            .into(),
+                    )]
+                } else {
+                    inputs::problems(source, &error)
+                }
+            })
     });
     let problems: Vec<FileProblem> = results
         .into_iter()

@@ -137,7 +137,7 @@ pub fn read_text(source: &Source) -> Result<String, FileProblem> {
             ),
         ));
     }
-    String::from_utf8(bytes).map_err(|error| {
+    let text = String::from_utf8(bytes).map_err(|error| {
         FileProblem::new(
             source,
             "",
@@ -146,7 +146,29 @@ pub fn read_text(source: &Source) -> Result<String, FileProblem> {
                 error.utf8_error().valid_up_to()
             ),
         )
-    })
+    })?;
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(FileProblem::new(
+            source,
+            "",
+            "is empty: a payload is a JSON object".into(),
+        ));
+    }
+    Ok(text)
+}
+
+/// Whether `text` is a CloudFormation template (such as `synth --out`'s own output) rather than
+/// a payload.
+pub fn is_a_template(text: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(text.trim_start_matches('\u{feff}'))
+        .ok()
+        .and_then(|value| {
+            let object = value.as_object()?;
+            Some(
+                object.contains_key("AWSTemplateFormatVersion") || object.contains_key("Resources"),
+            )
+        })
+        .unwrap_or(false)
 }
 
 /// One problem in one input, as printed by every command.

@@ -42,6 +42,9 @@ pub enum Failure {
     /// An I/O error other than a closed pipe.
     #[error("{0}")]
     Io(String),
+    /// An input could not be read; its problem has been printed already.
+    #[error("an input could not be read")]
+    Unreadable,
     /// The reader of standard output went away.
     #[error("standard output closed")]
     BrokenPipe,
@@ -52,6 +55,7 @@ impl Failure {
     pub fn exit(self) -> ExitCode {
         match self {
             Failure::Invalid => ExitCode::from(EXIT_INVALID),
+            Failure::Unreadable => ExitCode::from(EXIT_USAGE),
             Failure::Usage(message) | Failure::Io(message) => {
                 Diagnostics::error(format_args!("{message}"));
                 ExitCode::from(EXIT_USAGE)

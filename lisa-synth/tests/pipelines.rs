@@ -97,14 +97,15 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
         vec!["ls".to_owned(), models().display().to_string()],
         vec!["schema".to_owned()],
     ] {
-        let mut child = command(&args)
-            .stdout(Stdio::piped())
+        // Close the only reader before the command starts: closing it after the spawn raced
+        // with the command, which could write its whole product into the pipe's buffer first.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = command(&args)
+            .stdout(writer)
             .stderr(Stdio::piped())
-            .spawn()
+            .output()
             .expect("runs");
-        // Close the only reader before the command writes anything.
-        drop(child.stdout.take());
-        let output = child.wait_with_output().expect("ends");
         assert_no_panic(&output);
         assert_eq!(code(&output), 141, "{args:?}: {}", stderr(&output));
         assert_eq!(
@@ -262,6 +263,33 @@ fn a_template_over_the_inline_limit_is_noted_on_standard_error() {
     );
     let quiet = run(["synth", "-q", large.to_str().expect("UTF-8")]);
     assert_eq!(stderr(&quiet), "", "-q silences notes");
+}
+
+#[test]
+fn a_task_definition_over_ecs_limit_is_refused() {
+    // 64 KB of health-check command: a template well under 1 MB, but a task definition that
+    // ECS would refuse at deploy time.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut large = seed();
+    large["containerConfig"]["healthCheckConfig"]["command"] =
+        json!(["CMD-SHELL", "x".repeat(64_000)]);
+    let large = write(dir.path(), "large.json", large.to_string());
+    let out = dir.path().join("out");
+    for args in [
+        vec!["validate"],
+        vec!["synth"],
+        vec!["synth", "--out", out.to_str().expect("UTF-8")],
+    ] {
+        let output = run(args.iter().copied().chain([large.to_str().expect("UTF-8")]));
+        assert_eq!(code(&output), 1, "{args:?}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "", "{args:?}");
+        assert!(
+            stderr(&output).contains("over ECS's limit of 65536 bytes"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    assert!(!out.exists(), "nothing written");
 }
 
 // 7. A UTF-8 byte-order mark.
@@ -711,4 +739,152 @@ fn the_schema_accepts_every_example_and_states_the_rules_of_the_validator() {
     assert!(validator.is_valid(&whole));
     let output = run_with_stdin(["validate", "-"], whole.to_string().as_bytes());
     assert_eq!(code(&output), 0, "{}", stderr(&output));
+}
+
+// 1. (continued) `--error-format json` is for tools: standard error holds the array alone.
+
+#[test]
+fn json_problems_are_all_that_standard_error_holds() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "good.json", seed_with_id("good"));
+    write(dir.path(), "bad.json", TYPO);
+    // Each of these would print a note: a hidden file skipped, a file given twice.
+    write(dir.path(), "._good.json", b"\x00\x05\x16\x07".as_slice());
+    let good = dir.path().join("good.json");
+    for command in ["validate", "synth", "ls"] {
+        let output = run([
+            command,
+            "--error-format",
+            "json",
+            dir.path().to_str().expect("UTF-8"),
+            good.to_str().expect("UTF-8"),
+        ]);
+        assert_eq!(code(&output), 1, "{command}: {}", stderr(&output));
+        let problems = json(&stderr(&output));
+        assert_eq!(problems.as_array().map(Vec::len), Some(1), "{problems}");
+        assert_eq!(problems[0]["path"], "streamng");
+    }
+    // An unreadable input: exit 2, and still nothing but the array.
+    let output = run(["validate", "--error-format", "json", "/proc/self/mem"]);
+    assert_eq!(code(&output), 2, "{}", stderr(&output));
+    let problems = json(&stderr(&output));
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("cannot read")),
+        "{problems}"
+    );
+}
+
+// 9. (continued) `--out` into a directory on another file system than its parent's.
+
+fn device(path: &std::path::Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).expect("metadata").dev()
+}
+
+#[test]
+fn out_may_be_an_existing_directory_on_another_file_system() {
+    // A container volume (`-v $PWD/build:/build`), a tmpfs or a link to another disk: the
+    // templates must be moved within DIR's own file system. /dev/shm is a tmpfs on Linux.
+    let here = tempfile::tempdir().expect("temp dir");
+    let Ok(elsewhere) = tempfile::tempdir_in("/dev/shm") else {
+        eprintln!("skipped: no /dev/shm");
+        return;
+    };
+    if device(here.path()) == device(elsewhere.path()) {
+        eprintln!("skipped: /dev/shm and the temporary folder share a file system");
+        return;
+    }
+    let out = here.path().join("build");
+    std::os::unix::fs::symlink(elsewhere.path(), &out).expect("symlink");
+    let output = run([
+        "synth",
+        models().to_str().expect("UTF-8"),
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let written = file_names(elsewhere.path());
+    assert_eq!(written.len(), 6, "{written:?}");
+    assert!(written.iter().all(|n| n.ends_with(".template.json")));
+    // Again, into the now populated directory; no staging folder is left in it.
+    let output = run([
+        "synth",
+        models().to_str().expect("UTF-8"),
+        "--out",
+        out.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(file_names(elsewhere.path()), written);
+}
+
+// 11. (continued) The hint works both ways.
+
+#[test]
+fn a_definition_given_with_update_gets_a_hint() {
+    let output = run([
+        "validate",
+        "--update",
+        model("mistral-vllm.json").to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 1);
+    let problems = stderr(&output);
+    assert_eq!(
+        problems
+            .lines()
+            .filter(|l| l.contains("mistral-vllm.json"))
+            .count(),
+        1,
+        "{problems}"
+    );
+    assert!(problems.contains("without --update"), "{problems}");
+}
+
+// 11. (continued) Inputs that are no payload at all are named as what they are.
+
+#[test]
+fn an_empty_input_is_named_empty() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let empty = write(dir.path(), "empty.json", " \n");
+    for args in [
+        vec!["validate"],
+        vec!["validate", "--update"],
+        vec!["synth"],
+    ] {
+        let output = run(args.iter().copied().chain([empty.to_str().expect("UTF-8")]));
+        assert_eq!(code(&output), 1, "{args:?}: {}", stderr(&output));
+        assert!(
+            stderr(&output).starts_with(&format!("{}: is empty", empty.display())),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn a_template_among_the_definitions_is_named_a_template() {
+    // `synth DIR --out DIR` puts templates where the next run reads definitions.
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(dir.path(), "a.json", seed_with_id("a"));
+    let output = run([
+        "synth",
+        dir.path().to_str().expect("UTF-8"),
+        "--out",
+        dir.path().to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let output = run(["validate", dir.path().to_str().expect("UTF-8")]);
+    assert_eq!(code(&output), 1);
+    let problems = stderr(&output);
+    let template = dir.path().join("lisa-a.template.json");
+    let lines: Vec<&str> = problems
+        .lines()
+        .filter(|l| l.starts_with(&template.display().to_string()))
+        .collect();
+    assert_eq!(lines.len(), 1, "{problems}");
+    assert!(
+        lines[0].contains("is a CloudFormation template"),
+        "{problems}"
+    );
 }

@@ -101,6 +101,7 @@ fn bedrock_catalog_stack() -> Result<Stack, Box<dyn std::error::Error>> {
                 api_base: None,
                 enabled: true,
                 after: None,
+                readiness: None,
             },
         )?;
         let output_name: String = id.split('-').map(capitalize).collect();

@@ -29,6 +29,7 @@ pub const GUARDS: &[(&str, Guard)] = &[
     ("internal-load-balancer", load_balancers_internal),
     ("no-open-all-traffic", no_all_traffic_to_or_from_anywhere),
     ("draining-covers-idle-timeout", draining_covers_idle_timeout),
+    ("task-definition-size", task_definitions_fit_ecs_limit),
 ];
 
 /// Runs every guard; each message is prefixed with the guard's name.
@@ -357,6 +358,25 @@ pub fn draining_covers_idle_timeout(template: &Template) -> Vec<String> {
                 .unwrap_or(300);
             (delay < idle).then(|| {
                 format!("{id}: deregistration delay {delay} s is shorter than the load balancer's idle timeout {idle} s")
+            })
+        })
+        .collect()
+}
+
+/// Every task definition fits ECS's limit ([`bounds::TASK_DEFINITION_MAX_BYTES`], measured on
+/// its properties as compact JSON). The reader bounds the environment on its own, but a long
+/// health-check command, alone or with a large environment, can still pass the limit, and only
+/// RegisterTaskDefinition, at deploy time, would say so.
+pub fn task_definitions_fit_ecs_limit(template: &Template) -> Vec<String> {
+    of_type(template, "AWS::ECS::TaskDefinition")
+        .filter_map(|(id, properties)| {
+            let size = serde_json::to_string(properties).map_or(0, |text| text.len());
+            (size > bounds::TASK_DEFINITION_MAX_BYTES).then(|| {
+                format!(
+                    "{id}: the task definition is {size} bytes, over ECS's limit of {} bytes \
+                     (shorten the health-check command or the environment)",
+                    bounds::TASK_DEFINITION_MAX_BYTES
+                )
             })
         })
         .collect()

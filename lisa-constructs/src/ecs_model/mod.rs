@@ -32,6 +32,7 @@ pub mod scaling;
 pub mod scripts;
 pub mod server_settings;
 pub mod service;
+pub mod stack_io;
 pub mod task;
 
 use crate::cfn::resources::ecs::{Cluster, ClusterSetting};
@@ -204,6 +205,7 @@ fn litellm_only_model(
             api_base: None,
             enabled: options.lifecycle == Lifecycle::Running,
             after: None,
+            readiness: None,
         },
     )?;
     registration::outputs(stack, &registration)?;
@@ -321,16 +323,22 @@ fn hosted_model(
             api_base: Some(lb.api_base(options.https)),
             enabled: options.lifecycle == Lifecycle::Running,
             after: Some(service.logical_id().as_str().to_owned()),
+            readiness: Some(registration::Readiness {
+                target_group_arn: lb.target_group.ref_(),
+                // The service's grace period is the time a task may take to load the model;
+                // the registration waits for a healthy target no longer than that.
+                load_budget_seconds: health_check_grace_seconds,
+            }),
         },
     )?;
 
     stack.add_output(
-        "ModelEndpointUrl",
+        stack_io::output::MODEL_ENDPOINT_URL,
         Output::new(lb.api_base(options.https))
             .description("The model's OpenAI-compatible base URL inside the VPC"),
     )?;
     stack.add_output(
-        "AutoScalingGroupName",
+        stack_io::output::AUTO_SCALING_GROUP_NAME,
         Output::new(capacity.group.ref_())
             .description("The Auto Scaling group of the model's instances"),
     )?;

@@ -1,6 +1,7 @@
 //! The stack's parameters: everything that differs between environments, so one synthesized
 //! template deploys into any account and region without synth-time lookups.
 
+use super::stack_io::parameter as name;
 use crate::cfn::{Condition, Expr, Parameter, ParameterType, Rule};
 use crate::construct::{ConstructError, Stack};
 use crate::model::InstanceSpec;
@@ -83,19 +84,19 @@ fn string(description: &str) -> Parameter {
 
 fn add_litellm(stack: &mut Stack) -> Result<LiteLlm, ConstructError> {
     let function_arn = stack.add_parameter(
-        "RegistrationFunctionArn",
+        name::REGISTRATION_FUNCTION_ARN,
         string("ARN of the Lambda function that registers models with LiteLLM (from the bootstrap stack)")
             .allowed_pattern("^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$", "must be a Lambda function ARN"),
     )?;
     let endpoint = stack.add_parameter(
-        "LiteLlmEndpoint",
+        name::LITELLM_ENDPOINT,
         string(
             "Base URL of the LiteLLM proxy's admin API, e.g. https://litellm.internal.example.com",
         )
         .allowed_pattern("^https?://[^\\s]+$", "must be an http:// or https:// URL"),
     )?;
     let master_key_secret_arn = stack.add_parameter(
-        "LiteLlmMasterKeySecretArn",
+        name::LITELLM_MASTER_KEY_SECRET_ARN,
         string("ARN of the Secrets Manager secret holding the LiteLLM master key").allowed_pattern(
             "^arn:aws[a-zA-Z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
             "must be a Secrets Manager secret ARN",
@@ -123,28 +124,28 @@ impl Parameters {
         https: bool,
     ) -> Result<Parameters, ConstructError> {
         let vpc_id = stack.add_parameter(
-            "VpcId",
+            name::VPC_ID,
             Parameter::new(ParameterType::VpcId).description("The VPC the model runs in"),
         )?;
         let subnet_ids = stack.add_parameter(
-            "SubnetIds",
+            name::SUBNET_IDS,
             Parameter::new(ParameterType::SubnetIdList)
                 .description("Private subnets (at least two Availability Zones) for the instances and the internal load balancer"),
         )?;
         let ingress_cidr = stack.add_parameter(
-            "LoadBalancerIngressCidr",
+            name::LOAD_BALANCER_INGRESS_CIDR,
             string("IPv4 range allowed to call the model's load balancer (for example the VPC's); empty for none")
                 .default_value("")
                 .allowed_pattern("^$|^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$", "must be empty or an IPv4 CIDR such as 10.0.0.0/16"),
         )?;
         let ingress_group = stack.add_parameter(
-            "LoadBalancerIngressSecurityGroupId",
+            name::LOAD_BALANCER_INGRESS_SECURITY_GROUP_ID,
             string("Security group allowed to call the model's load balancer (for example LiteLLM's); empty for none")
                 .default_value("")
                 .allowed_pattern("^$|^sg-[0-9a-f]{8,17}$", "must be empty or a security group id (sg-...)"),
         )?;
         let models_bucket = stack.add_parameter(
-            "ModelsBucketName",
+            name::MODELS_BUCKET_NAME,
             string("The S3 bucket holding model weights under their modelName prefix")
                 .allowed_pattern(
                     "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
@@ -157,7 +158,7 @@ impl Parameters {
             (CPU_AMI_PARAMETER, "CPU")
         };
         let image_id = stack.add_parameter(
-            "ImageId",
+            name::IMAGE_ID,
             Parameter::new(ParameterType::SsmImageId)
                 .description(format!(
                     "SSM parameter of the ECS-optimized {ami_kind} AMI (Amazon Linux 2023)"
@@ -166,7 +167,7 @@ impl Parameters {
         )?;
         let certificate_arn = if https {
             let certificate = stack.add_parameter(
-                "CertificateArn",
+                name::CERTIFICATE_ARN,
                 string("ACM certificate for the load balancer's HTTPS listener").allowed_pattern(
                     "^arn:aws[a-zA-Z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/.+$",
                     "must be an ACM certificate ARN",
@@ -221,8 +222,8 @@ impl Parameters {
 /// The optional domain name of an HTTPS load balancer, its hosted zone, and the rule that a
 /// name comes with its zone.
 fn add_domain(stack: &mut Stack) -> Result<Domain, ConstructError> {
-    let name = stack.add_parameter(
-        "DomainName",
+    let domain_name = stack.add_parameter(
+        name::DOMAIN_NAME,
         string("Name to serve the model under, covered by the certificate (an alias record is created in HostedZoneId, and LiteLLM calls this name); empty to use the load balancer's own DNS name")
             .default_value("")
             .allowed_pattern(
@@ -231,7 +232,7 @@ fn add_domain(stack: &mut Stack) -> Result<Domain, ConstructError> {
             ),
     )?;
     let zone = stack.add_parameter(
-        "HostedZoneId",
+        name::HOSTED_ZONE_ID,
         string("Route 53 hosted zone holding DomainName; empty when DomainName is")
             .default_value("")
             .allowed_pattern(
@@ -241,7 +242,7 @@ fn add_domain(stack: &mut Stack) -> Result<Domain, ConstructError> {
     )?;
     let has_domain_name = stack.add_condition(
         "HasDomainName",
-        Condition::not(Condition::equals(name.ref_(), Expr::str(""))),
+        Condition::not(Condition::equals(domain_name.ref_(), Expr::str(""))),
     )?;
     stack.add_rule(
         "DomainNameHasZone",
@@ -250,13 +251,13 @@ fn add_domain(stack: &mut Stack) -> Result<Domain, ConstructError> {
             "Give HostedZoneId with DomainName: the alias record is created in that zone",
         )
         .when(Condition::not(Condition::equals(
-            name.ref_(),
+            domain_name.ref_(),
             Expr::str(""),
         ))),
     )?;
     Ok(Domain {
-        name: name.ref_(),
-        name_parameter: name.name().as_str().to_owned(),
+        name: domain_name.ref_(),
+        name_parameter: domain_name.name().as_str().to_owned(),
         hosted_zone_id: zone.ref_(),
         has_domain_name: has_domain_name.name().to_owned(),
     })

@@ -70,8 +70,11 @@ pub const MODEL_URL_MAX_BYTES: usize = 1024;
 pub const BASE_IMAGE_MAX_BYTES: usize = 255;
 /// Elastic Load Balancing: a health check path is 1 to 1,024 characters.
 pub const HEALTH_CHECK_PATH_MAX_BYTES: usize = 1024;
-/// ECS: a task definition is at most 64 KiB of JSON; the environment may take half of it.
-pub const ENVIRONMENT_MAX_BYTES: usize = 32 * 1024;
+/// ECS: a task definition is at most 64 KiB of JSON; the template guard
+/// `task-definition-size` holds every task definition of a stack to it.
+pub const TASK_DEFINITION_MAX_BYTES: usize = 64 * 1024;
+/// ECS: the environment may take half of a task definition ([`TASK_DEFINITION_MAX_BYTES`]).
+pub const ENVIRONMENT_MAX_BYTES: usize = TASK_DEFINITION_MAX_BYTES / 2;
 /// ECS: variables per container, so that names and values fit the task definition.
 pub const ENVIRONMENT_MAX_VARIABLES: usize = 500;
 /// An environment variable's name.

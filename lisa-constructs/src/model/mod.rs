@@ -22,8 +22,10 @@ mod ids;
 mod image;
 mod json_text;
 mod parse;
-mod reader;
+pub(crate) mod reader;
+mod record;
 mod schema;
+pub mod status;
 mod update;
 mod valid;
 
@@ -35,6 +37,7 @@ pub use definition::{
 pub use enums::{AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType};
 pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
+pub use record::ModelRecord;
 pub use schema::{beyond_schema, definition_schema, update_schema};
 pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};
 pub use valid::ValidDefinition;

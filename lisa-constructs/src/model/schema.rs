@@ -121,7 +121,8 @@ const RELATIONAL_RULES: &str = "Rules this schema cannot express, checked by `li
     minCapacity ≤ desiredCapacity ≤ maxCapacity; a target health check's timeout below its \
     interval; sharedMemorySize within the instance's memory; a GPU instance for vllm and tgi; \
     image references; a hosted model's weights prefix; no credential-like variable names; at most \
-    32 KiB of environment names and values.";
+    32 KiB of environment names and values; a task definition (health-check command and \
+    environment included) within ECS's 64 KiB.";
 
 /// The JSON Schema of the create payload (a model definition).
 pub fn definition_schema() -> Value {
@@ -357,6 +358,7 @@ const BEYOND_SCHEMA_MESSAGES: &[&str] = &[
     "a weights prefix may contain only",
     "key prefix in the models bucket",
     "must not contain '..' segments",
+    "over ECS's limit",
 ];
 
 /// Whether an error comes from a rule the JSON Schema cannot express (listed in its

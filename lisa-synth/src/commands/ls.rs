@@ -6,6 +6,7 @@ use crate::output::{self, Diagnostics, Outcome};
 use lisa_constructs::ecs_model::StackOptions;
 
 pub fn run(args: &LsArgs, diagnostics: Diagnostics) -> Outcome {
+    let diagnostics = gate::diagnostics_for(args.input.error_format, diagnostics);
     let options = StackOptions {
         deployment_name: args.names.deployment_name.clone(),
         ..StackOptions::default()

@@ -8,6 +8,7 @@ use lisa_constructs::model::bounds;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
+    let diagnostics = gate::diagnostics_for(args.input.error_format, diagnostics);
     let options = StackOptions {
         deployment_name: args.names.deployment_name.clone(),
         lifecycle: if args.stopped {
@@ -54,25 +55,32 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
     }
 }
 
-/// Writes every template into a temporary folder beside `dir`, then moves them in: a template
-/// that cannot be written leaves `dir` as it was.
+/// Writes every template into a temporary folder, then moves them in: a template that cannot
+/// be written leaves `dir` as it was. The folder is on `dir`'s own file system, so no move
+/// crosses one: inside `dir` when it exists (it may be a mount point, such as a container's
+/// volume, or a link to another disk), beside it otherwise.
 fn write_all(dir: &Path, stacks: &[Rendered], format: TemplateFormat) -> Outcome {
     let io = |what: &Path, e: std::io::Error| Failure::Io(format!("{}: {e}", what.display()));
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
     if dir.exists() && !dir.is_dir() {
         return Err(Failure::Usage(format!(
             "--out {}: exists and is not a directory",
             dir.display()
         )));
     }
-    std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+    let home = if dir.is_dir() {
+        dir.to_path_buf()
+    } else {
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+        parent
+    };
     let staging = tempfile::Builder::new()
         .prefix(".lisa-synth-")
-        .tempdir_in(&parent)
-        .map_err(|e| io(&parent, e))?;
+        .tempdir_in(&home)
+        .map_err(|e| io(&home, e))?;
     let file_name = |stack: &Rendered| format!("{}.{}", stack.name, format.extension());
     gate::parallel_map(stacks, |stack| {
         let path = staging.path().join(file_name(stack));

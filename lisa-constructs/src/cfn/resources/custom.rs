@@ -68,6 +68,25 @@ impl CustomResource {
         self
     }
 
+    /// Sets every field of a typed property struct, in its field order, as one property each
+    /// (through [`CustomResource::property`]). The struct is the contract with the resource's
+    /// provider, which reads the same type back from the request.
+    pub fn properties_of<T: Serialize>(
+        mut self,
+        properties: &T,
+    ) -> Result<CustomResource, CfnError> {
+        let value = serde_json::to_value(properties).map_err(CfnError::Serialize)?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(CfnError::PropertiesNotAnObject {
+                resource_type: self.type_name.clone(),
+            });
+        };
+        for (key, value) in map {
+            self = self.property(key, Expr::from_json(&value));
+        }
+        Ok(self)
+    }
+
     /// The full type name (`Custom::...`).
     pub fn type_name(&self) -> &str {
         &self.type_name
@@ -132,6 +151,37 @@ mod tests {
         assert_eq!(
             r.properties["ServiceToken"],
             json!({"Ref": "RegistrationFunctionArn"})
+        );
+    }
+
+    #[test]
+    fn typed_properties_render_in_field_order() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Props {
+            model_name: String,
+            endpoint: Expr,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            absent: Option<String>,
+        }
+        let c = CustomResource::new("LiteLLMModel", "token")
+            .expect("valid")
+            .properties_of(&Props {
+                model_name: "m".into(),
+                endpoint: Expr::ref_("Endpoint"),
+                absent: None,
+            })
+            .expect("an object");
+        let r = Resource::new(&c).expect("renders");
+        assert_eq!(
+            r.properties,
+            json!({"ServiceToken": "token", "ModelName": "m", "Endpoint": {"Ref": "Endpoint"}})
+        );
+        assert!(
+            CustomResource::new("X", "t")
+                .expect("valid")
+                .properties_of(&"scalar")
+                .is_err()
         );
     }
 

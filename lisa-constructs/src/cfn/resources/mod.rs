@@ -4,13 +4,16 @@
 
 pub mod autoscaling;
 pub mod custom;
+pub mod dynamodb;
 pub mod ec2;
 pub mod ecs;
 pub mod ecs_capacity;
 pub mod elbv2;
 pub mod iam;
+pub mod lambda;
 pub mod logs;
 pub mod route53;
+pub mod s3;
 
 use serde::Serialize;
 

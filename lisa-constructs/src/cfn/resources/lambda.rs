@@ -1,0 +1,69 @@
+//! `AWS::Lambda::*`.
+
+use serde::Serialize;
+
+use crate::cfn::{Expr, Integer, resource_type};
+
+/// `AWS::Lambda::Function`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Function {
+    /// Physical name; generated when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function_name: Option<Expr>,
+    /// Free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Expr>,
+    /// `provided.al2023` for a Rust `bootstrap` binary.
+    pub runtime: Expr,
+    /// The handler name (`bootstrap` for a custom runtime).
+    pub handler: Expr,
+    /// `x86_64` or `arm64`.
+    pub architectures: Vec<Expr>,
+    /// Where the code is.
+    pub code: Code,
+    /// The execution role's ARN.
+    pub role: Expr,
+    /// Seconds, at most 900.
+    pub timeout: Integer,
+    /// MiB.
+    pub memory_size: Integer,
+    /// Concurrency reserved (and capped) for the function.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrent_executions: Option<Integer>,
+    /// Network placement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfig>,
+    /// Where the logs go.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging_config: Option<LoggingConfig>,
+}
+resource_type!(Function, "AWS::Lambda::Function");
+
+/// `Function.Code` from S3.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Code {
+    /// The bucket.
+    pub s3_bucket: Expr,
+    /// The object key.
+    pub s3_key: Expr,
+}
+
+/// `Function.VpcConfig`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcConfig {
+    /// Subnets.
+    pub subnet_ids: Vec<Expr>,
+    /// Security groups.
+    pub security_group_ids: Vec<Expr>,
+}
+
+/// `Function.LoggingConfig`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfig {
+    /// The log group's name.
+    pub log_group: Expr,
+}

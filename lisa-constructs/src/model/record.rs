@@ -1,0 +1,130 @@
+//! The registry's record of one model (domain §8) and its view as the Admin API returns it
+//! (the seed's list and get examples).
+
+use super::definition::ModelDefinition;
+use super::enums::ModelStatus;
+use serde_json::{Map, Value};
+
+/// Everything the registry keeps about a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRecord {
+    /// The model as last accepted (updates merged in).
+    pub definition: ModelDefinition,
+    /// Whether the model should serve (`false` after a stop).
+    pub enabled: bool,
+    /// Where the model is in its lifecycle.
+    pub status: ModelStatus,
+    /// `<deploymentName>-<modelId>`.
+    pub stack_name: String,
+    /// The stack's id, once CloudFormation gave one.
+    pub stack_id: Option<String>,
+    /// LiteLLM's id of the registration.
+    pub litellm_model_id: Option<String>,
+    /// The hosted model's base URL.
+    pub model_url: Option<String>,
+    /// The hosted model's Auto Scaling group.
+    pub auto_scaling_group_name: Option<String>,
+    /// Why the last operation failed.
+    pub failure_reason: Option<String>,
+    /// Incremented by every write; a write succeeds only over the version it read.
+    pub version: u64,
+    /// When the record last changed (RFC 3339, UTC).
+    pub last_modified: String,
+}
+
+/// The hosting fields the API shows as `null` for a LiteLLM-only model.
+const HOSTING_FIELDS: [&str; 4] = [
+    "autoScalingConfig",
+    "containerConfig",
+    "loadBalancerConfig",
+    "instanceType",
+];
+
+impl ModelRecord {
+    /// The model as the Admin API shows it: the definition, `status`, `modelUrl` (null until
+    /// known) and, for a LiteLLM-only model, the hosting fields as `null`.
+    pub fn to_api_json(&self) -> Value {
+        let mut object = match serde_json::to_value(&self.definition) {
+            Ok(Value::Object(object)) => object,
+            // A definition always serializes to an object; keep the view total all the same.
+            _ => Map::new(),
+        };
+        if self.definition.hosting.is_none() {
+            for field in HOSTING_FIELDS {
+                object.insert(field.to_owned(), Value::Null);
+            }
+        }
+        object.insert(
+            "modelUrl".to_owned(),
+            self.model_url
+                .clone()
+                .or_else(|| self.definition.model_url.clone())
+                .map_or(Value::Null, Value::String),
+        );
+        object.insert(
+            "status".to_owned(),
+            Value::String(self.status.as_str().to_owned()),
+        );
+        object.insert(
+            "streaming".to_owned(),
+            Value::Bool(self.definition.streaming()),
+        );
+        if let Some(reason) = &self.failure_reason {
+            object.insert("failureReason".to_owned(), Value::String(reason.clone()));
+        }
+        Value::Object(object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(definition: Value, status: ModelStatus) -> ModelRecord {
+        ModelRecord {
+            definition: ModelDefinition::from_json_value(&definition).expect("valid"),
+            enabled: true,
+            status,
+            stack_name: "lisa-x".into(),
+            stack_id: None,
+            litellm_model_id: None,
+            model_url: None,
+            auto_scaling_group_name: None,
+            failure_reason: None,
+            version: 1,
+            last_modified: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_litellm_only_model_looks_like_the_seed_s_list_entry() {
+        let record = record(
+            json!({"modelId": "titan-express-v1", "modelName": "bedrock/amazon.titan-text-express-v1", "modelType": "textgen", "streaming": true}),
+            ModelStatus::InService,
+        );
+        assert_eq!(
+            record.to_api_json(),
+            json!({
+                "autoScalingConfig": null, "containerConfig": null, "loadBalancerConfig": null,
+                "instanceType": null, "modelId": "titan-express-v1",
+                "modelName": "bedrock/amazon.titan-text-express-v1", "modelType": "textgen",
+                "modelUrl": null, "status": "InService", "streaming": true
+            })
+        );
+    }
+
+    #[test]
+    fn failure_reason_and_url_show_when_known() {
+        let mut record = record(
+            json!({"modelId": "t", "modelName": "bedrock/x", "modelType": "embedding"}),
+            ModelStatus::Failed,
+        );
+        record.failure_reason = Some("boom".into());
+        record.model_url = Some("http://lb/v1".into());
+        let view = record.to_api_json();
+        assert_eq!(view["failureReason"], "boom");
+        assert_eq!(view["modelUrl"], "http://lb/v1");
+        assert_eq!(view["streaming"], false);
+    }
+}

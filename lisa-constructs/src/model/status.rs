@@ -1,0 +1,286 @@
+//! The status machine of domain §5 as a pure table: which request each status accepts, the
+//! status while the stack works, and where a finished operation lands. The deployer follows it;
+//! nothing here does I/O.
+
+use super::enums::ModelStatus;
+
+/// What an administrator asks of a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// Create the model.
+    Create,
+    /// Change metadata, autoscaling or container settings (no `enabled`).
+    Update,
+    /// `enabled: false`.
+    Stop,
+    /// `enabled: true`.
+    Start,
+    /// Delete the model.
+    Delete,
+}
+
+impl Request {
+    /// The request as the operator names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Request::Create => "create",
+            Request::Update => "update",
+            Request::Stop => "stop",
+            Request::Start => "start",
+            Request::Delete => "delete",
+        }
+    }
+}
+
+/// How a stack operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// It did what was asked.
+    Succeeded,
+    /// It failed and the stack is back where it was, intact.
+    RolledBack,
+    /// It failed and the stack is not usable as it was.
+    Failed,
+}
+
+/// What an accepted request does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Record `working`, then deploy; [`finish`] gives the status afterwards.
+    Deploy {
+        /// The status while the stack works.
+        working: ModelStatus,
+    },
+    /// Only the record changes (an update of a stopped model is saved for its next start).
+    Save,
+}
+
+/// Why a request was refused: the rule, and the status that broke it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// Create of a model that exists.
+    #[error("model exists already (status {current})")]
+    Exists {
+        /// Its status.
+        current: ModelStatus,
+    },
+    /// Anything but create of a model that does not exist.
+    #[error("no such model")]
+    NotFound,
+    /// The request is not allowed in the current status.
+    #[error("cannot {request} a model that is {current}: {rule}")]
+    NotAllowed {
+        /// The request.
+        request: &'static str,
+        /// The current status.
+        current: ModelStatus,
+        /// The rule, in words.
+        rule: &'static str,
+    },
+}
+
+const UPDATE_RULE: &str = "updates are accepted only from InService or Stopped";
+const STOP_RULE: &str = "only an InService model can be stopped";
+const START_RULE: &str = "only a Stopped model can be started";
+const DELETE_RULE: &str = "a model that is being deleted cannot be deleted again";
+
+/// Whether `request` is allowed when the model's status is `current` (`None`: no such model),
+/// and what it does.
+pub fn begin(current: Option<ModelStatus>, request: Request) -> Result<Step, Refusal> {
+    use ModelStatus as S;
+    let Some(current) = current else {
+        return match request {
+            Request::Create => Ok(Step::Deploy {
+                working: S::Creating,
+            }),
+            _ => Err(Refusal::NotFound),
+        };
+    };
+    let refuse = |rule| {
+        Err(Refusal::NotAllowed {
+            request: request.as_str(),
+            current,
+            rule,
+        })
+    };
+    match (request, current) {
+        (Request::Create, _) => Err(Refusal::Exists { current }),
+        (Request::Update, S::InService) => Ok(Step::Deploy {
+            working: S::Updating,
+        }),
+        (Request::Update, S::Stopped) => Ok(Step::Save),
+        (
+            Request::Update,
+            S::Creating | S::Updating | S::Stopping | S::Starting | S::Deleting | S::Failed,
+        ) => refuse(UPDATE_RULE),
+        (Request::Stop, S::InService) => Ok(Step::Deploy {
+            working: S::Stopping,
+        }),
+        (
+            Request::Stop,
+            S::Creating
+            | S::Updating
+            | S::Stopping
+            | S::Stopped
+            | S::Starting
+            | S::Deleting
+            | S::Failed,
+        ) => refuse(STOP_RULE),
+        (Request::Start, S::Stopped) => Ok(Step::Deploy {
+            working: S::Starting,
+        }),
+        (
+            Request::Start,
+            S::Creating
+            | S::InService
+            | S::Updating
+            | S::Stopping
+            | S::Starting
+            | S::Deleting
+            | S::Failed,
+        ) => refuse(START_RULE),
+        (Request::Delete, S::Deleting) => refuse(DELETE_RULE),
+        (
+            Request::Delete,
+            S::Creating
+            | S::InService
+            | S::Updating
+            | S::Stopping
+            | S::Stopped
+            | S::Starting
+            | S::Failed,
+        ) => Ok(Step::Deploy {
+            working: S::Deleting,
+        }),
+    }
+}
+
+/// Where an operation that worked in status `working` lands: `Some(status)`, or `None` when the
+/// record is removed (a finished delete). A status that is not a working status stays as it is.
+pub fn finish(working: ModelStatus, outcome: Outcome) -> Option<ModelStatus> {
+    use ModelStatus as S;
+    use Outcome as O;
+    Some(match (working, outcome) {
+        (S::Creating, O::Succeeded) => S::InService,
+        (S::Creating, O::RolledBack | O::Failed) => S::Failed,
+        (S::Updating, O::Succeeded | O::RolledBack) => S::InService,
+        (S::Updating, O::Failed) => S::Failed,
+        (S::Stopping, O::Succeeded) => S::Stopped,
+        (S::Stopping, O::RolledBack | O::Failed) => S::Failed,
+        (S::Starting, O::Succeeded) => S::InService,
+        (S::Starting, O::RolledBack) => S::Stopped,
+        (S::Starting, O::Failed) => S::Failed,
+        (S::Deleting, O::Succeeded) => return None,
+        (S::Deleting, O::RolledBack | O::Failed) => S::Failed,
+        (settled @ (S::InService | S::Stopped | S::Failed), _) => settled,
+    })
+}
+
+/// Whether the status is one in which a stack operation is under way.
+pub fn is_working(status: ModelStatus) -> bool {
+    use ModelStatus as S;
+    match status {
+        S::Creating | S::Updating | S::Stopping | S::Starting | S::Deleting => true,
+        S::InService | S::Stopped | S::Failed => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ModelStatus as S;
+
+    const ALL: [ModelStatus; 8] = [
+        S::Creating,
+        S::InService,
+        S::Updating,
+        S::Stopping,
+        S::Stopped,
+        S::Starting,
+        S::Deleting,
+        S::Failed,
+    ];
+
+    /// The accepted (status, request) pairs of domain §5, and nothing else.
+    #[test]
+    fn only_the_table_s_requests_are_accepted() {
+        let accepted = [
+            (S::InService, Request::Update),
+            (S::Stopped, Request::Update),
+            (S::InService, Request::Stop),
+            (S::Stopped, Request::Start),
+        ];
+        for current in ALL {
+            for request in [Request::Update, Request::Stop, Request::Start] {
+                let ok = begin(Some(current), request).is_ok();
+                assert_eq!(
+                    ok,
+                    accepted.contains(&(current, request)),
+                    "{request:?} from {current}"
+                );
+            }
+            assert_eq!(
+                begin(Some(current), Request::Delete).is_ok(),
+                current != S::Deleting
+            );
+            assert_eq!(
+                begin(Some(current), Request::Create),
+                Err(Refusal::Exists { current })
+            );
+        }
+    }
+
+    #[test]
+    fn working_statuses_and_saved_updates() {
+        assert_eq!(
+            begin(None, Request::Create),
+            Ok(Step::Deploy {
+                working: S::Creating
+            })
+        );
+        assert_eq!(begin(None, Request::Delete), Err(Refusal::NotFound));
+        assert_eq!(begin(Some(S::Stopped), Request::Update), Ok(Step::Save));
+        assert_eq!(
+            begin(Some(S::InService), Request::Stop),
+            Ok(Step::Deploy {
+                working: S::Stopping
+            })
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_current_status_and_the_rule() {
+        let refusal = begin(Some(S::Stopped), Request::Stop).expect_err("refused");
+        assert_eq!(
+            refusal.to_string(),
+            "cannot stop a model that is Stopped: only an InService model can be stopped"
+        );
+        let refusal = begin(Some(S::Failed), Request::Update).expect_err("refused");
+        assert!(refusal.to_string().contains("Failed"));
+    }
+
+    #[test]
+    fn outcomes_land_where_the_table_says() {
+        let table = [
+            (S::Creating, Outcome::Succeeded, Some(S::InService)),
+            (S::Creating, Outcome::RolledBack, Some(S::Failed)),
+            (S::Updating, Outcome::Succeeded, Some(S::InService)),
+            (S::Updating, Outcome::RolledBack, Some(S::InService)),
+            (S::Updating, Outcome::Failed, Some(S::Failed)),
+            (S::Stopping, Outcome::Succeeded, Some(S::Stopped)),
+            (S::Stopping, Outcome::Failed, Some(S::Failed)),
+            (S::Starting, Outcome::Succeeded, Some(S::InService)),
+            (S::Starting, Outcome::RolledBack, Some(S::Stopped)),
+            (S::Starting, Outcome::Failed, Some(S::Failed)),
+            (S::Deleting, Outcome::Succeeded, None),
+            (S::Deleting, Outcome::Failed, Some(S::Failed)),
+        ];
+        for (working, outcome, expected) in table {
+            assert_eq!(finish(working, outcome), expected, "{working} {outcome:?}");
+        }
+        for settled in [S::InService, S::Stopped, S::Failed] {
+            assert!(!is_working(settled));
+            assert_eq!(finish(settled, Outcome::Failed), Some(settled));
+        }
+    }
+}

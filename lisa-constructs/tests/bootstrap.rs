@@ -1,0 +1,247 @@
+//! The bootstrap stack: snapshot, the properties the registry and the function must have,
+//! outputs read back into the environment, and real cfn-lint and checkov runs.
+
+mod common;
+
+use lisa_constructs::bootstrap::{self, BootstrapOutputs, CODE_KEY_PARAMETER};
+use lisa_constructs::environment::Environment;
+use serde_json::{Value, json};
+use std::process::Command;
+
+fn environment() -> Environment {
+    let path = common::workspace().join("examples/environments/environment.json");
+    Environment::from_json_str(&std::fs::read_to_string(path).expect("example")).expect("valid")
+}
+
+fn with_own_network() -> Environment {
+    Environment {
+        registration_subnet_ids: Some(vec!["subnet-0123456789abcdef0".into()]),
+        registration_security_group_ids: Some(vec!["sg-0123456789abcdef0".into()]),
+        certificate_arn: Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into()),
+        litellm_endpoint: "http://10.0.0.5:4000".into(),
+        ..environment()
+    }
+}
+
+fn cases() -> Vec<(&'static str, Environment)> {
+    vec![
+        ("bootstrap-example", environment()),
+        ("bootstrap-own-network", with_own_network()),
+    ]
+}
+
+fn text(environment: &Environment) -> String {
+    bootstrap::synthesize(environment)
+        .expect("synthesizes")
+        .template
+        .to_json_string()
+        .expect("renders")
+}
+
+fn json_of(environment: &Environment) -> Value {
+    serde_json::from_str(&text(environment)).expect("json")
+}
+
+fn of_type<'a>(template: &'a Value, resource_type: &str) -> Vec<&'a Value> {
+    template["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"] == resource_type)
+        .collect()
+}
+
+#[test]
+fn every_case_matches_its_snapshot_and_is_deterministic() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(common::workspace().join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (name, environment) in cases() {
+            assert_eq!(text(&environment), text(&environment));
+            insta::assert_snapshot!(name, text(&environment));
+        }
+    });
+}
+
+#[test]
+fn the_registry_is_on_demand_encrypted_recoverable_and_kept() {
+    let template = json_of(&environment());
+    let tables = of_type(&template, "AWS::DynamoDB::Table");
+    assert_eq!(tables.len(), 1);
+    let table = tables[0];
+    assert_eq!(table["DeletionPolicy"], "Retain");
+    assert_eq!(table["UpdateReplacePolicy"], "Retain");
+    let properties = &table["Properties"];
+    assert_eq!(properties["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(properties["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(
+        properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(
+        properties["KeySchema"][0]["AttributeName"],
+        bootstrap::REGISTRY_KEY
+    );
+}
+
+#[test]
+fn the_function_runs_rust_from_the_bucket_and_may_read_only_its_secret() {
+    let environment = environment();
+    let template = json_of(&environment);
+    let function = of_type(&template, "AWS::Lambda::Function")[0];
+    assert_eq!(function["Condition"], "HasRegistrarCode");
+    let properties = &function["Properties"];
+    assert_eq!(properties["Runtime"], "provided.al2023");
+    assert_eq!(properties["Code"]["S3Bucket"], json!({"Ref": "Artifacts"}));
+    assert_eq!(
+        properties["Code"]["S3Key"],
+        json!({"Ref": CODE_KEY_PARAMETER})
+    );
+    assert_eq!(
+        properties["VpcConfig"]["SubnetIds"],
+        json!(environment.subnet_ids)
+    );
+    let role = of_type(&template, "AWS::IAM::Role")[0];
+    let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .expect("statements");
+    let secret_readers: Vec<&Value> = statements
+        .iter()
+        .filter(|s| s["Action"].to_string().contains("secretsmanager"))
+        .collect();
+    assert_eq!(secret_readers.len(), 1);
+    assert_eq!(
+        secret_readers[0]["Resource"],
+        json!([environment.litellm_master_key_secret_arn])
+    );
+    assert_eq!(
+        secret_readers[0]["Action"],
+        json!(["secretsmanager:GetSecretValue"])
+    );
+    assert!(
+        statements
+            .iter()
+            .all(|s| s["Resource"] != json!(["*"]) || !s["Action"].to_string().contains("secret")),
+    );
+}
+
+#[test]
+fn the_registration_function_s_own_network_is_used_when_given() {
+    let environment = with_own_network();
+    let template = json_of(&environment);
+    assert!(of_type(&template, "AWS::EC2::SecurityGroup").is_empty());
+    let function = of_type(&template, "AWS::Lambda::Function")[0];
+    assert_eq!(
+        function["Properties"]["VpcConfig"],
+        json!({"SubnetIds": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456789abcdef0"]})
+    );
+    let default = json_of(&self::environment());
+    let group = of_type(&default, "AWS::EC2::SecurityGroup")[0];
+    assert_eq!(
+        group["Properties"]["SecurityGroupEgress"][0]["FromPort"],
+        443
+    );
+}
+
+/// The outputs, as CloudFormation would report them once every expression is resolved.
+fn resolved_outputs(template: &Value) -> Vec<(String, String)> {
+    template["Outputs"]
+        .as_object()
+        .expect("outputs")
+        .iter()
+        .map(|(name, output)| {
+            let value = match &output["Value"] {
+                Value::String(s) => s.clone(),
+                other => format!("resolved {other}"),
+            };
+            (name.clone(), value)
+        })
+        .collect()
+}
+
+#[test]
+fn the_outputs_read_back_into_the_environment() {
+    for (name, environment) in cases() {
+        let outputs = resolved_outputs(&json_of(&environment));
+        let read =
+            BootstrapOutputs::from_outputs(outputs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let expected = Environment {
+            registration_subnet_ids: None,
+            registration_security_group_ids: None,
+            ..environment
+        };
+        assert_eq!(read.environment, expected, "{name}");
+        assert!(read.registration_function_arn.is_some());
+    }
+    let error = BootstrapOutputs::from_outputs([("VpcId", "vpc-1")]).expect_err("incomplete");
+    assert!(error.to_string().contains("has no output"));
+}
+
+fn tool(variable: &str, default: &str) -> std::path::PathBuf {
+    let path = std::env::var_os(variable).map_or_else(
+        || common::workspace().join(default),
+        std::path::PathBuf::from,
+    );
+    assert!(
+        path.exists(),
+        "{} not found (set {variable})",
+        path.display()
+    );
+    path
+}
+
+fn write_all() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, environment) in cases() {
+        std::fs::write(dir.path().join(format!("{name}.json")), text(&environment)).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn cfn_lint_finds_nothing_in_strict_mode() {
+    let dir = write_all();
+    let output = Command::new(tool("LISA_CFN_LINT", ".venv-cfn/bin/cfn-lint"))
+        .args([
+            "--format",
+            "parseable",
+            "-x",
+            "E3012:strict=true",
+            "--regions",
+            "us-east-1",
+            "--",
+        ])
+        .args(
+            cases()
+                .iter()
+                .map(|(name, _)| dir.path().join(format!("{name}.json"))),
+        )
+        .output()
+        .expect("runs cfn-lint");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && text.trim().is_empty(), "{text}");
+}
+
+#[test]
+fn checkov_passes_with_only_justified_skips() {
+    let dir = write_all();
+    let output = Command::new(tool("LISA_CHECKOV", ".venv-checkov/bin/checkov"))
+        .arg("-d")
+        .arg(dir.path())
+        .args([
+            "--framework",
+            "cloudformation",
+            "--compact",
+            "--quiet",
+            "--skip-download",
+        ])
+        .output()
+        .expect("runs checkov");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{text}");
+}

@@ -1,0 +1,148 @@
+//! The AWS clients, how they are configured, and retries of throttled calls with backoff and
+//! jitter (on top of the SDK's own attempts).
+
+use crate::error::DeployError;
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use std::future::Future;
+use std::time::Duration;
+
+/// The clients the deployer uses, from one configuration.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    /// CloudFormation.
+    pub cloudformation: aws_sdk_cloudformation::Client,
+    /// DynamoDB (the registry).
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    /// S3 (registration code and large templates).
+    pub s3: aws_sdk_s3::Client,
+    /// EC2 (instance-type offerings).
+    pub ec2: aws_sdk_ec2::Client,
+    /// Service Quotas (the vCPU quota).
+    pub service_quotas: aws_sdk_servicequotas::Client,
+    /// The region the clients talk to.
+    pub region: String,
+}
+
+/// The SDK's attempts per call before our own throttling retries take over.
+pub const SDK_MAX_ATTEMPTS: u32 = 5;
+
+impl Clients {
+    /// Clients from a loaded SDK configuration. S3 uses path-style addressing when an endpoint
+    /// override is set (emulators do not resolve bucket subdomains).
+    pub fn from_config(config: &SdkConfig) -> Clients {
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Clients {
+            cloudformation: aws_sdk_cloudformation::Client::new(config),
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            s3: aws_sdk_s3::Client::from_conf(s3),
+            ec2: aws_sdk_ec2::Client::new(config),
+            service_quotas: aws_sdk_servicequotas::Client::new(config),
+            region: config
+                .region()
+                .map_or_else(String::new, |r| r.as_ref().to_owned()),
+        }
+    }
+
+    /// Loads the configuration the way the AWS CLI does (environment, profile, instance role),
+    /// with an optional region and endpoint override.
+    pub async fn load(region: Option<String>, endpoint_url: Option<String>) -> Clients {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS));
+        if let Some(region) = region {
+            loader = loader.region(aws_config::Region::new(region));
+        }
+        if let Some(endpoint_url) = endpoint_url {
+            loader = loader.endpoint_url(endpoint_url);
+        }
+        Clients::from_config(&loader.load().await)
+    }
+}
+
+/// Error codes that mean "slow down".
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "RequestThrottled",
+    "SlowDown",
+];
+
+/// How many times a throttled call is tried again by [`call`] (after the SDK's own attempts).
+pub const THROTTLE_RETRIES: u32 = 6;
+
+/// A delay of about `base * 2^attempt`, capped at `cap`, with full jitter.
+pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
+    let ceiling = base.saturating_mul(1 << attempt.min(16)).min(cap);
+    ceiling.mul_f64(fastrand::f64())
+}
+
+/// Runs an AWS call, trying again after a backoff with jitter while the service throttles, and
+/// turns a final error into [`DeployError::Aws`] naming the operation.
+pub async fn call<T, E, F, Fut>(operation: &'static str, mut attempt: F) -> Result<T, DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(error) => {
+                let throttled = error.code().is_some_and(|c| THROTTLING_CODES.contains(&c));
+                if throttled && tries < THROTTLE_RETRIES {
+                    tokio::time::sleep(backoff(
+                        tries,
+                        Duration::from_millis(500),
+                        Duration::from_secs(20),
+                    ))
+                    .await;
+                    tries += 1;
+                    continue;
+                }
+                return Err(aws_error(operation, &error));
+            }
+        }
+    }
+}
+
+/// An AWS error as a [`DeployError`].
+pub fn aws_error<E>(operation: &'static str, error: &E) -> DeployError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    DeployError::Aws {
+        operation,
+        code: error.code().map(str::to_owned),
+        message: error
+            .message()
+            .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_secs(2);
+        for attempt in 0..20 {
+            let ceiling = base.saturating_mul(1 << attempt.min(16)).min(cap);
+            for _ in 0..50 {
+                assert!(backoff(attempt, base, cap) <= ceiling);
+            }
+        }
+        let samples: std::collections::BTreeSet<Duration> =
+            (0..20).map(|_| backoff(5, base, cap)).collect();
+        assert!(samples.len() > 1, "jitter varies the delay");
+    }
+}

@@ -1,0 +1,186 @@
+//! Deploying the bootstrap stack and reading it back. A first run creates the stack (registry
+//! and bucket), uploads the registration code content-addressed, then updates the stack so the
+//! function exists; a run with the same inputs changes nothing and says so.
+
+use crate::aws::{Clients, call};
+use crate::error::{DeployError, Result};
+use crate::stack_status::StackClass;
+use crate::stacks::{Polling, StackEvent, StackOps, Started, sha256_hex};
+use lisa_constructs::bootstrap::{
+    self, BootstrapOutputs, CODE_KEY_PARAMETER, code_key, stack_name,
+};
+use lisa_constructs::environment::Environment;
+use std::time::Duration;
+
+/// What a bootstrap run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BootstrapChange {
+    /// The stack was created.
+    Created,
+    /// The stack was updated (new environment or new registration code).
+    Updated,
+    /// Nothing changed.
+    Unchanged,
+}
+
+/// How long a bootstrap operation may take.
+pub const BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+fn stack_error(stack_name: &str, reason: impl Into<String>) -> DeployError {
+    DeployError::Stack {
+        stack_name: stack_name.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+async fn deploy_and_wait(
+    ops: &StackOps,
+    name: &str,
+    template: &lisa_constructs::cfn::Template,
+    code_key: &str,
+    progress: &mut (dyn FnMut(&StackEvent) + Send),
+) -> Result<bool> {
+    let values = vec![(CODE_KEY_PARAMETER.to_owned(), code_key.to_owned())];
+    let token = format!("lisa-bootstrap-{}", &sha256_hex(code_key.as_bytes())[..16]);
+    let token = format!(
+        "{token}-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    );
+    match ops.deploy(name, template, &values, &token).await? {
+        Started::NoChanges { .. } => Ok(false),
+        Started::Executing { stack_id } => {
+            let settled = ops
+                .wait(&stack_id, BOOTSTRAP_TIMEOUT, progress)
+                .await?
+                .ok_or_else(|| stack_error(name, "disappeared while deploying"))?;
+            match settled.status.class() {
+                StackClass::Complete => Ok(true),
+                StackClass::InProgress
+                | StackClass::AwaitingExecution
+                | StackClass::RolledBack
+                | StackClass::FailedNeedsDelete
+                | StackClass::FailedNeedsContinueRollback
+                | StackClass::Deleted => {
+                    let reason = ops.failure_reason(&stack_id).await?.unwrap_or_default();
+                    Err(stack_error(
+                        name,
+                        format!("ended {}: {reason}", settled.status.as_str()),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+/// Deploys the bootstrap stack of `environment`; with `registrar_zip`, its code becomes the
+/// registration function's.
+pub async fn bootstrap(
+    clients: &Clients,
+    environment: &Environment,
+    registrar_zip: Option<&[u8]>,
+    polling: Polling,
+    progress: &mut (dyn FnMut(&StackEvent) + Send),
+) -> Result<(BootstrapChange, BootstrapOutputs)> {
+    let synthesized = bootstrap::synthesize(environment).map_err(|e| DeployError::Synth {
+        stack_name: format!("{}-bootstrap", environment.deployment_name),
+        message: e.to_string(),
+    })?;
+    let name = synthesized.name.as_str().to_owned();
+    let mut ops = StackOps::new(clients.clone(), None);
+    ops.polling = polling;
+    let mut current = ops.describe(&name).await?;
+    let mut change = BootstrapChange::Unchanged;
+    if current.is_none() {
+        deploy_and_wait(&ops, &name, &synthesized.template, "", progress).await?;
+        change = BootstrapChange::Created;
+        current = ops.describe(&name).await?;
+    }
+    let current = current.ok_or_else(|| stack_error(&name, "was not created"))?;
+    let deployed_key = current
+        .parameters
+        .iter()
+        .find(|(k, _)| k == CODE_KEY_PARAMETER)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let key = match registrar_zip {
+        Some(zip) => {
+            let key = code_key(&sha256_hex(zip));
+            let outputs = outputs_of(&name, &current.outputs)?;
+            upload(clients, &outputs.artifacts_bucket_name, &key, zip).await?;
+            key
+        }
+        None => deployed_key,
+    };
+    if deploy_and_wait(&ops, &name, &synthesized.template, &key, progress).await?
+        && change == BootstrapChange::Unchanged
+    {
+        change = BootstrapChange::Updated;
+    }
+    let outputs = read(clients, &environment.deployment_name).await?;
+    Ok((change, outputs))
+}
+
+async fn upload(clients: &Clients, bucket: &str, key: &str, zip: &[u8]) -> Result<()> {
+    let s3 = &clients.s3;
+    let exists = s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .is_ok();
+    if !exists {
+        call("S3.PutObject", || {
+            s3.put_object()
+                .bucket(bucket)
+                .key(key)
+                .content_type("application/zip")
+                .body(zip.to_vec().into())
+                .send()
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+fn outputs_of(name: &str, outputs: &[(String, String)]) -> Result<BootstrapOutputs> {
+    BootstrapOutputs::from_outputs(outputs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(
+        |e| DeployError::NotBootstrapped {
+            deployment_name: name.trim_end_matches("-bootstrap").to_owned(),
+            reason: e.to_string(),
+        },
+    )
+}
+
+/// Reads a deployment's environment from its bootstrap stack.
+pub async fn read(clients: &Clients, deployment_name: &str) -> Result<BootstrapOutputs> {
+    let name = stack_name(deployment_name).map_err(|e| DeployError::NotBootstrapped {
+        deployment_name: deployment_name.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let ops = StackOps::new(clients.clone(), None);
+    let info = ops
+        .describe(name.as_str())
+        .await?
+        .ok_or_else(|| DeployError::NotBootstrapped {
+            deployment_name: deployment_name.to_owned(),
+            reason: format!(
+                "no stack {name}: run `lisa-synth bootstrap --config environment.json` first"
+            ),
+        })?;
+    match info.status.class() {
+        StackClass::Complete | StackClass::RolledBack | StackClass::InProgress => {}
+        StackClass::AwaitingExecution
+        | StackClass::FailedNeedsDelete
+        | StackClass::FailedNeedsContinueRollback
+        | StackClass::Deleted => {
+            return Err(DeployError::NotBootstrapped {
+                deployment_name: deployment_name.to_owned(),
+                reason: format!("stack {name} is {}", info.status.as_str()),
+            });
+        }
+    }
+    outputs_of(name.as_str(), &info.outputs)
+}

@@ -1,0 +1,582 @@
+//! The model lifecycle (domain §5): list, get, create, update, delete, each a guarded state
+//! transition that returns as soon as the new status is recorded, and [`Deployer::wait`], which
+//! follows an operation to its end. Reads reconcile an in-progress status with the stack's real
+//! status, so a process that dies mid-operation never leaves a model stuck.
+
+use crate::aws::Clients;
+use crate::error::{DeployError, Result};
+use crate::registry::{Registry, WriteError};
+use crate::stacks::{Polling, Preview, StackEvent, StackOps, Started};
+use lisa_constructs::bootstrap::BootstrapOutputs;
+use lisa_constructs::ecs_model::stack_io::{ModelStackOutputs, parameter_values};
+use lisa_constructs::ecs_model::{
+    Lifecycle, ModelStack, StackOptions, capacity, stack_name, synthesize,
+};
+use lisa_constructs::environment::Environment;
+use lisa_constructs::model::status::{self, Outcome, Request, Step};
+use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus, ModelUpdate};
+use std::time::Duration;
+
+/// Choices of a deployer.
+#[derive(Debug, Clone)]
+pub struct DeployerOptions {
+    /// The deployment (prefix of every stack name).
+    pub deployment_name: String,
+    /// How often waiting operations poll.
+    pub polling: Polling,
+    /// How long [`Deployer::wait`] follows one operation.
+    pub timeout: Duration,
+    /// Templates larger than this go through the artifacts bucket.
+    pub inline_limit: usize,
+    /// A record in `Creating` without a stack is left alone this long (its create may still be
+    /// starting); older, it is marked `Failed`.
+    pub stale_after: Duration,
+}
+
+impl Default for DeployerOptions {
+    fn default() -> Self {
+        DeployerOptions {
+            deployment_name: lisa_constructs::ecs_model::DEFAULT_DEPLOYMENT_NAME.to_owned(),
+            polling: Polling::default(),
+            timeout: Duration::from_secs(90 * 60),
+            inline_limit: crate::stacks::INLINE_TEMPLATE_LIMIT,
+            stale_after: Duration::from_secs(120),
+        }
+    }
+}
+
+/// How a waited-for operation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Waited {
+    /// The model settled in this state (InService, Stopped or Failed).
+    Settled(Box<ModelRecord>),
+    /// The model was deleted.
+    Deleted,
+}
+
+/// The lifecycle over one deployment.
+#[derive(Debug, Clone)]
+pub struct Deployer {
+    options: DeployerOptions,
+    bootstrap: BootstrapOutputs,
+    registry: Registry,
+    stacks: StackOps,
+}
+
+fn conflict(model_id: &str, current: Option<ModelStatus>) -> DeployError {
+    DeployError::Conflict {
+        model_id: model_id.to_owned(),
+        current,
+    }
+}
+
+fn refused(model_id: &str, refusal: status::Refusal) -> DeployError {
+    DeployError::Refused {
+        model_id: model_id.to_owned(),
+        refusal,
+    }
+}
+
+fn age(last_modified: &str) -> Option<Duration> {
+    let then = aws_sdk_dynamodb::primitives::DateTime::from_str(
+        last_modified,
+        aws_sdk_dynamodb::primitives::DateTimeFormat::DateTime,
+    )
+    .ok()?;
+    let then = std::time::SystemTime::try_from(then).ok()?;
+    std::time::SystemTime::now().duration_since(then).ok()
+}
+
+impl Deployer {
+    /// A deployer of `options.deployment_name`, reading its environment from the bootstrap stack.
+    pub async fn connect(clients: Clients, options: DeployerOptions) -> Result<Deployer> {
+        let bootstrap = crate::bootstrap::read(&clients, &options.deployment_name).await?;
+        Ok(Deployer::new(clients, options, bootstrap))
+    }
+
+    /// A deployer over a known environment.
+    pub fn new(
+        clients: Clients,
+        options: DeployerOptions,
+        bootstrap: BootstrapOutputs,
+    ) -> Deployer {
+        let registry = Registry::new(clients.dynamodb.clone(), &bootstrap.registry_table_name);
+        let mut stacks = StackOps::new(clients, Some(bootstrap.artifacts_bucket_name.clone()));
+        stacks.polling = options.polling;
+        stacks.inline_limit = options.inline_limit;
+        Deployer {
+            options,
+            bootstrap,
+            registry,
+            stacks,
+        }
+    }
+
+    /// The deployment's environment.
+    pub fn environment(&self) -> &Environment {
+        &self.bootstrap.environment
+    }
+
+    /// The stack operations this deployer uses.
+    pub fn stacks(&self) -> &StackOps {
+        &self.stacks
+    }
+
+    /// Every model, each in-progress status reconciled with its stack.
+    pub async fn list(&self) -> Result<Vec<ModelRecord>> {
+        let mut models = Vec::new();
+        for record in self.registry.list().await? {
+            if let Some(record) = self.reconcile(record).await? {
+                models.push(record);
+            }
+        }
+        Ok(models)
+    }
+
+    /// One model, its status reconciled with its stack.
+    pub async fn get(&self, model_id: &str) -> Result<ModelRecord> {
+        self.find(model_id)
+            .await?
+            .ok_or_else(|| refused(model_id, status::Refusal::NotFound))
+    }
+
+    async fn find(&self, model_id: &str) -> Result<Option<ModelRecord>> {
+        match self.registry.get(model_id).await? {
+            Some(record) => self.reconcile(record).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The model's stack, synthesized for this deployment, with its parameter values.
+    /// `desired_capacity` is the count this deployment applies to the group, once: the
+    /// definition's on a create or a start, an update's own, and `None` otherwise, so a later
+    /// deployment never snaps the group back to an old count.
+    pub fn synthesize(
+        &self,
+        definition: &ModelDefinition,
+        enabled: bool,
+        desired_capacity: Option<u32>,
+    ) -> Result<(ModelStack, Vec<(String, String)>)> {
+        let name = format!("{}-{}", self.options.deployment_name, definition.model_id);
+        let synth_error = |message: String| DeployError::Synth {
+            stack_name: name.clone(),
+            message,
+        };
+        let options = StackOptions {
+            deployment_name: self.options.deployment_name.clone(),
+            lifecycle: if enabled {
+                Lifecycle::Running
+            } else {
+                Lifecycle::Stopped
+            },
+            https: self.environment().certificate_arn.is_some(),
+            desired_capacity,
+        };
+        let stack = synthesize(definition, &options).map_err(|e| match e {
+            lisa_constructs::ecs_model::StackError::Invalid(errors) => DeployError::Invalid {
+                model_id: definition.model_id.to_string(),
+                errors,
+            },
+            other => synth_error(other.to_string()),
+        })?;
+        let function = self
+            .bootstrap
+            .registration_function_arn
+            .as_deref()
+            .ok_or_else(|| DeployError::NotBootstrapped {
+                deployment_name: self.options.deployment_name.clone(),
+                reason: "the bootstrap stack has no registration function yet: run bootstrap with --registrar-zip".to_owned(),
+            })?;
+        let values = parameter_values(&stack.template, self.environment(), function)
+            .map_err(|e| synth_error(e.to_string()))?;
+        Ok((stack, values))
+    }
+
+    fn token(record: &ModelRecord) -> String {
+        format!("lisa-{}-v{}", record.definition.model_id, record.version)
+    }
+
+    /// Starts creating a model; returns its record in `Creating` (or already settled when the
+    /// stack needed no change). Refused when the id exists.
+    pub async fn create(&self, definition: ModelDefinition) -> Result<ModelRecord> {
+        let model_id = definition.model_id.to_string();
+        let current = self.registry.get(&model_id).await?;
+        let Step::Deploy { working } = status::begin(current.map(|r| r.status), Request::Create)
+            .map_err(|r| refused(&model_id, r))?
+        else {
+            return Err(refused(&model_id, status::Refusal::NotFound));
+        };
+        let (stack, values) =
+            self.synthesize(&definition, true, capacity::desired_on_create(&definition))?;
+        let stack_name = stack.name.as_str().to_owned();
+        let record = ModelRecord {
+            definition,
+            enabled: true,
+            status: working,
+            stack_name: stack_name.clone(),
+            stack_id: None,
+            litellm_model_id: None,
+            model_url: None,
+            auto_scaling_group_name: None,
+            failure_reason: None,
+            version: 0,
+            last_modified: String::new(),
+        };
+        let record = match self.registry.create(record).await {
+            Ok(record) => record,
+            Err(WriteError::Conflict) => {
+                let current = self.registry.get(&model_id).await?.map(|r| r.status);
+                return Err(match current {
+                    Some(current) => refused(&model_id, status::Refusal::Exists { current }),
+                    None => conflict(&model_id, None),
+                });
+            }
+            Err(WriteError::Failed(error)) => return Err(error),
+        };
+        match self
+            .stacks
+            .deploy(&stack_name, &stack.template, &values, &Self::token(&record))
+            .await
+        {
+            Ok(started) => self.started(record, started).await,
+            Err(error) => {
+                // Nothing was created: take the record back so the registry stays true.
+                let _ = self.registry.remove(&model_id, record.version).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Records the stack id of a started operation (settling at once when nothing changed).
+    async fn started(&self, mut record: ModelRecord, started: Started) -> Result<ModelRecord> {
+        let no_changes = matches!(started, Started::NoChanges { .. });
+        record.stack_id = Some(started.stack_id().to_owned());
+        let model_id = record.definition.model_id.to_string();
+        let record = match self.registry.replace(record).await {
+            Ok(record) => record,
+            Err(WriteError::Conflict) => {
+                return self
+                    .find(&model_id)
+                    .await?
+                    .ok_or_else(|| conflict(&model_id, None));
+            }
+            Err(WriteError::Failed(error)) => return Err(error),
+        };
+        if no_changes {
+            return Ok(self.reconcile(record.clone()).await?.unwrap_or(record));
+        }
+        Ok(record)
+    }
+
+    /// Starts an update (metadata, autoscaling, container), a stop (`enabled: false`) or a
+    /// start (`enabled: true`); returns the record with its working status, or settled at once
+    /// when only the record changes (an update of a stopped model, saved for its next start).
+    pub async fn update(&self, model_id: &str, update: &ModelUpdate) -> Result<ModelRecord> {
+        let record = self.get(model_id).await?;
+        let request = match update.enabled {
+            Some(false) => Request::Stop,
+            Some(true) => Request::Start,
+            None => Request::Update,
+        };
+        let step = status::begin(Some(record.status), request).map_err(|r| refused(model_id, r))?;
+        let definition = record
+            .definition
+            .apply_update(update, None)
+            .map_err(|errors| DeployError::Invalid {
+                model_id: model_id.to_owned(),
+                errors,
+            })?;
+        let previous = record.clone();
+        let mut next = record;
+        next.definition = definition;
+        let working = match step {
+            Step::Save => {
+                return self.write(next).await;
+            }
+            Step::Deploy { working } => working,
+        };
+        next.enabled = match request {
+            Request::Stop => false,
+            Request::Start => true,
+            Request::Create | Request::Update | Request::Delete => next.enabled,
+        };
+        let desired_capacity = match request {
+            Request::Start => capacity::desired_on_create(&next.definition),
+            Request::Update => capacity::desired_on_update(update),
+            Request::Create | Request::Stop | Request::Delete => None,
+        };
+        let (stack, values) = self.synthesize(&next.definition, next.enabled, desired_capacity)?;
+        next.status = working;
+        next.failure_reason = None;
+        let next = self.write(next).await?;
+        match self
+            .stacks
+            .deploy(
+                &next.stack_name,
+                &stack.template,
+                &values,
+                &Self::token(&next),
+            )
+            .await
+        {
+            Ok(started) => self.started(next, started).await,
+            Err(error) => {
+                let restored = ModelRecord {
+                    version: next.version,
+                    ..previous
+                };
+                let _ = self.registry.replace(restored).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Replaces a model's whole definition (a fleet deploy of a changed file): an update by the
+    /// status machine's rules. A stopped model keeps the new definition for its next start.
+    pub async fn redefine(&self, definition: ModelDefinition) -> Result<ModelRecord> {
+        let model_id = definition.model_id.to_string();
+        let record = self.get(&model_id).await?;
+        let step = status::begin(Some(record.status), Request::Update)
+            .map_err(|r| refused(&model_id, r))?;
+        let previous = record.clone();
+        let mut next = record;
+        next.definition = definition;
+        let working = match step {
+            Step::Save => {
+                self.synthesize(&next.definition, false, None)?;
+                return self.write(next).await;
+            }
+            Step::Deploy { working } => working,
+        };
+        let (stack, values) = self.synthesize(&next.definition, next.enabled, None)?;
+        next.status = working;
+        next.failure_reason = None;
+        let next = self.write(next).await?;
+        match self
+            .stacks
+            .deploy(
+                &next.stack_name,
+                &stack.template,
+                &values,
+                &Self::token(&next),
+            )
+            .await
+        {
+            Ok(started) => self.started(next, started).await,
+            Err(error) => {
+                let restored = ModelRecord {
+                    version: next.version,
+                    ..previous
+                };
+                let _ = self.registry.replace(restored).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// A guarded write; a lost race is [`DeployError::Conflict`].
+    async fn write(&self, record: ModelRecord) -> Result<ModelRecord> {
+        let model_id = record.definition.model_id.to_string();
+        match self.registry.replace(record).await {
+            Ok(record) => Ok(record),
+            Err(WriteError::Conflict) => {
+                let current = self.registry.get(&model_id).await?.map(|r| r.status);
+                Err(conflict(&model_id, current))
+            }
+            Err(WriteError::Failed(error)) => Err(error),
+        }
+    }
+
+    /// Starts deleting a model; returns its record in `Deleting`, or `None` when it is gone
+    /// already (its stack was).
+    pub async fn delete(&self, model_id: &str) -> Result<Option<ModelRecord>> {
+        let record = self.get(model_id).await?;
+        let Step::Deploy { working } = status::begin(Some(record.status), Request::Delete)
+            .map_err(|r| refused(model_id, r))?
+        else {
+            return Err(refused(model_id, status::Refusal::NotFound));
+        };
+        let previous = record.clone();
+        let mut next = record;
+        next.status = working;
+        let next = self.write(next).await?;
+        let stack = next
+            .stack_id
+            .clone()
+            .unwrap_or_else(|| next.stack_name.clone());
+        match self.stacks.delete(&stack, &Self::token(&next)).await {
+            Ok(Some(_)) => Ok(Some(next)),
+            Ok(None) => {
+                self.remove(&next).await?;
+                Ok(None)
+            }
+            Err(error) => {
+                let restored = ModelRecord {
+                    version: next.version,
+                    ..previous
+                };
+                let _ = self.registry.replace(restored).await;
+                Err(error)
+            }
+        }
+    }
+
+    async fn remove(&self, record: &ModelRecord) -> Result<()> {
+        let model_id = record.definition.model_id.as_str();
+        match self.registry.remove(model_id, record.version).await {
+            Ok(()) => Ok(()),
+            Err(WriteError::Conflict) => {
+                let current = self.registry.get(model_id).await?.map(|r| r.status);
+                Err(conflict(model_id, current))
+            }
+            Err(WriteError::Failed(error)) => Err(error),
+        }
+    }
+
+    /// Follows the model's current operation to its end, calling `progress` with each stack
+    /// event, and records the outcome.
+    pub async fn wait(
+        &self,
+        model_id: &str,
+        progress: &mut (dyn FnMut(&StackEvent) + Send),
+    ) -> Result<Waited> {
+        loop {
+            let Some(record) = self.find(model_id).await? else {
+                return Ok(Waited::Deleted);
+            };
+            if !status::is_working(record.status) {
+                return Ok(Waited::Settled(Box::new(record)));
+            }
+            let stack = record
+                .stack_id
+                .clone()
+                .unwrap_or_else(|| record.stack_name.clone());
+            self.stacks
+                .wait(&stack, self.options.timeout, progress)
+                .await?;
+        }
+    }
+
+    /// What deploying `definition` would change (for `diff`).
+    pub async fn preview(&self, definition: &ModelDefinition, enabled: bool) -> Result<Preview> {
+        let (stack, values) = self.synthesize(definition, enabled, None)?;
+        self.stacks
+            .preview(stack.name.as_str(), &stack.template, &values)
+            .await
+    }
+
+    /// Brings a record in line with its stack: an in-progress status whose stack settled gets
+    /// its final status (outputs, failure reason), a settled model whose stack vanished becomes
+    /// `Failed`. Returns `None` when the record was removed (a finished delete).
+    pub async fn reconcile(&self, record: ModelRecord) -> Result<Option<ModelRecord>> {
+        let stack = record
+            .stack_id
+            .clone()
+            .unwrap_or_else(|| record.stack_name.clone());
+        let working = status::is_working(record.status);
+        if record.status == ModelStatus::Failed {
+            return Ok(Some(record));
+        }
+        if working && record.stack_id.is_none() && record.status == ModelStatus::Creating {
+            let fresh = age(&record.last_modified).is_none_or(|a| a < self.options.stale_after);
+            if fresh {
+                return Ok(Some(record));
+            }
+        }
+        let info = self.stacks.describe(&stack).await?;
+        let deleting = record.status == ModelStatus::Deleting;
+        let (outcome, info) = match info {
+            None => {
+                let outcome = if deleting {
+                    Outcome::Succeeded
+                } else {
+                    Outcome::Failed
+                };
+                (outcome, None)
+            }
+            Some(info) => match info.status.outcome(deleting) {
+                None => return Ok(Some(record)),
+                Some(outcome) => (outcome, Some(info)),
+            },
+        };
+        let gone = info
+            .as_ref()
+            .is_none_or(|i| i.status == crate::stack_status::StackStatus::DeleteComplete);
+        if !working && !gone {
+            // A settled model: only a vanished stack changes it.
+            return Ok(Some(record));
+        }
+        let next_status = if working {
+            status::finish(record.status, outcome)
+        } else {
+            Some(ModelStatus::Failed)
+        };
+        let Some(next_status) = next_status else {
+            return match self
+                .registry
+                .remove(record.definition.model_id.as_str(), record.version)
+                .await
+            {
+                Ok(()) => Ok(None),
+                // Someone else wrote first: theirs is the newer truth.
+                Err(WriteError::Conflict) => {
+                    self.registry.get(record.definition.model_id.as_str()).await
+                }
+                Err(WriteError::Failed(error)) => Err(error),
+            };
+        };
+        let mut next = record.clone();
+        next.status = next_status;
+        match info.as_ref().filter(|_| working || !gone) {
+            Some(info) => {
+                next.stack_id = Some(info.stack_id.clone());
+                if outcome != Outcome::Succeeded {
+                    next.failure_reason = self
+                        .stacks
+                        .failure_reason(&info.stack_id)
+                        .await?
+                        .or_else(|| {
+                            Some(format!(
+                                "stack {} is {}",
+                                info.stack_name,
+                                info.status.as_str()
+                            ))
+                        });
+                } else {
+                    let outputs = ModelStackOutputs::from_outputs(
+                        info.outputs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                    );
+                    next.litellm_model_id = outputs.litellm_model_id.or(next.litellm_model_id);
+                    next.model_url = outputs.model_endpoint_url.or(next.model_url);
+                    next.auto_scaling_group_name = outputs
+                        .auto_scaling_group_name
+                        .or(next.auto_scaling_group_name);
+                }
+            }
+            None => {
+                next.failure_reason = Some(format!(
+                    "stack {} no longer exists (deleted outside lisa?); delete the model to clean up",
+                    record.stack_name
+                ));
+            }
+        }
+        match self.registry.replace(next).await {
+            Ok(next) => Ok(Some(next)),
+            // Someone else wrote first: theirs is the newer truth.
+            Err(WriteError::Conflict) => {
+                self.registry.get(record.definition.model_id.as_str()).await
+            }
+            Err(WriteError::Failed(error)) => Err(error),
+        }
+    }
+}
+
+/// The stack name of a model in a deployment.
+pub fn model_stack_name(deployment_name: &str, definition: &ModelDefinition) -> Result<String> {
+    stack_name(deployment_name, definition)
+        .map(|n| n.as_str().to_owned())
+        .map_err(|e| DeployError::Synth {
+            stack_name: format!("{deployment_name}-{}", definition.model_id),
+            message: e.to_string(),
+        })
+}

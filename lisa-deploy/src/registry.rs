@@ -1,0 +1,258 @@
+//! The model registry in DynamoDB: one item per model, every write conditional. A create
+//! succeeds only when no item has the id; every later write only over the version it read, so
+//! two requests racing on one model cannot both win.
+
+use crate::aws::{aws_error, call};
+use crate::error::{DeployError, Result};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+use lisa_constructs::bootstrap::REGISTRY_KEY;
+use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus};
+use std::collections::HashMap;
+
+/// Attribute names of a registry item.
+mod attr {
+    pub const DEFINITION: &str = "definition";
+    pub const ENABLED: &str = "enabled";
+    pub const STATUS: &str = "status";
+    pub const STACK_NAME: &str = "stack_name";
+    pub const STACK_ID: &str = "stack_id";
+    pub const LITELLM_MODEL_ID: &str = "litellm_model_id";
+    pub const MODEL_URL: &str = "model_url";
+    pub const AUTO_SCALING_GROUP_NAME: &str = "auto_scaling_group_name";
+    pub const FAILURE_REASON: &str = "failure_reason";
+    pub const VERSION: &str = "version";
+    pub const LAST_MODIFIED: &str = "last_modified";
+}
+
+/// Why a conditional write did not happen.
+#[derive(Debug)]
+pub enum WriteError {
+    /// The condition failed: the item exists (create) or changed (update).
+    Conflict,
+    /// Anything else.
+    Failed(DeployError),
+}
+
+/// The registry table.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    client: Client,
+    table: String,
+}
+
+fn now() -> String {
+    aws_sdk_dynamodb::primitives::DateTime::from(std::time::SystemTime::now())
+        .fmt(aws_sdk_dynamodb::primitives::DateTimeFormat::DateTime)
+        .unwrap_or_default()
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.to_owned())
+}
+
+fn to_item(record: &ModelRecord) -> Result<HashMap<String, AttributeValue>> {
+    let definition =
+        serde_json::to_string(&record.definition).map_err(|e| DeployError::Registry {
+            model_id: record.definition.model_id.to_string(),
+            reason: e.to_string(),
+        })?;
+    let mut item = HashMap::from([
+        (
+            REGISTRY_KEY.to_owned(),
+            s(record.definition.model_id.as_str()),
+        ),
+        (attr::DEFINITION.to_owned(), s(&definition)),
+        (
+            attr::ENABLED.to_owned(),
+            AttributeValue::Bool(record.enabled),
+        ),
+        (attr::STATUS.to_owned(), s(record.status.as_str())),
+        (attr::STACK_NAME.to_owned(), s(&record.stack_name)),
+        (
+            attr::VERSION.to_owned(),
+            AttributeValue::N(record.version.to_string()),
+        ),
+        (attr::LAST_MODIFIED.to_owned(), s(&record.last_modified)),
+    ]);
+    for (name, value) in [
+        (attr::STACK_ID, &record.stack_id),
+        (attr::LITELLM_MODEL_ID, &record.litellm_model_id),
+        (attr::MODEL_URL, &record.model_url),
+        (
+            attr::AUTO_SCALING_GROUP_NAME,
+            &record.auto_scaling_group_name,
+        ),
+        (attr::FAILURE_REASON, &record.failure_reason),
+    ] {
+        if let Some(value) = value {
+            item.insert(name.to_owned(), s(value));
+        }
+    }
+    Ok(item)
+}
+
+fn from_item(item: &HashMap<String, AttributeValue>) -> Result<ModelRecord> {
+    let model_id = item
+        .get(REGISTRY_KEY)
+        .and_then(|v| v.as_s().ok())
+        .cloned()
+        .unwrap_or_default();
+    let broken = |reason: String| DeployError::Registry {
+        model_id: model_id.clone(),
+        reason,
+    };
+    let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let required = |name: &str| text(name).ok_or_else(|| broken(format!("no {name}")));
+    let definition = ModelDefinition::from_json_str(&required(attr::DEFINITION)?)
+        .map_err(|e| broken(format!("definition: {e}")))?;
+    let status = ModelStatus::from_wire(&required(attr::STATUS)?)
+        .ok_or_else(|| broken("unknown status".to_owned()))?;
+    let version = item
+        .get(attr::VERSION)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| broken("no version".to_owned()))?;
+    Ok(ModelRecord {
+        definition,
+        enabled: item
+            .get(attr::ENABLED)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(true),
+        status,
+        stack_name: required(attr::STACK_NAME)?,
+        stack_id: text(attr::STACK_ID),
+        litellm_model_id: text(attr::LITELLM_MODEL_ID),
+        model_url: text(attr::MODEL_URL),
+        auto_scaling_group_name: text(attr::AUTO_SCALING_GROUP_NAME),
+        failure_reason: text(attr::FAILURE_REASON),
+        version,
+        last_modified: text(attr::LAST_MODIFIED).unwrap_or_default(),
+    })
+}
+
+fn put_error(error: SdkError<PutItemError>) -> WriteError {
+    match &error {
+        SdkError::ServiceError(service)
+            if matches!(
+                service.err(),
+                PutItemError::ConditionalCheckFailedException(_)
+            ) =>
+        {
+            WriteError::Conflict
+        }
+        _ => WriteError::Failed(aws_error("DynamoDB.PutItem", &error)),
+    }
+}
+
+impl Registry {
+    /// The registry in `table`.
+    pub fn new(client: Client, table: impl Into<String>) -> Registry {
+        Registry {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// One model's record (strongly consistent).
+    pub async fn get(&self, model_id: &str) -> Result<Option<ModelRecord>> {
+        let output = call("DynamoDB.GetItem", || {
+            self.client
+                .get_item()
+                .table_name(&self.table)
+                .key(REGISTRY_KEY, s(model_id))
+                .consistent_read(true)
+                .send()
+        })
+        .await?;
+        output.item().map(from_item).transpose()
+    }
+
+    /// Every record, sorted by model id.
+    pub async fn list(&self) -> Result<Vec<ModelRecord>> {
+        let mut records = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let page = call("DynamoDB.Scan", || {
+                self.client
+                    .scan()
+                    .table_name(&self.table)
+                    .consistent_read(true)
+                    .set_exclusive_start_key(start.clone())
+                    .send()
+            })
+            .await?;
+            for item in page.items() {
+                records.push(from_item(item)?);
+            }
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                break;
+            }
+        }
+        records.sort_by(|a, b| a.definition.model_id.cmp(&b.definition.model_id));
+        Ok(records)
+    }
+
+    /// Writes a new record (version 1); [`WriteError::Conflict`] when the id exists.
+    pub async fn create(&self, mut record: ModelRecord) -> Result<ModelRecord, WriteError> {
+        record.version = 1;
+        record.last_modified = now();
+        let item = to_item(&record).map_err(WriteError::Failed)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", REGISTRY_KEY)
+            .send()
+            .await
+            .map_err(put_error)?;
+        Ok(record)
+    }
+
+    /// Replaces a record if it still has `record.version`; the written record has the next
+    /// version. [`WriteError::Conflict`] when it changed (or vanished) meanwhile.
+    pub async fn replace(&self, mut record: ModelRecord) -> Result<ModelRecord, WriteError> {
+        let expected = record.version;
+        record.version = expected + 1;
+        record.last_modified = now();
+        let item = to_item(&record).map_err(WriteError::Failed)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#v = :v")
+            .expression_attribute_names("#v", attr::VERSION)
+            .expression_attribute_values(":v", AttributeValue::N(expected.to_string()))
+            .send()
+            .await
+            .map_err(put_error)?;
+        Ok(record)
+    }
+
+    /// Removes a record if it still has `version`.
+    pub async fn remove(&self, model_id: &str, version: u64) -> Result<(), WriteError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key(REGISTRY_KEY, s(model_id))
+            .condition_expression("#v = :v")
+            .expression_attribute_names("#v", attr::VERSION)
+            .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
+            .send()
+            .await
+            .map_err(|error| match &error {
+                SdkError::ServiceError(service)
+                    if service.err().is_conditional_check_failed_exception() =>
+                {
+                    WriteError::Conflict
+                }
+                _ => WriteError::Failed(aws_error("DynamoDB.DeleteItem", &error)),
+            })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,196 @@
+//! The whole lifecycle of both model kinds against moto's server, through the real SDK clients.
+
+mod common;
+
+use common::*;
+use lisa_constructs::model::ModelStatus;
+use lisa_deploy::Waited;
+use serde_json::json;
+
+async fn settle(deployment: &Deployment, model_id: &str) -> lisa_constructs::model::ModelRecord {
+    match deployment
+        .deployer
+        .wait(model_id, &mut |_| {})
+        .await
+        .expect("wait")
+    {
+        Waited::Settled(record) => *record,
+        Waited::Deleted => panic!("{model_id} was deleted"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hosted_model_lives_its_whole_life() {
+    let d = deployment("hosted").await;
+    let deployer = &d.deployer;
+
+    let created = deployer.create(hosted("mistral")).await.expect("create");
+    assert_eq!(created.status, ModelStatus::Creating);
+    let record = settle(&d, "mistral").await;
+    assert_eq!(record.status, ModelStatus::InService, "{record:?}");
+    assert_eq!(record.litellm_model_id.as_deref(), Some("litellm-mistral"));
+    assert!(
+        record
+            .model_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("http://"))
+    );
+    assert!(record.auto_scaling_group_name.is_some());
+
+    let listed = deployer.list().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].to_api_json()["status"], "InService");
+    assert_eq!(
+        deployer.get("mistral").await.expect("get").status,
+        ModelStatus::InService
+    );
+
+    // Metadata update.
+    let updating = deployer
+        .update("mistral", &update(json!({"streaming": false})))
+        .await
+        .expect("metadata update");
+    assert!(matches!(
+        updating.status,
+        ModelStatus::Updating | ModelStatus::InService
+    ));
+    let record = settle(&d, "mistral").await;
+    assert_eq!(record.status, ModelStatus::InService);
+    assert_eq!(record.definition.streaming, Some(false));
+
+    // Autoscaling update.
+    deployer
+        .update(
+            "mistral",
+            &update(json!({"autoScalingInstanceConfig": {"maxCapacity": 3}})),
+        )
+        .await
+        .expect("autoscaling update");
+    let record = settle(&d, "mistral").await;
+    assert_eq!(record.status, ModelStatus::InService);
+    let scaling = &record
+        .definition
+        .hosting
+        .as_ref()
+        .expect("hosted")
+        .auto_scaling_config;
+    assert_eq!(scaling.max_capacity, 3);
+
+    // Stop.
+    let stopping = deployer
+        .update("mistral", &update(json!({"enabled": false})))
+        .await
+        .expect("stop");
+    assert!(matches!(
+        stopping.status,
+        ModelStatus::Stopping | ModelStatus::Stopped
+    ));
+    let record = settle(&d, "mistral").await;
+    assert_eq!(record.status, ModelStatus::Stopped);
+    assert!(!record.enabled);
+    assert!(
+        d.registrar
+            .received("mistral", "Update", Some("false"))
+            .await
+    );
+
+    // Autoscaling while stopped: saved, nothing deployed.
+    let saved = deployer
+        .update(
+            "mistral",
+            &update(json!({"autoScalingInstanceConfig": {"minCapacity": 2}})),
+        )
+        .await
+        .expect("autoscaling while stopped");
+    assert_eq!(saved.status, ModelStatus::Stopped);
+    let scaling = &saved
+        .definition
+        .hosting
+        .as_ref()
+        .expect("hosted")
+        .auto_scaling_config;
+    assert_eq!((scaling.min_capacity, scaling.max_capacity), (2, 3));
+
+    // Start: the saved configuration applies.
+    deployer
+        .update("mistral", &update(json!({"enabled": true})))
+        .await
+        .expect("start");
+    let record = settle(&d, "mistral").await;
+    assert_eq!(record.status, ModelStatus::InService);
+    assert!(record.enabled);
+    let stack = d
+        .deployer
+        .stacks()
+        .describe(record.stack_id.as_deref().expect("stack id"))
+        .await
+        .expect("describe")
+        .expect("stack");
+    assert_eq!(stack.status.as_str(), "UPDATE_COMPLETE");
+    assert!(
+        d.registrar
+            .received("mistral", "Update", Some("true"))
+            .await
+    );
+
+    // Delete.
+    let deleting = deployer.delete("mistral").await.expect("delete");
+    if deleting.is_some() {
+        assert!(matches!(
+            deployer.wait("mistral", &mut |_| {}).await.expect("wait"),
+            Waited::Deleted
+        ));
+    }
+    assert!(deployer.list().await.expect("list").is_empty());
+    assert!(d.registrar.received("mistral", "Delete", None).await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_litellm_only_model_lives_its_whole_life() {
+    let d = deployment("litellm").await;
+    let deployer = &d.deployer;
+    deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect("create");
+    let record = settle(&d, "titan").await;
+    assert_eq!(record.status, ModelStatus::InService);
+    assert_eq!(record.model_url, None);
+    let view = deployer.get("titan").await.expect("get").to_api_json();
+    assert_eq!(view["containerConfig"], serde_json::Value::Null);
+    assert_eq!(view["status"], "InService");
+
+    deployer
+        .update("titan", &update(json!({"modelType": "embedding"})))
+        .await
+        .expect("metadata update");
+    let record = settle(&d, "titan").await;
+    assert_eq!(record.definition.model_type.as_str(), "embedding");
+    assert_eq!(record.definition.streaming, Some(false));
+
+    deployer
+        .update("titan", &update(json!({"enabled": false})))
+        .await
+        .expect("stop");
+    assert_eq!(settle(&d, "titan").await.status, ModelStatus::Stopped);
+    deployer
+        .update("titan", &update(json!({"enabled": true})))
+        .await
+        .expect("start");
+    assert_eq!(settle(&d, "titan").await.status, ModelStatus::InService);
+
+    deployer.delete("titan").await.expect("delete");
+    assert!(matches!(
+        deployer.wait("titan", &mut |_| {}).await.expect("wait"),
+        Waited::Deleted
+    ));
+    assert!(d.registrar.received("titan", "Delete", None).await);
+    let requests: Vec<String> = d
+        .registrar
+        .requests("titan")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(requests.first().map(String::as_str), Some("Create"));
+    assert_eq!(requests.last().map(String::as_str), Some("Delete"));
+}

@@ -1,0 +1,331 @@
+//! Bootstrap idempotency, every refusal (with nothing changed), and the faults: a stack that
+//! fails to create, the endpoint going away mid-operation, concurrent writes, stacks deleted
+//! behind the registry's back. Against moto's server, through the real SDK clients.
+
+mod common;
+
+use common::*;
+use lisa_constructs::model::status::Refusal;
+use lisa_constructs::model::{ModelStatus, ModelUpdate};
+use lisa_deploy::bootstrap::{BootstrapChange, bootstrap, read};
+use lisa_deploy::registry::{Registry, WriteError};
+use lisa_deploy::{Clients, DeployError, Deployer, Waited};
+use serde_json::json;
+
+async fn settle(d: &Deployment, model_id: &str) -> lisa_constructs::model::ModelRecord {
+    match d.deployer.wait(model_id, &mut |_| {}).await.expect("wait") {
+        Waited::Settled(record) => *record,
+        Waited::Deleted => panic!("{model_id} was deleted"),
+    }
+}
+
+fn refusal(error: DeployError) -> Refusal {
+    match error {
+        DeployError::Refused { refusal, .. } => refusal,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_bootstrap_changes_nothing_and_a_new_zip_updates_the_function() {
+    let d = deployment("boot").await;
+    let environment = read(&d.clients, &d.name).await.expect("read").environment;
+    let environment = lisa_constructs::environment::Environment {
+        registration_subnet_ids: None,
+        ..environment
+    };
+    let polling = options(&d.name).polling;
+    let (change, first) = bootstrap(
+        &d.clients,
+        &environment,
+        Some(REGISTRAR_ZIP),
+        polling,
+        &mut |_| {},
+    )
+    .await
+    .expect("second run");
+    assert_eq!(change, BootstrapChange::Unchanged);
+    let (change, second) = bootstrap(
+        &d.clients,
+        &environment,
+        Some(b"PK another zip"),
+        polling,
+        &mut |_| {},
+    )
+    .await
+    .expect("new zip");
+    assert_eq!(change, BootstrapChange::Updated);
+    assert_eq!(first.registry_table_name, second.registry_table_name);
+    assert!(second.registration_function_arn.is_some());
+
+    let error = Deployer::connect(d.clients.clone(), options("nosuchdeployment"))
+        .await
+        .expect_err("not bootstrapped");
+    assert!(
+        matches!(error, DeployError::NotBootstrapped { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("bootstrap"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_that_break_a_rule_are_refused_and_change_nothing() {
+    let d = deployment("rules").await;
+    let deployer = &d.deployer;
+
+    // Unknown model.
+    for error in [
+        deployer.get("ghost").await.expect_err("get"),
+        deployer
+            .update("ghost", &update(json!({"streaming": true})))
+            .await
+            .expect_err("update"),
+        deployer.delete("ghost").await.expect_err("delete"),
+    ] {
+        assert_eq!(refusal(error), Refusal::NotFound);
+    }
+
+    // Update while Creating (the registration has not answered yet).
+    d.registrar.pause(true);
+    deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect("create");
+    let error = deployer
+        .update("titan", &update(json!({"streaming": false})))
+        .await
+        .expect_err("update while creating");
+    assert!(error.to_string().contains("Creating"), "{error}");
+    assert!(matches!(
+        refusal(error),
+        Refusal::NotAllowed {
+            current: ModelStatus::Creating,
+            ..
+        }
+    ));
+    d.registrar.pause(false);
+    let record = settle(&d, "titan").await;
+    assert_eq!(record.status, ModelStatus::InService);
+
+    // Duplicate create.
+    let error = deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect_err("duplicate");
+    assert_eq!(
+        refusal(error),
+        Refusal::Exists {
+            current: ModelStatus::InService
+        }
+    );
+    assert_eq!(
+        deployer.get("titan").await.expect("get").version,
+        record.version
+    );
+
+    // Start of a running model.
+    let error = deployer
+        .update("titan", &update(json!({"enabled": true})))
+        .await
+        .expect_err("start");
+    assert!(
+        error
+            .to_string()
+            .contains("only a Stopped model can be started"),
+        "{error}"
+    );
+
+    // Autoscaling on a LiteLLM-only model.
+    let error = deployer
+        .update(
+            "titan",
+            &update(json!({"autoScalingInstanceConfig": {"maxCapacity": 2}})),
+        )
+        .await
+        .expect_err("autoscaling");
+    assert!(matches!(error, DeployError::Invalid { .. }), "{error}");
+    assert!(error.to_string().contains("LiteLLM-only"), "{error}");
+
+    // Stop of a stopped model.
+    deployer
+        .update("titan", &update(json!({"enabled": false})))
+        .await
+        .expect("stop");
+    let stopped = settle(&d, "titan").await;
+    assert_eq!(stopped.status, ModelStatus::Stopped);
+    let error = deployer
+        .update("titan", &update(json!({"enabled": false})))
+        .await
+        .expect_err("stop again");
+    assert!(
+        error
+            .to_string()
+            .contains("only an InService model can be stopped"),
+        "{error}"
+    );
+    assert_eq!(
+        deployer.get("titan").await.expect("get").version,
+        stopped.version
+    );
+
+    // `enabled` with autoscaling never reaches the deployer: the payload is refused.
+    let error = ModelUpdate::from_json_value(
+        &json!({"enabled": false, "autoScalingInstanceConfig": {"minCapacity": 1}}),
+    )
+    .expect_err("mutually exclusive");
+    assert!(error.to_string().contains("enabled"), "{error}");
+
+    // A bootstrap config with a typo.
+    let error = lisa_constructs::environment::Environment::from_json_str(
+        r#"{"deploymentName": "x", "vpcID": "vpc-0123456789abcdef0"}"#,
+    )
+    .expect_err("typo");
+    assert!(
+        error.to_string().contains("did you mean \"vpcId\""),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stack_that_fails_to_create_leaves_a_failed_model_that_can_be_deleted() {
+    let d = deployment("fail").await;
+    d.registrar
+        .fail("broken", "LiteLLM answered 500 Internal Server Error");
+    d.deployer
+        .create(litellm_only("broken"))
+        .await
+        .expect("create starts");
+    let record = settle(&d, "broken").await;
+    assert_eq!(record.status, ModelStatus::Failed);
+    let reason = record.failure_reason.as_deref().unwrap_or("");
+    assert!(reason.contains("LiteLLM answered 500"), "{reason}");
+    assert_eq!(record.to_api_json()["failureReason"], reason);
+
+    // A failed model can only be deleted.
+    let error = d
+        .deployer
+        .update("broken", &update(json!({"streaming": false})))
+        .await
+        .expect_err("update");
+    assert!(error.to_string().contains("Failed"), "{error}");
+    d.deployer.delete("broken").await.expect("delete");
+    assert!(matches!(
+        d.deployer.wait("broken", &mut |_| {}).await.expect("wait"),
+        Waited::Deleted
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_endpoint_going_away_mid_operation_is_a_clear_error_and_the_next_read_reconciles() {
+    let d = deployment("gone").await;
+    d.registrar.pause(true);
+    d.deployer
+        .create(hosted("mistral"))
+        .await
+        .expect("create starts");
+
+    // The same deployment through an endpoint that no longer answers.
+    let dead = Clients::from_config(&sdk_config("http://127.0.0.1:9").await);
+    let bootstrap = read(&d.clients, &d.name).await.expect("bootstrap outputs");
+    let cut_off = Deployer::new(dead, options(&d.name), bootstrap);
+    let error = cut_off
+        .wait("mistral", &mut |_| {})
+        .await
+        .expect_err("unreachable");
+    assert!(matches!(error, DeployError::Aws { .. }), "{error:?}");
+    assert!(error.to_string().contains("failed"), "{error}");
+
+    // The registry still says Creating; once the stack settles, the next read knows.
+    assert_eq!(
+        d.deployer.get("mistral").await.expect("get").status,
+        ModelStatus::Creating
+    );
+    d.registrar.pause(false);
+    assert_eq!(settle(&d, "mistral").await.status, ModelStatus::InService);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_concurrent_writes_over_one_version_exactly_one_wins() {
+    let d = deployment("race").await;
+    d.deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect("create");
+    let record = settle(&d, "titan").await;
+    let table = read(&d.clients, &d.name)
+        .await
+        .expect("outputs")
+        .registry_table_name;
+    let registry = Registry::new(d.clients.dynamodb.clone(), table);
+    let attempts = (0..8).map(|i| {
+        let mut next = record.clone();
+        next.failure_reason = Some(format!("writer {i}"));
+        let registry = registry.clone();
+        tokio::spawn(async move { registry.replace(next).await })
+    });
+    let mut wins = 0;
+    for attempt in attempts {
+        match attempt.await.expect("joined") {
+            Ok(_) => wins += 1,
+            Err(WriteError::Conflict) => {}
+            Err(WriteError::Failed(error)) => panic!("{error}"),
+        }
+    }
+    assert_eq!(wins, 1);
+
+    // Two updates through the deployer: never both from the same version.
+    let now = d.deployer.get("titan").await.expect("get");
+    let (first, second) = (
+        update(json!({"streaming": false})),
+        update(json!({"modelType": "embedding"})),
+    );
+    let (a, b) = tokio::join!(
+        d.deployer.update("titan", &first),
+        d.deployer.update("titan", &second),
+    );
+    for result in [&a, &b] {
+        if let Err(error) = result {
+            assert!(
+                matches!(
+                    error,
+                    DeployError::Conflict { .. } | DeployError::Refused { .. }
+                ),
+                "{error:?}"
+            );
+        }
+    }
+    let after = settle(&d, "titan").await;
+    let winners = [&a, &b].iter().filter(|r| r.is_ok()).count() as u64;
+    assert!(winners >= 1);
+    assert!(after.version > now.version);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stacks_deleted_behind_the_registry_s_back() {
+    let d = deployment("behind").await;
+    for id in ["alpha", "beta"] {
+        d.deployer.create(litellm_only(id)).await.expect("create");
+        assert_eq!(settle(&d, id).await.status, ModelStatus::InService);
+        d.clients
+            .cloudformation
+            .delete_stack()
+            .stack_name(format!("{}-{id}", d.name))
+            .send()
+            .await
+            .expect("delete behind the back");
+    }
+    // A read finds out.
+    let record = d.deployer.get("alpha").await.expect("get");
+    assert_eq!(record.status, ModelStatus::Failed);
+    assert!(
+        record
+            .failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("no longer exists")
+    );
+    // Deleting a model whose stack is gone removes the record.
+    assert!(d.deployer.delete("beta").await.expect("delete").is_none());
+    assert!(d.deployer.delete("alpha").await.expect("delete").is_none());
+    assert!(d.deployer.list().await.expect("list").is_empty());
+}

@@ -1,0 +1,152 @@
+//! Why a request could not be carried out, in words an operator can act on (these become the
+//! `Reason` of a failed answer, after the master key is redacted).
+
+use crate::litellm::LiteLlmError;
+
+/// The handler's failures.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrarError {
+    /// The event is not a CloudFormation custom-resource request.
+    #[error("not a CloudFormation custom-resource request: {0}")]
+    Request(String),
+    /// The resource's properties do not match the contract.
+    #[error(
+        "the Custom::LiteLLMModel properties are invalid ({0}); synthesize the stack again with this version of lisa-synth"
+    )]
+    Properties(String),
+    /// The master key could not be read.
+    #[error(
+        "cannot read the LiteLLM master key from secret {arn}: {message}; check that the secret exists and that the registration function's role may call secretsmanager:GetSecretValue on it"
+    )]
+    Secret {
+        /// The secret.
+        arn: String,
+        /// The service's error.
+        message: String,
+    },
+    /// The secret holds no key.
+    #[error("secret {arn} holds no LiteLLM master key (it is empty)")]
+    SecretEmpty {
+        /// The secret.
+        arn: String,
+    },
+    /// Target health could not be read.
+    #[error(
+        "cannot read the health of target group {target_group}: {message}; check that the registration function's role may call elasticloadbalancing:DescribeTargetHealth"
+    )]
+    TargetHealth {
+        /// The target group.
+        target_group: String,
+        /// The service's error.
+        message: String,
+    },
+    /// The model never became healthy within its budget.
+    #[error(
+        "the model did not become healthy within its load budget of {budget_seconds} s: target group {target_group} has no healthy target ({last_seen}); check the ECS service's events and the model container's logs (image pull, weights copy, out of memory), then raise the health check's startPeriod if the model just loads slowly"
+    )]
+    NeverHealthy {
+        /// The target group.
+        target_group: String,
+        /// The budget.
+        budget_seconds: u32,
+        /// The targets' last states.
+        last_seen: String,
+    },
+    /// A LiteLLM call failed.
+    #[error(transparent)]
+    LiteLlm(#[from] LiteLlmError),
+    /// LiteLLM accepted a write but does not show it.
+    #[error(
+        "LiteLLM at {endpoint} accepted {action} of model id {id} but {observed}; check that the proxy stores models in its database (STORE_MODEL_IN_DB) and that all its replicas share it"
+    )]
+    NotStored {
+        /// The proxy.
+        endpoint: String,
+        /// What was written.
+        action: &'static str,
+        /// The registration's id.
+        id: String,
+        /// What a read-back showed.
+        observed: &'static str,
+    },
+    /// Another entry already serves the model's name.
+    #[error(
+        "LiteLLM at {endpoint} already serves a model named {name:?} under id(s) {ids} that this stack does not own; remove that entry from LiteLLM or choose another modelId"
+    )]
+    DuplicateName {
+        /// The proxy.
+        endpoint: String,
+        /// The model name.
+        name: String,
+        /// The other entries' ids.
+        ids: String,
+    },
+    /// The request could not be handed on.
+    #[error(
+        "cannot hand the request on to a fresh invocation of {function}: {message}; check that the function's role may call lambda:InvokeFunction on itself"
+    )]
+    Relay {
+        /// The function.
+        function: String,
+        /// The service's error.
+        message: String,
+    },
+    /// The request took more invocations than allowed.
+    #[error("the request was handed on {hops} times without finishing; giving up")]
+    TooManyHops {
+        /// How many times.
+        hops: u32,
+    },
+    /// The work did not finish before the invocation's deadline.
+    #[error(
+        "the registration did not finish before the function's deadline; it was {stage}; if LiteLLM is slow or hanging, check the proxy's health and logs"
+    )]
+    Deadline {
+        /// What it was doing.
+        stage: String,
+    },
+    /// The code panicked.
+    #[error(
+        "the registration function failed unexpectedly while {stage} (internal error: {message}); see the function's log"
+    )]
+    Panicked {
+        /// What it was doing.
+        stage: String,
+        /// The panic's message.
+        message: String,
+    },
+    /// The answer could not be sent to CloudFormation.
+    #[error("cannot send the answer to CloudFormation: {message}")]
+    Answer {
+        /// Why.
+        message: String,
+    },
+}
+
+/// An AWS SDK error in one line: the service's code and message, or else the chain of causes
+/// (the SDK's own `Display` with context carries a debug dump no operator needs).
+pub(crate) fn aws_message<E>(error: &E) -> String
+where
+    E: aws_sdk_secretsmanager::error::ProvideErrorMetadata + std::error::Error,
+{
+    match (error.code(), error.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => chain(error),
+    }
+}
+
+/// An error and its causes, joined.
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}

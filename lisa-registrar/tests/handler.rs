@@ -1,0 +1,626 @@
+//! The handler end to end: CloudFormation's requests (fixtures in its shapes) against a LiteLLM
+//! stand-in that checks every call against LiteLLM's OpenAPI description, moto for the master
+//! key's secret and the target health, a real HTTP server receiving the ResponseURL PUT, and a
+//! stand-in of Lambda's Invoke API for handing a request on.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use lisa_constructs::ecs_model::registration::{MODEL_ID_ATTRIBUTE, registration_id};
+use lisa_registrar::handler::Step;
+use lisa_registrar::{Outcome, Settings};
+use serde_json::{Value, json};
+use support::litellm::{LiteLlm, Mode};
+use support::*;
+
+const KEY: &str = "sk-master-0d9f8e7c";
+
+/// One test's world.
+struct World {
+    litellm: LiteLlm,
+    answers: Answers,
+    lambda: LambdaApi,
+    secret: String,
+    stack: String,
+    target_group: String,
+}
+
+impl World {
+    async fn new(mode: Mode) -> World {
+        Self::with_entries(mode, Vec::new()).await
+    }
+
+    async fn with_entries(mode: Mode, entries: Vec<Value>) -> World {
+        World {
+            litellm: LiteLlm::start_with(KEY, mode, entries).await,
+            answers: Answers::start().await,
+            lambda: LambdaApi::start().await,
+            secret: secret(KEY).await,
+            stack: unique("lisa-mistral"),
+            target_group: target_group().await,
+        }
+    }
+
+    fn stack_id(&self) -> String {
+        format!(
+            "arn:aws:cloudformation:us-east-1:123456789012:stack/{}/5b6a8f40-cb7e-11ef-9a6b-0affd1b2c3d4",
+            self.stack
+        )
+    }
+
+    fn id(&self) -> String {
+        registration_id(&self.stack_id(), "mistral-vllm")
+    }
+
+    fn request(&self, name: &str, extra: &[(&str, &str)]) -> Value {
+        let url = self.answers.url();
+        let endpoint = self.litellm.server.url();
+        let id = self.id();
+        let mut fill = vec![
+            ("RESPONSE_URL", url.as_str()),
+            ("STACK", self.stack.as_str()),
+            ("ENDPOINT", endpoint.as_str()),
+            ("SECRET", self.secret.as_str()),
+            ("TARGET_GROUP", self.target_group.as_str()),
+            ("BUDGET", "30"),
+            ("PHYSICAL_ID", id.as_str()),
+            ("ENABLED", "true"),
+            ("OLD_ENABLED", "true"),
+        ];
+        for (k, v) in extra {
+            fill.retain(|(key, _)| key != k);
+            fill.push((k, v));
+        }
+        fixture(name, &fill)
+    }
+
+    /// A LiteLLM-only model's request: no target group, no budget, no api_base.
+    fn litellm_only(&self, name: &str) -> Value {
+        let mut r = self.request(name, &[]);
+        for key in ["TargetGroupArn", "LoadBudgetSeconds", "ApiBase"] {
+            set_property(&mut r, key, None);
+        }
+        set_property(
+            &mut r,
+            "LiteLlmModel",
+            Some("bedrock/amazon.titan-text-express-v1"),
+        );
+        r
+    }
+
+    async fn run(&self, request: Value) -> Outcome {
+        self.run_with(request, fast_settings(), 30.0).await
+    }
+
+    async fn run_with(&self, request: Value, settings: Settings, seconds: f64) -> Outcome {
+        registrar(&self.lambda.server.url(), settings)
+            .await
+            .run(request, invocation(seconds))
+            .await
+            .expect("answered")
+    }
+
+    fn ids(&self) -> Vec<String> {
+        self.litellm
+            .entries()
+            .iter()
+            .map(|e| {
+                e["model_info"]["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// The one answer PUT to the ResponseURL, after checking LiteLLM saw only valid calls.
+    fn answer(&self) -> Value {
+        assert_eq!(
+            self.litellm.violations(),
+            Vec::<String>::new(),
+            "calls break LiteLLM's API"
+        );
+        self.answers.only()
+    }
+}
+
+fn assert_success(answer: &Value, id: &str) {
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], id);
+    assert_eq!(answer["Data"][MODEL_ID_ATTRIBUTE], id);
+    assert_eq!(answer["LogicalResourceId"], "Registration");
+    assert_eq!(answer["RequestId"].as_str().map(str::len), Some(36));
+}
+
+fn assert_failed(answer: &Value, words: &[&str]) -> String {
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().expect("a reason").to_owned();
+    for w in words {
+        assert!(reason.contains(w), "reason {reason:?} lacks {w:?}");
+    }
+    assert!(
+        !reason.contains(KEY),
+        "the reason leaks the master key: {reason}"
+    );
+    reason
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create
+
+#[tokio::test]
+async fn create_of_a_litellm_only_model_registers_it_under_a_stable_id() {
+    let w = World::new(Mode::Normal).await;
+    let outcome = w.run(w.litellm_only("create")).await;
+    let answer = w.answer();
+    assert_success(&answer, &w.id());
+    assert!(matches!(outcome, Outcome::Answered(_)));
+    let entries = w.litellm.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["model_name"], "mistral-vllm");
+    assert_eq!(
+        entries[0]["litellm_params"],
+        json!({"model": "bedrock/amazon.titan-text-express-v1"})
+    );
+    assert_eq!(
+        entries[0]["model_info"],
+        json!({"id": w.id(), "mode": "chat"})
+    );
+    let calls = w.litellm.calls();
+    assert_eq!(
+        calls.last().map(String::as_str),
+        Some(format!("GET /model/info?litellm_model_id={}", w.id()).as_str()),
+        "read back after the write: {calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn create_retried_reuses_the_registration() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.litellm_only("create")).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    w.run(w.litellm_only("create")).await;
+    assert_success(&w.answer(), &w.id());
+    assert_eq!(w.ids(), vec![w.id()]);
+    let adds = w
+        .litellm
+        .calls()
+        .iter()
+        .filter(|c| *c == "POST /model/new")
+        .count();
+    assert_eq!(adds, 1, "the retry adds nothing");
+}
+
+#[tokio::test]
+async fn create_of_a_hosted_model_registers_once_a_target_is_healthy() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.run(w.request("create", &[])).await;
+    assert_success(&w.answer(), &w.id());
+    let entries = w.litellm.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0]["litellm_params"]["api_base"],
+        "http://internal-lisa-mistral-1234567890.us-east-1.elb.amazonaws.com/v1"
+    );
+}
+
+#[tokio::test]
+async fn create_of_a_tgi_model_sends_a_placeholder_api_key() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    let mut r = w.request("create", &[]);
+    set_property(
+        &mut r,
+        "LiteLlmModel",
+        Some("openai/tiiuae/falcon-7b-instruct"),
+    );
+    w.run(r).await;
+    assert_success(&w.answer(), &w.id());
+    assert!(w.litellm.entries()[0]["litellm_params"]["api_key"].is_string());
+}
+
+#[tokio::test]
+async fn create_of_a_stopped_model_registers_nothing_but_returns_the_id() {
+    let w = World::new(Mode::Normal).await;
+    let mut r = w.request("create", &[]);
+    set_property(&mut r, "Enabled", Some("false"));
+    w.run(r).await;
+    assert_success(&w.answer(), &w.id());
+    assert!(w.litellm.entries().is_empty());
+}
+
+#[tokio::test]
+async fn a_model_that_never_becomes_healthy_fails_within_its_budget_and_stays_unregistered() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.request("create", &[("BUDGET", "1")])).await;
+    let answer = w.answer();
+    assert_failed(
+        &answer,
+        &[
+            "did not become healthy",
+            "1 s",
+            &w.target_group,
+            "no targets registered",
+        ],
+    );
+    assert_eq!(
+        answer["PhysicalResourceId"],
+        w.id(),
+        "the rollback's delete finds nothing to remove"
+    );
+    assert!(w.litellm.entries().is_empty());
+    assert!(
+        w.litellm.calls().is_empty(),
+        "LiteLLM is not touched: {:?}",
+        w.litellm.calls()
+    );
+}
+
+#[tokio::test]
+async fn a_slow_load_is_handed_on_to_a_fresh_invocation_that_registers_it() {
+    let w = World::new(Mode::Normal).await;
+    let settings = Settings {
+        litellm_timeout: Duration::from_secs(1),
+        ..fast_settings()
+    };
+    // 4.5 s of this invocation are kept for the registration: it can wait only briefly.
+    let outcome = w
+        .run_with(
+            w.request("create", &[("BUDGET", "120")]),
+            settings.clone(),
+            5.0,
+        )
+        .await;
+    let Outcome::HandedOn(relayed) = outcome else {
+        panic!("handed on: {outcome:?}")
+    };
+    assert_eq!(w.answers.count(), 0, "no answer yet");
+    let events = w.lambda.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["hop"], 1);
+    assert_eq!(
+        events[0]["request"],
+        w.request("create", &[("BUDGET", "120")])
+    );
+    assert_eq!(serde_json::to_value(&relayed).expect("json"), events[0]);
+    let path = w.lambda.invoked.lock().expect("not poisoned")[0]
+        .path
+        .clone();
+    assert!(path.contains("lisa-registrar"), "invokes itself: {path}");
+
+    add_healthy_target(&w.target_group).await;
+    w.run_with(events[0].clone(), settings, 30.0).await;
+    assert_success(&w.answer(), &w.id());
+    assert_eq!(w.ids(), vec![w.id()]);
+}
+
+#[tokio::test]
+async fn a_hand_on_that_fails_is_answered() {
+    let w = World::new(Mode::Normal).await;
+    let settings = Settings {
+        litellm_timeout: Duration::from_secs(1),
+        ..fast_settings()
+    };
+    let nowhere = format!("http://127.0.0.1:{}", server::closed_port());
+    registrar(&nowhere, settings)
+        .await
+        .run(w.request("create", &[("BUDGET", "120")]), invocation(6.0))
+        .await
+        .expect("answered");
+    let answer = w.answers.only();
+    assert_failed(
+        &answer,
+        &[
+            "cannot hand the request on",
+            FUNCTION_ARN,
+            "lambda:InvokeFunction",
+        ],
+    );
+    assert_eq!(answer["PhysicalResourceId"], w.id());
+}
+
+#[tokio::test]
+async fn the_budget_counts_from_the_first_invocation() {
+    let w = World::new(Mode::Normal).await;
+    let relayed = json!({
+        "lisaRelay": 1,
+        "firstSeenMs": 1_000u64,
+        "hop": 3,
+        "request": w.request("create", &[("BUDGET", "600")]),
+    });
+    w.run(relayed).await;
+    assert_failed(&w.answer(), &["did not become healthy", "600 s"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Update
+
+#[tokio::test]
+async fn stopping_removes_the_registration_and_keeps_the_id() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.litellm_only("create")).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    let mut r = w.request("update", &[("ENABLED", "false")]);
+    set_property(&mut r, "TargetGroupArn", None);
+    w.run(r).await;
+    assert_success(&w.answer(), &w.id());
+    assert!(w.litellm.entries().is_empty());
+}
+
+#[tokio::test]
+async fn starting_registers_again_once_healthy() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.run(w.request("update", &[("OLD_ENABLED", "false")]))
+        .await;
+    assert_success(&w.answer(), &w.id());
+    assert_eq!(w.ids(), vec![w.id()]);
+}
+
+#[tokio::test]
+async fn starting_a_model_that_never_becomes_healthy_fails() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.request("update", &[("OLD_ENABLED", "false"), ("BUDGET", "1")]))
+        .await;
+    assert_failed(&w.answer(), &["did not become healthy"]);
+    assert!(w.litellm.entries().is_empty());
+}
+
+#[tokio::test]
+async fn changed_parameters_replace_the_registration() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.run(w.request("create", &[])).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    let mut r = w.request("update", &[]);
+    set_property(&mut r, "Mode", Some("embedding"));
+    set_property(
+        &mut r,
+        "ApiBase",
+        Some("http://internal-other.us-east-1.elb.amazonaws.com/v1"),
+    );
+    w.run(r).await;
+    assert_success(&w.answer(), &w.id());
+    let entries = w.litellm.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["model_info"]["mode"], "embedding");
+    assert_eq!(
+        entries[0]["litellm_params"]["api_base"],
+        "http://internal-other.us-east-1.elb.amazonaws.com/v1"
+    );
+}
+
+#[tokio::test]
+async fn an_update_that_changes_nothing_for_litellm_writes_nothing() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.run(w.request("create", &[])).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    w.run(w.request("update", &[("BUDGET", "900")])).await;
+    assert_success(&w.answer(), &w.id());
+    let writes = w
+        .litellm
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("POST"))
+        .count();
+    assert_eq!(writes, 1, "only the create wrote: {:?}", w.litellm.calls());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delete
+
+#[tokio::test]
+async fn delete_removes_the_registration() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.litellm_only("create")).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    w.run(w.request("delete", &[])).await;
+    assert_success(&w.answer(), &w.id());
+    assert!(w.litellm.entries().is_empty());
+}
+
+#[tokio::test]
+async fn delete_of_an_unknown_id_succeeds() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.request("delete", &[("PHYSICAL_ID", "Registration-unregistered")]))
+        .await;
+    let answer = w.answer();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], "Registration-unregistered");
+    assert!(!w.litellm.calls().iter().any(|c| c.starts_with("POST")));
+}
+
+#[tokio::test]
+async fn delete_leaves_other_entries_alone() {
+    let other = json!({"model_name": "other", "litellm_params": {"model": "bedrock/x"}, "model_info": {"id": "other-1"}});
+    let w = World::with_entries(Mode::Normal, vec![other.clone()]).await;
+    w.run(w.litellm_only("create")).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    w.run(w.request("delete", &[])).await;
+    assert_success(&w.answer(), &w.id());
+    assert_eq!(w.litellm.entries(), vec![other]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Failures: every one is answered, with a reason an operator can act on and no secret
+
+#[tokio::test]
+async fn litellm_down_fails_with_the_endpoint() {
+    let w = World::new(Mode::Normal).await;
+    let down = format!("http://127.0.0.1:{}", server::closed_port());
+    let mut r = w.litellm_only("create");
+    set_property(&mut r, "LiteLlmEndpoint", Some(&down));
+    w.run(r).await;
+    assert_failed(
+        &w.answers.only(),
+        &["cannot reach LiteLLM at", &down, "LiteLlmEndpoint"],
+    );
+}
+
+#[tokio::test]
+async fn litellm_slow_past_the_deadline_is_answered_before_the_deadline() {
+    let w = World::new(Mode::Slow(Duration::from_secs(30))).await;
+    // The answer is due 1.5 s before the 4 s deadline: the check has that much slack.
+    let settings = Settings {
+        answer_margin: Duration::from_millis(1500),
+        ..fast_settings()
+    };
+    let started = Instant::now();
+    w.run_with(w.litellm_only("create"), settings, 4.0).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "answered before the deadline"
+    );
+    let answer = w.answers.only();
+    let reason = assert_failed(
+        &answer,
+        &["deadline", "waiting for LiteLLM at", "GET /model/info"],
+    );
+    assert!(reason.contains(&w.litellm.server.url()), "{reason}");
+    assert_eq!(
+        answer["PhysicalResourceId"],
+        w.id(),
+        "a rollback's delete removes whatever the cut-short create added"
+    );
+}
+
+#[tokio::test]
+async fn an_update_cut_short_keeps_its_physical_id() {
+    let w = World::new(Mode::Slow(Duration::from_secs(30))).await;
+    let mut r = w.request("update", &[("PHYSICAL_ID", "mistral-vllm-feedfacecafe")]);
+    set_property(&mut r, "TargetGroupArn", None);
+    w.run_with(r, fast_settings(), 2.0).await;
+    let answer = w.answers.only();
+    assert_failed(&answer, &["deadline"]);
+    assert_eq!(answer["PhysicalResourceId"], "mistral-vllm-feedfacecafe");
+}
+
+#[tokio::test]
+async fn a_refusal_from_litellm_fails_with_its_detail_and_no_key() {
+    let w = World::new(Mode::RejectWrites(400)).await;
+    w.run(w.litellm_only("create")).await;
+    let reason = assert_failed(
+        &w.answer(),
+        &["answered 400 to POST /model/new", "Invalid model params"],
+    );
+    assert!(
+        reason.contains("[redacted]"),
+        "the key LiteLLM echoed is redacted: {reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_master_key_says_to_check_the_secret() {
+    let w = World::new(Mode::Normal).await;
+    let mut r = w.litellm_only("create");
+    let wrong = secret("sk-not-the-key").await;
+    set_property(&mut r, "MasterKeySecretArn", Some(&wrong));
+    w.run(r).await;
+    let reason = assert_failed(&w.answers.only(), &["401", "master key"]);
+    assert!(!reason.contains("sk-not-the-key"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_missing_secret_names_the_secret_and_the_permission() {
+    let w = World::new(Mode::Normal).await;
+    let mut r = w.litellm_only("create");
+    let missing = format!(
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:{}",
+        unique("gone")
+    );
+    set_property(&mut r, "MasterKeySecretArn", Some(&missing));
+    w.run(r).await;
+    assert_failed(
+        &w.answers.only(),
+        &[
+            "cannot read the LiteLLM master key",
+            &missing,
+            "secretsmanager:GetSecretValue",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_model_name_is_refused() {
+    let theirs = json!({"model_name": "mistral-vllm", "litellm_params": {"model": "bedrock/x"}, "model_info": {"id": "hand-made-1"}});
+    let w = World::with_entries(Mode::Normal, vec![theirs.clone()]).await;
+    w.run(w.litellm_only("create")).await;
+    assert_failed(
+        &w.answer(),
+        &[
+            "already serves a model named \"mistral-vllm\"",
+            "hand-made-1",
+        ],
+    );
+    assert_eq!(w.litellm.entries(), vec![theirs], "nothing added");
+}
+
+#[tokio::test]
+async fn a_write_litellm_does_not_keep_fails() {
+    let w = World::new(Mode::ForgetWrites).await;
+    w.run(w.litellm_only("create")).await;
+    assert_failed(&w.answer(), &["does not list it", "database"]);
+}
+
+#[tokio::test]
+async fn malformed_properties_fail_and_their_delete_succeeds() {
+    let w = World::new(Mode::Normal).await;
+    let mut r = w.litellm_only("create");
+    set_property(&mut r, "Enabled", Some("maybe"));
+    w.run(r).await;
+    let answer = w.answers.only();
+    assert_failed(&answer, &["properties are invalid", "maybe"]);
+    let physical = answer["PhysicalResourceId"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    w.answers.seen.lock().expect("not poisoned").clear();
+    let mut d = w.request("delete", &[("PHYSICAL_ID", &physical)]);
+    set_property(&mut d, "Enabled", Some("maybe"));
+    w.run(d).await;
+    assert_eq!(w.answers.only()["Status"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn a_panic_is_answered() {
+    let w = World::new(Mode::Normal).await;
+    let registrar = registrar(&w.lambda.server.url(), fast_settings()).await;
+    let outcome = registrar
+        .run_with(
+            w.litellm_only("create"),
+            invocation(10.0),
+            |_event, progress| async move {
+                progress.stage("adding the model to LiteLLM");
+                progress.secret(KEY);
+                if progress.current().is_empty() {
+                    return Step::HandOn(serde_json::from_value(json!({})).expect("never"));
+                }
+                panic!("index out of bounds with key {KEY}")
+            },
+        )
+        .await
+        .expect("answered");
+    assert!(matches!(outcome, Outcome::Answered(_)));
+    assert_failed(
+        &w.answers.only(),
+        &[
+            "failed unexpectedly",
+            "adding the model to LiteLLM",
+            "index out of bounds",
+        ],
+    );
+}
+
+#[tokio::test]
+async fn an_event_without_a_response_url_is_an_error_not_an_answer() {
+    let w = World::new(Mode::Normal).await;
+    let registrar = registrar(&w.lambda.server.url(), fast_settings()).await;
+    let result = registrar
+        .run(json!({"hello": "world"}), invocation(10.0))
+        .await;
+    assert!(result.is_err());
+    assert_eq!(w.answers.count(), 0);
+}

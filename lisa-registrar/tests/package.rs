@@ -1,0 +1,246 @@
+//! The packaged function as Lambda runs it. `LISA_REGISTRAR_ZIP` names the zip that
+//! `scripts/package-registrar` wrote (scripts/test.sh builds it once per run and sets it); without
+//! it these tests fail rather than skip.
+//!
+//! - The zip holds one executable, `bootstrap`, whose newest glibc symbol version is at most
+//!   2.34 (the `provided.al2023` runtime's glibc).
+//! - Run against a stand-in of the Lambda Runtime API on 127.0.0.1, it takes a Create event from
+//!   `GET .../invocation/next`, registers the model with the LiteLLM stand-in (secret in moto),
+//!   PUTs the answer to the ResponseURL and reports the invocation's result to the Runtime API.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use support::litellm::{LiteLlm, Mode};
+use support::server::{self, Handler, Seen};
+use support::*;
+
+/// The newest glibc the binary may need: Amazon Linux 2023's.
+const MAX_GLIBC: (u32, u32) = (2, 34);
+
+fn zip_path() -> PathBuf {
+    let path = std::env::var("LISA_REGISTRAR_ZIP").expect(
+        "LISA_REGISTRAR_ZIP is not set: build the package with `scripts/package-registrar DIR` and set it to DIR/lisa-registrar.zip (scripts/test.sh does both)",
+    );
+    let path = PathBuf::from(path);
+    assert!(path.is_file(), "{} does not exist", path.display());
+    path
+}
+
+/// Unzips the package; returns the directory and the `bootstrap` path.
+fn unpack() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let listing = Command::new("unzip")
+        .arg("-Z1")
+        .arg(zip_path())
+        .output()
+        .expect("unzip runs");
+    assert!(listing.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&listing.stdout).trim(),
+        "bootstrap",
+        "only the executable"
+    );
+    let status = Command::new("unzip")
+        .arg("-q")
+        .arg(zip_path())
+        .arg("-d")
+        .arg(dir.path())
+        .status()
+        .expect("unzip runs");
+    assert!(status.success());
+    let bootstrap = dir.path().join("bootstrap");
+    (dir, bootstrap)
+}
+
+fn glibc_versions(binary: &Path) -> Vec<(u32, u32)> {
+    let out = Command::new("objdump")
+        .arg("-T")
+        .arg(binary)
+        .output()
+        .expect("objdump runs");
+    assert!(out.status.success(), "objdump reads the binary");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut versions: Vec<(u32, u32)> = text
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+        .filter_map(|w| w.strip_prefix("GLIBC_"))
+        .filter_map(|v| {
+            let mut parts = v.split('.').map(|p| p.parse::<u32>().ok());
+            Some((parts.next()??, parts.next().flatten().unwrap_or(0)))
+        })
+        .collect();
+    versions.sort_unstable();
+    versions.dedup();
+    versions
+}
+
+#[test]
+fn the_package_needs_at_most_glibc_2_34() {
+    let (_dir, bootstrap) = unpack();
+    #[allow(unused_imports)]
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&bootstrap)
+        .expect("unpacked")
+        .permissions()
+        .mode();
+    assert!(mode & 0o111 != 0, "bootstrap is executable");
+    let versions = glibc_versions(&bootstrap);
+    let newest = *versions.last().expect("a dynamically linked glibc binary");
+    assert!(
+        newest <= MAX_GLIBC,
+        "needs GLIBC_{}.{}, the runtime has 2.34",
+        newest.0,
+        newest.1
+    );
+    eprintln!("newest glibc symbol: GLIBC_{}.{}", newest.0, newest.1);
+}
+
+#[test]
+fn glibc_versions_are_read_from_objdump() {
+    // The host's own test binary links against the host glibc, which is newer than 2.34 here:
+    // the check above is not vacuous.
+    let me = std::env::current_exe().expect("the test binary");
+    assert!(glibc_versions(&me).iter().any(|v| *v >= (2, 2)));
+}
+
+/// The Runtime API: one Create event, then nothing; records what the function reports.
+struct RuntimeApi {
+    server: server::Server,
+    reports: Arc<Mutex<Vec<Seen>>>,
+}
+
+const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
+
+async fn runtime_api(event: String) -> RuntimeApi {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let shared = Arc::clone(&reports);
+    let served = Arc::new(Mutex::new(false));
+    let handler: Handler = Arc::new(move |seen: Seen| {
+        let shared = Arc::clone(&shared);
+        let served = Arc::clone(&served);
+        let event = event.clone();
+        Box::pin(async move {
+            if seen.method == "GET" && seen.path == "/2018-06-01/runtime/invocation/next" {
+                let first = !std::mem::replace(&mut *served.lock().expect("not poisoned"), true);
+                if !first {
+                    // Lambda freezes an idle function; here the next event never comes.
+                    tokio::time::sleep(Duration::from_secs(3600)).await;
+                }
+                let deadline_ms = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .expect("after 1970")
+                    .as_millis()
+                    + 60_000;
+                let headers = vec![
+                    (
+                        "lambda-runtime-aws-request-id".to_owned(),
+                        REQUEST_ID.to_owned(),
+                    ),
+                    (
+                        "lambda-runtime-deadline-ms".to_owned(),
+                        deadline_ms.to_string(),
+                    ),
+                    (
+                        "lambda-runtime-invoked-function-arn".to_owned(),
+                        FUNCTION_ARN.to_owned(),
+                    ),
+                    (
+                        "lambda-runtime-trace-id".to_owned(),
+                        "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700".to_owned(),
+                    ),
+                ];
+                return (200, headers, event);
+            }
+            shared.lock().expect("not poisoned").push(seen);
+            (202, Vec::new(), r#"{"status":"OK"}"#.to_owned())
+        })
+    });
+    RuntimeApi {
+        server: server::serve(handler).await,
+        reports,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
+    let (_dir, bootstrap) = unpack();
+    let key = "sk-package-test";
+    let litellm = LiteLlm::start(key, Mode::Normal).await;
+    let answers = Answers::start().await;
+    let secret_arn = secret(key).await;
+    let stack = unique("lisa-pkg");
+    let mut event = fixture(
+        "create",
+        &[
+            ("RESPONSE_URL", &answers.url()),
+            ("STACK", &stack),
+            ("ENDPOINT", &litellm.server.url()),
+            ("SECRET", &secret_arn),
+            ("TARGET_GROUP", "unused"),
+            ("BUDGET", "60"),
+        ],
+    );
+    for key in ["TargetGroupArn", "LoadBudgetSeconds", "ApiBase"] {
+        set_property(&mut event, key, None);
+    }
+    let api = runtime_api(event.to_string()).await;
+
+    let mut child = Command::new(&bootstrap)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", api.server.addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "lisa-registrar")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env(
+            "AWS_LAMBDA_LOG_STREAM_NAME",
+            "2026/11/27/[$LATEST]0123456789abcdef",
+        )
+        .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/lisa-registrar")
+        .env("AWS_REGION", REGION)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", moto_endpoint())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("bootstrap starts");
+
+    let started = Instant::now();
+    while api.reports.lock().expect("not poisoned").is_empty()
+        && started.elapsed() < Duration::from_secs(60)
+    {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("bootstrap exited early: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let answer = answers.only();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(
+        answer["Data"]["LiteLlmModelId"],
+        answer["PhysicalResourceId"]
+    );
+    assert_eq!(litellm.entries().len(), 1);
+    assert!(
+        litellm.violations().is_empty(),
+        "{:?}",
+        litellm.violations()
+    );
+    let reports = api.reports.lock().expect("not poisoned");
+    assert_eq!(
+        reports.len(),
+        1,
+        "one report to the Runtime API: {reports:?}"
+    );
+    assert_eq!(reports[0].method, "POST");
+    assert_eq!(
+        reports[0].path,
+        format!("/2018-06-01/runtime/invocation/{REQUEST_ID}/response")
+    );
+}

@@ -1,0 +1,123 @@
+//! The template and the function agree: the registration properties that lisa-constructs renders
+//! for the example models, resolved the way CloudFormation resolves them (every `Ref` and
+//! `Fn::Sub` becomes a string, every number too), make a Create request the function carries out.
+
+mod support;
+
+use lisa_constructs::ecs_model::registration::{MODEL_ID_ATTRIBUTE, RESOURCE_TYPE};
+use lisa_constructs::ecs_model::{StackOptions, synthesize};
+use lisa_constructs::model::ModelDefinition;
+use serde_json::{Map, Value, json};
+use support::litellm::{LiteLlm, Mode};
+use support::*;
+
+const KEY: &str = "sk-template-contract";
+
+/// The resource's properties as CloudFormation hands them to the function.
+fn resolved(properties: &Value, parameters: &Map<String, Value>) -> Value {
+    let resolve = |v: &Value| -> Value {
+        match v {
+            Value::String(_) => v.clone(),
+            Value::Number(n) => json!(n.to_string()),
+            Value::Bool(b) => json!(b.to_string()),
+            Value::Object(o) if o.contains_key("Ref") => {
+                let name = o["Ref"].as_str().expect("a name");
+                parameters
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| panic!("no value for Ref {name}"))
+            }
+            Value::Object(o) if o.contains_key("Fn::Sub") => {
+                json!("http://internal-lisa-model-123.us-east-1.elb.amazonaws.com/v1")
+            }
+            other => panic!("CloudFormation would not pass {other} as a scalar"),
+        }
+    };
+    let map = properties.as_object().expect("an object");
+    Value::Object(map.iter().map(|(k, v)| (k.clone(), resolve(v))).collect())
+}
+
+async fn carry_out(example: &str, healthy: bool) -> (Value, LiteLlm) {
+    let path = format!(
+        "{}/../examples/models/{example}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).expect("the example exists");
+    let definition = ModelDefinition::from_json_str(&text).expect("a valid example");
+    let stack = synthesize(&definition, &StackOptions::default()).expect("synthesizes");
+    let template = stack.template.to_json().expect("renders");
+    let (logical_id, resource) = template["Resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .find(|(_, r)| r["Type"] == RESOURCE_TYPE)
+        .expect("a registration");
+
+    let litellm = LiteLlm::start(KEY, Mode::Normal).await;
+    let answers = Answers::start().await;
+    let lambda = LambdaApi::start().await;
+    let target_group = target_group().await;
+    if healthy {
+        add_healthy_target(&target_group).await;
+    }
+    let mut parameters = Map::new();
+    parameters.insert("RegistrationFunctionArn".into(), json!(FUNCTION_ARN));
+    parameters.insert("LiteLlmEndpoint".into(), json!(litellm.server.url()));
+    parameters.insert("LiteLlmMasterKeySecretArn".into(), json!(secret(KEY).await));
+    // The target group's Ref is its ARN.
+    for (id, r) in template["Resources"].as_object().expect("resources") {
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" {
+            parameters.insert(id.clone(), json!(target_group));
+        }
+    }
+    let request = json!({
+        "RequestType": "Create",
+        "ServiceToken": FUNCTION_ARN,
+        "ResponseURL": answers.url(),
+        "StackId": format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{}/0c5ad1e0-cb80-11ef-8d2b-0e1f2a3b4c5d", unique(stack.name.as_str())),
+        "RequestId": "1f0e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
+        "LogicalResourceId": logical_id,
+        "ResourceType": RESOURCE_TYPE,
+        "ResourceProperties": resolved(&resource["Properties"], &parameters),
+    });
+    registrar(&lambda.server.url(), fast_settings())
+        .await
+        .run(request, invocation(30.0))
+        .await
+        .expect("answered");
+    assert!(
+        litellm.violations().is_empty(),
+        "{:?}",
+        litellm.violations()
+    );
+    (answers.only(), litellm)
+}
+
+#[tokio::test]
+async fn a_litellm_only_models_rendered_properties_register_it() {
+    let (answer, litellm) = carry_out("titan-express-v1", false).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let entries = litellm.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0]["model_info"]["id"],
+        answer["Data"][MODEL_ID_ATTRIBUTE]
+    );
+}
+
+#[tokio::test]
+async fn a_hosted_models_rendered_properties_register_it_once_healthy() {
+    let (answer, litellm) = carry_out("mistral-vllm", true).await;
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let entries = litellm.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        entries[0]["litellm_params"]["api_base"],
+        "http://internal-lisa-model-123.us-east-1.elb.amazonaws.com/v1"
+    );
+    assert!(
+        entries[0]["litellm_params"]["model"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("hosted_vllm/"))
+    );
+}

@@ -51,7 +51,26 @@ pub enum Command {
     /// for editors that check JSON files against a schema.
     #[command(after_help = EXIT_CODES_HELP)]
     Schema(SchemaArgs),
+    /// Serve the Admin Model Management API over HTTP for one deployment.
+    ///
+    /// `GET /models`, `GET /models/{modelId}`, `POST /models`, `PUT /models/{modelId}` and
+    /// `DELETE /models/{modelId}` take and return the Admin API's JSON, for admins only
+    /// (`Authorization: Bearer <token>`); `GET /health` and `GET /openapi.json` are open. The
+    /// deployment must be bootstrapped (`lisa-synth bootstrap`). Operations that change stacks
+    /// answer at once with the new status and go on in the background; the registry and the
+    /// stacks hold all state, so a restart loses nothing and several servers may share one
+    /// deployment. One line per request (method, path, status, latency) goes to standard error.
+    /// Ctrl-C or SIGTERM stops the server after the requests under way.
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
 }
+
+/// More on `serve`, for `--help`.
+pub const SERVE_HELP: &str = "Admin tokens: --tokens-file FILE (one token per line, `#` \
+comments) or else LISA_ADMIN_TOKENS (comma-separated); each at least 16 characters. The server \
+refuses to start without one.\n\nAWS: the SDK's usual settings apply (AWS_PROFILE, \
+AWS_REGION, AWS_ENDPOINT_URL, ...); --region and --endpoint-url override them.\n\nExit codes: \
+0 stopped by a signal; 2 cannot start (no token, not bootstrapped, address in use).";
 
 fn help_with_inputs() -> String {
     format!("{INPUTS_HELP}\n\n{EXIT_CODES_HELP}")
@@ -143,6 +162,32 @@ impl TemplateFormat {
             TemplateFormat::Yaml => "template.yaml",
         }
     }
+}
+
+/// Which deployment, in which account and region.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// The deployment: its bootstrap stack is <deployment-name>-bootstrap.
+    #[arg(long, default_value = "lisa", value_name = "NAME")]
+    pub deployment_name: String,
+    /// The AWS region (else the SDK's: AWS_REGION, the profile).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator such as moto's server).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Use 0.0.0.0:PORT to accept connections from other hosts.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// A file of admin tokens, one per line (else LISA_ADMIN_TOKENS).
+    #[arg(long, value_name = "FILE")]
+    pub tokens_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 #[derive(Debug, Args)]

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         cli::Command::Synth(args) => commands::synth::run(args, diagnostics),
         cli::Command::Ls(args) => commands::ls::run(args, diagnostics),
         cli::Command::Schema(args) => commands::schema::run(args),
+        cli::Command::Serve(args) => commands::serve::run(args, diagnostics),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,5 +4,6 @@
 
 pub mod ls;
 pub mod schema;
+pub mod serve;
 pub mod synth;
 pub mod validate;

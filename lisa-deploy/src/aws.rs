@@ -47,6 +47,30 @@ impl Clients {
         }
     }
 
+    /// Clients for an emulator or a fixed account: static credentials, an explicit region and
+    /// endpoint, nothing probed (no profile, no instance metadata).
+    pub async fn with_static_credentials(
+        endpoint_url: &str,
+        region: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Clients {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_owned()))
+            .endpoint_url(endpoint_url)
+            .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+                access_key_id,
+                secret_access_key,
+                None,
+                None,
+                "static",
+            ))
+            .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS))
+            .load()
+            .await;
+        Clients::from_config(&config)
+    }
+
     /// Loads the configuration the way the AWS CLI does (environment, profile, instance role),
     /// with an optional region and endpoint override.
     pub async fn load(region: Option<String>, endpoint_url: Option<String>) -> Clients {

@@ -29,6 +29,9 @@ pub struct DeployerOptions {
     /// A record in `Creating` without a stack is left alone this long (its create may still be
     /// starting); older, it is marked `Failed`.
     pub stale_after: Duration,
+    /// Skip the preflight checks of creates and resizes (for accounts where the calls are not
+    /// allowed).
+    pub skip_preflight: bool,
 }
 
 impl Default for DeployerOptions {
@@ -39,6 +42,7 @@ impl Default for DeployerOptions {
             timeout: Duration::from_secs(90 * 60),
             inline_limit: crate::stacks::INLINE_TEMPLATE_LIMIT,
             stale_after: Duration::from_secs(120),
+            skip_preflight: false,
         }
     }
 }
@@ -55,6 +59,7 @@ pub enum Waited {
 /// The lifecycle over one deployment.
 #[derive(Debug, Clone)]
 pub struct Deployer {
+    clients: Clients,
     options: DeployerOptions,
     bootstrap: BootstrapOutputs,
     registry: Registry,
@@ -99,15 +104,26 @@ impl Deployer {
         bootstrap: BootstrapOutputs,
     ) -> Deployer {
         let registry = Registry::new(clients.dynamodb.clone(), &bootstrap.registry_table_name);
-        let mut stacks = StackOps::new(clients, Some(bootstrap.artifacts_bucket_name.clone()));
+        let mut stacks = StackOps::new(
+            clients.clone(),
+            Some(bootstrap.artifacts_bucket_name.clone()),
+        );
         stacks.polling = options.polling;
         stacks.inline_limit = options.inline_limit;
         Deployer {
+            clients,
             options,
             bootstrap,
             registry,
             stacks,
         }
+    }
+
+    /// The same deployer with the preflight checks off (for a caller that ran them itself).
+    pub fn skipping_preflight(&self) -> Deployer {
+        let mut deployer = self.clone();
+        deployer.options.skip_preflight = true;
+        deployer
     }
 
     /// The deployment's environment.
@@ -118,6 +134,12 @@ impl Deployer {
     /// The stack operations this deployer uses.
     pub fn stacks(&self) -> &StackOps {
         &self.stacks
+    }
+
+    /// The preflight checks of a hosted model (region, Availability Zones, vCPU quota); the
+    /// warnings of checks that could not run. Refuses with [`DeployError::Preflight`].
+    pub async fn preflight(&self, definition: &ModelDefinition) -> Result<Vec<String>> {
+        crate::preflight::check(&self.clients, definition, &self.environment().subnet_ids).await
     }
 
     /// Every model, each in-progress status reconciled with its stack.
@@ -200,6 +222,9 @@ impl Deployer {
             return Err(refused(&model_id, status::Refusal::NotFound));
         };
         let (stack, values) = self.synthesize(&definition, true)?;
+        if !self.options.skip_preflight {
+            self.preflight(&definition).await?;
+        }
         let stack_name = stack.name.as_str().to_owned();
         let record = ModelRecord {
             definition,
@@ -293,6 +318,10 @@ impl Deployer {
             Request::Create | Request::Update | Request::Delete => next.enabled,
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled)?;
+        let resized = update.auto_scaling_instance_config.is_some() || request == Request::Start;
+        if resized && !self.options.skip_preflight {
+            self.preflight(&next.definition).await?;
+        }
         next.status = working;
         next.failure_reason = None;
         let next = self.write(next).await?;

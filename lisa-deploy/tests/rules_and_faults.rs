@@ -329,3 +329,102 @@ async fn stacks_deleted_behind_the_registry_s_back() {
     assert!(d.deployer.delete("alpha").await.expect("delete").is_none());
     assert!(d.deployer.list().await.expect("list").is_empty());
 }
+
+async fn subnets_in(clients: &Clients, zones: &[&str]) -> Vec<String> {
+    let vpc = clients
+        .ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned();
+    let mut subnets = Vec::new();
+    for (i, zone) in zones.iter().enumerate() {
+        let subnet = clients
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(format!("10.9.{i}.0/24"))
+            .availability_zone(*zone)
+            .send()
+            .await
+            .expect("subnet");
+        subnets.push(
+            subnet
+                .subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    subnets
+}
+
+fn on_instance(instance_type: &str) -> lisa_constructs::model::ModelDefinition {
+    let mut value = serde_json::to_value(hosted("sized")).expect("json");
+    value["instanceType"] = json!(instance_type);
+    lisa_constructs::model::ModelDefinition::from_json_value(&value).expect("valid")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
+    use lisa_deploy::preflight::check;
+    let clients = clients().await;
+
+    // Offered in two zones of the subnets; moto has no EC2 quotas: a warning, not a refusal.
+    let good = subnets_in(&clients, &["us-east-1a", "us-east-1b"]).await;
+    let warnings = check(&clients, &on_instance("g5.xlarge"), &good)
+        .await
+        .expect("passes");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("could not read the vCPU quota"),
+        "{warnings:?}"
+    );
+    assert!(warnings[0].contains("L-DB2E81BA"), "{warnings:?}");
+
+    // g6e.12xlarge is offered in us-east-1a..d only (moto's offerings, like AWS's).
+    let far = subnets_in(&clients, &["us-east-1e", "us-east-1f"]).await;
+    let error = check(&clients, &on_instance("g6e.12xlarge"), &far)
+        .await
+        .expect_err("not offered in the subnets' zones");
+    assert!(matches!(error, DeployError::Preflight(_)), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("at least two Availability Zones"),
+        "{error}"
+    );
+    let mixed = subnets_in(&clients, &["us-east-1a", "us-east-1e"]).await;
+    assert!(
+        check(&clients, &on_instance("g6e.12xlarge"), &mixed)
+            .await
+            .is_err()
+    );
+
+    // A region that does not offer the type: refused before any call.
+    let elsewhere = Clients {
+        region: "eu-west-1".to_owned(),
+        ..clients.clone()
+    };
+    let error = check(&elsewhere, &on_instance("g6.xlarge"), &good)
+        .await
+        .expect_err("not in the region");
+    assert!(
+        error.to_string().contains("not offered in eu-west-1"),
+        "{error}"
+    );
+
+    // LiteLLM-only models have nothing to check.
+    assert!(
+        check(&clients, &litellm_only("t"), &[])
+            .await
+            .expect("nothing")
+            .is_empty()
+    );
+}

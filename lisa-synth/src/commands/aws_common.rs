@@ -45,6 +45,11 @@ pub struct AwsArgs {
     /// Region and endpoint.
     #[command(flatten)]
     pub connection: ConnectionArgs,
+    /// Skip the checks before a create or a resize (instance type offered in the region and in
+    /// two Availability Zones of the subnets, vCPU quota), for accounts where those calls are
+    /// not allowed.
+    #[arg(long, global = true)]
+    pub skip_preflight: bool,
 }
 
 impl AwsArgs {
@@ -52,6 +57,7 @@ impl AwsArgs {
     pub async fn deployer(&self) -> Result<Deployer, DeployError> {
         let options = DeployerOptions {
             deployment_name: self.deployment_name.clone(),
+            skip_preflight: self.skip_preflight,
             ..DeployerOptions::default()
         };
         Deployer::connect(self.connection.clients().await, options).await

@@ -136,7 +136,17 @@ pub fn run(args: &ModelsArgs) -> ExitCode {
                     Err(problems) => return report_problems(&problems),
                 };
                 let model_id = definition.model_id.to_string();
-                match deployer.create(definition).await {
+                if !args.aws.skip_preflight {
+                    match deployer.preflight(&definition).await {
+                        Ok(warnings) => {
+                            for warning in warnings {
+                                eprintln!("{model_id}: preflight warning: {warning}");
+                            }
+                        }
+                        Err(error) => return fail(&error),
+                    }
+                }
+                match deployer.skipping_preflight().create(definition).await {
                     Ok(record) if wait.no_wait => {
                         print_json(&model(&record));
                         ExitCode::SUCCESS

@@ -107,9 +107,44 @@ pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
     ceiling.mul_f64(fastrand::f64())
 }
 
+/// How throttled calls are tried again.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// The first delay's ceiling.
+    pub base: Duration,
+    /// The largest delay.
+    pub cap: Duration,
+    /// How many times a throttled call is tried again.
+    pub retries: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(20),
+            retries: THROTTLE_RETRIES,
+        }
+    }
+}
+
 /// Runs an AWS call, trying again after a backoff with jitter while the service throttles, and
 /// turns a final error into [`DeployError::Aws`] naming the operation.
-pub async fn call<T, E, F, Fut>(operation: &'static str, mut attempt: F) -> Result<T, DeployError>
+pub async fn call<T, E, F, Fut>(operation: &'static str, attempt: F) -> Result<T, DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    call_with(operation, Backoff::default(), attempt).await
+}
+
+/// [`call`] with a given backoff.
+pub async fn call_with<T, E, F, Fut>(
+    operation: &'static str,
+    policy: Backoff,
+    mut attempt: F,
+) -> Result<T, DeployError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     F: FnMut() -> Fut,
@@ -121,13 +156,8 @@ where
             Ok(value) => return Ok(value),
             Err(error) => {
                 let throttled = error.code().is_some_and(|c| THROTTLING_CODES.contains(&c));
-                if throttled && tries < THROTTLE_RETRIES {
-                    tokio::time::sleep(backoff(
-                        tries,
-                        Duration::from_millis(500),
-                        Duration::from_secs(20),
-                    ))
-                    .await;
+                if throttled && tries < policy.retries {
+                    tokio::time::sleep(backoff(tries, policy.base, policy.cap)).await;
                     tries += 1;
                     continue;
                 }
@@ -154,6 +184,79 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use aws_sdk_cloudformation::error::ErrorMetadata;
+
+    #[derive(Debug)]
+    struct Coded(ErrorMetadata);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{:?}", self.0.code())
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl ProvideErrorMetadata for Coded {
+        fn meta(&self) -> &ErrorMetadata {
+            &self.0
+        }
+    }
+
+    fn quick() -> Backoff {
+        Backoff {
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(4),
+            retries: THROTTLE_RETRIES,
+        }
+    }
+
+    fn coded(code: &str) -> Coded {
+        Coded(
+            ErrorMetadata::builder()
+                .code(code)
+                .message("slow down")
+                .build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn throttled_calls_are_tried_again_and_other_errors_are_not() {
+        let mut attempts = 0;
+        let result: Result<u32, DeployError> = call_with("Test.Op", quick(), || {
+            attempts += 1;
+            let outcome = if attempts < 4 {
+                Err(coded("Throttling"))
+            } else {
+                Ok(7)
+            };
+            async move { outcome }
+        })
+        .await;
+        assert_eq!(result.ok(), Some(7));
+        assert_eq!(attempts, 4);
+
+        let mut attempts = 0;
+        let result: Result<u32, DeployError> = call_with("Test.Op", quick(), || {
+            attempts += 1;
+            async { Err(coded("ValidationError")) }
+        })
+        .await;
+        assert_eq!(attempts, 1);
+        assert!(
+            matches!(result, Err(DeployError::Aws { operation: "Test.Op", code: Some(ref c), .. }) if c == "ValidationError")
+        );
+
+        let mut attempts = 0;
+        let result: Result<u32, DeployError> = call_with("Test.Op", quick(), || {
+            attempts += 1;
+            async { Err(coded("ThrottlingException")) }
+        })
+        .await;
+        assert_eq!(attempts, THROTTLE_RETRIES + 1);
+        assert!(result.is_err());
+    }
 
     #[test]
     fn backoff_grows_is_capped_and_jittered() {

@@ -428,3 +428,35 @@ async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_over_the_inline_limit_goes_through_the_bootstrap_bucket() {
+    let d = deployment("large").await;
+    let options = lisa_deploy::DeployerOptions {
+        inline_limit: 512,
+        ..options(&d.name)
+    };
+    let deployer = Deployer::connect(d.clients.clone(), options)
+        .await
+        .expect("connect");
+    deployer.create(hosted("big")).await.expect("create");
+    let record = match deployer.wait("big", &mut |_| {}).await.expect("wait") {
+        Waited::Settled(record) => *record,
+        Waited::Deleted => panic!("deleted"),
+    };
+    assert_eq!(record.status, ModelStatus::InService);
+    let bucket = read(&d.clients, &d.name)
+        .await
+        .expect("outputs")
+        .artifacts_bucket_name;
+    let listed = d
+        .clients
+        .s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(format!("templates/{}-big/", d.name))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.contents().len(), 1);
+}

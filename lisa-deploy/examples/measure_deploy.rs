@@ -6,7 +6,6 @@
 //! `cargo run -p lisa-deploy --example measure_deploy`
 
 #[path = "../tests/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use aws_sdk_cloudformation::config::interceptors::BeforeSerializationInterceptorContextRef;

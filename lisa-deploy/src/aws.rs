@@ -21,6 +21,8 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     /// Service Quotas (the vCPU quota).
     pub service_quotas: aws_sdk_servicequotas::Client,
+    /// ECS (why a model's task stopped).
+    pub ecs: aws_sdk_ecs::Client,
     /// The region the clients talk to.
     pub region: String,
 }
@@ -41,6 +43,7 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             ec2: aws_sdk_ec2::Client::new(config),
             service_quotas: aws_sdk_servicequotas::Client::new(config),
+            ecs: aws_sdk_ecs::Client::new(config),
             region: config
                 .region()
                 .map_or_else(String::new, |r| r.as_ref().to_owned()),

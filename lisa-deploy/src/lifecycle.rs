@@ -547,17 +547,25 @@ impl Deployer {
             Some(info) => {
                 next.stack_id = Some(info.stack_id.clone());
                 if outcome != Outcome::Succeeded {
-                    next.failure_reason = self
+                    let mut reason = self
                         .stacks
                         .failure_reason(&info.stack_id)
                         .await?
-                        .or_else(|| {
-                            Some(format!(
-                                "stack {} is {}",
-                                info.stack_name,
-                                info.status.as_str()
-                            ))
+                        .unwrap_or_else(|| {
+                            format!("stack {} is {}", info.stack_name, info.status.as_str())
                         });
+                    if record.definition.hosting.is_some()
+                        && let Some(task) = self
+                            .stacks
+                            .last_stopped_task_reason(
+                                &info.stack_id,
+                                lisa_constructs::ecs_model::CLUSTER_ID,
+                            )
+                            .await
+                    {
+                        reason.push_str(&format!("; last stopped task: {task}"));
+                    }
+                    next.failure_reason = Some(reason);
                 } else {
                     let outputs = ModelStackOutputs::from_outputs(
                         info.outputs.iter().map(|(k, v)| (k.as_str(), v.as_str())),

@@ -541,6 +541,56 @@ impl StackOps {
             .filter(|r| !r.is_empty() && r != "User Initiated"))
     }
 
+    /// Why the last task of the stack's ECS cluster (logical id `cluster_logical_id`) stopped,
+    /// if there is such a task: ECS's stopped reason and each container's exit reason. Best
+    /// effort: `None` when anything is missing or a call fails.
+    pub async fn last_stopped_task_reason(
+        &self,
+        stack_id: &str,
+        cluster_logical_id: &str,
+    ) -> Option<String> {
+        let cfn = &self.clients.cloudformation;
+        let resource = cfn
+            .describe_stack_resource()
+            .stack_name(stack_id)
+            .logical_resource_id(cluster_logical_id)
+            .send()
+            .await
+            .ok()?;
+        let cluster = resource
+            .stack_resource_detail()?
+            .physical_resource_id()?
+            .to_owned();
+        let ecs = &self.clients.ecs;
+        let tasks = ecs
+            .list_tasks()
+            .cluster(&cluster)
+            .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
+            .max_results(1)
+            .send()
+            .await
+            .ok()?;
+        let arn = tasks.task_arns().first()?.clone();
+        let described = ecs
+            .describe_tasks()
+            .cluster(&cluster)
+            .tasks(arn)
+            .send()
+            .await
+            .ok()?;
+        let task = described.tasks().first()?;
+        let mut reason = task.stopped_reason()?.to_owned();
+        for container in task.containers() {
+            if let Some(why) = container.reason() {
+                reason.push_str(&format!(
+                    "; {}: {why}",
+                    container.name().unwrap_or("container")
+                ));
+            }
+        }
+        Some(reason)
+    }
+
     /// Polls the stack until it settles, calling `progress` with each new event; gives up after
     /// `timeout`. Returns the settled stack, or `None` when it is gone.
     pub async fn wait(

@@ -201,6 +201,25 @@ async fn a_stack_that_fails_to_create_leaves_a_failed_model_that_can_be_deleted(
     assert!(reason.contains("LiteLLM answered 500"), "{reason}");
     assert_eq!(record.to_api_json()["failureReason"], reason);
 
+    // A hosted model's reason: the stack's, plus ECS's for its last stopped task when there is one
+    // (moto runs no tasks, so here only the stack's).
+    d.registrar
+        .fail("broken-hosted", "target group never became healthy");
+    d.deployer
+        .create(hosted("broken-hosted"))
+        .await
+        .expect("create starts");
+    let hosted_record = settle(&d, "broken-hosted").await;
+    assert_eq!(hosted_record.status, ModelStatus::Failed);
+    assert!(
+        hosted_record
+            .failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("never became healthy"),
+        "{hosted_record:?}"
+    );
+
     // A failed model can only be deleted.
     let error = d
         .deployer

@@ -228,6 +228,7 @@ impl Deployer {
         let stack_name = stack.name.as_str().to_owned();
         let record = ModelRecord {
             definition,
+            previous_definition: None,
             enabled: true,
             status: working,
             stack_name: stack_name.clone(),
@@ -322,6 +323,7 @@ impl Deployer {
         if resized && !self.options.skip_preflight {
             self.preflight(&next.definition).await?;
         }
+        next.previous_definition = Some(previous.definition.clone());
         next.status = working;
         next.failure_reason = None;
         let next = self.write(next).await?;
@@ -365,6 +367,7 @@ impl Deployer {
             Step::Deploy { working } => working,
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled)?;
+        next.previous_definition = Some(previous.definition.clone());
         next.status = working;
         next.failure_reason = None;
         let next = self.write(next).await?;
@@ -543,6 +546,21 @@ impl Deployer {
         };
         let mut next = record.clone();
         next.status = next_status;
+        if let Some(previous) = next.previous_definition.take()
+            && outcome == Outcome::RolledBack
+        {
+            next.definition = previous;
+        }
+        next.enabled = match next_status {
+            ModelStatus::InService => true,
+            ModelStatus::Stopped => false,
+            ModelStatus::Creating
+            | ModelStatus::Updating
+            | ModelStatus::Stopping
+            | ModelStatus::Starting
+            | ModelStatus::Deleting
+            | ModelStatus::Failed => next.enabled,
+        };
         match info.as_ref().filter(|_| working || !gone) {
             Some(info) => {
                 next.stack_id = Some(info.stack_id.clone());

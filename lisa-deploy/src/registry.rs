@@ -15,6 +15,7 @@ use std::collections::HashMap;
 /// Attribute names of a registry item.
 mod attr {
     pub const DEFINITION: &str = "definition";
+    pub const PREVIOUS_DEFINITION: &str = "previous_definition";
     pub const ENABLED: &str = "enabled";
     pub const STATUS: &str = "status";
     pub const STACK_NAME: &str = "stack_name";
@@ -77,6 +78,13 @@ fn to_item(record: &ModelRecord) -> Result<HashMap<String, AttributeValue>> {
         ),
         (attr::LAST_MODIFIED.to_owned(), s(&record.last_modified)),
     ]);
+    if let Some(previous) = &record.previous_definition {
+        let previous = serde_json::to_string(previous).map_err(|e| DeployError::Registry {
+            model_id: record.definition.model_id.to_string(),
+            reason: e.to_string(),
+        })?;
+        item.insert(attr::PREVIOUS_DEFINITION.to_owned(), s(&previous));
+    }
     for (name, value) in [
         (attr::STACK_ID, &record.stack_id),
         (attr::LITELLM_MODEL_ID, &record.litellm_model_id),
@@ -115,8 +123,13 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<ModelRecord> {
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| broken("no version".to_owned()))?;
+    let previous_definition = text(attr::PREVIOUS_DEFINITION)
+        .map(|json| ModelDefinition::from_json_str(&json))
+        .transpose()
+        .map_err(|e| broken(format!("previous definition: {e}")))?;
     Ok(ModelRecord {
         definition,
+        previous_definition,
         enabled: item
             .get(attr::ENABLED)
             .and_then(|v| v.as_bool().ok())

@@ -479,3 +479,50 @@ async fn a_template_over_the_inline_limit_goes_through_the_bootstrap_bucket() {
         .expect("list");
     assert_eq!(listed.contents().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_that_rolls_back_cleanly_leaves_the_model_in_service_as_it_was() {
+    let d = deployment("rollback").await;
+    d.deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect("create");
+    let before = settle(&d, "titan").await;
+    assert_eq!(before.definition.streaming, Some(true));
+
+    let updating = d
+        .deployer
+        .update("titan", &update(json!({"streaming": false})))
+        .await
+        .expect("update starts");
+    assert_eq!(updating.status, ModelStatus::Updating);
+    // moto updates at once and never rolls back: make the stack look like a clean rollback.
+    let url = format!(
+        "{}/moto-api/fault/update-rollback?stack={}-titan",
+        endpoint(),
+        d.name
+    );
+    let response = reqwest::Client::new()
+        .post(url)
+        .body("Registration: LiteLLM refused the change")
+        .send()
+        .await
+        .expect("inject");
+    assert!(response.status().is_success());
+
+    let after = settle(&d, "titan").await;
+    assert_eq!(after.status, ModelStatus::InService, "{after:?}");
+    assert_eq!(
+        after.definition, before.definition,
+        "the deployed definition is kept"
+    );
+    assert!(after.previous_definition.is_none());
+    assert!(
+        after
+            .failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("LiteLLM refused the change"),
+        "the reason is kept: {after:?}"
+    );
+}

@@ -593,6 +593,10 @@ impl StackOps {
 
     /// Polls the stack until it settles, calling `progress` with each new event; gives up after
     /// `timeout`. Returns the settled stack, or `None` when it is gone.
+    ///
+    /// Gentle: one DescribeStackEvents call per round (every [`Polling::interval`], jittered);
+    /// the stack's own events say when it has settled, and only then is the stack described
+    /// (once, to confirm and read its outputs).
     pub async fn wait(
         &self,
         stack_id: &str,
@@ -600,24 +604,36 @@ impl StackOps {
         progress: &mut (dyn FnMut(&StackEvent) + Send),
     ) -> Result<Option<StackInfo>> {
         let started = Instant::now();
+        let name = stack_name_of(stack_id);
         let mut seen: std::collections::HashSet<String> = self
             .events(stack_id, 100)
             .await
             .map(|events| events.into_iter().map(|e| e.event_id).collect())
             .unwrap_or_default();
         loop {
-            let info = self.describe(stack_id).await?;
-            if let Ok(events) = self.events(stack_id, 50).await {
-                for event in events.iter().rev() {
-                    if seen.insert(event.event_id.clone()) {
-                        progress(event);
+            let settled_by_events = match self.events(stack_id, 50).await {
+                Ok(events) => {
+                    for event in events.iter().rev() {
+                        if seen.insert(event.event_id.clone()) {
+                            progress(event);
+                        }
                     }
+                    // The newest event of the stack itself; an unknown status means: look.
+                    events
+                        .iter()
+                        .find(|e| e.resource_type == STACK_RESOURCE_TYPE && e.logical_id == name)
+                        .and_then(|e| StackStatus::parse(&e.status))
+                        .is_none_or(StackStatus::is_settled)
                 }
-            }
-            match &info {
-                None => return Ok(None),
-                Some(stack) if stack.status.is_settled() => return Ok(info),
-                Some(_) => {}
+                Err(_) => true,
+            };
+            if settled_by_events {
+                let info = self.describe(stack_id).await?;
+                match &info {
+                    None => return Ok(None),
+                    Some(stack) if stack.status.is_settled() => return Ok(info),
+                    Some(_) => {}
+                }
             }
             if started.elapsed() > timeout {
                 return Err(DeployError::Stack {
@@ -628,6 +644,17 @@ impl StackOps {
             tokio::time::sleep(self.polling.pause()).await;
         }
     }
+}
+
+/// The resource type of a stack's own events.
+const STACK_RESOURCE_TYPE: &str = "AWS::CloudFormation::Stack";
+
+/// The stack name in a stack id (`arn:...:stack/<name>/<uuid>`), or the argument itself.
+fn stack_name_of(stack_id: &str) -> &str {
+    stack_id
+        .split_once(":stack/")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .unwrap_or(stack_id)
 }
 
 enum TemplateSource {

@@ -622,3 +622,23 @@ pub fn model_stack_name(deployment_name: &str, definition: &ModelDefinition) -> 
             message: e.to_string(),
         })
 }
+
+/// The HTTP API runs these operations on a multi-threaded runtime: their futures must be `Send`
+/// and the deployer shareable. A compile-time check.
+#[allow(dead_code)]
+fn operations_can_run_on_any_thread(
+    deployer: &Deployer,
+    definition: ModelDefinition,
+    update: &ModelUpdate,
+) {
+    fn send<T: Send>(_: T) {}
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<Deployer>();
+    send(deployer.list());
+    send(deployer.get("m"));
+    send(deployer.create(definition.clone()));
+    send(deployer.redefine(definition));
+    send(deployer.update("m", update));
+    send(deployer.delete("m"));
+    send(deployer.wait("m", &mut |_| {}));
+}

@@ -314,6 +314,34 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
         json!({"status": "success", "message": "Model titan-a has been deleted successfully."})
     );
 
+    // A hosted model: preflight runs first (moto has no EC2 quotas: a warning on stderr).
+    let hosted_dir = dir.path().join("hosted");
+    std::fs::create_dir(&hosted_dir).expect("mkdir");
+    write_model(&hosted_dir, "mistral", "mistral-vllm.json", |_| {});
+    let hosted = hosted_dir.join("mistral.json");
+    let created = lisa(
+        &[
+            &["models", "create", hosted.to_str().expect("utf-8")][..],
+            &dn[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(code(&created), 0, "{}", stderr(&created));
+    assert!(
+        stderr(&created).contains("preflight warning: could not read the vCPU quota"),
+        "{}",
+        stderr(&created)
+    );
+    let model = stdout_json(&created);
+    assert_eq!(model["model"]["status"], "InService");
+    assert!(
+        model["model"]["modelUrl"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("http://"))
+    );
+    let deleted = lisa(&[&["models", "delete", "mistral", "--no-wait"][..], &dn[..]].concat());
+    assert_eq!(code(&deleted), 0, "{}", stderr(&deleted));
+
     // A folder as the fleet: create three, then change one, drop one, add one.
     for id in ["fleet-a", "fleet-b", "fleet-c"] {
         write_model(&models, id, "titan-express-v1.json", |_| {});

@@ -88,16 +88,25 @@ pub fn fail(error: &DeployError) -> ExitCode {
     })
 }
 
-/// Prints stack events as they arrive, with the time since the command started.
-pub fn progress(label: String) -> impl FnMut(&StackEvent) + Send {
+/// Prints stack events as they arrive, with the time since the command started and, when the
+/// number of resources is known, how many have finished (what is left).
+pub fn progress(label: String, resources: Option<usize>) -> impl FnMut(&StackEvent) + Send {
     let started = Instant::now();
+    let mut finished = std::collections::HashSet::new();
     move |event: &StackEvent| {
         let reason = event
             .reason
             .as_deref()
             .map_or_else(String::new, |r| format!("  {r}"));
+        let is_stack = event.resource_type == "AWS::CloudFormation::Stack";
+        if !is_stack && event.status.ends_with("_COMPLETE") {
+            finished.insert(event.logical_id.clone());
+        }
+        let left = resources.map_or_else(String::new, |total| {
+            format!("  [{}/{total} resources done]", finished.len().min(total))
+        });
         eprintln!(
-            "{label}  {:>6.1}s  {:<40} {:<28} {}{reason}",
+            "{label}  {:>6.1}s  {:<40} {:<28} {}{reason}{left}",
             started.elapsed().as_secs_f64(),
             event.logical_id,
             event.status,

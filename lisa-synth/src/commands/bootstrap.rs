@@ -57,7 +57,7 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
         let clients = args.connection.clients().await;
         let name = format!("{}-bootstrap", environment.deployment_name);
         eprintln!("bootstrap: deploying {name}");
-        let mut report = progress(name.clone());
+        let mut report = progress(name.clone(), None);
         match bootstrap(
             &clients,
             &environment,

@@ -74,7 +74,14 @@ fn deleted(model_id: &str) -> serde_json::Value {
 /// Follows the model's operation and prints where it ended; the exit code says whether it
 /// reached `goal`.
 async fn follow(deployer: &Deployer, model_id: &str, goal: Option<ModelStatus>) -> ExitCode {
-    let mut report = progress(model_id.to_owned());
+    let resources = match deployer.get(model_id).await {
+        Ok(record) => deployer
+            .synthesize(&record.definition, record.enabled)
+            .ok()
+            .map(|(stack, _)| stack.template.resources.len()),
+        Err(_) => None,
+    };
+    let mut report = progress(model_id.to_owned(), resources);
     match deployer.wait(model_id, &mut report).await {
         Ok(Waited::Deleted) => {
             eprintln!("{model_id}: deleted");

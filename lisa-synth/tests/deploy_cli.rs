@@ -197,7 +197,7 @@ fn write_model(dir: &Path, id: &str, base: &str, edit: impl FnOnce(&mut Value)) 
 #[test]
 fn bootstrap_models_diff_and_deploy_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let name = format!("c{}cli", std::process::id() % 100_000);
+    let name = format!("c{}-cli", std::process::id());
     let config = environment(dir.path(), &name);
     let zip = dir.path().join("registrar.zip");
     std::fs::write(&zip, b"PK\x05\x06 any zip").expect("zip");

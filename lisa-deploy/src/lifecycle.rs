@@ -9,7 +9,7 @@ use crate::registry::{Registry, WriteError};
 use crate::stacks::{Polling, Preview, StackEvent, StackOps, Started};
 use lisa_constructs::bootstrap::BootstrapOutputs;
 use lisa_constructs::ecs_model::stack_io::{ModelStackOutputs, parameter_values};
-use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, stack_name, synthesize};
+use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, synthesize};
 use lisa_constructs::environment::Environment;
 use lisa_constructs::model::status::{self, Outcome, Request, Step};
 use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus, ModelUpdate};
@@ -611,16 +611,6 @@ impl Deployer {
             Err(WriteError::Failed(error)) => Err(error),
         }
     }
-}
-
-/// The stack name of a model in a deployment.
-pub fn model_stack_name(deployment_name: &str, definition: &ModelDefinition) -> Result<String> {
-    stack_name(deployment_name, definition)
-        .map(|n| n.as_str().to_owned())
-        .map_err(|e| DeployError::Synth {
-            stack_name: format!("{deployment_name}-{}", definition.model_id),
-            message: e.to_string(),
-        })
 }
 
 /// The HTTP API runs these operations on a multi-threaded runtime: their futures must be `Send`

@@ -253,7 +253,13 @@ impl Deployer {
         };
         match self
             .stacks
-            .deploy(&stack_name, &stack.template, &values, &Self::token(&record))
+            .deploy(
+                &stack_name,
+                &stack.template,
+                &values,
+                &Self::token(&record),
+                true,
+            )
             .await
         {
             Ok(started) => self.started(record, started).await,
@@ -334,6 +340,7 @@ impl Deployer {
                 &stack.template,
                 &values,
                 &Self::token(&next),
+                false,
             )
             .await
         {
@@ -378,6 +385,7 @@ impl Deployer {
                 &stack.template,
                 &values,
                 &Self::token(&next),
+                false,
             )
             .await
         {

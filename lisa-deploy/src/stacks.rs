@@ -357,19 +357,30 @@ impl StackOps {
     /// Deploys `template` with `values` to the stack: a change set (CREATE or UPDATE), executed
     /// with `token` as its ClientRequestToken, so a repeated call with the same token is
     /// recognized by CloudFormation. Returns once execution started, or at once when there is
-    /// nothing to change. A stack left by a create that rolled back is refused (delete it first).
+    /// nothing to change. A stack left by a create that rolled back is refused (delete it first);
+    /// so is an existing stack when `must_be_new` (a create never adopts a stack it did not make).
     pub async fn deploy(
         &self,
         stack_name: &str,
         template: &Template,
         values: &[(String, String)],
         token: &str,
+        must_be_new: bool,
     ) -> Result<Started> {
         let current = self.describe(stack_name).await?;
         let exists = match &current {
             None => false,
             Some(info) => match info.status.class() {
                 crate::stack_status::StackClass::AwaitingExecution => false,
+                crate::stack_status::StackClass::Complete
+                | crate::stack_status::StackClass::RolledBack
+                    if must_be_new =>
+                {
+                    return Err(DeployError::Stack {
+                        stack_name: stack_name.to_owned(),
+                        reason: "exists already but no model in the registry has it; delete the stack or choose another modelId".to_owned(),
+                    });
+                }
                 crate::stack_status::StackClass::Complete
                 | crate::stack_status::StackClass::RolledBack => true,
                 crate::stack_status::StackClass::InProgress => {

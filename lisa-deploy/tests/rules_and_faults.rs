@@ -526,3 +526,34 @@ async fn an_update_that_rolls_back_cleanly_leaves_the_model_in_service_as_it_was
         "the reason is kept: {after:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_never_adopts_a_stack_it_did_not_make() {
+    let d = deployment("adopt").await;
+    let foreign = serde_json::json!({
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}
+    });
+    d.clients
+        .cloudformation
+        .create_stack()
+        .stack_name(format!("{}-titan", d.name))
+        .template_body(foreign.to_string())
+        .send()
+        .await
+        .expect("someone else's stack");
+    let error = d
+        .deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("no model in the registry has it"),
+        "{error}"
+    );
+    assert_eq!(
+        refusal(d.deployer.get("titan").await.expect_err("no record")),
+        Refusal::NotFound
+    );
+}

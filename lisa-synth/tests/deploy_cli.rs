@@ -371,6 +371,10 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
     let diff = lisa(&[&["diff", models.to_str().expect("utf-8")][..], &dn[..]].concat());
     assert_eq!(code(&diff), 0, "{}", stderr(&diff));
     let shown = String::from_utf8_lossy(&diff.stdout).into_owned();
+    assert!(
+        shown.contains("resource(s) change"),
+        "the change set's resources are listed:\n{shown}"
+    );
     for line in [
         "~ update     fleet-a",
         "= unchanged  fleet-c",

@@ -17,6 +17,10 @@ moto before it serves:
 - Change sets of type CREATE. moto 5.2.5 executes them by updating an empty stack: the stack is
   CREATE_COMPLETE at once, without waiting for custom resources, and has no outputs. Here they
   are executed as CreateStack executes a template (the flow above, outputs included).
+- Rollbacks. moto never rolls a stack back. `POST /moto-api/fault/update-rollback?stack=<name>`
+  with the failure's reason as the body makes the stack look like an update that failed and
+  rolled back cleanly (an UPDATE_FAILED event with the reason, then UPDATE_ROLLBACK_COMPLETE),
+  so the deployer's handling of a clean rollback can be tested.
 """
 
 import json
@@ -183,6 +187,26 @@ def _answer(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyp
     return 200, {}, ""
 
 
+def _update_rollback(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyped-def]
+    from moto.cloudformation import cloudformation_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(full_url).query)
+    name = query.get("stack", [""])[0]
+    region = query.get("region", ["us-east-1"])[0]
+    body = request.data.decode() if getattr(request, "data", None) else "update failed"
+    backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][region]
+    for stack in backend.stacks.values():
+        if stack.name == name:
+            stack._add_stack_event("UPDATE_FAILED", resource_status_reason=body)
+            stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=body)
+            stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+            stack.status = "UPDATE_ROLLBACK_COMPLETE"
+            return 200, {}, "{}"
+    return 404, {}, json.dumps({"error": f"no stack {name}"})
+
+
+moto_api_urls.url_paths["{0}/moto-api/fault/update-rollback"] = _update_rollback
 moto_api_urls.url_paths["{0}/moto-api/custom-resources/answer"] = _answer
 moto_api_urls.url_paths["{0}/moto-api/custom-resources$"] = _pending
 

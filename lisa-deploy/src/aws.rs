@@ -21,6 +21,8 @@ pub struct Clients {
     pub ec2: aws_sdk_ec2::Client,
     /// Service Quotas (the vCPU quota).
     pub service_quotas: aws_sdk_servicequotas::Client,
+    /// ECS (why a model's task stopped).
+    pub ecs: aws_sdk_ecs::Client,
     /// The region the clients talk to.
     pub region: String,
 }
@@ -41,10 +43,35 @@ impl Clients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             ec2: aws_sdk_ec2::Client::new(config),
             service_quotas: aws_sdk_servicequotas::Client::new(config),
+            ecs: aws_sdk_ecs::Client::new(config),
             region: config
                 .region()
                 .map_or_else(String::new, |r| r.as_ref().to_owned()),
         }
+    }
+
+    /// Clients for an emulator or a fixed account: static credentials, an explicit region and
+    /// endpoint, nothing probed (no profile, no instance metadata).
+    pub async fn with_static_credentials(
+        endpoint_url: &str,
+        region: &str,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Clients {
+        let config = aws_config::defaults(BehaviorVersion::latest())
+            .region(aws_config::Region::new(region.to_owned()))
+            .endpoint_url(endpoint_url)
+            .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+                access_key_id,
+                secret_access_key,
+                None,
+                None,
+                "static",
+            ))
+            .retry_config(RetryConfig::standard().with_max_attempts(SDK_MAX_ATTEMPTS))
+            .load()
+            .await;
+        Clients::from_config(&config)
     }
 
     /// Loads the configuration the way the AWS CLI does (environment, profile, instance role),
@@ -83,9 +110,44 @@ pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
     ceiling.mul_f64(fastrand::f64())
 }
 
+/// How throttled calls are tried again.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    /// The first delay's ceiling.
+    pub base: Duration,
+    /// The largest delay.
+    pub cap: Duration,
+    /// How many times a throttled call is tried again.
+    pub retries: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_millis(500),
+            cap: Duration::from_secs(20),
+            retries: THROTTLE_RETRIES,
+        }
+    }
+}
+
 /// Runs an AWS call, trying again after a backoff with jitter while the service throttles, and
 /// turns a final error into [`DeployError::Aws`] naming the operation.
-pub async fn call<T, E, F, Fut>(operation: &'static str, mut attempt: F) -> Result<T, DeployError>
+pub async fn call<T, E, F, Fut>(operation: &'static str, attempt: F) -> Result<T, DeployError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    call_with(operation, Backoff::default(), attempt).await
+}
+
+/// [`call`] with a given backoff.
+pub async fn call_with<T, E, F, Fut>(
+    operation: &'static str,
+    policy: Backoff,
+    mut attempt: F,
+) -> Result<T, DeployError>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     F: FnMut() -> Fut,
@@ -97,13 +159,8 @@ where
             Ok(value) => return Ok(value),
             Err(error) => {
                 let throttled = error.code().is_some_and(|c| THROTTLING_CODES.contains(&c));
-                if throttled && tries < THROTTLE_RETRIES {
-                    tokio::time::sleep(backoff(
-                        tries,
-                        Duration::from_millis(500),
-                        Duration::from_secs(20),
-                    ))
-                    .await;
+                if throttled && tries < policy.retries {
+                    tokio::time::sleep(backoff(tries, policy.base, policy.cap)).await;
                     tries += 1;
                     continue;
                 }
@@ -130,6 +187,79 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use aws_sdk_cloudformation::error::ErrorMetadata;
+
+    #[derive(Debug)]
+    struct Coded(ErrorMetadata);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{:?}", self.0.code())
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl ProvideErrorMetadata for Coded {
+        fn meta(&self) -> &ErrorMetadata {
+            &self.0
+        }
+    }
+
+    fn quick() -> Backoff {
+        Backoff {
+            base: Duration::from_millis(1),
+            cap: Duration::from_millis(4),
+            retries: THROTTLE_RETRIES,
+        }
+    }
+
+    fn coded(code: &str) -> Coded {
+        Coded(
+            ErrorMetadata::builder()
+                .code(code)
+                .message("slow down")
+                .build(),
+        )
+    }
+
+    #[tokio::test]
+    async fn throttled_calls_are_tried_again_and_other_errors_are_not() {
+        let mut attempts = 0;
+        let result: Result<u32, DeployError> = call_with("Test.Op", quick(), || {
+            attempts += 1;
+            let outcome = if attempts < 4 {
+                Err(coded("Throttling"))
+            } else {
+                Ok(7)
+            };
+            async move { outcome }
+        })
+        .await;
+        assert_eq!(result.ok(), Some(7));
+        assert_eq!(attempts, 4);
+
+        let mut attempts = 0;
+        let result: Result<u32, DeployError> = call_with("Test.Op", quick(), || {
+            attempts += 1;
+            async { Err(coded("ValidationError")) }
+        })
+        .await;
+        assert_eq!(attempts, 1);
+        assert!(
+            matches!(result, Err(DeployError::Aws { operation: "Test.Op", code: Some(ref c), .. }) if c == "ValidationError")
+        );
+
+        let mut attempts = 0;
+        let result: Result<u32, DeployError> = call_with("Test.Op", quick(), || {
+            attempts += 1;
+            async { Err(coded("ThrottlingException")) }
+        })
+        .await;
+        assert_eq!(attempts, THROTTLE_RETRIES + 1);
+        assert!(result.is_err());
+    }
 
     #[test]
     fn backoff_grows_is_capped_and_jittered() {

@@ -48,7 +48,7 @@ async fn deploy_and_wait(
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis())
     );
-    match ops.deploy(name, template, &values, &token).await? {
+    match ops.deploy(name, template, &values, &token, false).await? {
         Started::NoChanges { .. } => Ok(false),
         Started::Executing { stack_id } => {
             let settled = ops

@@ -1,7 +1,7 @@
 //! A folder of model definitions as the desired fleet: the plan (new, changed, unchanged,
 //! absent) and its application, many stacks at once with bounded concurrency.
 
-use crate::error::{DeployError, Result};
+use crate::error::Result;
 use crate::lifecycle::{Deployer, Waited};
 use crate::stacks::{Preview, ResourceChange};
 use futures_util::StreamExt;
@@ -158,14 +158,4 @@ pub async fn apply(
     }
     results.sort_by(|a, b| a.model_id.cmp(&b.model_id));
     results
-}
-
-/// An error for a fleet folder holding one model id twice.
-pub fn duplicate_id(model_id: &str) -> DeployError {
-    DeployError::Refused {
-        model_id: model_id.to_owned(),
-        refusal: lisa_constructs::model::status::Refusal::Exists {
-            current: ModelStatus::Creating,
-        },
-    }
 }

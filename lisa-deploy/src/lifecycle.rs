@@ -9,9 +9,7 @@ use crate::registry::{Registry, WriteError};
 use crate::stacks::{Polling, Preview, StackEvent, StackOps, Started};
 use lisa_constructs::bootstrap::BootstrapOutputs;
 use lisa_constructs::ecs_model::stack_io::{ModelStackOutputs, parameter_values};
-use lisa_constructs::ecs_model::{
-    Lifecycle, ModelStack, StackOptions, capacity, stack_name, synthesize,
-};
+use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, capacity, synthesize};
 use lisa_constructs::environment::Environment;
 use lisa_constructs::model::status::{self, Outcome, Request, Step};
 use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus, ModelUpdate};
@@ -31,6 +29,9 @@ pub struct DeployerOptions {
     /// A record in `Creating` without a stack is left alone this long (its create may still be
     /// starting); older, it is marked `Failed`.
     pub stale_after: Duration,
+    /// Skip the preflight checks of creates and resizes (for accounts where the calls are not
+    /// allowed).
+    pub skip_preflight: bool,
 }
 
 impl Default for DeployerOptions {
@@ -41,6 +42,7 @@ impl Default for DeployerOptions {
             timeout: Duration::from_secs(90 * 60),
             inline_limit: crate::stacks::INLINE_TEMPLATE_LIMIT,
             stale_after: Duration::from_secs(120),
+            skip_preflight: false,
         }
     }
 }
@@ -57,6 +59,7 @@ pub enum Waited {
 /// The lifecycle over one deployment.
 #[derive(Debug, Clone)]
 pub struct Deployer {
+    clients: Clients,
     options: DeployerOptions,
     bootstrap: BootstrapOutputs,
     registry: Registry,
@@ -101,15 +104,26 @@ impl Deployer {
         bootstrap: BootstrapOutputs,
     ) -> Deployer {
         let registry = Registry::new(clients.dynamodb.clone(), &bootstrap.registry_table_name);
-        let mut stacks = StackOps::new(clients, Some(bootstrap.artifacts_bucket_name.clone()));
+        let mut stacks = StackOps::new(
+            clients.clone(),
+            Some(bootstrap.artifacts_bucket_name.clone()),
+        );
         stacks.polling = options.polling;
         stacks.inline_limit = options.inline_limit;
         Deployer {
+            clients,
             options,
             bootstrap,
             registry,
             stacks,
         }
+    }
+
+    /// The same deployer with the preflight checks off (for a caller that ran them itself).
+    pub fn skipping_preflight(&self) -> Deployer {
+        let mut deployer = self.clone();
+        deployer.options.skip_preflight = true;
+        deployer
     }
 
     /// The deployment's environment.
@@ -120,6 +134,12 @@ impl Deployer {
     /// The stack operations this deployer uses.
     pub fn stacks(&self) -> &StackOps {
         &self.stacks
+    }
+
+    /// The preflight checks of a hosted model (region, Availability Zones, vCPU quota); the
+    /// warnings of checks that could not run. Refuses with [`DeployError::Preflight`].
+    pub async fn preflight(&self, definition: &ModelDefinition) -> Result<Vec<String>> {
+        crate::preflight::check(&self.clients, definition, &self.environment().subnet_ids).await
     }
 
     /// Every model, each in-progress status reconciled with its stack.
@@ -208,9 +228,13 @@ impl Deployer {
         };
         let (stack, values) =
             self.synthesize(&definition, true, capacity::desired_on_create(&definition))?;
+        if !self.options.skip_preflight {
+            self.preflight(&definition).await?;
+        }
         let stack_name = stack.name.as_str().to_owned();
         let record = ModelRecord {
             definition,
+            previous_definition: None,
             enabled: true,
             status: working,
             stack_name: stack_name.clone(),
@@ -235,7 +259,13 @@ impl Deployer {
         };
         match self
             .stacks
-            .deploy(&stack_name, &stack.template, &values, &Self::token(&record))
+            .deploy(
+                &stack_name,
+                &stack.template,
+                &values,
+                &Self::token(&record),
+                true,
+            )
             .await
         {
             Ok(started) => self.started(record, started).await,
@@ -306,6 +336,11 @@ impl Deployer {
             Request::Create | Request::Stop | Request::Delete => None,
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled, desired_capacity)?;
+        let resized = update.auto_scaling_instance_config.is_some() || request == Request::Start;
+        if resized && !self.options.skip_preflight {
+            self.preflight(&next.definition).await?;
+        }
+        next.previous_definition = Some(previous.definition.clone());
         next.status = working;
         next.failure_reason = None;
         let next = self.write(next).await?;
@@ -316,6 +351,7 @@ impl Deployer {
                 &stack.template,
                 &values,
                 &Self::token(&next),
+                false,
             )
             .await
         {
@@ -349,6 +385,7 @@ impl Deployer {
             Step::Deploy { working } => working,
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled, None)?;
+        next.previous_definition = Some(previous.definition.clone());
         next.status = working;
         next.failure_reason = None;
         let next = self.write(next).await?;
@@ -359,6 +396,7 @@ impl Deployer {
                 &stack.template,
                 &values,
                 &Self::token(&next),
+                false,
             )
             .await
         {
@@ -527,21 +565,44 @@ impl Deployer {
         };
         let mut next = record.clone();
         next.status = next_status;
+        if let Some(previous) = next.previous_definition.take()
+            && outcome == Outcome::RolledBack
+        {
+            next.definition = previous;
+        }
+        next.enabled = match next_status {
+            ModelStatus::InService => true,
+            ModelStatus::Stopped => false,
+            ModelStatus::Creating
+            | ModelStatus::Updating
+            | ModelStatus::Stopping
+            | ModelStatus::Starting
+            | ModelStatus::Deleting
+            | ModelStatus::Failed => next.enabled,
+        };
         match info.as_ref().filter(|_| working || !gone) {
             Some(info) => {
                 next.stack_id = Some(info.stack_id.clone());
                 if outcome != Outcome::Succeeded {
-                    next.failure_reason = self
+                    let mut reason = self
                         .stacks
                         .failure_reason(&info.stack_id)
                         .await?
-                        .or_else(|| {
-                            Some(format!(
-                                "stack {} is {}",
-                                info.stack_name,
-                                info.status.as_str()
-                            ))
+                        .unwrap_or_else(|| {
+                            format!("stack {} is {}", info.stack_name, info.status.as_str())
                         });
+                    if record.definition.hosting.is_some()
+                        && let Some(task) = self
+                            .stacks
+                            .last_stopped_task_reason(
+                                &info.stack_id,
+                                lisa_constructs::ecs_model::CLUSTER_ID,
+                            )
+                            .await
+                    {
+                        reason.push_str(&format!("; last stopped task: {task}"));
+                    }
+                    next.failure_reason = Some(reason);
                 } else {
                     let outputs = ModelStackOutputs::from_outputs(
                         info.outputs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -571,12 +632,22 @@ impl Deployer {
     }
 }
 
-/// The stack name of a model in a deployment.
-pub fn model_stack_name(deployment_name: &str, definition: &ModelDefinition) -> Result<String> {
-    stack_name(deployment_name, definition)
-        .map(|n| n.as_str().to_owned())
-        .map_err(|e| DeployError::Synth {
-            stack_name: format!("{deployment_name}-{}", definition.model_id),
-            message: e.to_string(),
-        })
+/// The HTTP API runs these operations on a multi-threaded runtime: their futures must be `Send`
+/// and the deployer shareable. A compile-time check.
+#[allow(dead_code)]
+fn operations_can_run_on_any_thread(
+    deployer: &Deployer,
+    definition: ModelDefinition,
+    update: &ModelUpdate,
+) {
+    fn send<T: Send>(_: T) {}
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<Deployer>();
+    send(deployer.list());
+    send(deployer.get("m"));
+    send(deployer.create(definition.clone()));
+    send(deployer.redefine(definition));
+    send(deployer.update("m", update));
+    send(deployer.delete("m"));
+    send(deployer.wait("m", &mut |_| {}));
 }

@@ -2,11 +2,9 @@
 //! succeeds only when no item has the id; every later write only over the version it read, so
 //! two requests racing on one model cannot both win.
 
-use crate::aws::{aws_error, call};
+use crate::aws::call;
 use crate::error::{DeployError, Result};
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lisa_constructs::bootstrap::REGISTRY_KEY;
 use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus};
@@ -15,6 +13,7 @@ use std::collections::HashMap;
 /// Attribute names of a registry item.
 mod attr {
     pub const DEFINITION: &str = "definition";
+    pub const PREVIOUS_DEFINITION: &str = "previous_definition";
     pub const ENABLED: &str = "enabled";
     pub const STATUS: &str = "status";
     pub const STACK_NAME: &str = "stack_name";
@@ -77,6 +76,13 @@ fn to_item(record: &ModelRecord) -> Result<HashMap<String, AttributeValue>> {
         ),
         (attr::LAST_MODIFIED.to_owned(), s(&record.last_modified)),
     ]);
+    if let Some(previous) = &record.previous_definition {
+        let previous = serde_json::to_string(previous).map_err(|e| DeployError::Registry {
+            model_id: record.definition.model_id.to_string(),
+            reason: e.to_string(),
+        })?;
+        item.insert(attr::PREVIOUS_DEFINITION.to_owned(), s(&previous));
+    }
     for (name, value) in [
         (attr::STACK_ID, &record.stack_id),
         (attr::LITELLM_MODEL_ID, &record.litellm_model_id),
@@ -115,8 +121,13 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<ModelRecord> {
         .and_then(|v| v.as_n().ok())
         .and_then(|n| n.parse().ok())
         .ok_or_else(|| broken("no version".to_owned()))?;
+    let previous_definition = text(attr::PREVIOUS_DEFINITION)
+        .map(|json| ModelDefinition::from_json_str(&json))
+        .transpose()
+        .map_err(|e| broken(format!("previous definition: {e}")))?;
     Ok(ModelRecord {
         definition,
+        previous_definition,
         enabled: item
             .get(attr::ENABLED)
             .and_then(|v| v.as_bool().ok())
@@ -134,17 +145,13 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<ModelRecord> {
     })
 }
 
-fn put_error(error: SdkError<PutItemError>) -> WriteError {
+/// A conditional write's error: a failed condition is a conflict, anything else a failure.
+fn write_error(error: DeployError) -> WriteError {
     match &error {
-        SdkError::ServiceError(service)
-            if matches!(
-                service.err(),
-                PutItemError::ConditionalCheckFailedException(_)
-            ) =>
-        {
-            WriteError::Conflict
-        }
-        _ => WriteError::Failed(aws_error("DynamoDB.PutItem", &error)),
+        DeployError::Aws {
+            code: Some(code), ..
+        } if code == "ConditionalCheckFailedException" => WriteError::Conflict,
+        _ => WriteError::Failed(error),
     }
 }
 
@@ -202,15 +209,17 @@ impl Registry {
         record.version = 1;
         record.last_modified = now();
         let item = to_item(&record).map_err(WriteError::Failed)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#k)")
-            .expression_attribute_names("#k", REGISTRY_KEY)
-            .send()
-            .await
-            .map_err(put_error)?;
+        call("DynamoDB.PutItem", || {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .condition_expression("attribute_not_exists(#k)")
+                .expression_attribute_names("#k", REGISTRY_KEY)
+                .send()
+        })
+        .await
+        .map_err(write_error)?;
         Ok(record)
     }
 
@@ -221,38 +230,35 @@ impl Registry {
         record.version = expected + 1;
         record.last_modified = now();
         let item = to_item(&record).map_err(WriteError::Failed)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("#v = :v")
-            .expression_attribute_names("#v", attr::VERSION)
-            .expression_attribute_values(":v", AttributeValue::N(expected.to_string()))
-            .send()
-            .await
-            .map_err(put_error)?;
+        call("DynamoDB.PutItem", || {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item.clone()))
+                .condition_expression("#v = :v")
+                .expression_attribute_names("#v", attr::VERSION)
+                .expression_attribute_values(":v", AttributeValue::N(expected.to_string()))
+                .send()
+        })
+        .await
+        .map_err(write_error)?;
         Ok(record)
     }
 
     /// Removes a record if it still has `version`.
     pub async fn remove(&self, model_id: &str, version: u64) -> Result<(), WriteError> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key(REGISTRY_KEY, s(model_id))
-            .condition_expression("#v = :v")
-            .expression_attribute_names("#v", attr::VERSION)
-            .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
-            .send()
-            .await
-            .map_err(|error| match &error {
-                SdkError::ServiceError(service)
-                    if service.err().is_conditional_check_failed_exception() =>
-                {
-                    WriteError::Conflict
-                }
-                _ => WriteError::Failed(aws_error("DynamoDB.DeleteItem", &error)),
-            })?;
+        call("DynamoDB.DeleteItem", || {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(REGISTRY_KEY, s(model_id))
+                .condition_expression("#v = :v")
+                .expression_attribute_names("#v", attr::VERSION)
+                .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
+                .send()
+        })
+        .await
+        .map_err(write_error)?;
         Ok(())
     }
 }

@@ -357,19 +357,30 @@ impl StackOps {
     /// Deploys `template` with `values` to the stack: a change set (CREATE or UPDATE), executed
     /// with `token` as its ClientRequestToken, so a repeated call with the same token is
     /// recognized by CloudFormation. Returns once execution started, or at once when there is
-    /// nothing to change. A stack left by a create that rolled back is refused (delete it first).
+    /// nothing to change. A stack left by a create that rolled back is refused (delete it first);
+    /// so is an existing stack when `must_be_new` (a create never adopts a stack it did not make).
     pub async fn deploy(
         &self,
         stack_name: &str,
         template: &Template,
         values: &[(String, String)],
         token: &str,
+        must_be_new: bool,
     ) -> Result<Started> {
         let current = self.describe(stack_name).await?;
         let exists = match &current {
             None => false,
             Some(info) => match info.status.class() {
                 crate::stack_status::StackClass::AwaitingExecution => false,
+                crate::stack_status::StackClass::Complete
+                | crate::stack_status::StackClass::RolledBack
+                    if must_be_new =>
+                {
+                    return Err(DeployError::Stack {
+                        stack_name: stack_name.to_owned(),
+                        reason: "exists already but no model in the registry has it; delete the stack or choose another modelId".to_owned(),
+                    });
+                }
                 crate::stack_status::StackClass::Complete
                 | crate::stack_status::StackClass::RolledBack => true,
                 crate::stack_status::StackClass::InProgress => {
@@ -541,8 +552,62 @@ impl StackOps {
             .filter(|r| !r.is_empty() && r != "User Initiated"))
     }
 
+    /// Why the last task of the stack's ECS cluster (logical id `cluster_logical_id`) stopped,
+    /// if there is such a task: ECS's stopped reason and each container's exit reason. Best
+    /// effort: `None` when anything is missing or a call fails.
+    pub async fn last_stopped_task_reason(
+        &self,
+        stack_id: &str,
+        cluster_logical_id: &str,
+    ) -> Option<String> {
+        let cfn = &self.clients.cloudformation;
+        let resource = cfn
+            .describe_stack_resource()
+            .stack_name(stack_id)
+            .logical_resource_id(cluster_logical_id)
+            .send()
+            .await
+            .ok()?;
+        let cluster = resource
+            .stack_resource_detail()?
+            .physical_resource_id()?
+            .to_owned();
+        let ecs = &self.clients.ecs;
+        let tasks = ecs
+            .list_tasks()
+            .cluster(&cluster)
+            .desired_status(aws_sdk_ecs::types::DesiredStatus::Stopped)
+            .max_results(1)
+            .send()
+            .await
+            .ok()?;
+        let arn = tasks.task_arns().first()?.clone();
+        let described = ecs
+            .describe_tasks()
+            .cluster(&cluster)
+            .tasks(arn)
+            .send()
+            .await
+            .ok()?;
+        let task = described.tasks().first()?;
+        let mut reason = task.stopped_reason()?.to_owned();
+        for container in task.containers() {
+            if let Some(why) = container.reason() {
+                reason.push_str(&format!(
+                    "; {}: {why}",
+                    container.name().unwrap_or("container")
+                ));
+            }
+        }
+        Some(reason)
+    }
+
     /// Polls the stack until it settles, calling `progress` with each new event; gives up after
     /// `timeout`. Returns the settled stack, or `None` when it is gone.
+    ///
+    /// Gentle: one DescribeStackEvents call per round (every [`Polling::interval`], jittered);
+    /// the stack's own events say when it has settled, and only then is the stack described
+    /// (once, to confirm and read its outputs).
     pub async fn wait(
         &self,
         stack_id: &str,
@@ -550,24 +615,36 @@ impl StackOps {
         progress: &mut (dyn FnMut(&StackEvent) + Send),
     ) -> Result<Option<StackInfo>> {
         let started = Instant::now();
+        let name = stack_name_of(stack_id);
         let mut seen: std::collections::HashSet<String> = self
             .events(stack_id, 100)
             .await
             .map(|events| events.into_iter().map(|e| e.event_id).collect())
             .unwrap_or_default();
         loop {
-            let info = self.describe(stack_id).await?;
-            if let Ok(events) = self.events(stack_id, 50).await {
-                for event in events.iter().rev() {
-                    if seen.insert(event.event_id.clone()) {
-                        progress(event);
+            let settled_by_events = match self.events(stack_id, 50).await {
+                Ok(events) => {
+                    for event in events.iter().rev() {
+                        if seen.insert(event.event_id.clone()) {
+                            progress(event);
+                        }
                     }
+                    // The newest event of the stack itself; an unknown status means: look.
+                    events
+                        .iter()
+                        .find(|e| e.resource_type == STACK_RESOURCE_TYPE && e.logical_id == name)
+                        .and_then(|e| StackStatus::parse(&e.status))
+                        .is_none_or(StackStatus::is_settled)
                 }
-            }
-            match &info {
-                None => return Ok(None),
-                Some(stack) if stack.status.is_settled() => return Ok(info),
-                Some(_) => {}
+                Err(_) => true,
+            };
+            if settled_by_events {
+                let info = self.describe(stack_id).await?;
+                match &info {
+                    None => return Ok(None),
+                    Some(stack) if stack.status.is_settled() => return Ok(info),
+                    Some(_) => {}
+                }
             }
             if started.elapsed() > timeout {
                 return Err(DeployError::Stack {
@@ -578,6 +655,17 @@ impl StackOps {
             tokio::time::sleep(self.polling.pause()).await;
         }
     }
+}
+
+/// The resource type of a stack's own events.
+const STACK_RESOURCE_TYPE: &str = "AWS::CloudFormation::Stack";
+
+/// The stack name in a stack id (`arn:...:stack/<name>/<uuid>`), or the argument itself.
+fn stack_name_of(stack_id: &str) -> &str {
+    stack_id
+        .split_once(":stack/")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .unwrap_or(stack_id)
 }
 
 enum TemplateSource {

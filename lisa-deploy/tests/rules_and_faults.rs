@@ -201,6 +201,25 @@ async fn a_stack_that_fails_to_create_leaves_a_failed_model_that_can_be_deleted(
     assert!(reason.contains("LiteLLM answered 500"), "{reason}");
     assert_eq!(record.to_api_json()["failureReason"], reason);
 
+    // A hosted model's reason: the stack's, plus ECS's for its last stopped task when there is one
+    // (moto runs no tasks, so here only the stack's).
+    d.registrar
+        .fail("broken-hosted", "target group never became healthy");
+    d.deployer
+        .create(hosted("broken-hosted"))
+        .await
+        .expect("create starts");
+    let hosted_record = settle(&d, "broken-hosted").await;
+    assert_eq!(hosted_record.status, ModelStatus::Failed);
+    assert!(
+        hosted_record
+            .failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("never became healthy"),
+        "{hosted_record:?}"
+    );
+
     // A failed model can only be deleted.
     let error = d
         .deployer
@@ -328,4 +347,213 @@ async fn stacks_deleted_behind_the_registry_s_back() {
     assert!(d.deployer.delete("beta").await.expect("delete").is_none());
     assert!(d.deployer.delete("alpha").await.expect("delete").is_none());
     assert!(d.deployer.list().await.expect("list").is_empty());
+}
+
+async fn subnets_in(clients: &Clients, zones: &[&str]) -> Vec<String> {
+    let vpc = clients
+        .ec2
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned();
+    let mut subnets = Vec::new();
+    for (i, zone) in zones.iter().enumerate() {
+        let subnet = clients
+            .ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(format!("10.9.{i}.0/24"))
+            .availability_zone(*zone)
+            .send()
+            .await
+            .expect("subnet");
+        subnets.push(
+            subnet
+                .subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    subnets
+}
+
+fn on_instance(instance_type: &str) -> lisa_constructs::model::ModelDefinition {
+    let mut value = serde_json::to_value(hosted("sized")).expect("json");
+    value["instanceType"] = json!(instance_type);
+    lisa_constructs::model::ModelDefinition::from_json_value(&value).expect("valid")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
+    use lisa_deploy::preflight::check;
+    let clients = clients().await;
+
+    // Offered in two zones of the subnets; moto has no EC2 quotas: a warning, not a refusal.
+    let good = subnets_in(&clients, &["us-east-1a", "us-east-1b"]).await;
+    let warnings = check(&clients, &on_instance("g5.xlarge"), &good)
+        .await
+        .expect("passes");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("could not read the vCPU quota"),
+        "{warnings:?}"
+    );
+    assert!(warnings[0].contains("L-DB2E81BA"), "{warnings:?}");
+
+    // g6e.12xlarge is offered in us-east-1a..d only (moto's offerings, like AWS's).
+    let far = subnets_in(&clients, &["us-east-1e", "us-east-1f"]).await;
+    let error = check(&clients, &on_instance("g6e.12xlarge"), &far)
+        .await
+        .expect_err("not offered in the subnets' zones");
+    assert!(matches!(error, DeployError::Preflight(_)), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("at least two Availability Zones"),
+        "{error}"
+    );
+    let mixed = subnets_in(&clients, &["us-east-1a", "us-east-1e"]).await;
+    assert!(
+        check(&clients, &on_instance("g6e.12xlarge"), &mixed)
+            .await
+            .is_err()
+    );
+
+    // A region that does not offer the type: refused before any call.
+    let elsewhere = Clients {
+        region: "eu-west-1".to_owned(),
+        ..clients.clone()
+    };
+    let error = check(&elsewhere, &on_instance("g6.xlarge"), &good)
+        .await
+        .expect_err("not in the region");
+    assert!(
+        error.to_string().contains("not offered in eu-west-1"),
+        "{error}"
+    );
+
+    // LiteLLM-only models have nothing to check.
+    assert!(
+        check(&clients, &litellm_only("t"), &[])
+            .await
+            .expect("nothing")
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_over_the_inline_limit_goes_through_the_bootstrap_bucket() {
+    let d = deployment("large").await;
+    let options = lisa_deploy::DeployerOptions {
+        inline_limit: 512,
+        ..options(&d.name)
+    };
+    let deployer = Deployer::connect(d.clients.clone(), options)
+        .await
+        .expect("connect");
+    deployer.create(hosted("big")).await.expect("create");
+    let record = match deployer.wait("big", &mut |_| {}).await.expect("wait") {
+        Waited::Settled(record) => *record,
+        Waited::Deleted => panic!("deleted"),
+    };
+    assert_eq!(record.status, ModelStatus::InService);
+    let bucket = read(&d.clients, &d.name)
+        .await
+        .expect("outputs")
+        .artifacts_bucket_name;
+    let listed = d
+        .clients
+        .s3
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(format!("templates/{}-big/", d.name))
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.contents().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_that_rolls_back_cleanly_leaves_the_model_in_service_as_it_was() {
+    let d = deployment("rollback").await;
+    d.deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect("create");
+    let before = settle(&d, "titan").await;
+    assert_eq!(before.definition.streaming, Some(true));
+
+    let updating = d
+        .deployer
+        .update("titan", &update(json!({"streaming": false})))
+        .await
+        .expect("update starts");
+    assert_eq!(updating.status, ModelStatus::Updating);
+    // moto updates at once and never rolls back: make the stack look like a clean rollback.
+    let url = format!(
+        "{}/moto-api/fault/update-rollback?stack={}-titan",
+        endpoint(),
+        d.name
+    );
+    let response = reqwest::Client::new()
+        .post(url)
+        .body("Registration: LiteLLM refused the change")
+        .send()
+        .await
+        .expect("inject");
+    assert!(response.status().is_success());
+
+    let after = settle(&d, "titan").await;
+    assert_eq!(after.status, ModelStatus::InService, "{after:?}");
+    assert_eq!(
+        after.definition, before.definition,
+        "the deployed definition is kept"
+    );
+    assert!(after.previous_definition.is_none());
+    assert!(
+        after
+            .failure_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("LiteLLM refused the change"),
+        "the reason is kept: {after:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_never_adopts_a_stack_it_did_not_make() {
+    let d = deployment("adopt").await;
+    let foreign = serde_json::json!({
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}
+    });
+    d.clients
+        .cloudformation
+        .create_stack()
+        .stack_name(format!("{}-titan", d.name))
+        .template_body(foreign.to_string())
+        .send()
+        .await
+        .expect("someone else's stack");
+    let error = d
+        .deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect_err("refused");
+    assert!(
+        error
+            .to_string()
+            .contains("no model in the registry has it"),
+        "{error}"
+    );
+    assert_eq!(
+        refusal(d.deployer.get("titan").await.expect_err("no record")),
+        Refusal::NotFound
+    );
 }

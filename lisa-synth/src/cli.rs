@@ -51,6 +51,21 @@ pub enum Command {
     /// for editors that check JSON files against a schema.
     #[command(after_help = EXIT_CODES_HELP)]
     Schema(SchemaArgs),
+    /// Deploy a deployment's bootstrap stack (model registry, LiteLLM registration function)
+    /// from an environment file. Exit codes: 0 done, 1 invalid config, 2 usage or I/O error,
+    /// 3 AWS failure.
+    Bootstrap(crate::commands::bootstrap::BootstrapArgs),
+    /// List, get, create, update and delete the models of a deployment (the Admin API's JSON on
+    /// standard output, progress on standard error). Exit codes: 0 the model reached its goal,
+    /// 1 invalid input or refused by a rule (nothing changed), 2 usage or I/O error, 3 AWS
+    /// failure or the model did not reach its goal.
+    Models(crate::commands::models::ModelsArgs),
+    /// Show what deploying a folder of model definitions would change: new, changed (with the
+    /// resources the change set would touch and whether any is replaced), unchanged, absent.
+    Diff(crate::commands::fleet::DiffArgs),
+    /// Deploy a folder of model definitions: create the new, update the changed and, with
+    /// --prune, delete the absent, many stacks at once. Exit codes as for `models`.
+    Deploy(crate::commands::fleet::DeployArgs),
     /// Serve the Admin Model Management API over HTTP for one deployment.
     ///
     /// `GET /models`, `GET /models/{modelId}`, `POST /models`, `PUT /models/{modelId}` and
@@ -164,20 +179,6 @@ impl TemplateFormat {
     }
 }
 
-/// Which deployment, in which account and region.
-#[derive(Debug, Args)]
-pub struct AwsArgs {
-    /// The deployment: its bootstrap stack is <deployment-name>-bootstrap.
-    #[arg(long, default_value = "lisa", value_name = "NAME")]
-    pub deployment_name: String,
-    /// The AWS region (else the SDK's: AWS_REGION, the profile).
-    #[arg(long, value_name = "REGION")]
-    pub region: Option<String>,
-    /// Send every AWS call to this endpoint (an emulator such as moto's server).
-    #[arg(long, value_name = "URL")]
-    pub endpoint_url: Option<String>,
-}
-
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The address to listen on. Use 0.0.0.0:PORT to accept connections from other hosts.
@@ -187,7 +188,7 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub tokens_file: Option<PathBuf>,
     #[command(flatten)]
-    pub aws: AwsArgs,
+    pub aws: crate::commands::aws_common::AwsArgs,
 }
 
 #[derive(Debug, Args)]

@@ -127,6 +127,44 @@ pub fn definitions(
     }
 }
 
+/// One model definition file (or `-`), read and checked by the same gate as `validate`, and in
+/// `region` when one is given (else in AWS_REGION's, as `validate` does).
+pub fn definition_file(
+    path: &std::path::Path,
+    region: Option<&str>,
+    diagnostics: Diagnostics,
+) -> Result<ValidDefinition, Failure> {
+    let input = InputArgs {
+        paths: vec![path.to_path_buf()],
+        regions: region.map(str::to_owned).into_iter().collect(),
+        error_format: ErrorFormat::Text,
+    };
+    let mut read = definitions(&input, diagnostics)?;
+    read.pop()
+        .map(|(_, definition)| definition)
+        .ok_or_else(|| Failure::Usage(format!("{} holds no model definition", path.display())))
+}
+
+/// One update payload file (or `-`), read and checked like `validate --update` does.
+pub fn update_file(
+    path: &std::path::Path,
+    diagnostics: Diagnostics,
+) -> Result<ModelUpdate, Failure> {
+    let source = if path.as_os_str() == "-" {
+        Source::Stdin
+    } else {
+        Source::File(path.to_path_buf())
+    };
+    let problems = match inputs::read_text(&source) {
+        Ok(text) => match ModelUpdate::from_json_str(&text) {
+            Ok(update) => return Ok(update),
+            Err(error) => inputs::problems(&source, &error),
+        },
+        Err(problem) => vec![problem],
+    };
+    Err(report(&problems, ErrorFormat::Text, 1, diagnostics))
+}
+
 /// The inputs and regions, or a usage failure.
 fn prepare(
     input: &InputArgs,

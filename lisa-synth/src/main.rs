@@ -31,6 +31,10 @@ fn main() -> ExitCode {
         cli::Command::Synth(args) => commands::synth::run(args, diagnostics),
         cli::Command::Ls(args) => commands::ls::run(args, diagnostics),
         cli::Command::Schema(args) => commands::schema::run(args),
+        cli::Command::Bootstrap(args) => return commands::bootstrap::run(args),
+        cli::Command::Models(args) => return commands::models::run(args),
+        cli::Command::Diff(args) => return commands::fleet::diff(args),
+        cli::Command::Deploy(args) => return commands::fleet::deploy(args),
         cli::Command::Serve(args) => commands::serve::run(args, diagnostics),
     };
     match outcome {

@@ -53,14 +53,24 @@ pub enum Failure {
 impl Failure {
     /// Prints the failure (one line, unless already reported) and returns its exit code.
     pub fn exit(self) -> ExitCode {
+        ExitCode::from(self.report())
+    }
+
+    /// Reports the failure as [`Failure::exit`] does and ends the process with its exit code,
+    /// for commands that end where they write.
+    pub fn exit_now(self) -> ! {
+        std::process::exit(i32::from(self.report()))
+    }
+
+    fn report(self) -> u8 {
         match self {
-            Failure::Invalid => ExitCode::from(EXIT_INVALID),
-            Failure::Unreadable => ExitCode::from(EXIT_USAGE),
+            Failure::Invalid => EXIT_INVALID,
+            Failure::Unreadable => EXIT_USAGE,
             Failure::Usage(message) | Failure::Io(message) => {
                 Diagnostics::error(format_args!("{message}"));
-                ExitCode::from(EXIT_USAGE)
+                EXIT_USAGE
             }
-            Failure::BrokenPipe => ExitCode::from(EXIT_BROKEN_PIPE),
+            Failure::BrokenPipe => EXIT_BROKEN_PIPE,
         }
     }
 }

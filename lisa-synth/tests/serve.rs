@@ -30,8 +30,19 @@ struct Server {
 impl Server {
     fn start(deployment_name: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lisa-synth"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--deployment-name", deployment_name])
-            .args(["--region", deploy::REGION, "--endpoint-url", &deploy::endpoint()])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--deployment-name",
+                deployment_name,
+            ])
+            .args([
+                "--region",
+                deploy::REGION,
+                "--endpoint-url",
+                &deploy::endpoint(),
+            ])
             .env("LISA_ADMIN_TOKENS", TOKEN)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -124,8 +135,18 @@ async fn the_seed_curl_examples_run_against_a_real_deployment() {
     let mistral = server.settle("mistral-vllm", Some("InService")).await;
     let titan = server.settle("titan-express-v1", Some("InService")).await;
     assert_eq!(mistral["instanceType"], "g5.xlarge");
-    assert!(mistral["modelUrl"].as_str().is_some_and(|url| url.ends_with("/v1")), "{mistral}");
-    for field in ["autoScalingConfig", "containerConfig", "loadBalancerConfig", "instanceType"] {
+    assert!(
+        mistral["modelUrl"]
+            .as_str()
+            .is_some_and(|url| url.ends_with("/v1")),
+        "{mistral}"
+    );
+    for field in [
+        "autoScalingConfig",
+        "containerConfig",
+        "loadBalancerConfig",
+        "instanceType",
+    ] {
         assert_eq!(titan[field], Value::Null, "{field} of a LiteLLM-only model");
     }
     let (_, body) = server.call("GET", "/models", None).await;
@@ -137,29 +158,49 @@ async fn the_seed_curl_examples_run_against_a_real_deployment() {
         .collect();
     assert_eq!(ids.len(), 2, "{body}");
 
-    let (status, body) = server.call("PUT", "/models/mistral-vllm", Some(METADATA)).await;
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(METADATA))
+        .await;
     assert_eq!(status, StatusCode::OK, "metadata: {body}");
     server.settle("mistral-vllm", Some("InService")).await;
 
-    let (status, body) = server.call("PUT", "/models/mistral-vllm", Some(AUTOSCALING)).await;
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(AUTOSCALING))
+        .await;
     assert_eq!(status, StatusCode::OK, "autoscaling: {body}");
     let mistral = server.settle("mistral-vllm", Some("InService")).await;
     assert_eq!(mistral["autoScalingConfig"]["maxCapacity"], 4, "{mistral}");
 
-    let (status, body) = server.call("PUT", "/models/mistral-vllm", Some(START)).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "start of a running model: {body}");
-    assert!(body["message"].as_str().expect("message").contains("InService"), "{body}");
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(START))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "start of a running model: {body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("InService"),
+        "{body}"
+    );
 
     let (status, body) = server.call("PUT", "/models/mistral-vllm", Some(STOP)).await;
     assert_eq!(status, StatusCode::OK, "stop: {body}");
     assert_eq!(body["model"]["status"], "Stopping");
     server.settle("mistral-vllm", Some("Stopped")).await;
-    let (status, body) = server.call("PUT", "/models/mistral-vllm", Some(START)).await;
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(START))
+        .await;
     assert_eq!(status, StatusCode::OK, "start: {body}");
     server.settle("mistral-vllm", Some("InService")).await;
 
     for model_id in ["mistral-vllm", "titan-express-v1"] {
-        let (status, body) = server.call("DELETE", &format!("/models/{model_id}"), None).await;
+        let (status, body) = server
+            .call("DELETE", &format!("/models/{model_id}"), None)
+            .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(
             body,
@@ -194,12 +235,18 @@ async fn two_servers_racing_on_one_registry_never_both_win() {
         a.1,
         b.1
     );
-    let loser = if a.0 == StatusCode::CONFLICT { a.1 } else { b.1 };
+    let loser = if a.0 == StatusCode::CONFLICT {
+        a.1
+    } else {
+        b.1
+    };
     assert_eq!(loser["error"], "Conflict", "{loser}");
 
     // A server that stops mid-operation loses nothing: a new one reads the same truth.
     first.settle("titan-express-v1", Some("InService")).await;
-    let (status, body) = first.call("PUT", "/models/titan-express-v1", Some(STOP)).await;
+    let (status, body) = first
+        .call("PUT", "/models/titan-express-v1", Some(STOP))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     drop(first);
     drop(second);

@@ -79,6 +79,9 @@ impl Default for StackOptions {
     }
 }
 
+/// The logical id of a hosted model's ECS cluster (a top-level id keeps its plain name).
+pub const CLUSTER_ID: &str = "Cluster";
+
 /// The deployment name used when none is given.
 pub const DEFAULT_DEPLOYMENT_NAME: &str = "lisa";
 
@@ -234,7 +237,7 @@ fn hosted_model(
     let params = Parameters::hosted(stack, instance, options.https)?;
 
     let cluster = stack.add(
-        "Cluster",
+        CLUSTER_ID,
         Cluster {
             cluster_settings: vec![ClusterSetting::container_insights_enabled()],
             ..Cluster::default()

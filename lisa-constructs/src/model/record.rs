@@ -10,6 +10,9 @@ use serde_json::{Map, Value};
 pub struct ModelRecord {
     /// The model as last accepted (updates merged in).
     pub definition: ModelDefinition,
+    /// While an update or a start is under way, the definition before it: restored when the
+    /// stack rolls back cleanly, so the record always says what is deployed.
+    pub previous_definition: Option<ModelDefinition>,
     /// Whether the model should serve (`false` after a stop).
     pub enabled: bool,
     /// Where the model is in its lifecycle.
@@ -84,6 +87,7 @@ mod tests {
     fn record(definition: Value, status: ModelStatus) -> ModelRecord {
         ModelRecord {
             definition: ModelDefinition::from_json_value(&definition).expect("valid"),
+            previous_definition: None,
             enabled: true,
             status,
             stack_name: "lisa-x".into(),

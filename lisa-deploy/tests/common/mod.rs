@@ -45,9 +45,11 @@ pub async fn clients() -> Clients {
 /// A deployment name no other test uses.
 pub fn unique(label: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
+    // Separators keep two names from running together (pid 12, test 34 vs. pid 123, test 4);
+    // labels hold no '-', so no name is another's stack-name prefix.
     format!(
-        "t{}{}{label}",
-        std::process::id() % 100_000,
+        "t{}-{}-{label}",
+        std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     )
 }

@@ -10,7 +10,7 @@ use crate::output::{Diagnostics, Failure, Outcome};
 use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError};
 use lisa_constructs::model::status::{self, Refusal};
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
-use lisa_deploy::{Clients, DeployError, Deployer, DeployerOptions};
+use lisa_deploy::{DeployError, Deployer};
 use std::time::Duration;
 
 /// The variable holding the admin tokens (comma-separated) when no tokens file is given.
@@ -29,7 +29,10 @@ fn admin_tokens(args: &ServeArgs) -> Result<AdminTokens, Failure> {
     let (text, source) = match &args.tokens_file {
         Some(path) => (
             std::fs::read_to_string(path).map_err(|e| {
-                Failure::Usage(format!("cannot read the tokens file {}: {e}", path.display()))
+                Failure::Usage(format!(
+                    "cannot read the tokens file {}: {e}",
+                    path.display()
+                ))
             })?,
             format!("the tokens file {}", path.display()),
         ),
@@ -46,12 +49,9 @@ fn admin_tokens(args: &ServeArgs) -> Result<AdminTokens, Failure> {
 }
 
 async fn serve(args: &ServeArgs, tokens: AdminTokens, diagnostics: Diagnostics) -> Outcome {
-    let clients = Clients::load(args.aws.region.clone(), args.aws.endpoint_url.clone()).await;
-    let options = DeployerOptions {
-        deployment_name: args.aws.deployment_name.clone(),
-        ..DeployerOptions::default()
-    };
-    let deployer = Deployer::connect(clients, options)
+    let deployer = args
+        .aws
+        .deployer()
         .await
         .map_err(|e| Failure::Usage(e.to_string()))?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -110,8 +110,7 @@ impl DeployerService {
         let model_id = model_id.to_owned();
         tokio::spawn(async move {
             let mut quiet = |_: &lisa_deploy::stacks::StackEvent| {};
-            match tokio::time::timeout(FOLLOW_AT_MOST, deployer.wait(&model_id, &mut quiet)).await
-            {
+            match tokio::time::timeout(FOLLOW_AT_MOST, deployer.wait(&model_id, &mut quiet)).await {
                 Ok(Ok(_)) | Err(_) => {}
                 Ok(Err(error)) => {
                     Diagnostics::error(format_args!("following model {model_id}: {error}"))
@@ -160,7 +159,11 @@ impl ModelService for DeployerService {
     }
 
     async fn get(&self, id: &ModelId) -> Result<ModelView, ServiceError> {
-        let record = self.deployer.get(id.as_str()).await.map_err(service_error)?;
+        let record = self
+            .deployer
+            .get(id.as_str())
+            .await
+            .map_err(service_error)?;
         Ok(view(&record))
     }
 
@@ -185,7 +188,10 @@ impl ModelService for DeployerService {
     }
 
     async fn delete(&self, id: &ModelId) -> Result<(), ServiceError> {
-        self.deployer.delete(id.as_str()).await.map_err(service_error)?;
+        self.deployer
+            .delete(id.as_str())
+            .await
+            .map_err(service_error)?;
         self.follow(id.as_str());
         Ok(())
     }

@@ -1,0 +1,128 @@
+//! What every AWS command shares: the deployment and connection options, the runtime, progress
+//! on standard error, and exit codes.
+
+use clap::Args;
+use lisa_deploy::stacks::StackEvent;
+use lisa_deploy::{Clients, DeployError, Deployer, DeployerOptions};
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// The exit codes of the AWS commands besides 0 (the operation reached its goal).
+pub mod exit {
+    /// Invalid input, or a request a rule refused (nothing was changed).
+    pub const REFUSED: u8 = 1;
+    /// Usage or I/O error.
+    pub const USAGE: u8 = 2;
+    /// AWS failed, or the model did not reach its goal (Failed, rolled back).
+    pub const FAILED: u8 = 3;
+}
+
+/// How to reach AWS. The SDK's own environment variables apply too (`AWS_PROFILE`,
+/// `AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
+#[derive(Debug, Args, Clone)]
+pub struct ConnectionArgs {
+    /// The AWS region (default: the SDK's, from AWS_REGION or the profile).
+    #[arg(long, value_name = "REGION", global = true)]
+    pub region: Option<String>,
+    /// Send every AWS call to this endpoint (an emulator, a VPC endpoint).
+    #[arg(long, value_name = "URL", global = true)]
+    pub endpoint_url: Option<String>,
+}
+
+impl ConnectionArgs {
+    /// The clients.
+    pub async fn clients(&self) -> Clients {
+        Clients::load(self.region.clone(), self.endpoint_url.clone()).await
+    }
+}
+
+/// Which deployment, and how to reach AWS.
+#[derive(Debug, Args, Clone)]
+pub struct AwsArgs {
+    /// The deployment: its bootstrap stack is <NAME>-bootstrap, its models <NAME>-<modelId>.
+    #[arg(long, default_value = "lisa", value_name = "NAME", global = true)]
+    pub deployment_name: String,
+    /// Region and endpoint.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    /// Skip the checks before a create or a resize (instance type offered in the region and in
+    /// two Availability Zones of the subnets, vCPU quota), for accounts where those calls are
+    /// not allowed.
+    #[arg(long, global = true)]
+    pub skip_preflight: bool,
+}
+
+impl AwsArgs {
+    /// A deployer of the deployment.
+    pub async fn deployer(&self) -> Result<Deployer, DeployError> {
+        let options = DeployerOptions {
+            deployment_name: self.deployment_name.clone(),
+            skip_preflight: self.skip_preflight,
+            ..DeployerOptions::default()
+        };
+        Deployer::connect(self.connection.clients().await, options).await
+    }
+}
+
+/// Runs an async command on a runtime of its own.
+pub fn block_on<F: std::future::Future<Output = ExitCode>>(future: F) -> ExitCode {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(future),
+        Err(error) => {
+            eprintln!("lisa-synth: cannot start the async runtime: {error}");
+            ExitCode::from(exit::USAGE)
+        }
+    }
+}
+
+/// Prints an error on standard error and gives its exit code.
+pub fn fail(error: &DeployError) -> ExitCode {
+    eprintln!("lisa-synth: {error}");
+    ExitCode::from(if error.is_refusal() {
+        exit::REFUSED
+    } else {
+        exit::FAILED
+    })
+}
+
+/// Prints stack events as they arrive, with the time since the command started and, when the
+/// number of resources is known, how many have finished (what is left).
+pub fn progress(label: String, resources: Option<usize>) -> impl FnMut(&StackEvent) + Send {
+    let started = Instant::now();
+    let mut finished = std::collections::HashSet::new();
+    move |event: &StackEvent| {
+        let reason = event
+            .reason
+            .as_deref()
+            .map_or_else(String::new, |r| format!("  {r}"));
+        let is_stack = event.resource_type == "AWS::CloudFormation::Stack";
+        if !is_stack && event.status.ends_with("_COMPLETE") {
+            finished.insert(event.logical_id.clone());
+        }
+        let left = resources.map_or_else(String::new, |total| {
+            format!("  [{}/{total} resources done]", finished.len().min(total))
+        });
+        eprintln!(
+            "{label}  {:>6.1}s  {:<40} {:<28} {}{reason}{left}",
+            started.elapsed().as_secs_f64(),
+            event.logical_id,
+            event.status,
+            event.resource_type,
+        );
+    }
+}
+
+/// Prints one JSON document on standard output.
+pub fn print_json(value: &serde_json::Value) {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            if let Err(failure) = crate::output::product(format!("{text}\n").as_bytes()) {
+                failure.exit_now();
+            }
+        }
+        Err(error) => eprintln!("lisa-synth: cannot print JSON: {error}"),
+    }
+}

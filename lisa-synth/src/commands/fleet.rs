@@ -1,0 +1,174 @@
+//! `lisa-synth diff` and `lisa-synth deploy`: a folder of model definitions is the desired
+//! fleet; diff shows what a deploy would change, deploy does it.
+
+use super::aws_common::{AwsArgs, block_on, exit, fail};
+use crate::output::{Diagnostics, Failure};
+use clap::Args;
+use lisa_constructs::model::ModelDefinition;
+use lisa_deploy::fleet::{self, PlanItem};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// `lisa-synth diff FILE_OR_DIR...`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Model definition files or directories of them: the desired fleet.
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `lisa-synth deploy DIR...`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Model definition files or directories of them: the desired fleet.
+    #[arg(required = true, value_name = "DIR")]
+    pub paths: Vec<PathBuf>,
+    /// Also delete the deployed models that are not in the folder.
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the plan and stop.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How many models are deployed at once.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// The definitions of the fleet, through the same gate as `validate` (every problem of every
+/// file, duplicate model ids, the deployment region when given).
+fn read_all(paths: &[PathBuf], aws: &AwsArgs) -> Result<Vec<ModelDefinition>, ExitCode> {
+    let input = crate::cli::InputArgs {
+        paths: paths.to_vec(),
+        regions: aws.connection.region.iter().cloned().collect(),
+        error_format: crate::cli::ErrorFormat::Text,
+    };
+    crate::gate::definitions(&input, Diagnostics { quiet: false })
+        .map(|read| read.into_iter().map(|(_, d)| d.into_inner()).collect())
+        .map_err(Failure::exit)
+}
+
+/// One line per model.
+fn print_plan(plan: &[PlanItem], prune: bool) {
+    for item in plan {
+        match item {
+            PlanItem::Create(definition) => println!("+ create     {}", definition.model_id),
+            PlanItem::Update {
+                definition,
+                changes,
+            } => {
+                let replaced = changes
+                    .iter()
+                    .filter(|c| c.replacement.as_deref() == Some("True"))
+                    .count();
+                println!(
+                    "~ update     {}  ({} resource(s) change, {replaced} replaced)",
+                    definition.model_id,
+                    changes.len()
+                );
+                for change in changes {
+                    let replacement = change
+                        .replacement
+                        .as_deref()
+                        .map_or_else(String::new, |r| format!("  replacement: {r}"));
+                    println!(
+                        "    {:<8} {:<40} {}{replacement}",
+                        change.action, change.logical_id, change.resource_type
+                    );
+                }
+            }
+            PlanItem::Unchanged(id) => println!("= unchanged  {id}"),
+            PlanItem::Absent(id) if prune => println!("- delete     {id}"),
+            PlanItem::Absent(id) => {
+                println!("? absent     {id}  (deployed, not in the folder; --prune deletes it)")
+            }
+        }
+    }
+}
+
+pub fn diff(args: &DiffArgs) -> ExitCode {
+    let definitions = match read_all(&args.paths, &args.aws) {
+        Ok(definitions) => definitions,
+        Err(code) => return code,
+    };
+    block_on(async {
+        let deployer = match args.aws.deployer().await {
+            Ok(deployer) => deployer,
+            Err(error) => return fail(&error),
+        };
+        match fleet::plan(&deployer, definitions, true).await {
+            Ok(plan) => {
+                print_plan(&plan, false);
+                ExitCode::SUCCESS
+            }
+            Err(error) => fail(&error),
+        }
+    })
+}
+
+pub fn deploy(args: &DeployArgs) -> ExitCode {
+    let definitions = match read_all(&args.paths, &args.aws) {
+        Ok(definitions) => definitions,
+        Err(code) => return code,
+    };
+    block_on(async {
+        let deployer = match args.aws.deployer().await {
+            Ok(deployer) => deployer,
+            Err(error) => return fail(&error),
+        };
+        let plan = match fleet::plan(&deployer, definitions, false).await {
+            Ok(plan) => plan,
+            Err(error) => return fail(&error),
+        };
+        print_plan(&plan, args.prune);
+        if args.dry_run {
+            return ExitCode::SUCCESS;
+        }
+        let started = Instant::now();
+        let mut done = |applied: &fleet::Applied| match &applied.result {
+            Ok(Some(record)) => eprintln!(
+                "{:>7.1}s  {}: {}{}",
+                started.elapsed().as_secs_f64(),
+                applied.model_id,
+                record.status,
+                record
+                    .failure_reason
+                    .as_deref()
+                    .map_or_else(String::new, |r| format!(" ({r})"))
+            ),
+            Ok(None) => eprintln!(
+                "{:>7.1}s  {}: deleted",
+                started.elapsed().as_secs_f64(),
+                applied.model_id
+            ),
+            Err(error) => eprintln!(
+                "{:>7.1}s  {}: {error}",
+                started.elapsed().as_secs_f64(),
+                applied.model_id
+            ),
+        };
+        let results = fleet::apply(
+            &deployer,
+            plan,
+            args.prune,
+            usize::from(args.concurrency),
+            &mut done,
+        )
+        .await;
+        let failed = results.iter().filter(|r| !r.succeeded()).count();
+        eprintln!(
+            "deploy: {} model(s) changed, {failed} failed, in {:.1} s",
+            results.len(),
+            started.elapsed().as_secs_f64()
+        );
+        if failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(exit::FAILED)
+        }
+    })
+}

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 CFN_LINT_VERSION=1.58.0
 CHECKOV_VERSION=3.3.30
 MOTO_VERSION=5.2.5
+SCHEMATHESIS_VERSION=4.32.5
 PYTHON=${PYTHON:-python3}
 
 # ensure_venv DIR PACKAGE VERSION [EXTRAS]
@@ -29,6 +30,7 @@ ensure_venv() {
 ensure_venv .venv-cfn cfn-lint "$CFN_LINT_VERSION"
 ensure_venv .venv-checkov checkov "$CHECKOV_VERSION"
 ensure_venv .venv-cfn moto "$MOTO_VERSION" "[server]"
+ensure_venv .venv-schemathesis schemathesis "$SCHEMATHESIS_VERSION"
 
 # Packaging the registration function for Lambda's provided.al2023 (glibc 2.34) with the host's
 # standard library: zig is the linker that targets the older glibc, cargo-zigbuild drives it.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: installs the tools the tests call (cfn-lint, checkov, moto), starts moto's
+# Runs every test: installs the tools the tests call (cfn-lint, checkov, moto, schemathesis), starts moto's
 # server on 127.0.0.1 for the deploy tests (stopped again on exit), then runs the whole
 # workspace's tests with snapshots frozen (a missing or changed snapshot fails).
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup-tools.sh
 export LISA_CFN_LINT="$PWD/.venv-cfn/bin/cfn-lint"
 export LISA_CHECKOV="$PWD/.venv-checkov/bin/checkov"
+export LISA_SCHEMATHESIS="$PWD/.venv-schemathesis/bin/schemathesis"
 export INSTA_UPDATE=no
 export CI=${CI:-true}
 

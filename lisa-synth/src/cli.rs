@@ -66,7 +66,26 @@ pub enum Command {
     /// Deploy a folder of model definitions: create the new, update the changed and, with
     /// --prune, delete the absent, many stacks at once. Exit codes as for `models`.
     Deploy(crate::commands::fleet::DeployArgs),
+    /// Serve the Admin Model Management API over HTTP for one deployment.
+    ///
+    /// `GET /models`, `GET /models/{modelId}`, `POST /models`, `PUT /models/{modelId}` and
+    /// `DELETE /models/{modelId}` take and return the Admin API's JSON, for admins only
+    /// (`Authorization: Bearer <token>`); `GET /health` and `GET /openapi.json` are open. The
+    /// deployment must be bootstrapped (`lisa-synth bootstrap`). Operations that change stacks
+    /// answer at once with the new status and go on in the background; the registry and the
+    /// stacks hold all state, so a restart loses nothing and several servers may share one
+    /// deployment. One line per request (method, path, status, latency) goes to standard error.
+    /// Ctrl-C or SIGTERM stops the server after the requests under way.
+    #[command(after_help = SERVE_HELP)]
+    Serve(ServeArgs),
 }
+
+/// More on `serve`, for `--help`.
+pub const SERVE_HELP: &str = "Admin tokens: --tokens-file FILE (one token per line, `#` \
+comments) or else LISA_ADMIN_TOKENS (comma-separated); each at least 16 characters. The server \
+refuses to start without one.\n\nAWS: the SDK's usual settings apply (AWS_PROFILE, \
+AWS_REGION, AWS_ENDPOINT_URL, ...); --region and --endpoint-url override them.\n\nExit codes: \
+0 stopped by a signal; 2 cannot start (no token, not bootstrapped, address in use).";
 
 fn help_with_inputs() -> String {
     format!("{INPUTS_HELP}\n\n{EXIT_CODES_HELP}")
@@ -158,6 +177,18 @@ impl TemplateFormat {
             TemplateFormat::Yaml => "template.yaml",
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Use 0.0.0.0:PORT to accept connections from other hosts.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// A file of admin tokens, one per line (else LISA_ADMIN_TOKENS).
+    #[arg(long, value_name = "FILE")]
+    pub tokens_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: crate::commands::aws_common::AwsArgs,
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,7 @@ fn main() -> ExitCode {
         cli::Command::Models(args) => return commands::models::run(args),
         cli::Command::Diff(args) => return commands::fleet::diff(args),
         cli::Command::Deploy(args) => return commands::fleet::deploy(args),
+        cli::Command::Serve(args) => commands::serve::run(args, diagnostics),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

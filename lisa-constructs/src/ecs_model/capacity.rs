@@ -229,7 +229,10 @@ pub fn capacity(
             health_check_type: Some(Expr::str("EC2")),
             ..AutoScalingGroup::new(sizes.min, sizes.max)
         },
-        |r| r.update_policy(rolling_update(sizes, props.time_to_serve_seconds)),
+        |r| match rolling_update(sizes, props.time_to_serve_seconds) {
+            Some(policy) => r.update_policy(policy),
+            None => r,
+        },
     )?;
 
     // Managed draining: ECS puts a termination lifecycle hook on the group; when an instance
@@ -284,9 +287,13 @@ pub const ROLLING_SUSPENDED_PROCESSES: [&str; 5] = [
 
 /// The group's update policy: a new AMI or launch template replaces the instances one at a time,
 /// keeping MinSize in service (below MaxSize, as CloudFormation requires), and waits for each new
-/// instance to serve before the next.
-pub fn rolling_update(sizes: GroupSizes, time_to_serve_seconds: u32) -> UpdatePolicy {
-    UpdatePolicy {
+/// instance to serve before the next. A stopped group (MaxSize 0) has nothing to roll and no
+/// MinInstancesInService below its MaxSize, so it gets no policy.
+pub fn rolling_update(sizes: GroupSizes, time_to_serve_seconds: u32) -> Option<UpdatePolicy> {
+    if sizes.max == 0 {
+        return None;
+    }
+    Some(UpdatePolicy {
         auto_scaling_rolling_update: Some(AutoScalingRollingUpdate {
             max_batch_size: Some(1u32.into()),
             min_instances_in_service: Some(sizes.min.min(sizes.max.saturating_sub(1)).into()),
@@ -298,7 +305,7 @@ pub fn rolling_update(sizes: GroupSizes, time_to_serve_seconds: u32) -> UpdatePo
             ..AutoScalingRollingUpdate::default()
         }),
         ..UpdatePolicy::default()
-    }
+    })
 }
 
 /// The longest pause CloudFormation accepts between batches (one hour).
@@ -341,12 +348,12 @@ mod tests {
                 },
                 900,
             )
-            .auto_scaling_rolling_update
+            .and_then(|p| p.auto_scaling_rolling_update)
             .and_then(|r| r.min_instances_in_service)
         };
         assert_eq!(policy(1, 1), Some(0u32.into()));
         assert_eq!(policy(2, 2), Some(1u32.into()));
         assert_eq!(policy(2, 5), Some(2u32.into()));
-        assert_eq!(policy(0, 0), Some(0u32.into()));
+        assert_eq!(policy(0, 0), None, "a stopped group has nothing to roll");
     }
 }

@@ -8,5 +8,6 @@ pub mod fleet;
 pub mod ls;
 pub mod models;
 pub mod schema;
+pub mod serve;
 pub mod synth;
 pub mod validate;

@@ -1,0 +1,255 @@
+//! The OpenAPI 3.1 document of the API, built from the JSON Schemas of the very types the
+//! handlers read and write, so the document cannot drift from the code.
+
+use crate::errors::ErrorBody;
+use crate::routes::{Deleted, Health};
+use lisa_constructs::model::{definition_schema, update_schema};
+use schemars::JsonSchema;
+use serde_json::{Map, Value, json};
+
+const COMPONENTS: &str = "#/components/schemas/";
+
+/// The seed's payloads, shown as request examples (and sent by API fuzzers as they are).
+const CREATE_EXAMPLES: [(&str, &str); 2] = [
+    (
+        "hosted",
+        include_str!("../../examples/models/mistral-vllm.json"),
+    ),
+    (
+        "litellmOnly",
+        include_str!("../../examples/models/titan-express-v1.json"),
+    ),
+];
+const UPDATE_EXAMPLES: [(&str, &str); 4] = [
+    (
+        "metadata",
+        include_str!("../../examples/updates/metadata.json"),
+    ),
+    (
+        "autoscaling",
+        include_str!("../../examples/updates/autoscaling.json"),
+    ),
+    ("stop", include_str!("../../examples/updates/stop.json")),
+    ("start", include_str!("../../examples/updates/start.json")),
+];
+
+fn examples(payloads: &[(&str, &str)]) -> Value {
+    let mut examples = Map::new();
+    for (name, text) in payloads {
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
+            examples.insert((*name).into(), json!({"value": value}));
+        }
+    }
+    Value::Object(examples)
+}
+
+/// The document for a service whose models have the schema of `M`.
+pub fn document<M: JsonSchema>() -> Value {
+    let mut schemas = Map::new();
+    let definition = absorb(&mut schemas, "ModelDefinition", definition_schema());
+    let update = absorb(&mut schemas, "ModelUpdate", update_schema());
+    let model = absorb(&mut schemas, "Model", schema_of::<M>());
+    let error = absorb(&mut schemas, "Error", schema_of::<ErrorBody>());
+    let deleted = absorb(&mut schemas, "Deleted", schema_of::<Deleted>());
+    let health = absorb(&mut schemas, "Health", schema_of::<Health>());
+    let list = json!({"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": model}}});
+    let one = json!({"type": "object", "required": ["model"], "properties": {"model": model}});
+
+    let answer = |description: &str, schema: &Value| json!({"description": description, "content": {"application/json": {"schema": schema}}});
+    let refusals = |codes: &[(&str, &str)]| {
+        let mut responses = Map::new();
+        responses.insert("401".into(), answer("No valid admin token", &error));
+        for (code, description) in codes {
+            responses.insert((*code).into(), answer(description, &error));
+        }
+        responses.insert(
+            "503".into(),
+            answer("A service behind the API cannot be reached", &error),
+        );
+        responses
+    };
+    let with = |mut responses: Map<String, Value>, ok: Value| {
+        responses.insert("200".into(), ok);
+        Value::Object(responses)
+    };
+    let body = |schema: &Value, payloads: &[(&str, &str)]| json!({"required": true, "content": {"application/json": {"schema": schema, "examples": examples(payloads)}}});
+    let id_parameter =
+        json!({"name": "modelId", "in": "path", "required": true, "schema": {"type": "string"}});
+
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "LISA Admin Model Management API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "List, create, update (metadata, autoscaling, container settings, stop, start) and delete models. Operations that change infrastructure return at once with the new status."
+        },
+        "security": [{"adminToken": []}],
+        "paths": {
+            "/models": {
+                "get": {
+                    "operationId": "listModels",
+                    "summary": "Every model with its status",
+                    "responses": with(refusals(&[]), answer("The models", &list))
+                },
+                "post": {
+                    "operationId": "createModel",
+                    "summary": "Create a model: its stack is created in the background",
+                    "requestBody": body(&definition, &CREATE_EXAMPLES),
+                    "responses": with(refusals(&[
+                        ("400", "The payload is malformed or breaks the rules"),
+                        ("409", "A model with this id exists"),
+                        ("413", "The payload is too large"),
+                    ]), answer("The model, Creating", &one))
+                }
+            },
+            "/models/{modelId}": {
+                "parameters": [id_parameter],
+                "get": {
+                    "operationId": "getModel",
+                    "summary": "One model",
+                    "responses": with(refusals(&[("404", "No such model")]), answer("The model", &one))
+                },
+                "put": {
+                    "operationId": "updateModel",
+                    "summary": "Update metadata, autoscaling or container settings, or stop or start the model",
+                    "requestBody": body(&update, &UPDATE_EXAMPLES),
+                    "responses": with(refusals(&[
+                        ("400", "The payload is malformed, breaks the rules, or the model's status does not allow it"),
+                        ("404", "No such model"),
+                        ("409", "Another request changed the model first"),
+                        ("413", "The payload is too large"),
+                    ]), answer("The model with its new status", &one))
+                },
+                "delete": {
+                    "operationId": "deleteModel",
+                    "summary": "Delete a model: its stack is deleted in the background",
+                    "responses": with(refusals(&[
+                        ("400", "The model's status does not allow it"),
+                        ("404", "No such model"),
+                        ("409", "Another request changed the model first"),
+                    ]), answer("Deletion started", &deleted))
+                }
+            },
+            "/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Whether the server answers",
+                    "security": [],
+                    "responses": {"200": answer("The server is up", &health)}
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": answer("The OpenAPI document", &json!({"type": "object"}))}
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {"adminToken": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas
+        }
+    })
+}
+
+fn schema_of<T: JsonSchema>() -> Value {
+    schemars::schema_for!(T).to_value()
+}
+
+/// Moves a root schema and its `$defs` into the components, pointing every reference at its new
+/// place, and returns a reference to the root.
+fn absorb(schemas: &mut Map<String, Value>, name: &str, mut root: Value) -> Value {
+    if let Some(object) = root.as_object_mut() {
+        object.remove("$schema");
+        if let Some(Value::Object(defs)) = object.remove("$defs") {
+            for (def_name, mut def) in defs {
+                point_refs_at_components(&mut def);
+                schemas.entry(def_name).or_insert(def);
+            }
+        }
+    }
+    point_refs_at_components(&mut root);
+    schemas.insert(name.to_owned(), root);
+    json!({"$ref": format!("{COMPONENTS}{name}")})
+}
+
+fn point_refs_at_components(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            for (key, child) in object.iter_mut() {
+                match child {
+                    Value::String(target) if key == "$ref" => {
+                        if let Some(rest) = target.strip_prefix("#/$defs/") {
+                            *target = format!("{COMPONENTS}{rest}");
+                        }
+                    }
+                    _ => point_refs_at_components(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(point_refs_at_components),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Sample {
+        status: String,
+    }
+
+    fn refs(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(target)) = object.get("$ref") {
+                    found.push(target.clone());
+                }
+                object.values().for_each(|v| refs(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves_inside_the_document() {
+        let document = document::<Sample>();
+        let mut found = Vec::new();
+        refs(&document, &mut found);
+        assert!(found.len() > 10, "{found:?}");
+        for target in found {
+            let pointer = target.strip_prefix('#').expect("local reference");
+            assert!(
+                document.pointer(pointer).is_some(),
+                "{target} does not resolve"
+            );
+        }
+        assert!(
+            document
+                .pointer("/components/schemas/Model/properties/status")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn request_bodies_are_the_payload_schemas() {
+        let document = document::<Sample>();
+        let definition = &document["components"]["schemas"]["ModelDefinition"];
+        assert_eq!(
+            definition["properties"]["modelId"]["$ref"],
+            "#/components/schemas/ModelId"
+        );
+        assert_eq!(definition["additionalProperties"], false);
+        let update = &document["components"]["schemas"]["ModelUpdate"];
+        assert!(
+            update["properties"]["autoScalingInstanceConfig"].is_object(),
+            "{update}"
+        );
+    }
+}

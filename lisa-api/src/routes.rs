@@ -1,0 +1,161 @@
+//! The handlers: each reads its input through the same readers the CLI uses (every problem with
+//! its JSON path), calls the service, and answers with the seed's shapes.
+
+use crate::errors::ApiError;
+use crate::service::ModelService;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use lisa_constructs::model::{DefinitionError, ModelId, ModelUpdate, ValidDefinition};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// `GET /models`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ModelList<M> {
+    /// Every model.
+    pub models: Vec<M>,
+}
+
+/// `GET`, `POST` and `PUT` of one model.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OneModel<M> {
+    /// The model.
+    pub model: M,
+}
+
+/// `DELETE /models/{modelId}`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Deleted {
+    /// Always `success`.
+    pub status: String,
+    /// `Model <id> has been deleted successfully.`
+    pub message: String,
+}
+
+/// `GET /health`.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Health {
+    /// Always `ok` while the server answers.
+    pub status: String,
+}
+
+pub(crate) type Shared<S> = State<Arc<S>>;
+
+pub(crate) async fn list<S: ModelService>(
+    State(service): Shared<S>,
+) -> Result<Json<ModelList<S::Model>>, ApiError> {
+    let models = service.list().await?;
+    Ok(Json(ModelList { models }))
+}
+
+pub(crate) async fn get_one<S: ModelService>(
+    State(service): Shared<S>,
+    Path(id): Path<String>,
+) -> Result<Json<OneModel<S::Model>>, ApiError> {
+    let id = model_id(&id)?;
+    let model = service.get(&id).await?;
+    Ok(Json(OneModel { model }))
+}
+
+pub(crate) async fn create<S: ModelService>(
+    State(service): Shared<S>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<OneModel<S::Model>>, ApiError> {
+    let text = body_text(body)?;
+    let definition = ValidDefinition::from_json_str(text.as_ref()).map_err(read_error)?;
+    let model = service.create(definition).await?;
+    Ok(Json(OneModel { model }))
+}
+
+pub(crate) async fn update<S: ModelService>(
+    State(service): Shared<S>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<OneModel<S::Model>>, ApiError> {
+    let id = model_id(&id)?;
+    let text = body_text(body)?;
+    let update = ModelUpdate::from_json_str(text.as_ref()).map_err(read_error)?;
+    let model = service.update(&id, update).await?;
+    Ok(Json(OneModel { model }))
+}
+
+pub(crate) async fn delete<S: ModelService>(
+    State(service): Shared<S>,
+    Path(id): Path<String>,
+) -> Result<Json<Deleted>, ApiError> {
+    let id = model_id(&id)?;
+    service.delete(&id).await?;
+    Ok(Json(Deleted {
+        status: "success".into(),
+        message: format!(
+            "Model {id} has been deleted successfully.",
+            id = id.as_str()
+        ),
+    }))
+}
+
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+pub(crate) async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "NotFound", "no such route")
+}
+
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "MethodNotAllowed",
+        "this route does not take that method",
+    )
+}
+
+/// An id that is not a valid model id names no model: 404, like any absent model.
+fn model_id(raw: &str) -> Result<ModelId, ApiError> {
+    ModelId::parse(raw).map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            format!("model {raw} does not exist"),
+        )
+    })
+}
+
+fn body_text(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
+    let bytes = body.map_err(|rejection| {
+        let status = rejection.status();
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "PayloadTooLarge"
+        } else {
+            "BadBody"
+        };
+        ApiError::new(status, code, rejection.body_text())
+    })?;
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed",
+            format!(
+                "the body is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
+    })
+}
+
+fn read_error(error: DefinitionError) -> ApiError {
+    match error {
+        DefinitionError::Invalid(errors) => ApiError::invalid(errors),
+        syntax => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Malformed",
+            format!("the body is not valid JSON: {syntax}"),
+        ),
+    }
+}

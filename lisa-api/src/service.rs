@@ -1,0 +1,63 @@
+//! What the API asks of the system behind it: the model lifecycle, as a trait the deployer
+//! implements, so the HTTP layer holds no AWS code and is tested on its own.
+
+use lisa_constructs::model::{ModelId, ModelUpdate, ValidDefinition, ValidationErrors};
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::future::Future;
+
+/// The model lifecycle behind the API. Every operation that starts long work (a stack create,
+/// update or delete) returns as soon as the new status is recorded; the work goes on without the
+/// caller.
+pub trait ModelService: Send + Sync + 'static {
+    /// A model as the API returns it (the seed's model object, with `status`).
+    type Model: Serialize + JsonSchema + Send;
+
+    /// Every model.
+    fn list(&self) -> impl Future<Output = Result<Vec<Self::Model>, ServiceError>> + Send;
+
+    /// One model.
+    fn get(&self, id: &ModelId) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;
+
+    /// Records a new model as `Creating` and starts creating its stack.
+    fn create(
+        &self,
+        definition: ValidDefinition,
+    ) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;
+
+    /// Applies an update payload (metadata, autoscaling, container settings, stop or start).
+    fn update(
+        &self,
+        id: &ModelId,
+        update: ModelUpdate,
+    ) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;
+
+    /// Marks the model `Deleting` and starts deleting its stack.
+    fn delete(&self, id: &ModelId) -> impl Future<Output = Result<(), ServiceError>> + Send;
+}
+
+/// Why an operation was refused or failed, in the terms the API answers with.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ServiceError {
+    /// No model has this id (404).
+    #[error("model {0} does not exist")]
+    NotFound(String),
+    /// A model with this id exists already (409).
+    #[error("model {0} already exists")]
+    AlreadyExists(String),
+    /// Another request changed the model first (409); reading it again shows the new state.
+    #[error("{0}")]
+    Conflict(String),
+    /// The payload breaks the rules (400), every problem with its path.
+    #[error("{0}")]
+    Invalid(ValidationErrors),
+    /// The request is well-formed but not allowed now, e.g. starting a running model (400).
+    #[error("{0}")]
+    Refused(String),
+    /// A service the system depends on cannot be reached (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything else (500). Never used for bad input.
+    #[error("{0}")]
+    Internal(String),
+}

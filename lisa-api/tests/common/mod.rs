@@ -1,0 +1,160 @@
+//! What the HTTP tests share: an in-memory lifecycle and a real server on 127.0.0.1.
+
+#![allow(dead_code)]
+
+use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError};
+use lisa_constructs::model::{ModelId, ModelUpdate, ValidDefinition};
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+pub const TOKEN: &str = "test-admin-token-0123456789";
+
+fn view(definition: &ValidDefinition, status: &str) -> ModelView {
+    let mut value = serde_json::to_value(definition).expect("serializes");
+    value["status"] = status.into();
+    value["modelUrl"] = Value::Null;
+    ModelView(value)
+}
+
+fn status(model: &ModelView) -> &str {
+    model.0["status"].as_str().unwrap_or_default()
+}
+
+fn set_status(model: &mut ModelView, status: &str) {
+    model.0["status"] = status.into();
+}
+
+#[derive(Default)]
+pub struct Memory {
+    models: Mutex<BTreeMap<String, ModelView>>,
+}
+
+impl ModelService for Memory {
+    type Model = ModelView;
+
+    async fn list(&self) -> Result<Vec<ModelView>, ServiceError> {
+        Ok(self
+            .models
+            .lock()
+            .expect("lock")
+            .values()
+            .cloned()
+            .collect())
+    }
+
+    async fn get(&self, id: &ModelId) -> Result<ModelView, ServiceError> {
+        let models = self.models.lock().expect("lock");
+        models
+            .get(id.as_str())
+            .cloned()
+            .ok_or_else(|| ServiceError::NotFound(id.as_str().into()))
+    }
+
+    async fn create(&self, definition: ValidDefinition) -> Result<ModelView, ServiceError> {
+        let id = definition.model_id.as_str().to_owned();
+        let mut models = self.models.lock().expect("lock");
+        if models.contains_key(&id) {
+            return Err(ServiceError::AlreadyExists(id));
+        }
+        let model = view(&definition, "Creating");
+        models.insert(id, model.clone());
+        Ok(model)
+    }
+
+    async fn update(&self, id: &ModelId, update: ModelUpdate) -> Result<ModelView, ServiceError> {
+        let mut models = self.models.lock().expect("lock");
+        let model = models
+            .get_mut(id.as_str())
+            .ok_or_else(|| ServiceError::NotFound(id.as_str().into()))?;
+        match update.enabled {
+            Some(false) if status(model) != "InService" => Err(ServiceError::Refused(format!(
+                "model {} is {}; only an InService model can be stopped",
+                id.as_str(),
+                status(model)
+            ))),
+            Some(false) => {
+                set_status(model, "Stopping");
+                Ok(model.clone())
+            }
+            _ => {
+                set_status(model, "Updating");
+                Ok(model.clone())
+            }
+        }
+    }
+
+    async fn delete(&self, id: &ModelId) -> Result<(), ServiceError> {
+        let mut models = self.models.lock().expect("lock");
+        models
+            .remove(id.as_str())
+            .map(drop)
+            .ok_or_else(|| ServiceError::NotFound(id.as_str().into()))
+    }
+}
+
+pub struct Server {
+    pub base: String,
+    client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    pub async fn start() -> Server {
+        let tokens = AdminTokens::parse_list(TOKEN).expect("token");
+        let router = lisa_api::router(Memory::default(), tokens);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binds");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(lisa_api::serve(listener, router, async move {
+            let _ = stopped.await;
+        }));
+        Server {
+            base,
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.body(body.to_owned());
+        }
+        let response = request.send().await.expect("answers");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: not JSON ({e}): {text}"))
+        };
+        (status, body)
+    }
+
+    pub async fn admin(&self, method: &str, path: &str, body: Option<&str>) -> (StatusCode, Value) {
+        self.call(method, path, Some(TOKEN), body).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.expect("joins").expect("served");
+    }
+}

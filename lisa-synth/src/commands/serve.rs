@@ -1,0 +1,198 @@
+//! `lisa-synth serve`: the Admin Model Management API over HTTP, on the deployer.
+//!
+//! Operations answer as soon as the new status is recorded; a task per operation follows the
+//! stack to its end and records the outcome. Nothing lives only in this process: the registry and
+//! the stacks are the truth and every read reconciles an in-progress status with its stack, so a
+//! restart loses nothing, and several servers can share one registry (its writes are guarded).
+
+use crate::cli::ServeArgs;
+use crate::output::{Diagnostics, Failure, Outcome};
+use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError};
+use lisa_constructs::model::status::{self, Refusal};
+use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
+use lisa_deploy::{DeployError, Deployer};
+use std::time::Duration;
+
+/// The variable holding the admin tokens (comma-separated) when no tokens file is given.
+pub const TOKENS_VARIABLE: &str = "LISA_ADMIN_TOKENS";
+
+pub fn run(args: &ServeArgs, diagnostics: Diagnostics) -> Outcome {
+    let tokens = admin_tokens(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Io(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(serve(args, tokens, diagnostics))
+}
+
+fn admin_tokens(args: &ServeArgs) -> Result<AdminTokens, Failure> {
+    let (text, source) = match &args.tokens_file {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| {
+                Failure::Usage(format!(
+                    "cannot read the tokens file {}: {e}",
+                    path.display()
+                ))
+            })?,
+            format!("the tokens file {}", path.display()),
+        ),
+        None => (
+            std::env::var(TOKENS_VARIABLE).unwrap_or_default(),
+            TOKENS_VARIABLE.to_owned(),
+        ),
+    };
+    AdminTokens::parse_list(&text).map_err(|e| {
+        Failure::Usage(format!(
+            "{e} (in {source}); the server admits only admins: give tokens with --tokens-file FILE or {TOKENS_VARIABLE}"
+        ))
+    })
+}
+
+async fn serve(args: &ServeArgs, tokens: AdminTokens, diagnostics: Diagnostics) -> Outcome {
+    let deployer = args
+        .aws
+        .deployer()
+        .await
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| Failure::Usage(format!("cannot listen on {}: {e}", args.listen)))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| Failure::Io(format!("cannot read the listening address: {e}")))?;
+    diagnostics.note(format_args!(
+        "serving deployment {} on http://{address} (GET /openapi.json describes the API)",
+        args.aws.deployment_name
+    ));
+    let router = lisa_api::router(DeployerService { deployer }, tokens);
+    lisa_api::serve(listener, router, shutdown_signal())
+        .await
+        .map_err(|e| Failure::Io(format!("the server stopped: {e}")))?;
+    diagnostics.note(format_args!("stopped"));
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop taking requests, finish those under way.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// The deployer as the API's lifecycle.
+#[derive(Debug, Clone)]
+struct DeployerService {
+    deployer: Deployer,
+}
+
+/// How long a background task follows one operation before leaving it to later reads.
+const FOLLOW_AT_MOST: Duration = Duration::from_secs(2 * 60 * 60);
+
+impl DeployerService {
+    /// Follows the model's operation in the background, so its status settles without a reader.
+    fn follow(&self, model_id: &str) {
+        let deployer = self.deployer.clone();
+        let model_id = model_id.to_owned();
+        tokio::spawn(async move {
+            let mut quiet = |_: &lisa_deploy::stacks::StackEvent| {};
+            match tokio::time::timeout(FOLLOW_AT_MOST, deployer.wait(&model_id, &mut quiet)).await {
+                Ok(Ok(_)) | Err(_) => {}
+                Ok(Err(error)) => {
+                    Diagnostics::error(format_args!("following model {model_id}: {error}"))
+                }
+            }
+        });
+    }
+}
+
+fn view(record: &ModelRecord) -> ModelView {
+    ModelView(record.to_api_json())
+}
+
+fn service_error(error: DeployError) -> ServiceError {
+    let message = error.to_string();
+    match error {
+        DeployError::Refused { model_id, refusal } => match refusal {
+            Refusal::NotFound => ServiceError::NotFound(model_id),
+            Refusal::Exists { .. } => ServiceError::AlreadyExists(model_id),
+            // Another operation holds the model: the request lost a race, and may succeed
+            // once that operation ends.
+            Refusal::NotAllowed { current, .. } if status::is_working(current) => {
+                ServiceError::Conflict(message)
+            }
+            Refusal::NotAllowed { .. } => ServiceError::Refused(message),
+        },
+        DeployError::Invalid { errors, .. } => ServiceError::Invalid(errors),
+        DeployError::Conflict { .. } => ServiceError::Conflict(message),
+        DeployError::Preflight(_) => ServiceError::Refused(message),
+        DeployError::NotBootstrapped { .. } | DeployError::Aws { .. } => {
+            ServiceError::Unavailable(message)
+        }
+        DeployError::Synth { .. }
+        | DeployError::Stack { .. }
+        | DeployError::UnknownStackStatus { .. }
+        | DeployError::Registry { .. } => ServiceError::Internal(message),
+    }
+}
+
+impl ModelService for DeployerService {
+    type Model = ModelView;
+
+    async fn list(&self) -> Result<Vec<ModelView>, ServiceError> {
+        let records = self.deployer.list().await.map_err(service_error)?;
+        Ok(records.iter().map(view).collect())
+    }
+
+    async fn get(&self, id: &ModelId) -> Result<ModelView, ServiceError> {
+        let record = self
+            .deployer
+            .get(id.as_str())
+            .await
+            .map_err(service_error)?;
+        Ok(view(&record))
+    }
+
+    async fn create(&self, definition: ValidDefinition) -> Result<ModelView, ServiceError> {
+        let record = self
+            .deployer
+            .create(definition.into_inner())
+            .await
+            .map_err(service_error)?;
+        self.follow(record.definition.model_id.as_str());
+        Ok(view(&record))
+    }
+
+    async fn update(&self, id: &ModelId, update: ModelUpdate) -> Result<ModelView, ServiceError> {
+        let record = self
+            .deployer
+            .update(id.as_str(), &update)
+            .await
+            .map_err(service_error)?;
+        self.follow(id.as_str());
+        Ok(view(&record))
+    }
+
+    async fn delete(&self, id: &ModelId) -> Result<(), ServiceError> {
+        self.deployer
+            .delete(id.as_str())
+            .await
+            .map_err(service_error)?;
+        self.follow(id.as_str());
+        Ok(())
+    }
+}

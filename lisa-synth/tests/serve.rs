@@ -1,0 +1,256 @@
+//! `lisa-synth serve` as a process on 127.0.0.1, against moto's server through the real
+//! deployer: the seed's curl examples in order (list, create both kinds, the four update
+//! payloads, delete), two servers racing on one registry, and a restart that loses nothing.
+//! Needs `LISA_MOTO_ENDPOINT` (scripts/test.sh starts moto's server).
+
+#[path = "../../lisa-deploy/tests/common/mod.rs"]
+mod deploy;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "serve-test-admin-token-0123";
+const MISTRAL: &str = include_str!("../../examples/models/mistral-vllm.json");
+const TITAN: &str = include_str!("../../examples/models/titan-express-v1.json");
+const METADATA: &str = include_str!("../../examples/updates/metadata.json");
+const AUTOSCALING: &str = include_str!("../../examples/updates/autoscaling.json");
+const STOP: &str = include_str!("../../examples/updates/stop.json");
+const START: &str = include_str!("../../examples/updates/start.json");
+
+/// A running `lisa-synth serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Server {
+    fn start(deployment_name: &str) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lisa-synth"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--deployment-name",
+                deployment_name,
+            ])
+            .args([
+                "--region",
+                deploy::REGION,
+                "--endpoint-url",
+                &deploy::endpoint(),
+            ])
+            .env("LISA_ADMIN_TOKENS", TOKEN)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("lisa-synth serve starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("the server says where it listens")
+                .expect("stderr is text");
+            if let Some(rest) = line.split(" on http://").nth(1) {
+                let address = rest.split_whitespace().next().expect("address");
+                break format!("http://{address}");
+            }
+        };
+        // Keep draining the request log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<&str>) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(TOKEN);
+        if let Some(body) = body {
+            request = request.body(body.to_owned());
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let body = response.json().await.expect("a JSON body");
+        (status, body)
+    }
+
+    /// Polls `GET /models/{id}` until its status is `wanted` (or it is gone, for `None`).
+    async fn settle(&self, model_id: &str, wanted: Option<&str>) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (status, body) = self.call("GET", &format!("/models/{model_id}"), None).await;
+            match wanted {
+                None if status == StatusCode::NOT_FOUND => return body,
+                Some(wanted) if status == StatusCode::OK && body["model"]["status"] == wanted => {
+                    return body["model"].clone();
+                }
+                _ => {}
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{model_id} never reached {wanted:?}; last answer {status}: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_curl_examples_run_against_a_real_deployment() {
+    let deployment = deploy::deployment("serve").await;
+    let server = Server::start(&deployment.name);
+
+    let (status, body) = server.call("GET", "/models", None).await;
+    assert_eq!((status, body), (StatusCode::OK, json!({"models": []})));
+
+    let (status, body) = server.call("POST", "/models", Some(MISTRAL)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["model"]["status"], "Creating");
+    assert_eq!(body["model"]["modelId"], "mistral-vllm");
+    let (status, body) = server.call("POST", "/models", Some(TITAN)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = server.call("POST", "/models", Some(TITAN)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a duplicate: {body}");
+
+    let mistral = server.settle("mistral-vllm", Some("InService")).await;
+    let titan = server.settle("titan-express-v1", Some("InService")).await;
+    assert_eq!(mistral["instanceType"], "g5.xlarge");
+    assert!(
+        mistral["modelUrl"]
+            .as_str()
+            .is_some_and(|url| url.ends_with("/v1")),
+        "{mistral}"
+    );
+    for field in [
+        "autoScalingConfig",
+        "containerConfig",
+        "loadBalancerConfig",
+        "instanceType",
+    ] {
+        assert_eq!(titan[field], Value::Null, "{field} of a LiteLLM-only model");
+    }
+    let (_, body) = server.call("GET", "/models", None).await;
+    let ids: Vec<&str> = body["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .map(|m| m["modelId"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 2, "{body}");
+
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(METADATA))
+        .await;
+    assert_eq!(status, StatusCode::OK, "metadata: {body}");
+    server.settle("mistral-vllm", Some("InService")).await;
+
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(AUTOSCALING))
+        .await;
+    assert_eq!(status, StatusCode::OK, "autoscaling: {body}");
+    let mistral = server.settle("mistral-vllm", Some("InService")).await;
+    assert_eq!(mistral["autoScalingConfig"]["maxCapacity"], 4, "{mistral}");
+
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(START))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "start of a running model: {body}"
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .expect("message")
+            .contains("InService"),
+        "{body}"
+    );
+
+    let (status, body) = server.call("PUT", "/models/mistral-vllm", Some(STOP)).await;
+    assert_eq!(status, StatusCode::OK, "stop: {body}");
+    assert_eq!(body["model"]["status"], "Stopping");
+    server.settle("mistral-vllm", Some("Stopped")).await;
+    let (status, body) = server
+        .call("PUT", "/models/mistral-vllm", Some(START))
+        .await;
+    assert_eq!(status, StatusCode::OK, "start: {body}");
+    server.settle("mistral-vllm", Some("InService")).await;
+
+    for model_id in ["mistral-vllm", "titan-express-v1"] {
+        let (status, body) = server
+            .call("DELETE", &format!("/models/{model_id}"), None)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            body,
+            json!({"status": "success", "message": format!("Model {model_id} has been deleted successfully.")})
+        );
+        server.settle(model_id, None).await;
+    }
+    let (status, body) = server.call("GET", "/models/mistral-vllm", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_racing_on_one_registry_never_both_win() {
+    let deployment = deploy::deployment("race").await;
+    let first = Server::start(&deployment.name);
+    let second = Server::start(&deployment.name);
+    let (status, body) = first.call("POST", "/models", Some(TITAN)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    second.settle("titan-express-v1", Some("InService")).await;
+
+    let update = r#"{"streaming": false}"#;
+    let (a, b) = tokio::join!(
+        first.call("PUT", "/models/titan-express-v1", Some(update)),
+        second.call("PUT", "/models/titan-express-v1", Some(update)),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "one wins, the other is told the model is busy: {} / {}",
+        a.1,
+        b.1
+    );
+    let loser = if a.0 == StatusCode::CONFLICT {
+        a.1
+    } else {
+        b.1
+    };
+    assert_eq!(loser["error"], "Conflict", "{loser}");
+
+    // A server that stops mid-operation loses nothing: a new one reads the same truth.
+    first.settle("titan-express-v1", Some("InService")).await;
+    let (status, body) = first
+        .call("PUT", "/models/titan-express-v1", Some(STOP))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    drop(first);
+    drop(second);
+    let restarted = Server::start(&deployment.name);
+    let model = restarted.settle("titan-express-v1", Some("Stopped")).await;
+    assert_eq!(model["streaming"], false, "{model}");
+}

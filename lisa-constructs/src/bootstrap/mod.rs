@@ -21,6 +21,7 @@ use crate::cfn::resources::logs::LogGroup;
 use crate::cfn::resources::s3::{Bucket, BucketPolicy};
 use crate::cfn::{Condition, DeletionPolicy, Expr, Output, Parameter, ParameterType, Template};
 use crate::construct::{ConstructError, IdError, Stack, StackName, SynthError};
+use crate::ecs_model::registration::function;
 use crate::ecs_model::stack_io::parameter as name;
 use crate::environment::Environment;
 
@@ -32,27 +33,8 @@ pub const CODE_KEY_PARAMETER: &str = "RegistrarCodeKey";
 pub const CODE_KEY_PREFIX: &str = "registrar/";
 /// Object key prefix of templates too large to send inline.
 pub const TEMPLATE_KEY_PREFIX: &str = "templates/";
-/// The registration function's timeout: the custom resource waits at most this long.
-pub const FUNCTION_TIMEOUT_SECONDS: u32 = 300;
 /// How long the function's logs are kept.
 pub const LOG_RETENTION_DAYS: u32 = 90;
-
-/// What the registration function may do besides reading its one secret and writing its logs.
-/// The registration code owns this list; the bootstrap grants it.
-#[derive(Debug, Clone, Copy)]
-pub struct RegistrarPermissions {
-    /// Actions allowed on any resource (they support no resource-level permissions).
-    pub on_any_resource: &'static [&'static str],
-    /// Actions allowed on the function itself (re-invoking to continue a long wait).
-    pub on_itself: &'static [&'static str],
-}
-
-/// Today's needs of the registration function: read target health before registering, and
-/// invoke itself to keep waiting past one invocation's limit.
-pub const REGISTRAR_PERMISSIONS: RegistrarPermissions = RegistrarPermissions {
-    on_any_resource: &["elasticloadbalancing:DescribeTargetHealth"],
-    on_itself: &["lambda:InvokeFunction"],
-};
 
 /// The bootstrap stack's name for a deployment.
 pub fn stack_name(deployment_name: &str) -> Result<StackName, IdError> {
@@ -184,15 +166,13 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
                 policy_name: Expr::str("registrar"),
                 policy_document: PolicyDocument::new([
                     Statement::allow(
-                        [Expr::str("secretsmanager:GetSecretValue")],
+                        function::SECRET_ACTIONS.map(Expr::str),
                         [Expr::str(&environment.litellm_master_key_secret_arn)],
                     ),
+                    // DescribeTargetHealth has no resource-level permissions.
+                    Statement::allow(function::TARGET_HEALTH_ACTIONS.map(Expr::str), [Expr::str("*")]),
                     Statement::allow(
-                        REGISTRAR_PERMISSIONS.on_any_resource.iter().map(|a| Expr::str(*a)),
-                        [Expr::str("*")],
-                    ),
-                    Statement::allow(
-                        REGISTRAR_PERMISSIONS.on_itself.iter().map(|a| Expr::str(*a)),
+                        function::SELF_INVOKE_ACTIONS.map(Expr::str),
                         [function_arn.clone()],
                     ),
                     Statement::allow(
@@ -229,16 +209,16 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
         Function {
             function_name: Some(Expr::str(&function_name)),
             description: Some(Expr::str("Registers LISA models with the LiteLLM proxy (CloudFormation custom resource)")),
-            runtime: Expr::str("provided.al2023"),
-            handler: Expr::str("bootstrap"),
-            architectures: vec![Expr::str("x86_64")],
+            runtime: Expr::str(function::RUNTIME),
+            handler: Expr::str(function::HANDLER),
+            architectures: vec![Expr::str(function::ARCHITECTURE)],
             code: Code {
                 s3_bucket: artifacts.ref_(),
                 s3_key: code_key.ref_(),
             },
             role: role.get_att("Arn"),
-            timeout: FUNCTION_TIMEOUT_SECONDS.into(),
-            memory_size: 256u32.into(),
+            timeout: function::TIMEOUT_SECONDS.into(),
+            memory_size: function::MEMORY_MIB.into(),
             reserved_concurrent_executions: Some(10u32.into()),
             vpc_config: Some(VpcConfig {
                 subnet_ids: environment.registration_subnets().iter().map(Expr::str).collect(),

@@ -167,6 +167,12 @@ fn model_name() {
         .on(TITAN)
         .rejects("modelName", "must not contain whitespace"),
         row(
+            "LiteLLM-only with a control character",
+            vec![set("/modelName", json!("bedrock/titan\u{4}\u{9a}"))],
+        )
+        .on(TITAN)
+        .rejects("modelName", "or control characters"),
+        row(
             "hosted s3:// URL",
             vec![set("/modelName", json!("s3://bucket/mistral"))],
         )

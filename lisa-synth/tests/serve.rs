@@ -3,6 +3,8 @@
 //! payloads, delete), two servers racing on one registry, and a restart that loses nothing.
 //! Needs `LISA_MOTO_ENDPOINT` (scripts/test.sh starts moto's server).
 
+#[path = "../../lisa-api/tests/common/mod.rs"]
+mod api;
 #[path = "../../lisa-deploy/tests/common/mod.rs"]
 mod deploy;
 
@@ -253,4 +255,15 @@ async fn two_servers_racing_on_one_registry_never_both_win() {
     let restarted = Server::start(&deployment.name);
     let model = restarted.settle("titan-express-v1", Some("Stopped")).await;
     assert_eq!(model["streaming"], false, "{model}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_every_answer_of_the_real_server_documented() {
+    let deployment = deploy::deployment("fuzz").await;
+    let server = Server::start(&deployment.name);
+    let url = format!("{}/openapi.json", server.base);
+    tokio::task::spawn_blocking(move || api::schemathesis(&url, TOKEN, 15))
+        .await
+        .expect("schemathesis passes");
+    drop(server);
 }

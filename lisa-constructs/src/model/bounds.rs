@@ -79,8 +79,9 @@ pub const ENVIRONMENT_MAX_BYTES: usize = TASK_DEFINITION_MAX_BYTES / 2;
 pub const ENVIRONMENT_MAX_VARIABLES: usize = 500;
 /// An environment variable's name.
 pub const ENVIRONMENT_NAME_PATTERN: &str = r"^[A-Za-z_][A-Za-z0-9_]*$";
-/// A model name: no whitespace (it is an S3 key prefix or a LiteLLM model string).
-pub const MODEL_NAME_PATTERN: &str = r"^\S+$";
+/// A model name: no whitespace and no control characters (it is an S3 key prefix or a LiteLLM
+/// model string, and it travels in templates and API calls).
+pub const MODEL_NAME_PATTERN: &str = r"^[^\s\u0000-\u001f\u007f-\u009f]+$";
 /// A target health check's path starts with `/`.
 pub const HEALTH_CHECK_PATH_PATTERN: &str = "^/";
 

@@ -93,8 +93,11 @@ fn read_model_name(errors: &mut ValidationErrors, path: &str, value: &Value) -> 
         errors.push(path, "must not be empty");
         return None;
     }
-    if name.chars().any(char::is_whitespace) {
-        errors.push(path, format!("must not contain whitespace, found {name:?}"));
+    if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        errors.push(
+            path,
+            format!("must not contain whitespace or control characters, found {name:?}"),
+        );
         return None;
     }
     Some(name)

@@ -142,13 +142,18 @@ impl Deployer {
         crate::preflight::check(&self.clients, definition, &self.environment().subnet_ids).await
     }
 
-    /// Every model, each in-progress status reconciled with its stack.
+    /// Every model, each in-progress status reconciled with its stack. Settled models are
+    /// listed as recorded, so a list costs one DescribeStacks per model in progress rather than
+    /// one per model (a stack deleted outside lisa shows on [`Deployer::get`]).
     pub async fn list(&self) -> Result<Vec<ModelRecord>> {
         let mut models = Vec::new();
         for record in self.registry.list().await? {
-            if let Some(record) = self.reconcile(record).await? {
-                models.push(record);
-            }
+            let record = if status::is_working(record.status) {
+                self.reconcile(record).await?
+            } else {
+                Some(record)
+            };
+            models.extend(record);
         }
         Ok(models)
     }

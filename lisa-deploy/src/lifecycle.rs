@@ -345,31 +345,8 @@ impl Deployer {
         if resized && !self.options.skip_preflight {
             self.preflight(&next.definition).await?;
         }
-        next.previous_definition = Some(previous.definition.clone());
-        next.status = working;
-        next.failure_reason = None;
-        let next = self.write(next).await?;
-        match self
-            .stacks
-            .deploy(
-                &next.stack_name,
-                &stack.template,
-                &values,
-                &Self::token(&next),
-                false,
-            )
+        self.deploy_change(previous, next, working, &stack, &values)
             .await
-        {
-            Ok(started) => self.started(next, started).await,
-            Err(error) => {
-                let restored = ModelRecord {
-                    version: next.version,
-                    ..previous
-                };
-                let _ = self.registry.replace(restored).await;
-                Err(error)
-            }
-        }
     }
 
     /// Replaces a model's whole definition (a fleet deploy of a changed file): an update by the
@@ -390,19 +367,28 @@ impl Deployer {
             Step::Deploy { working } => working,
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled, None)?;
+        self.deploy_change(previous, next, working, &stack, &values)
+            .await
+    }
+
+    /// Records `next` in its working status and starts its stack's update; when the update
+    /// cannot start, the record goes back to `previous` so the registry stays true.
+    async fn deploy_change(
+        &self,
+        previous: ModelRecord,
+        mut next: ModelRecord,
+        working: ModelStatus,
+        stack: &ModelStack,
+        values: &[(String, String)],
+    ) -> Result<ModelRecord> {
         next.previous_definition = Some(previous.definition.clone());
         next.status = working;
         next.failure_reason = None;
         let next = self.write(next).await?;
+        let token = Self::token(&next);
         match self
             .stacks
-            .deploy(
-                &next.stack_name,
-                &stack.template,
-                &values,
-                &Self::token(&next),
-                false,
-            )
+            .deploy(&next.stack_name, &stack.template, values, &token, false)
             .await
         {
             Ok(started) => self.started(next, started).await,

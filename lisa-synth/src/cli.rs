@@ -14,7 +14,8 @@ subdirectories, broken links and other files are skipped, and each skip is noted
 error. A DIR without any definition is a usage error. A payload is at most 6 MiB (the Admin \
 API's request limit); a UTF-8 byte-order mark is accepted; a key given twice is refused.";
 
-/// Turns model definitions (the Admin API's JSON payloads) into CloudFormation stacks.
+/// Validates model definitions (the Admin API's JSON payloads), turns them into CloudFormation
+/// stacks, deploys and manages them on AWS, and serves the Admin API over HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "lisa-synth", version, propagate_version = true, after_help = EXIT_CODES_HELP)]
 pub struct Cli {

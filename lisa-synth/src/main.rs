@@ -1,5 +1,5 @@
-//! `lisa-synth`: validate model definitions, list and synthesize their CloudFormation stacks, and
-//! print the payloads' JSON Schema.
+//! `lisa-synth`: validate model definitions, list and synthesize their CloudFormation stacks,
+//! print the payloads' JSON Schema, deploy and manage models on AWS, and serve the Admin API.
 
 mod cli;
 mod commands;

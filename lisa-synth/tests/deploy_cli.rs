@@ -21,15 +21,20 @@ fn endpoint() -> String {
     })
 }
 
-fn lisa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lisa-synth"))
+/// `lisa-synth ARGS` against moto's server.
+fn command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lisa-synth"));
+    command
         .args(args)
         .args(["--region", REGION, "--endpoint-url", &endpoint()])
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .expect("runs lisa-synth")
+        .env_remove("AWS_PROFILE");
+    command
+}
+
+fn lisa(args: &[&str]) -> Output {
+    command(args).output().expect("runs lisa-synth")
 }
 
 fn stdout_json(output: &Output) -> Value {
@@ -385,6 +390,16 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
     ] {
         assert!(shown.contains(line), "{line} in:\n{shown}");
     }
+    // A reader that went away (`diff | head -1`) ends the command quietly, as for `synth`.
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let closed = command(&[&["diff", models.to_str().expect("utf-8")][..], &dn[..]].concat())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("runs lisa-synth");
+    assert_eq!(code(&closed), 141, "{}", stderr(&closed));
+    assert!(!stderr(&closed).contains("panicked"), "{}", stderr(&closed));
 
     let dry = lisa(
         &[

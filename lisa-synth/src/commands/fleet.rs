@@ -52,11 +52,19 @@ fn read_all(paths: &[PathBuf], aws: &AwsArgs) -> Result<Vec<ModelDefinition>, Ex
         .map_err(Failure::exit)
 }
 
-/// One line per model.
+/// Prints the plan on standard output, one line per model (and one per resource a change set
+/// touches), through the shared writer: a reader that went away ends the command quietly.
 fn print_plan(plan: &[PlanItem], prune: bool) {
+    if let Err(failure) = crate::output::product(plan_text(plan, prune).as_bytes()) {
+        failure.exit_now();
+    }
+}
+
+fn plan_text(plan: &[PlanItem], prune: bool) -> String {
+    let mut text = String::new();
     for item in plan {
-        match item {
-            PlanItem::Create(definition) => println!("+ create     {}", definition.model_id),
+        let line = match item {
+            PlanItem::Create(definition) => format!("+ create     {}\n", definition.model_id),
             PlanItem::Update {
                 definition,
                 changes,
@@ -65,8 +73,8 @@ fn print_plan(plan: &[PlanItem], prune: bool) {
                     .iter()
                     .filter(|c| c.replacement.as_deref() == Some("True"))
                     .count();
-                println!(
-                    "~ update     {}  ({} resource(s) change, {replaced} replaced)",
+                let mut lines = format!(
+                    "~ update     {}  ({} resource(s) change, {replaced} replaced)\n",
                     definition.model_id,
                     changes.len()
                 );
@@ -75,19 +83,22 @@ fn print_plan(plan: &[PlanItem], prune: bool) {
                         .replacement
                         .as_deref()
                         .map_or_else(String::new, |r| format!("  replacement: {r}"));
-                    println!(
-                        "    {:<8} {:<40} {}{replacement}",
+                    lines.push_str(&format!(
+                        "    {:<8} {:<40} {}{replacement}\n",
                         change.action, change.logical_id, change.resource_type
-                    );
+                    ));
                 }
+                lines
             }
-            PlanItem::Unchanged(id) => println!("= unchanged  {id}"),
-            PlanItem::Absent(id) if prune => println!("- delete     {id}"),
+            PlanItem::Unchanged(id) => format!("= unchanged  {id}\n"),
+            PlanItem::Absent(id) if prune => format!("- delete     {id}\n"),
             PlanItem::Absent(id) => {
-                println!("? absent     {id}  (deployed, not in the folder; --prune deletes it)")
+                format!("? absent     {id}  (deployed, not in the folder; --prune deletes it)\n")
             }
-        }
+        };
+        text.push_str(&line);
     }
+    text
 }
 
 pub fn diff(args: &DiffArgs) -> ExitCode {

@@ -350,38 +350,7 @@ async fn stacks_deleted_behind_the_registry_s_back() {
 }
 
 async fn subnets_in(clients: &Clients, zones: &[&str]) -> Vec<String> {
-    let vpc = clients
-        .ec2
-        .create_vpc()
-        .cidr_block("10.9.0.0/16")
-        .send()
-        .await
-        .expect("vpc");
-    let vpc_id = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("vpc id")
-        .to_owned();
-    let mut subnets = Vec::new();
-    for (i, zone) in zones.iter().enumerate() {
-        let subnet = clients
-            .ec2
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(format!("10.9.{i}.0/24"))
-            .availability_zone(*zone)
-            .send()
-            .await
-            .expect("subnet");
-        subnets.push(
-            subnet
-                .subnet()
-                .and_then(|s| s.subnet_id())
-                .expect("id")
-                .to_owned(),
-        );
-    }
-    subnets
+    common::network_in(clients, zones).await.1
 }
 
 fn on_instance(instance_type: &str) -> lisa_constructs::model::ModelDefinition {

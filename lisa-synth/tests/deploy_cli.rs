@@ -4,6 +4,10 @@
 //! The registration function is played by a thread that answers the custom-resource requests
 //! moto's launcher queues (see scripts/moto-server.py).
 
+#[path = "../../lisa-deploy/tests/common/mod.rs"]
+mod deploy;
+
+use deploy::{REGION, endpoint};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -12,14 +16,6 @@ use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-
-const REGION: &str = "us-east-1";
-
-fn endpoint() -> String {
-    std::env::var("LISA_MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!("LISA_MOTO_ENDPOINT is not set: run ./scripts/test.sh, or `source scripts/start-moto.sh` first")
-    })
-}
 
 /// `lisa-synth ARGS` against moto's server.
 fn command(args: &[&str]) -> Command {
@@ -138,38 +134,7 @@ fn environment(dir: &Path, deployment_name: &str) -> std::path::PathBuf {
             "testing",
         )
         .await;
-        let vpc = clients
-            .ec2
-            .create_vpc()
-            .cidr_block("10.1.0.0/16")
-            .send()
-            .await
-            .expect("vpc");
-        let vpc_id = vpc
-            .vpc()
-            .and_then(|v| v.vpc_id())
-            .expect("vpc id")
-            .to_owned();
-        let mut subnets = Vec::new();
-        for (i, zone) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
-            let subnet = clients
-                .ec2
-                .create_subnet()
-                .vpc_id(&vpc_id)
-                .cidr_block(format!("10.1.{i}.0/24"))
-                .availability_zone(*zone)
-                .send()
-                .await
-                .expect("subnet");
-            subnets.push(
-                subnet
-                    .subnet()
-                    .and_then(|s| s.subnet_id())
-                    .expect("id")
-                    .to_owned(),
-            );
-        }
-        (vpc_id, subnets)
+        deploy::network(&clients).await
     });
     let path = dir.join("environment.json");
     let config = json!({
@@ -177,7 +142,7 @@ fn environment(dir: &Path, deployment_name: &str) -> std::path::PathBuf {
         "vpcId": vpc_id,
         "subnetIds": subnets,
         "modelsBucketName": "example-lisa-model-weights",
-        "loadBalancerIngressCidr": "10.1.0.0/16",
+        "loadBalancerIngressCidr": "10.0.0.0/16",
         "litellmEndpoint": "https://litellm.internal.example.com",
         "litellmMasterKeySecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:litellm-master-key-AbCdEf"
     });

@@ -56,6 +56,11 @@ pub fn unique(label: &str) -> String {
 
 /// A VPC with two subnets in two Availability Zones, as the models need.
 pub async fn network(clients: &Clients) -> (String, Vec<String>) {
+    network_in(clients, &["us-east-1a", "us-east-1b"]).await
+}
+
+/// A VPC with one subnet in each of `zones`.
+pub async fn network_in(clients: &Clients, zones: &[&str]) -> (String, Vec<String>) {
     let ec2 = &clients.ec2;
     let vpc = ec2
         .create_vpc()
@@ -69,7 +74,7 @@ pub async fn network(clients: &Clients) -> (String, Vec<String>) {
         .expect("vpc id")
         .to_owned();
     let mut subnets = Vec::new();
-    for (i, zone) in ["us-east-1a", "us-east-1b"].iter().enumerate() {
+    for (i, zone) in zones.iter().enumerate() {
         let subnet = ec2
             .create_subnet()
             .vpc_id(&vpc_id)

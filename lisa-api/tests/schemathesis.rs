@@ -1,5 +1,5 @@
 //! schemathesis against the API's own OpenAPI document, on a real server on 127.0.0.1 over the
-//! in-memory lifecycle: no 5xx, and every response matches the document. (`lisa-synth`'s serve
+//! in-memory lifecycle: no 5xx, and every response matches the document. (`lisa-ops`'s serve
 //! tests run it against the deployer on moto too.)
 
 mod common;

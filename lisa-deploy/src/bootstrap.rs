@@ -167,7 +167,7 @@ pub async fn read(clients: &Clients, deployment_name: &str) -> Result<BootstrapO
         .ok_or_else(|| DeployError::NotBootstrapped {
             deployment_name: deployment_name.to_owned(),
             reason: format!(
-                "no stack {name}: run `lisa-synth bootstrap --config environment.json` first"
+                "no stack {name}: run `lisa-ops bootstrap --config environment.json` first"
             ),
         })?;
     match info.status.class() {

@@ -1,5 +1,5 @@
 //! All of lisa's AWS I/O: the environment, stack operations, the model registry and the
-//! lifecycle. Used by the `lisa-synth` command line and by the HTTP API.
+//! lifecycle. Used by the `lisa-ops` command line and by the HTTP API.
 //!
 //! The surface is the lifecycle: [`Deployer`] lists, gets, creates, updates and deletes models
 //! and waits for them. Every operation returns as soon as the new status is recorded (what an

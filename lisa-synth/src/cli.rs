@@ -14,8 +14,11 @@ subdirectories, broken links and other files are skipped, and each skip is noted
 error. A DIR without any definition is a usage error. A payload is at most 6 MiB (the Admin \
 API's request limit); a UTF-8 byte-order mark is accepted; a key given twice is refused.";
 
-/// Validates model definitions (the Admin API's JSON payloads), turns them into CloudFormation
-/// stacks, deploys and manages them on AWS, and serves the Admin API over HTTP.
+/// Validates model definitions (the Admin API's JSON payloads) and turns them into
+/// CloudFormation stacks, one per model.
+///
+/// Deploying them (bootstrap, models, diff, deploy) and serving the Admin API (serve) are the
+/// operator command's: `lisa-ops --help`.
 #[derive(Debug, Parser)]
 #[command(name = "lisa-synth", version, propagate_version = true, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
@@ -52,41 +55,54 @@ pub enum Command {
     /// for editors that check JSON files against a schema.
     #[command(after_help = EXIT_CODES_HELP)]
     Schema(SchemaArgs),
-    /// Deploy a deployment's bootstrap stack (model registry, LiteLLM registration function)
-    /// from an environment file. Exit codes: 0 done, 1 invalid config, 2 usage or I/O error,
-    /// 3 AWS failure.
-    Bootstrap(crate::commands::bootstrap::BootstrapArgs),
-    /// List, get, create, update and delete the models of a deployment (the Admin API's JSON on
-    /// standard output, progress on standard error). Exit codes: 0 the model reached its goal,
-    /// 1 invalid input or refused by a rule (nothing changed), 2 usage or I/O error, 3 AWS
-    /// failure or the model did not reach its goal.
-    Models(crate::commands::models::ModelsArgs),
-    /// Show what deploying a folder of model definitions would change: new, changed (with the
-    /// resources the change set would touch and whether any is replaced), unchanged, absent.
-    Diff(crate::commands::fleet::DiffArgs),
-    /// Deploy a folder of model definitions: create the new, update the changed and, with
-    /// --prune, delete the absent, many stacks at once. Exit codes as for `models`.
-    Deploy(crate::commands::fleet::DeployArgs),
-    /// Serve the Admin Model Management API over HTTP for one deployment.
-    ///
-    /// `GET /models`, `GET /models/{modelId}`, `POST /models`, `PUT /models/{modelId}` and
-    /// `DELETE /models/{modelId}` take and return the Admin API's JSON, for admins only
-    /// (`Authorization: Bearer <token>`); `GET /health` and `GET /openapi.json` are open. The
-    /// deployment must be bootstrapped (`lisa-synth bootstrap`). Operations that change stacks
-    /// answer at once with the new status and go on in the background; the registry and the
-    /// stacks hold all state, so a restart loses nothing and several servers may share one
-    /// deployment. One line per request (method, path, status, latency) goes to standard error.
-    /// Ctrl-C or SIGTERM stops the server after the requests under way.
-    #[command(after_help = SERVE_HELP)]
-    Serve(ServeArgs),
+    /// Moved to `lisa-ops`: points there and exits 2.
+    #[command(hide = true, disable_help_flag = true)]
+    Bootstrap(MovedArgs),
+    /// Moved to `lisa-ops`.
+    #[command(hide = true, disable_help_flag = true)]
+    Models(MovedArgs),
+    /// Moved to `lisa-ops`.
+    #[command(hide = true, disable_help_flag = true)]
+    Diff(MovedArgs),
+    /// Moved to `lisa-ops`.
+    #[command(hide = true, disable_help_flag = true)]
+    Deploy(MovedArgs),
+    /// Moved to `lisa-ops`.
+    #[command(hide = true, disable_help_flag = true)]
+    Serve(MovedArgs),
 }
 
-/// More on `serve`, for `--help`.
-pub const SERVE_HELP: &str = "Admin tokens: --tokens-file FILE (one token per line, `#` \
-comments) or else LISA_ADMIN_TOKENS (comma-separated); each at least 16 characters. The server \
-refuses to start without one.\n\nAWS: the SDK's usual settings apply (AWS_PROFILE, \
-AWS_REGION, AWS_ENDPOINT_URL, ...); --region and --endpoint-url override them.\n\nExit codes: \
-0 stopped by a signal; 2 cannot start (no token, not bootstrapped, address in use).";
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Validate(_) => "validate",
+            Command::Synth(_) => "synth",
+            Command::Ls(_) => "ls",
+            Command::Schema(_) => "schema",
+            Command::Bootstrap(_) => "bootstrap",
+            Command::Models(_) => "models",
+            Command::Diff(_) => "diff",
+            Command::Deploy(_) => "deploy",
+            Command::Serve(_) => "serve",
+        }
+    }
+}
+
+/// Whatever follows an operator command's name; it is not read.
+#[derive(Debug, Args)]
+pub struct MovedArgs {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    pub rest: Vec<std::ffi::OsString>,
+}
+
+/// The usage error of an operator command given to `lisa-synth`.
+pub fn moved_to_ops(command: &str) -> crate::output::Failure {
+    crate::output::Failure::Usage(format!(
+        "`{command}` is an operator command: run `lisa-ops {command} ...` with the same flags \
+(`cargo run -p lisa-ops -- {command} --help`); lisa-synth only validates and synthesizes"
+    ))
+}
 
 fn help_with_inputs() -> String {
     format!("{INPUTS_HELP}\n\n{EXIT_CODES_HELP}")
@@ -178,18 +194,6 @@ impl TemplateFormat {
             TemplateFormat::Yaml => "template.yaml",
         }
     }
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// The address to listen on. Use 0.0.0.0:PORT to accept connections from other hosts.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
-    pub listen: String,
-    /// A file of admin tokens, one per line (else LISA_ADMIN_TOKENS).
-    #[arg(long, value_name = "FILE")]
-    pub tokens_file: Option<PathBuf>,
-    #[command(flatten)]
-    pub aws: crate::commands::aws_common::AwsArgs,
 }
 
 #[derive(Debug, Args)]

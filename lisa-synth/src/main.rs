@@ -1,18 +1,14 @@
 //! `lisa-synth`: validate model definitions, list and synthesize their CloudFormation stacks,
-//! print the payloads' JSON Schema, deploy and manage models on AWS, and serve the Admin API.
-
-mod cli;
-mod commands;
-mod gate;
-mod inputs;
-mod output;
-mod yaml;
+//! and print the payloads' JSON Schema. Deploying, managing and serving models is `lisa-ops`.
 
 use clap::Parser;
-use output::{Diagnostics, EXIT_USAGE};
+use lisa_synth::cli::{self, Command};
+use lisa_synth::commands;
+use lisa_synth::output::{self, Diagnostics, EXIT_USAGE};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    output::set_program_name("lisa-synth");
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -27,15 +23,15 @@ fn main() -> ExitCode {
     };
     let diagnostics = Diagnostics { quiet: cli.quiet };
     let outcome = match &cli.command {
-        cli::Command::Validate(args) => commands::validate::run(args, diagnostics),
-        cli::Command::Synth(args) => commands::synth::run(args, diagnostics),
-        cli::Command::Ls(args) => commands::ls::run(args, diagnostics),
-        cli::Command::Schema(args) => commands::schema::run(args),
-        cli::Command::Bootstrap(args) => return commands::bootstrap::run(args),
-        cli::Command::Models(args) => return commands::models::run(args),
-        cli::Command::Diff(args) => return commands::fleet::diff(args),
-        cli::Command::Deploy(args) => return commands::fleet::deploy(args),
-        cli::Command::Serve(args) => commands::serve::run(args, diagnostics),
+        Command::Validate(args) => commands::validate::run(args, diagnostics),
+        Command::Synth(args) => commands::synth::run(args, diagnostics),
+        Command::Ls(args) => commands::ls::run(args, diagnostics),
+        Command::Schema(args) => commands::schema::run(args),
+        Command::Bootstrap(_)
+        | Command::Models(_)
+        | Command::Diff(_)
+        | Command::Deploy(_)
+        | Command::Serve(_) => Err(cli::moved_to_ops(cli.command.name())),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,20 @@
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
+use std::sync::OnceLock;
+
+static PROGRAM_NAME: OnceLock<&'static str> = OnceLock::new();
+
+/// Names the program in error lines (`NAME: message`); set once, at the start of `main`.
+/// Without it, error lines start with `lisa-synth:`.
+pub fn set_program_name(name: &'static str) {
+    let _ = PROGRAM_NAME.set(name);
+}
+
+/// The program's name, as error lines give it.
+pub fn program_name() -> &'static str {
+    PROGRAM_NAME.get().copied().unwrap_or("lisa-synth")
+}
 
 /// Exit status of invalid input: every problem has been printed.
 pub const EXIT_INVALID: u8 = 1;
@@ -133,7 +147,7 @@ pub struct Diagnostics {
 impl Diagnostics {
     /// An error line, printed even with `-q`, prefixed with the program's name.
     pub fn error(message: fmt::Arguments<'_>) {
-        let _ = writeln!(io::stderr().lock(), "lisa-synth: {message}");
+        let _ = writeln!(io::stderr().lock(), "{}: {message}", program_name());
     }
 
     /// Problem lines (already formatted), printed even with `-q`.

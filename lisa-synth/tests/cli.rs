@@ -501,6 +501,33 @@ fn help_mentions_every_subcommand() {
     for subcommand in ["validate", "synth", "schema"] {
         assert!(text.contains(subcommand), "{subcommand} missing:\n{text}");
     }
+    assert!(
+        text.contains("lisa-ops --help"),
+        "the help says where the operator commands are:\n{text}"
+    );
+}
+
+/// The operator commands live in `lisa-ops`; given to `lisa-synth` (flags and all), each is a
+/// usage error that names the command to run instead, and nothing is read or written.
+#[test]
+fn an_operator_command_points_to_lisa_ops() {
+    for args in [
+        &["bootstrap", "--config", "environment.json"][..],
+        &["models", "list", "--deployment-name", "prod"],
+        &["diff", "models/"],
+        &["deploy", "models/", "--prune"],
+        &["serve", "--help"],
+    ] {
+        let output = lisa_synth(args);
+        assert_eq!(code(&output), 2, "{args:?}: {}", stderr(&output));
+        assert_eq!(stdout(&output), "", "{args:?}");
+        let expected = format!("run `lisa-ops {} ...`", args[0]);
+        assert!(
+            stderr(&output).contains(&expected),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
 }
 
 #[test]

@@ -2,12 +2,7 @@
 //! product with [`output::product`](crate::output::product) and everything else through
 //! [`Diagnostics`](crate::output::Diagnostics).
 
-pub mod aws_common;
-pub mod bootstrap;
-pub mod fleet;
 pub mod ls;
-pub mod models;
 pub mod schema;
-pub mod serve;
 pub mod synth;
 pub mod validate;

@@ -4,6 +4,7 @@
 use clap::Args;
 use lisa_deploy::stacks::StackEvent;
 use lisa_deploy::{Clients, DeployError, Deployer, DeployerOptions};
+use lisa_synth::output::Diagnostics;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -72,7 +73,7 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(future: F) -> ExitCod
     {
         Ok(runtime) => runtime.block_on(future),
         Err(error) => {
-            eprintln!("lisa-synth: cannot start the async runtime: {error}");
+            Diagnostics::error(format_args!("cannot start the async runtime: {error}"));
             ExitCode::from(exit::USAGE)
         }
     }
@@ -80,7 +81,7 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(future: F) -> ExitCod
 
 /// Prints an error on standard error and gives its exit code.
 pub fn fail(error: &DeployError) -> ExitCode {
-    eprintln!("lisa-synth: {error}");
+    Diagnostics::error(format_args!("{error}"));
     ExitCode::from(if error.is_refusal() {
         exit::REFUSED
     } else {
@@ -119,10 +120,10 @@ pub fn progress(label: String, resources: Option<usize>) -> impl FnMut(&StackEve
 pub fn print_json(value: &serde_json::Value) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => {
-            if let Err(failure) = crate::output::product(format!("{text}\n").as_bytes()) {
+            if let Err(failure) = lisa_synth::output::product(format!("{text}\n").as_bytes()) {
                 failure.exit_now();
             }
         }
-        Err(error) => eprintln!("lisa-synth: cannot print JSON: {error}"),
+        Err(error) => Diagnostics::error(format_args!("cannot print JSON: {error}")),
     }
 }

@@ -1,4 +1,4 @@
-//! The AWS commands end to end: the real `lisa-synth` binary against moto's server
+//! The AWS commands end to end: the real `lisa-ops` binary against moto's server
 //! (`LISA_MOTO_ENDPOINT`, started by `scripts/test.sh`): bootstrap twice, a config typo, the
 //! models commands with their JSON on stdout and exit codes, then diff and deploy of a folder.
 //! The registration function is played by a thread that answers the custom-resource requests
@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// `lisa-synth ARGS` against moto's server.
+/// `lisa-ops ARGS` against moto's server.
 fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_lisa-synth"));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lisa-ops"));
     command
         .args(args)
         .args(["--region", REGION, "--endpoint-url", &endpoint()])
@@ -30,7 +30,7 @@ fn command(args: &[&str]) -> Command {
 }
 
 fn lisa(args: &[&str]) -> Output {
-    command(args).output().expect("runs lisa-synth")
+    command(args).output().expect("runs lisa-ops")
 }
 
 fn stdout_json(output: &Output) -> Value {
@@ -362,7 +362,7 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
         .stdout(writer)
         .stderr(std::process::Stdio::piped())
         .output()
-        .expect("runs lisa-synth");
+        .expect("runs lisa-ops");
     assert_eq!(code(&closed), 141, "{}", stderr(&closed));
     assert!(!stderr(&closed).contains("panicked"), "{}", stderr(&closed));
 

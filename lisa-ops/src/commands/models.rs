@@ -1,16 +1,16 @@
-//! `lisa-synth models`: list, get, create, update and delete models of a deployment. Output on
+//! `lisa-ops models`: list, get, create, update and delete models of a deployment. Output on
 //! standard output is the Admin API's JSON; progress goes to standard error.
 
 use super::aws_common::{AwsArgs, block_on, exit, fail, print_json, progress};
-use crate::output::Diagnostics;
 use clap::{Args, Subcommand};
 use lisa_constructs::model::{ModelRecord, ModelStatus};
 use lisa_deploy::{Deployer, Waited};
+use lisa_synth::output::Diagnostics;
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// `lisa-synth models ...`.
+/// `lisa-ops models ...`.
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
     #[command(subcommand)]
@@ -132,7 +132,7 @@ pub fn run(args: &ModelsArgs) -> ExitCode {
             },
             ModelsCommand::Create { file, wait } => {
                 let region = args.aws.connection.region.as_deref();
-                let definition = match crate::gate::definition_file(
+                let definition = match lisa_synth::gate::definition_file(
                     file,
                     region,
                     Diagnostics { quiet: false },
@@ -168,7 +168,8 @@ pub fn run(args: &ModelsArgs) -> ExitCode {
                 file,
                 wait,
             } => {
-                let update = match crate::gate::update_file(file, Diagnostics { quiet: false }) {
+                let update = match lisa_synth::gate::update_file(file, Diagnostics { quiet: false })
+                {
                     Ok(update) => update,
                     Err(failure) => return failure.exit(),
                 };

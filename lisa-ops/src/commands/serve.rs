@@ -1,17 +1,39 @@
-//! `lisa-synth serve`: the Admin Model Management API over HTTP, on the deployer.
+//! `lisa-ops serve`: the Admin Model Management API over HTTP, on the deployer.
 //!
 //! Operations answer as soon as the new status is recorded; a task per operation follows the
 //! stack to its end and records the outcome. Nothing lives only in this process: the registry and
 //! the stacks are the truth and every read reconciles an in-progress status with its stack, so a
 //! restart loses nothing, and several servers can share one registry (its writes are guarded).
 
-use crate::cli::ServeArgs;
-use crate::output::{Diagnostics, Failure, Outcome};
+use super::aws_common::AwsArgs;
+use clap::Args;
 use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError};
 use lisa_constructs::model::status::{self, Refusal};
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
 use lisa_deploy::{DeployError, Deployer};
+use lisa_synth::output::{Diagnostics, Failure, Outcome};
+use std::path::PathBuf;
 use std::time::Duration;
+
+/// `lisa-ops serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Use 0.0.0.0:PORT to accept connections from other hosts.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// A file of admin tokens, one per line (else LISA_ADMIN_TOKENS).
+    #[arg(long, value_name = "FILE")]
+    pub tokens_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// More on `serve`, for `--help`.
+pub const SERVE_HELP: &str = "Admin tokens: --tokens-file FILE (one token per line, `#` \
+comments) or else LISA_ADMIN_TOKENS (comma-separated); each at least 16 characters. The server \
+refuses to start without one.\n\nAWS: the SDK's usual settings apply (AWS_PROFILE, \
+AWS_REGION, AWS_ENDPOINT_URL, ...); --region and --endpoint-url override them.\n\nExit codes: \
+0 stopped by a signal; 2 cannot start (no token, not bootstrapped, address in use).";
 
 /// The variable holding the admin tokens (comma-separated) when no tokens file is given.
 pub const TOKENS_VARIABLE: &str = "LISA_ADMIN_TOKENS";

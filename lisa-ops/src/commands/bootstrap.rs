@@ -1,14 +1,15 @@
-//! `lisa-synth bootstrap`: deploys a deployment's bootstrap stack from `environment.json`.
+//! `lisa-ops bootstrap`: deploys a deployment's bootstrap stack from `environment.json`.
 
 use super::aws_common::{ConnectionArgs, block_on, exit, fail, print_json, progress};
 use clap::Args;
 use lisa_constructs::environment::Environment;
 use lisa_deploy::bootstrap::{BootstrapChange, bootstrap};
 use lisa_deploy::stacks::Polling;
+use lisa_synth::output::Diagnostics;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// `lisa-synth bootstrap --config FILE [--registrar-zip ZIP]`.
+/// `lisa-ops bootstrap --config FILE [--registrar-zip ZIP]`.
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
     /// The environment (JSON: deploymentName, vpcId, subnetIds, modelsBucketName,
@@ -30,7 +31,10 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
     let text = match std::fs::read_to_string(&args.config) {
         Ok(text) => text,
         Err(error) => {
-            eprintln!("lisa-synth: cannot read {}: {error}", args.config.display());
+            Diagnostics::error(format_args!(
+                "cannot read {}: {error}",
+                args.config.display()
+            ));
             return ExitCode::from(exit::USAGE);
         }
     };
@@ -47,7 +51,7 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
         Some(path) => match std::fs::read(path) {
             Ok(bytes) => Some(bytes),
             Err(error) => {
-                eprintln!("lisa-synth: cannot read {}: {error}", path.display());
+                Diagnostics::error(format_args!("cannot read {}: {error}", path.display()));
                 return ExitCode::from(exit::USAGE);
             }
         },

@@ -1,4 +1,4 @@
-//! `lisa-synth serve` as a process on 127.0.0.1, against moto's server through the real
+//! `lisa-ops serve` as a process on 127.0.0.1, against moto's server through the real
 //! deployer: the seed's curl examples in order (list, create both kinds, the four update
 //! payloads, delete), two servers racing on one registry, and a restart that loses nothing.
 //! Needs `LISA_MOTO_ENDPOINT` (scripts/test.sh starts moto's server).
@@ -22,7 +22,7 @@ const AUTOSCALING: &str = include_str!("../../examples/updates/autoscaling.json"
 const STOP: &str = include_str!("../../examples/updates/stop.json");
 const START: &str = include_str!("../../examples/updates/start.json");
 
-/// A running `lisa-synth serve`, stopped when dropped.
+/// A running `lisa-ops serve`, stopped when dropped.
 struct Server {
     child: Child,
     base: String,
@@ -31,7 +31,7 @@ struct Server {
 
 impl Server {
     fn start(deployment_name: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lisa-synth"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lisa-ops"))
             .args([
                 "serve",
                 "--listen",
@@ -52,7 +52,7 @@ impl Server {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("lisa-synth serve starts");
+            .expect("lisa-ops serve starts");
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();
         let base = loop {

@@ -1,16 +1,16 @@
-//! `lisa-synth diff` and `lisa-synth deploy`: a folder of model definitions is the desired
+//! `lisa-ops diff` and `lisa-ops deploy`: a folder of model definitions is the desired
 //! fleet; diff shows what a deploy would change, deploy does it.
 
 use super::aws_common::{AwsArgs, block_on, exit, fail};
-use crate::output::{Diagnostics, Failure};
 use clap::Args;
 use lisa_constructs::model::ModelDefinition;
 use lisa_deploy::fleet::{self, PlanItem};
+use lisa_synth::output::{Diagnostics, Failure};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// `lisa-synth diff FILE_OR_DIR...`.
+/// `lisa-ops diff FILE_OR_DIR...`.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Model definition files or directories of them: the desired fleet.
@@ -20,7 +20,7 @@ pub struct DiffArgs {
     pub aws: AwsArgs,
 }
 
-/// `lisa-synth deploy DIR...`.
+/// `lisa-ops deploy DIR...`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// Model definition files or directories of them: the desired fleet.
@@ -42,12 +42,12 @@ pub struct DeployArgs {
 /// The definitions of the fleet, through the same gate as `validate` (every problem of every
 /// file, duplicate model ids, the deployment region when given).
 fn read_all(paths: &[PathBuf], aws: &AwsArgs) -> Result<Vec<ModelDefinition>, ExitCode> {
-    let input = crate::cli::InputArgs {
+    let input = lisa_synth::cli::InputArgs {
         paths: paths.to_vec(),
         regions: aws.connection.region.iter().cloned().collect(),
-        error_format: crate::cli::ErrorFormat::Text,
+        error_format: lisa_synth::cli::ErrorFormat::Text,
     };
-    crate::gate::definitions(&input, Diagnostics { quiet: false })
+    lisa_synth::gate::definitions(&input, Diagnostics { quiet: false })
         .map(|read| read.into_iter().map(|(_, d)| d.into_inner()).collect())
         .map_err(Failure::exit)
 }
@@ -55,7 +55,7 @@ fn read_all(paths: &[PathBuf], aws: &AwsArgs) -> Result<Vec<ModelDefinition>, Ex
 /// Prints the plan on standard output, one line per model (and one per resource a change set
 /// touches), through the shared writer: a reader that went away ends the command quietly.
 fn print_plan(plan: &[PlanItem], prune: bool) {
-    if let Err(failure) = crate::output::product(plan_text(plan, prune).as_bytes()) {
+    if let Err(failure) = lisa_synth::output::product(plan_text(plan, prune).as_bytes()) {
         failure.exit_now();
     }
 }

@@ -1,0 +1,60 @@
+//! The operator command line: what each subcommand takes, with its help text. The AWS options
+//! (`--deployment-name`, `--region`, `--endpoint-url`, `--skip-preflight`) mean the same in
+//! every command.
+
+use crate::commands::{bootstrap, fleet, models, serve};
+use clap::{Parser, Subcommand};
+
+/// Operates a deployment on AWS: bootstraps it, creates, updates and deletes its models (one
+/// CloudFormation stack each, recorded in the deployment's registry), deploys a folder of
+/// definitions as a fleet, and serves the Admin Model Management API over HTTP.
+///
+/// Definitions are read and checked exactly as `lisa-synth validate` reads them; to see a
+/// model's template without AWS, use `lisa-synth synth`.
+#[derive(Debug, Parser)]
+#[command(name = "lisa-ops", version, propagate_version = true, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// Print only errors: no notes, no summaries.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The exit codes, for `--help`.
+pub const EXIT_CODES_HELP: &str = "Exit codes: 0 the operation reached its goal; 1 invalid \
+input or a request a rule refused (nothing changed); 2 usage or I/O error; 3 an AWS failure, or \
+the model did not reach its goal. 141: standard output closed by its reader.\n\nStandard output \
+carries only the product (the Admin API's JSON, a plan); progress, problems and notes go to \
+standard error.";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Deploy a deployment's bootstrap stack (model registry, LiteLLM registration function)
+    /// from an environment file. Exit codes: 0 done, 1 invalid config, 2 usage or I/O error,
+    /// 3 AWS failure.
+    Bootstrap(bootstrap::BootstrapArgs),
+    /// List, get, create, update and delete the models of a deployment (the Admin API's JSON on
+    /// standard output, progress on standard error). Exit codes: 0 the model reached its goal,
+    /// 1 invalid input or refused by a rule (nothing changed), 2 usage or I/O error, 3 AWS
+    /// failure or the model did not reach its goal.
+    Models(models::ModelsArgs),
+    /// Show what deploying a folder of model definitions would change: new, changed (with the
+    /// resources the change set would touch and whether any is replaced), unchanged, absent.
+    Diff(fleet::DiffArgs),
+    /// Deploy a folder of model definitions: create the new, update the changed and, with
+    /// --prune, delete the absent, many stacks at once. Exit codes as for `models`.
+    Deploy(fleet::DeployArgs),
+    /// Serve the Admin Model Management API over HTTP for one deployment.
+    ///
+    /// `GET /models`, `GET /models/{modelId}`, `POST /models`, `PUT /models/{modelId}` and
+    /// `DELETE /models/{modelId}` take and return the Admin API's JSON, for admins only
+    /// (`Authorization: Bearer <token>`); `GET /health` and `GET /openapi.json` are open. The
+    /// deployment must be bootstrapped (`lisa-ops bootstrap`). Operations that change stacks
+    /// answer at once with the new status and go on in the background; the registry and the
+    /// stacks hold all state, so a restart loses nothing and several servers may share one
+    /// deployment. One line per request (method, path, status, latency) goes to standard error.
+    /// Ctrl-C or SIGTERM stops the server after the requests under way.
+    #[command(after_help = serve::SERVE_HELP)]
+    Serve(serve::ServeArgs),
+}

@@ -26,16 +26,27 @@ phase() {
 tools_log=target/setup-tools.log
 ./scripts/setup-tools.sh checks >"$tools_log" 2>&1 &
 tools_pid=$!
-trap 'kill "$tools_pid" 2>/dev/null || true' EXIT
 
-# The registration function's Lambda package, built once per run (zig as the linker); its
-# tests read it through LISA_REGISTRAR_ZIP and fail when it is missing.
-./scripts/package-registrar target/package
+# The registration function's Lambda package (release code for another glibc, so none of its
+# build is shared with the tests') builds beside the tests: each build leaves a processor idle
+# while one large crate compiles, and the other fills it. Its tests read the package through
+# LISA_REGISTRAR_ZIP and fail when it is missing.
+package_log=target/package.log
+./scripts/package-registrar target/package >"$package_log" 2>&1 &
+package_pid=$!
+trap 'kill "$tools_pid" "$package_pid" 2>/dev/null || true' EXIT
 export LISA_REGISTRAR_ZIP="$PWD/target/package/lisa-registrar.zip"
-phase "packaging the registration function"
 
 cargo test --workspace --locked --all-targets --no-run
 phase "building the tests"
+
+if ! wait "$package_pid"; then
+  cat "$package_log" >&2
+  echo "test: packaging the registration function failed" >&2
+  exit 1
+fi
+grep -v '^ *Compiling ' "$package_log" >&2 || true
+phase "finishing the registration function's package"
 
 if ! wait "$tools_pid"; then
   cat "$tools_log" >&2

@@ -64,7 +64,16 @@ export LISA_LITELLM="$PWD/.venv-litellm/bin/litellm"
 source ./scripts/start-moto.sh
 trap stop_moto EXIT
 
-cargo test --workspace --locked --all-targets
+# cargo-nextest (on every machine of this kind) runs each test in a process of its own, two at
+# a time across all test binaries, so one slow binary no longer holds the others back; plain
+# `cargo test` runs them where it is missing. Benches run once each as smoke tests (nextest
+# cannot list them), then the documentation's examples.
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --lib --bins --tests --examples --no-fail-fast
+  cargo test --workspace --locked --benches
+else
+  cargo test --workspace --locked --all-targets
+fi
 cargo test --workspace --locked --doc
 phase "running the tests"
 echo "test: all done in $((SECONDS - run_started)) s" >&2

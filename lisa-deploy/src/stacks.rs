@@ -233,11 +233,12 @@ impl StackOps {
         stack_name: &str,
         template: &Template,
     ) -> Result<TemplateSource> {
-        let value = template.to_json().map_err(|e| DeployError::Synth {
-            stack_name: stack_name.to_owned(),
-            message: e.to_string(),
-        })?;
-        let body = value.to_string();
+        let body = template
+            .to_compact_json_string()
+            .map_err(|e| DeployError::Synth {
+                stack_name: stack_name.to_owned(),
+                message: e.to_string(),
+            })?;
         if body.len() <= self.inline_limit {
             return Ok(TemplateSource::Body(body));
         }

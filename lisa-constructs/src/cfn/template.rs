@@ -76,7 +76,15 @@ impl Template {
         serde_json::to_writer_pretty(&mut text, self).map_err(CfnError::Serialize)?;
         // serde_json writes only UTF-8.
         String::from_utf8(text)
+            .map(escape_unprintable)
             .map_err(|e| CfnError::Serialize(serde::ser::Error::custom(format!("not UTF-8: {e}"))))
+    }
+
+    /// The template as compact JSON text, as it is sent to CloudFormation.
+    pub fn to_compact_json_string(&self) -> Result<String, CfnError> {
+        serde_json::to_string(self)
+            .map(escape_unprintable)
+            .map_err(CfnError::Serialize)
     }
 
     /// The resources of one type (e.g. `"AWS::ECS::Service"`), in template order.
@@ -87,6 +95,45 @@ impl Template {
         self.resources
             .iter()
             .filter(move |(_, r)| r.resource_type == resource_type)
+    }
+}
+
+/// Whether `c` may not appear raw in a YAML document: template readers parse JSON templates
+/// as YAML (moto, cfn-lint), and YAML allows neither DEL, the C1 controls (but NEL) nor
+/// U+FFFE and U+FFFF. serde_json escapes only the C0 controls.
+fn unprintable(c: char) -> bool {
+    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// JSON text with every [`unprintable`] character written as its `\uXXXX` escape (JSON's
+/// structure is ASCII, so such a character can only stand inside a string). Text without one,
+/// every template the library's own parts make, is returned as it is.
+fn escape_unprintable(text: String) -> String {
+    if !text.chars().any(unprintable) {
+        return text;
+    }
+    let mut escaped = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unprintable(c) {
+            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod unprintable_tests {
+    use super::escape_unprintable;
+
+    #[test]
+    fn characters_yaml_refuses_are_escaped_and_the_json_means_the_same() {
+        let raw = serde_json::to_string("a\u{9a}b\u{7f}\u{85}\u{ffff}é\u{1a}").expect("JSON");
+        let escaped = escape_unprintable(raw);
+        assert_eq!(escaped, "\"a\\u009ab\\u007f\u{85}\\uffffé\\u001a\"");
+        let back: String = serde_json::from_str(&escaped).expect("still JSON");
+        assert_eq!(back, "a\u{9a}b\u{7f}\u{85}\u{ffff}é\u{1a}");
     }
 }
 

@@ -5,24 +5,15 @@
 mod cli;
 mod commands;
 
-use clap::Parser;
 use cli::Command;
-use lisa_synth::output::{self, Diagnostics, EXIT_USAGE};
+use lisa_synth::output::{self, Diagnostics};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     output::set_program_name("lisa-ops");
-    let cli = match cli::Cli::try_parse() {
+    let cli = match lisa_synth::cli::parse_or_exit::<cli::Cli>() {
         Ok(cli) => cli,
-        Err(error) => {
-            // --help and --version are products (standard output); usage errors exit 2.
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(code) => return code,
     };
     let diagnostics = Diagnostics { quiet: cli.quiet };
     match &cli.command {

@@ -104,6 +104,19 @@ pub fn moved_to_ops(command: &str) -> crate::output::Failure {
     ))
 }
 
+/// Parses the command line of `C`. `--help` and `--version` print their text on standard
+/// output and end with 0; a usage error is printed on standard error and ends with 2.
+pub fn parse_or_exit<C: Parser>() -> Result<C, std::process::ExitCode> {
+    C::try_parse().map_err(|error| {
+        let _ = error.print();
+        if error.use_stderr() {
+            std::process::ExitCode::from(crate::output::EXIT_USAGE)
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
+    })
+}
+
 fn help_with_inputs() -> String {
     format!("{INPUTS_HELP}\n\n{EXIT_CODES_HELP}")
 }

@@ -1,25 +1,16 @@
 //! `lisa-synth`: validate model definitions, list and synthesize their CloudFormation stacks,
 //! and print the payloads' JSON Schema. Deploying, managing and serving models is `lisa-ops`.
 
-use clap::Parser;
 use lisa_synth::cli::{self, Command};
 use lisa_synth::commands;
-use lisa_synth::output::{self, Diagnostics, EXIT_USAGE};
+use lisa_synth::output::{self, Diagnostics};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     output::set_program_name("lisa-synth");
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse_or_exit::<cli::Cli>() {
         Ok(cli) => cli,
-        Err(error) => {
-            // --help and --version are products (standard output); usage errors exit 2.
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
+        Err(code) => return code,
     };
     let diagnostics = Diagnostics { quiet: cli.quiet };
     let outcome = match &cli.command {

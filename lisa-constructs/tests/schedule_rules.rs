@@ -87,6 +87,23 @@ fn the_rows_start_from_valid_schedules() {
 }
 
 #[test]
+fn the_example_schedules_are_valid_and_read_back_as_written() {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/schedules");
+    let mut read = 0;
+    for entry in std::fs::read_dir(&folder).expect("examples/schedules") {
+        let path = entry.expect("an entry").path();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        let schedule =
+            Schedule::from_json_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let value: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(serde_json::to_value(&schedule).expect("serializes"), value);
+        assert_eq!(schema_disagreement(Kind::Schedule, &value, &[]), None);
+        read += 1;
+    }
+    assert!(read >= 2, "{read} examples in {}", folder.display());
+}
+
+#[test]
 fn paths_are_relative_to_the_base_path() {
     let value = edited(&daily(), &[set("/daily/startTime", json!("8:00"))]);
     let at_root = errors_of(&Schedule::from_json_value(&value));

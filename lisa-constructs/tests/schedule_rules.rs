@@ -139,6 +139,17 @@ fn time_zone() {
             .rejects("schedule.timeZone", "is not a zone"),
         row("empty", daily, vec![set("/timeZone", json!(""))])
             .rejects("schedule.timeZone", "unknown time zone \"\""),
+        // EventBridge Scheduler's ScheduleExpressionTimezone is at most 50 characters; a
+        // longer text is refused before any name is compared with it.
+        row(
+            "longer than any zone",
+            daily,
+            vec![set("/timeZone", json!("Europe/".repeat(8)))],
+        )
+        .rejects(
+            "schedule.timeZone",
+            "must be at most 50 bytes long, found 56 bytes",
+        ),
         row("UTC", daily, vec![set("/timeZone", json!("UTC"))]),
         row(
             "three parts",

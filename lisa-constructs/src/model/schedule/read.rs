@@ -1,5 +1,6 @@
 //! Reads a schedule from JSON, every problem at its path, as the definition's reader does.
 
+use super::super::bounds;
 use super::super::error::ValidationErrors;
 use super::super::reader::{self, Fields, describe};
 use super::{Schedule, TimeOfDay, TimeZoneName, WeekWindows, Weekday, Window, Windows};
@@ -36,7 +37,7 @@ fn read_time_zone(
     path: &str,
     value: &Value,
 ) -> Option<TimeZoneName> {
-    let name = reader::string(errors, path, value)?;
+    let name = reader::bounded_string(bounds::TIME_ZONE_MAX_BYTES)(errors, path, value)?;
     TimeZoneName::find(&name)
         .map_err(|message| errors.push(path, message))
         .ok()

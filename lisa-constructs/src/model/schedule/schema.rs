@@ -63,6 +63,7 @@ pub(crate) fn schedule_defs() -> Map<String, Value> {
                 "description": "An IANA time zone name, exactly as the tz database spells it \
                                 (Europe/Berlin). Transitions follow its daylight-saving changes.",
                 "type": "string",
+                "maxLength": bounds::TIME_ZONE_MAX_BYTES,
                 "enum": time_zone_names(),
             },
             daily: nullable("ScheduleWindow", "The same window every day."),

@@ -85,6 +85,14 @@ pub const MODEL_NAME_PATTERN: &str = r"^[^\s\u0000-\u001f\u007f-\u009f]+$";
 /// A target health check's path starts with `/`.
 pub const HEALTH_CHECK_PATH_PATTERN: &str = "^/";
 
+/// A time of day in a model schedule: `HH:MM` on the 24-hour clock, 00:00 to 23:59. Whole
+/// minutes, as EventBridge Scheduler's cron expressions take them.
+pub const TIME_OF_DAY_PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
+
+/// EventBridge Scheduler: `ScheduleExpressionTimezone` is at most 50 characters (every IANA
+/// name is shorter). A longer text is refused before it is compared with any name.
+pub const TIME_ZONE_MAX_BYTES: usize = 50;
+
 /// A pattern as messages show it, without its anchors.
 pub(crate) fn unanchored(pattern: &str) -> &str {
     pattern.trim_start_matches('^').trim_end_matches('$')

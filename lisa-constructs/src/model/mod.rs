@@ -24,6 +24,7 @@ mod json_text;
 mod parse;
 pub(crate) mod reader;
 mod record;
+pub mod schedule;
 mod schema;
 pub mod status;
 mod update;

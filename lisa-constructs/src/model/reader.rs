@@ -33,7 +33,7 @@ pub(crate) fn describe(value: &Value) -> String {
 }
 
 /// The known field closest to an unknown one, if it is close enough to be a typo.
-fn did_you_mean<'k>(unknown: &str, known: &[&'k str]) -> Option<&'k str> {
+pub(crate) fn did_you_mean<'k>(unknown: &str, known: &[&'k str]) -> Option<&'k str> {
     known
         .iter()
         .map(|k| {

@@ -371,5 +371,6 @@ pub fn beyond_schema(error: &ValidationError) -> bool {
     image_grammar
         || BEYOND_SCHEMA_MESSAGES
             .iter()
+            .chain(super::schedule::BEYOND_SCHEMA_MESSAGES)
             .any(|fragment| error.message.contains(fragment))
 }

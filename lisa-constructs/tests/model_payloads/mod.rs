@@ -140,12 +140,15 @@ pub enum Kind {
     Definition,
     /// The update payload.
     Update,
+    /// A schedule (`PUT /models/{modelId}/schedule`, a definition's `schedule`).
+    Schedule,
 }
 
 fn schema_validator(kind: Kind) -> &'static jsonschema::Validator {
     use std::sync::OnceLock;
     static DEFINITION: OnceLock<jsonschema::Validator> = OnceLock::new();
     static UPDATE: OnceLock<jsonschema::Validator> = OnceLock::new();
+    static SCHEDULE: OnceLock<jsonschema::Validator> = OnceLock::new();
     let (cell, schema) = match kind {
         Kind::Definition => (
             &DEFINITION,
@@ -154,6 +157,10 @@ fn schema_validator(kind: Kind) -> &'static jsonschema::Validator {
         Kind::Update => (
             &UPDATE,
             lisa_constructs::model::update_schema as fn() -> Value,
+        ),
+        Kind::Schedule => (
+            &SCHEDULE,
+            lisa_constructs::model::schedule::schedule_schema as fn() -> Value,
         ),
     };
     cell.get_or_init(|| jsonschema::validator_for(&schema()).expect("the schema compiles"))

@@ -323,8 +323,8 @@ impl Scope<'_> {
         }
     }
 
-    /// Renders `properties` and adds them as resource `id` under this scope; the logical id is
-    /// derived from the path.
+    /// Adds `properties` as resource `id` under this scope (kept typed until the template is
+    /// rendered); the logical id is derived from the path.
     pub fn add<P: ResourceProperties>(
         &mut self,
         id: &str,
@@ -334,17 +334,18 @@ impl Scope<'_> {
     }
 
     /// Like [`Scope::add`], with resource attributes (DependsOn, Condition, metadata such as
-    /// checkov skips) set by `attributes` on the rendered entry.
+    /// checkov skips) set by `attributes` on the entry.
     pub fn add_with<P: ResourceProperties>(
         &mut self,
         id: &str,
         properties: P,
         attributes: impl FnOnce(Resource) -> Resource,
     ) -> Result<ResourceHandle, ConstructError> {
-        let resource = Resource::new(&properties).map_err(|source| ConstructError::Render {
-            path: self.child_path(id),
-            source,
-        })?;
+        let resource =
+            Resource::from_properties(properties).map_err(|source| ConstructError::Render {
+                path: self.child_path(id),
+                source,
+            })?;
         self.add_resource(id, attributes(resource))
     }
 
@@ -414,7 +415,7 @@ impl Scope<'_> {
         let handle = ResourceHandle {
             logical_id: logical_id.clone(),
             path: path.clone(),
-            resource_type: resource.resource_type.clone(),
+            resource_type: resource.resource_type().to_owned(),
         };
         self.stack
             .template

@@ -158,6 +158,11 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeUnprint
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Every unprintable character's UTF-8 starts with one of these bytes: text without
+        // them, almost all text, is written as it is after one fast scan.
+        if memchr::memchr3(0x7f, 0xc2, 0xef, fragment.as_bytes()).is_none() {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((at, c)) = rest.char_indices().find(|(_, c)| unprintable(*c)) {
             writer.write_all(&rest.as_bytes()[..at])?;

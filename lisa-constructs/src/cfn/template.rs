@@ -92,7 +92,7 @@ impl Template {
 
     /// Writes the template as pretty-printed JSON (two-space indents) straight to `writer`.
     pub fn write_json<W: io::Write>(&self, writer: W) -> Result<(), CfnError> {
-        let formatter = EscapeUnprintable(serde_json::ser::PrettyFormatter::new());
+        let formatter = EscapeUnprintable(Indented::default());
         self.serialize(&mut serde_json::Serializer::with_formatter(
             writer, formatter,
         ))
@@ -210,6 +210,121 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeUnprint
     }
     fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
         self.0.end_object_value(w)
+    }
+}
+
+/// serde_json's pretty layout (two-space indents, `": "` after keys, `[]` and `{}` when
+/// empty), with each line break and its indent written at once rather than a write per level.
+#[derive(Debug, Default)]
+struct Indented {
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn new_line<W: ?Sized + io::Write>(&self, w: &mut W) -> io::Result<()> {
+        const LINE: &[u8] = b"\n                                                                ";
+        let mut width = 2 * self.level;
+        let first = width.min(LINE.len() - 1);
+        w.write_all(&LINE[..1 + first])?;
+        width -= first;
+        while width > 0 {
+            let more = width.min(LINE.len() - 1);
+            w.write_all(&LINE[1..1 + more])?;
+            width -= more;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.new_line(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.new_line(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn indented_writes_what_serde_jsons_pretty_printer_writes() {
+        let deep = (0..80).fold(
+            json!("leaf"),
+            |inner, i| json!({ format!("k{i}"): [inner, {}] }),
+        );
+        for value in [
+            json!({}),
+            json!([]),
+            json!({"a": [], "b": {}, "c": [1, {"d": null}], "e": "x"}),
+            deep,
+        ] {
+            let mut ours = Vec::new();
+            value
+                .serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut ours,
+                    Indented::default(),
+                ))
+                .expect("JSON");
+            let theirs = serde_json::to_vec_pretty(&value).expect("JSON");
+            assert_eq!(String::from_utf8(ours), String::from_utf8(theirs));
+        }
     }
 }
 

@@ -6,6 +6,9 @@
 #   benches/cdk-compare/run-both.sh [COUNT] [ROUNDS]     (defaults 100 and 5)
 #
 # Needs `npm ci` (or `npm install`) in this folder and `cargo build --release -p lisa-synth`.
+# Both write into a folder under TMPDIR: on a shared machine, TMPDIR=/dev/shm keeps other
+# processes' disk traffic out of the figures (writing 100 templates to a busy disk can take
+# longer than synthesizing them).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"

@@ -14,7 +14,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 count="${1:-100}"
 rounds="${2:-5}"
-synth="$root/target/release/lisa-synth"
+# LISA_SYNTH_BIN times another build of the command (an older one, for a before/after figure).
+synth="${LISA_SYNTH_BIN:-$root/target/release/lisa-synth}"
 [ -x "$synth" ] || { echo "build it first: cargo build --release -p lisa-synth" >&2; exit 2; }
 [ -d "$here/node_modules/aws-cdk-lib" ] || { echo "install first: (cd $here && npm ci)" >&2; exit 2; }
 

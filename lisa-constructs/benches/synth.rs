@@ -1,7 +1,9 @@
 //! In-process synthesis of the example model definitions.
 //!
-//! Target (issue): under 200 µs per model on a 2-core machine, including rendering the template
-//! to JSON text. Run with `cargo bench -p lisa-constructs --bench synth`.
+//! Target: at most 100 µs per seed-model synthesis on a 2-core machine (`synthesize_only`, and
+//! `validated/to_json_string`, which also renders the pretty JSON text as `lisa-synth` writes
+//! it). Run with `cargo bench -p lisa-constructs --bench synth`; `--bench allocations` counts
+//! the heap allocations of the same calls.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lisa_constructs::ecs_model::{StackOptions, synthesize, synthesize_valid};

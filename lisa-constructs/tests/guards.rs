@@ -1,13 +1,21 @@
 //! One failing case per template guard: take a good synthesized template, break exactly one rule
-//! in a resource's properties, and check that exactly that guard reports it, naming the resource.
+//! in a resource's typed properties, and check that exactly that guard reports it, naming the
+//! resource.
 
 mod common;
 
 use common::{case, cases, synth};
-use lisa_constructs::cfn::{Resource, Template};
+use lisa_constructs::cfn::resources::autoscaling::{
+    AutoScalingGroup, PredefinedMetricSpecification, ScalingPolicy,
+};
+use lisa_constructs::cfn::resources::ec2::{
+    EgressRule, IngressRule, LaunchTemplate, MetadataOptions, SecurityGroup, SecurityGroupIngress,
+};
+use lisa_constructs::cfn::resources::ecs::{ContainerDefinition, Service, TaskDefinition};
+use lisa_constructs::cfn::resources::elbv2::{Attribute, LoadBalancer, TargetGroup};
+use lisa_constructs::cfn::{Expr, Integer, Resource, ResourceProperties, Template};
 use lisa_constructs::construct::{Problem, Stack, StackName};
 use lisa_constructs::ecs_model::guards::{self, GUARDS};
-use serde_json::{Value, json};
 
 const SEED: &str = "seed-mistral-vllm";
 const AUTOSCALING: &str = "vllm-autoscaling";
@@ -30,22 +38,31 @@ fn id_of(template: &Template, resource_type: &str) -> String {
     ids[0].clone()
 }
 
-/// The properties of the one resource of a type, to mutate.
-fn props_mut<'a>(template: &'a mut Template, resource_type: &str) -> &'a mut Value {
-    let id = id_of(template, resource_type);
-    &mut template
+/// The typed properties of the one resource of type `P`, to change them.
+fn props_mut<P: ResourceProperties>(template: &mut Template) -> &mut P {
+    let mut found = template
         .resources
-        .get_mut(&id)
-        .expect("resource exists")
-        .properties
+        .values_mut()
+        .filter_map(|r| r.properties_mut::<P>());
+    let properties = found.next().expect("one resource of the type");
+    assert!(found.next().is_none(), "more than one resource of the type");
+    properties
 }
 
-fn server_container(template: &mut Template) -> &mut Value {
-    props_mut(template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
-        .as_array_mut()
-        .expect("containers")
+/// The typed properties of resource `logical_id`, to change them.
+fn props_of<'a, P: ResourceProperties>(template: &'a mut Template, logical_id: &str) -> &'a mut P {
+    template
+        .resources
+        .get_mut(logical_id)
+        .and_then(|r| r.properties_mut::<P>())
+        .unwrap_or_else(|| panic!("no {logical_id} of the type"))
+}
+
+fn server_container(template: &mut Template) -> &mut ContainerDefinition {
+    props_mut::<TaskDefinition>(template)
+        .container_definitions
         .iter_mut()
-        .find(|c| c["Name"] == "model-server")
+        .find(|c| c.name == Expr::from("model-server"))
         .expect("server container")
 }
 
@@ -125,8 +142,8 @@ fn target_group_timeout_not_below_interval() {
     let mut t = template(SEED);
     let tg = id_of(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
     // Equal is already too long; a string-typed number must be read as well.
-    props_mut(&mut t, "AWS::ElasticLoadBalancingV2::TargetGroup")["HealthCheckTimeoutSeconds"] =
-        json!("60");
+    props_mut::<TargetGroup>(&mut t).health_check_timeout_seconds =
+        Some(Integer::from(Expr::from("60")));
     assert_only_breaks(
         &t,
         "target-group-health-check",
@@ -148,7 +165,17 @@ fn container_health_check_out_of_bounds() {
     ] {
         let mut t = template(SEED);
         let task = id_of(&t, "AWS::ECS::TaskDefinition");
-        server_container(&mut t)["HealthCheck"][field] = json!(value);
+        let check = server_container(&mut t)
+            .health_check
+            .as_mut()
+            .expect("health check");
+        let slot = match field {
+            "Interval" => &mut check.interval,
+            "Timeout" => &mut check.timeout,
+            "Retries" => &mut check.retries,
+            _ => &mut check.start_period,
+        };
+        *slot = Some(Integer::from(value));
         assert_only_breaks(
             &t,
             "container-health-check",
@@ -162,8 +189,7 @@ fn container_health_check_out_of_bounds() {
 fn service_load_balancer_names_an_unknown_container() {
     let mut t = template(SEED);
     let service = id_of(&t, "AWS::ECS::Service");
-    props_mut(&mut t, "AWS::ECS::Service")["LoadBalancers"][0]["ContainerName"] =
-        json!("model-servr");
+    props_mut::<Service>(&mut t).load_balancers[0].container_name = Expr::from("model-servr");
     assert_only_breaks(
         &t,
         "service-load-balancer",
@@ -176,7 +202,7 @@ fn service_load_balancer_names_an_unknown_container() {
 fn service_load_balancer_names_an_unmapped_port() {
     let mut t = template(SEED);
     let service = id_of(&t, "AWS::ECS::Service");
-    props_mut(&mut t, "AWS::ECS::Service")["LoadBalancers"][0]["ContainerPort"] = json!(8000);
+    props_mut::<Service>(&mut t).load_balancers[0].container_port = Integer::from(8000);
     assert_only_breaks(
         &t,
         "service-load-balancer",
@@ -185,16 +211,26 @@ fn service_load_balancer_names_an_unmapped_port() {
     );
 }
 
-fn resource_label(t: &mut Template) -> &mut Value {
-    &mut props_mut(t, "AWS::AutoScaling::ScalingPolicy")["TargetTrackingConfiguration"]["PredefinedMetricSpecification"]
-        ["ResourceLabel"]
+fn metric(t: &mut Template) -> &mut PredefinedMetricSpecification {
+    props_mut::<ScalingPolicy>(t)
+        .target_tracking_configuration
+        .as_mut()
+        .and_then(|c| c.predefined_metric_specification.as_mut())
+        .expect("a predefined metric")
+}
+
+fn resource_label_join(t: &mut Template) -> (&mut String, &mut Vec<Expr>) {
+    match metric(t).resource_label.as_mut() {
+        Some(Expr::Join(separator, items)) => (separator, items),
+        other => panic!("ResourceLabel is not a join: {other:?}"),
+    }
 }
 
 #[test]
 fn scaling_resource_label_is_not_a_join() {
     let mut t = template(AUTOSCALING);
     let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
-    *resource_label(&mut t) = json!("app/lb/123/targetgroup/tg/456");
+    metric(&mut t).resource_label = Some(Expr::from("app/lb/123/targetgroup/tg/456"));
     assert_only_breaks(
         &t,
         "scaling-resource-label",
@@ -207,8 +243,7 @@ fn scaling_resource_label_is_not_a_join() {
 fn scaling_resource_label_has_the_names_swapped() {
     let mut t = template(AUTOSCALING);
     let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
-    let items = &mut resource_label(&mut t)["Fn::Join"][1];
-    items.as_array_mut().expect("join items").reverse();
+    resource_label_join(&mut t).1.reverse();
     assert_only_breaks(
         &t,
         "scaling-resource-label",
@@ -221,7 +256,7 @@ fn scaling_resource_label_has_the_names_swapped() {
 fn scaling_resource_label_uses_another_separator() {
     let mut t = template(AUTOSCALING);
     let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
-    resource_label(&mut t)["Fn::Join"][0] = json!("");
+    *resource_label_join(&mut t).0 = String::new();
     assert_only_breaks(
         &t,
         "scaling-resource-label",
@@ -235,8 +270,7 @@ fn scaling_resource_label_names_a_target_group_no_listener_routes_to() {
     let mut t = template(AUTOSCALING);
     let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
     let lb = id_of(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer");
-    resource_label(&mut t)["Fn::Join"][1][1] =
-        json!({"Fn::GetAtt": ["OtherTargetGroup", "TargetGroupFullName"]});
+    resource_label_join(&mut t).1[1] = Expr::get_att("OtherTargetGroup", "TargetGroupFullName");
     assert_only_breaks(
         &t,
         "scaling-resource-label",
@@ -245,15 +279,20 @@ fn scaling_resource_label_names_a_target_group_no_listener_routes_to() {
     );
 }
 
-fn metadata_options(t: &mut Template) -> &mut Value {
-    &mut props_mut(t, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]["MetadataOptions"]
+fn metadata_options(t: &mut Template) -> &mut Option<MetadataOptions> {
+    &mut props_mut::<LaunchTemplate>(t)
+        .launch_template_data
+        .metadata_options
 }
 
 #[test]
 fn imds_optional() {
     let mut t = template(SEED);
     let lt = id_of(&t, "AWS::EC2::LaunchTemplate");
-    metadata_options(&mut t)["HttpTokens"] = json!("optional");
+    metadata_options(&mut t)
+        .as_mut()
+        .expect("metadata options")
+        .http_tokens = Some(Expr::from("optional"));
     assert_only_breaks(&t, "imds-v2", &lt, "HttpTokens must be \"required\"");
 }
 
@@ -261,30 +300,22 @@ fn imds_optional() {
 fn imds_options_absent() {
     let mut t = template(SEED);
     let lt = id_of(&t, "AWS::EC2::LaunchTemplate");
-    props_mut(&mut t, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
-        .as_object_mut()
-        .expect("launch template data")
-        .remove("MetadataOptions");
+    *metadata_options(&mut t) = None;
     assert_only_breaks(&t, "imds-v2", &lt, "HttpTokens must be \"required\"");
 }
 
 #[test]
 fn root_volume_unencrypted() {
-    for encrypted in [Some(json!(false)), None] {
+    for encrypted in [Some(false), None] {
         let mut t = template(SEED);
         let lt = id_of(&t, "AWS::EC2::LaunchTemplate");
-        let ebs = props_mut(&mut t, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
-            ["BlockDeviceMappings"][0]["Ebs"]
-            .as_object_mut()
-            .expect("ebs");
-        match &encrypted {
-            Some(value) => {
-                ebs.insert("Encrypted".into(), value.clone());
-            }
-            None => {
-                ebs.remove("Encrypted");
-            }
-        }
+        props_mut::<LaunchTemplate>(&mut t)
+            .launch_template_data
+            .block_device_mappings[0]
+            .ebs
+            .as_mut()
+            .expect("ebs")
+            .encrypted = encrypted;
         assert_only_breaks(
             &t,
             "encrypted-volumes",
@@ -298,10 +329,7 @@ fn root_volume_unencrypted() {
 fn group_without_subnets() {
     let mut t = template(SEED);
     let group = id_of(&t, "AWS::AutoScaling::AutoScalingGroup");
-    props_mut(&mut t, "AWS::AutoScaling::AutoScalingGroup")
-        .as_object_mut()
-        .expect("group properties")
-        .remove("VPCZoneIdentifier");
+    props_mut::<AutoScalingGroup>(&mut t).vpc_zone_identifier = None;
     assert_only_breaks(&t, "group-subnets", &group, "needs VPCZoneIdentifier");
 }
 
@@ -309,7 +337,7 @@ fn group_without_subnets() {
 fn gpu_task_on_fargate() {
     let mut t = template(SEED);
     let task = id_of(&t, "AWS::ECS::TaskDefinition");
-    props_mut(&mut t, "AWS::ECS::TaskDefinition")["RequiresCompatibilities"] = json!(["FARGATE"]);
+    props_mut::<TaskDefinition>(&mut t).requires_compatibilities = vec![Expr::from("FARGATE")];
     assert_only_breaks(
         &t,
         "gpu-on-ec2",
@@ -321,7 +349,7 @@ fn gpu_task_on_fargate() {
 #[test]
 fn cpu_task_on_fargate_is_not_a_gpu_problem() {
     let mut t = template(TEI_CPU);
-    props_mut(&mut t, "AWS::ECS::TaskDefinition")["RequiresCompatibilities"] = json!(["FARGATE"]);
+    props_mut::<TaskDefinition>(&mut t).requires_compatibilities = vec![Expr::from("FARGATE")];
     assert_eq!(run_guard("gpu-on-ec2", &t), Vec::<String>::new());
 }
 
@@ -329,7 +357,7 @@ fn cpu_task_on_fargate_is_not_a_gpu_problem() {
 fn privileged_container() {
     let mut t = template(SEED);
     let task = id_of(&t, "AWS::ECS::TaskDefinition");
-    server_container(&mut t)["Privileged"] = json!(true);
+    server_container(&mut t).privileged = Some(true);
     assert_only_breaks(
         &t,
         "unprivileged-containers",
@@ -342,8 +370,7 @@ fn privileged_container() {
 fn internet_facing_load_balancer() {
     let mut t = template(SEED);
     let lb = id_of(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer");
-    props_mut(&mut t, "AWS::ElasticLoadBalancingV2::LoadBalancer")["Scheme"] =
-        json!("internet-facing");
+    props_mut::<LoadBalancer>(&mut t).scheme = Some(Expr::from("internet-facing"));
     assert_only_breaks(
         &t,
         "internal-load-balancer",
@@ -357,10 +384,7 @@ fn load_balancer_without_scheme() {
     // CloudFormation's default scheme is internet-facing.
     let mut t = template(SEED);
     let lb = id_of(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer");
-    props_mut(&mut t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
-        .as_object_mut()
-        .expect("load balancer properties")
-        .remove("Scheme");
+    props_mut::<LoadBalancer>(&mut t).scheme = None;
     assert_only_breaks(
         &t,
         "internal-load-balancer",
@@ -369,23 +393,19 @@ fn load_balancer_without_scheme() {
     );
 }
 
-fn security_group_props<'a>(t: &'a mut Template, logical_id: &str) -> &'a mut Value {
-    &mut t
-        .resources
-        .get_mut(logical_id)
-        .expect("security group")
-        .properties
-}
-
 #[test]
 fn inline_egress_of_all_traffic_to_anywhere() {
-    for protocol in [json!("-1"), json!(-1), json!("all")] {
+    for protocol in [Expr::from("-1"), Expr::Int(-1), Expr::from("all")] {
         let mut t = template(SEED);
         let instances = "CapacitySecurityGroup93E22146";
-        security_group_props(&mut t, instances)["SecurityGroupEgress"]
-            .as_array_mut()
-            .expect("egress rules")
-            .push(json!({"IpProtocol": protocol, "CidrIp": "0.0.0.0/0"}));
+        props_of::<SecurityGroup>(&mut t, instances)
+            .security_group_egress
+            .push(EgressRule {
+                ip_protocol: protocol,
+                from_port: None,
+                to_port: None,
+                ..EgressRule::tcp_to_cidr(443, "0.0.0.0/0", "everything")
+            });
         assert_only_breaks(
             &t,
             "no-open-all-traffic",
@@ -399,8 +419,14 @@ fn inline_egress_of_all_traffic_to_anywhere() {
 fn inline_ingress_of_all_traffic_from_anywhere_v6() {
     let mut t = template(SEED);
     let lb_group = "LoadBalancerSecurityGroup7560AED0";
-    security_group_props(&mut t, lb_group)["SecurityGroupIngress"] =
-        json!([{"IpProtocol": "-1", "CidrIpv6": "::/0"}]);
+    props_of::<SecurityGroup>(&mut t, lb_group).security_group_ingress = vec![IngressRule {
+        ip_protocol: Expr::from("-1"),
+        from_port: None,
+        to_port: None,
+        cidr_ip: None,
+        cidr_ipv6: Some(Expr::from("::/0")),
+        ..IngressRule::tcp_from_cidr(443, "0.0.0.0/0", "everything")
+    }];
     assert_only_breaks(
         &t,
         "no-open-all-traffic",
@@ -413,9 +439,9 @@ fn inline_ingress_of_all_traffic_from_anywhere_v6() {
 fn standalone_ingress_of_all_traffic_from_anywhere() {
     let mut t = template(SEED);
     let rule = "LoadBalancerIngressFromCidrEA9CA8EB";
-    let p = security_group_props(&mut t, rule);
-    p["IpProtocol"] = json!("-1");
-    p["CidrIp"] = json!("0.0.0.0/0");
+    let ingress = props_of::<SecurityGroupIngress>(&mut t, rule);
+    ingress.rule.ip_protocol = Expr::from("-1");
+    ingress.rule.cidr_ip = Some(Expr::from("0.0.0.0/0"));
     assert_only_breaks(
         &t,
         "no-open-all-traffic",
@@ -430,8 +456,9 @@ fn tcp_from_anywhere_is_not_all_traffic() {
     let t = template(SEED);
     assert_eq!(run_guard("no-open-all-traffic", &t), Vec::<String>::new());
     let mut t = template(SEED);
-    let p = security_group_props(&mut t, "LoadBalancerIngressFromCidrEA9CA8EB");
-    p["CidrIp"] = json!("0.0.0.0/0");
+    props_of::<SecurityGroupIngress>(&mut t, "LoadBalancerIngressFromCidrEA9CA8EB")
+        .rule
+        .cidr_ip = Some(Expr::from("0.0.0.0/0"));
     assert_eq!(run_guard("no-open-all-traffic", &t), Vec::<String>::new());
 }
 
@@ -450,15 +477,23 @@ fn a_stack_with_the_guards_attached_refuses_a_broken_template() {
         .expect("load balancer")
         .clone();
     // Keep the resource free of references so only the guard can object.
-    lb.properties["Subnets"] = json!(["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"]);
-    lb.properties["SecurityGroups"] = json!(["sg-0123456789abcdef0"]);
+    let properties = lb
+        .properties_mut::<LoadBalancer>()
+        .expect("load balancer properties");
+    properties.subnets = Some(Expr::list([
+        "subnet-0123456789abcdef0",
+        "subnet-0fedcba9876543210",
+    ]));
+    properties.security_groups = Some(Expr::list(["sg-0123456789abcdef0"]));
     stack
         .root()
         .add_resource("InternalLoadBalancer", lb.clone())
         .expect("added");
     assert!(stack.synth().is_ok(), "an internal load balancer passes");
 
-    lb.properties["Scheme"] = json!("internet-facing");
+    lb.properties_mut::<LoadBalancer>()
+        .expect("load balancer properties")
+        .scheme = Some(Expr::from("internet-facing"));
     let handle = stack
         .root()
         .add_resource("PublicLoadBalancer", lb)
@@ -480,7 +515,7 @@ fn a_stack_with_the_guards_attached_refuses_a_broken_template() {
 fn group_with_an_empty_subnet_list() {
     let mut t = template(SEED);
     let group = id_of(&t, "AWS::AutoScaling::AutoScalingGroup");
-    props_mut(&mut t, "AWS::AutoScaling::AutoScalingGroup")["VPCZoneIdentifier"] = json!([]);
+    props_mut::<AutoScalingGroup>(&mut t).vpc_zone_identifier = Some(Expr::List(Vec::new()));
     assert_only_breaks(&t, "group-subnets", &group, "needs VPCZoneIdentifier");
 }
 
@@ -488,8 +523,10 @@ fn group_with_an_empty_subnet_list() {
 fn draining_shorter_than_the_idle_timeout() {
     let mut t = template(SEED);
     let id = id_of(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
-    props_mut(&mut t, "AWS::ElasticLoadBalancingV2::TargetGroup")["TargetGroupAttributes"] =
-        json!([{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]);
+    props_mut::<TargetGroup>(&mut t).target_group_attributes = vec![Attribute {
+        key: Expr::from("deregistration_delay.timeout_seconds"),
+        value: "30".into(),
+    }];
     assert_only_breaks(&t, "draining-covers-idle-timeout", &id, "30 s");
 }
 
@@ -499,8 +536,11 @@ fn task_definition_over_the_ecs_limit() {
     // the task definition passes ECS's 64 KiB, which only RegisterTaskDefinition would refuse.
     let mut t = template(SEED);
     let task = id_of(&t, "AWS::ECS::TaskDefinition");
-    server_container(&mut t)["HealthCheck"]["Command"] =
-        json!(["CMD-SHELL", "x".repeat(64 * 1024)]);
+    server_container(&mut t)
+        .health_check
+        .as_mut()
+        .expect("health check")
+        .command = vec![Expr::from("CMD-SHELL"), Expr::from("x".repeat(64 * 1024))];
     assert_only_breaks(
         &t,
         "task-definition-size",

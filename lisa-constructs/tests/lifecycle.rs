@@ -159,12 +159,13 @@ fn changed(ids: &[&str]) -> Diff {
     }
 }
 
-fn properties<'a>(template: &'a Template, logical_id: &str) -> &'a Value {
-    &template
+fn properties(template: &Template, logical_id: &str) -> Value {
+    template
         .resources
         .get(logical_id)
         .unwrap_or_else(|| panic!("no resource {logical_id}"))
-        .properties
+        .properties_json()
+        .expect("renders")
 }
 
 fn group_sizes(template: &Template) -> (Value, Value, Value) {
@@ -180,13 +181,14 @@ fn logical_ids(template: &Template) -> Vec<String> {
     template.resources.keys().cloned().collect()
 }
 
-fn server_container(template: &Template) -> &Value {
+fn server_container(template: &Template) -> Value {
     properties(template, TASK_DEFINITION)["ContainerDefinitions"]
         .as_array()
         .expect("containers")
         .iter()
         .find(|c| c["Name"] == "model-server")
         .expect("server container")
+        .clone()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -545,8 +547,7 @@ fn vllm_model_type_change_changes_the_registration_and_the_server_command() {
         changed(&[TASK_DEFINITION, REGISTRATION])
     );
     assert_eq!(properties(&new, REGISTRATION)["Mode"], "embedding");
-    let command = server_container(&new)["Command"][0]
-        .as_str()
-        .expect("command string");
+    let server = server_container(&new);
+    let command = server["Command"][0].as_str().expect("command string");
     assert!(command.contains("--task embed"), "{command}");
 }

@@ -61,20 +61,24 @@ fn only<'a>(template: &'a Template, resource_type: &'a str) -> (&'a str, &'a Res
     found[0]
 }
 
-fn props<'a>(template: &'a Template, resource_type: &'a str) -> &'a Value {
-    &only(template, resource_type).1.properties
+fn props(template: &Template, resource_type: &str) -> Value {
+    only(template, resource_type)
+        .1
+        .properties_json()
+        .expect("renders")
 }
 
-fn container<'a>(template: &'a Template, name: &str) -> &'a Value {
+fn container(template: &Template, name: &str) -> Value {
     props(template, "AWS::ECS::TaskDefinition")["ContainerDefinitions"]
         .as_array()
         .expect("ContainerDefinitions is an array")
         .iter()
         .find(|c| c["Name"] == name)
         .unwrap_or_else(|| panic!("no container {name}"))
+        .clone()
 }
 
-fn server(template: &Template) -> &Value {
+fn server(template: &Template) -> Value {
     container(template, "model-server")
 }
 
@@ -105,7 +109,7 @@ fn synth_running(definition: &ModelDefinition) -> Template {
         .template
 }
 
-fn registration(template: &Template) -> &Value {
+fn registration(template: &Template) -> Value {
     props(template, "Custom::LiteLLMModel")
 }
 
@@ -263,7 +267,8 @@ fn task_role_reads_only_the_models_own_prefix() {
         .iter()
         .find(|(id, _)| *id == "TaskRoleFD86543E")
         .expect("task role");
-    let policies = role.properties["Policies"].as_array().expect("policies");
+    let role_properties = role.properties_json().expect("renders");
+    let policies = role_properties["Policies"].as_array().expect("policies");
     assert_eq!(policies.len(), 1);
     assert_eq!(
         policies[0]["PolicyDocument"]["Statement"],
@@ -284,7 +289,12 @@ fn task_role_reads_only_the_models_own_prefix() {
             }
         ])
     );
-    assert!(role.properties.get("ManagedPolicyArns").is_none());
+    assert!(
+        role.properties_json()
+            .expect("renders")
+            .get("ManagedPolicyArns")
+            .is_none()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,8 +353,8 @@ fn ingress_ports(t: &Template) -> Vec<(Value, Value)> {
         .iter()
         .map(|(_, r)| {
             (
-                r.properties["FromPort"].clone(),
-                r.properties["ToPort"].clone(),
+                r.properties_json().expect("renders")["FromPort"].clone(),
+                r.properties_json().expect("renders")["ToPort"].clone(),
             )
         })
         .collect()
@@ -406,7 +416,7 @@ fn load_balancer_ingress_comes_from_the_cidr_or_group_parameter_under_conditions
         rules
             .iter()
             .find(|(_, r)| r.condition.as_deref() == Some(condition))
-            .map(|(_, r)| r.properties.clone())
+            .map(|(_, r)| r.properties_json().expect("renders").clone())
             .unwrap_or_else(|| panic!("no ingress under {condition}"))
     };
     let cidr = by_condition("HasLoadBalancerIngressCidr");
@@ -432,7 +442,7 @@ fn instance_security_group_admits_only_the_load_balancer_on_8080() {
         .find(|(id, _)| id.starts_with("Capacity"))
         .expect("instance security group");
     assert_eq!(
-        instances.properties["SecurityGroupIngress"],
+        instances.properties_json().expect("renders")["SecurityGroupIngress"],
         json!([{
             "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
             "SourceSecurityGroupId": get_att("LoadBalancerSecurityGroup7560AED0", "GroupId"),
@@ -442,7 +452,7 @@ fn instance_security_group_admits_only_the_load_balancer_on_8080() {
     // No standalone ingress rule opens the instances to anything else.
     for (id, rule) in resources(&t, "AWS::EC2::SecurityGroupIngress") {
         assert_ne!(
-            rule.properties["GroupId"],
+            rule.properties_json().expect("renders")["GroupId"],
             get_att(instance_id, "GroupId"),
             "{id} adds ingress to the instances"
         );
@@ -459,16 +469,22 @@ fn load_balancer_security_group_egresses_only_to_the_instances() {
         .expect("load balancer security group");
     // The placeholder rule removes AWS's default allow-all egress.
     assert_eq!(
-        lb_group.properties["SecurityGroupEgress"],
+        lb_group.properties_json().expect("renders")["SecurityGroupEgress"],
         json!([{
             "IpProtocol": "icmp", "FromPort": 252, "ToPort": 86,
             "CidrIp": "255.255.255.255/32", "Description": "Disallow all traffic"
         }])
     );
-    assert!(lb_group.properties.get("SecurityGroupIngress").is_none());
+    assert!(
+        lb_group
+            .properties_json()
+            .expect("renders")
+            .get("SecurityGroupIngress")
+            .is_none()
+    );
     let (_, egress) = only(&t, "AWS::EC2::SecurityGroupEgress");
     assert_eq!(
-        egress.properties,
+        egress.properties_json().expect("renders"),
         json!({
             "GroupId": get_att("LoadBalancerSecurityGroup7560AED0", "GroupId"),
             "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
@@ -592,7 +608,7 @@ fn group_cooldown_and_warmup_come_from_the_config() {
 fn service_runs_one_task_per_instance_behind_the_target_group() {
     let t = template(SEED);
     let (_, service) = only(&t, "AWS::ECS::Service");
-    let p = &service.properties;
+    let p = &service.properties_json().expect("renders");
     assert_eq!(p["SchedulingStrategy"], "DAEMON");
     assert_eq!(p["LaunchType"], "EC2");
     assert_eq!(p["Cluster"], reference("Cluster"));
@@ -802,7 +818,7 @@ fn hosted_registration_has_the_api_base_and_waits_for_the_service() {
     let t = template(SEED);
     let (_, resource) = only(&t, "Custom::LiteLLMModel");
     assert_eq!(
-        resource.properties["ApiBase"],
+        resource.properties_json().expect("renders")["ApiBase"],
         json!({"Fn::Sub": "http://${LoadBalancerBE9EEC3A.DNSName}/v1"})
     );
     assert_eq!(resource.depends_on, vec![id_of(&t, "AWS::ECS::Service")]);
@@ -812,7 +828,13 @@ fn hosted_registration_has_the_api_base_and_waits_for_the_service() {
 fn litellm_only_registration_has_no_api_base_and_waits_for_nothing() {
     let t = template(LITELLM_ONLY);
     let (_, resource) = only(&t, "Custom::LiteLLMModel");
-    assert!(resource.properties.get("ApiBase").is_none());
+    assert!(
+        resource
+            .properties_json()
+            .expect("renders")
+            .get("ApiBase")
+            .is_none()
+    );
     assert!(resource.depends_on.is_empty());
     assert_eq!(t.resources.len(), 1);
 }

@@ -1,10 +1,11 @@
 //! Embeds `lisa-constructs` in your own infrastructure code: builds a model definition in Rust,
-//! synthesizes its stack, and composes a stack of your own from the library's parts.
+//! synthesizes its stack, and composes a stack of your own from the library's parts and a
+//! resource type of your own (an SNS topic, for which the library has no struct).
 //!
 //! Run it with `cargo run -p embed-stack` (writes two templates to standard output, as one JSON
 //! object keyed by stack name).
 
-use lisa_constructs::cfn::Output;
+use lisa_constructs::cfn::{Expr, Output, ResourceProperties};
 use lisa_constructs::construct::{Stack, StackName};
 use lisa_constructs::ecs_model::{self, StackOptions, parameters::Parameters, registration};
 use lisa_constructs::model::{
@@ -71,8 +72,30 @@ fn embedding_model() -> Result<ModelDefinition, String> {
     })
 }
 
+/// `AWS::SNS::Topic`, a resource type of your own: a serde struct, its references listed field
+/// by field (`references_of_fields!` destructures the struct, so a field left out of the list
+/// does not compile), and its type name. The stack keeps it typed until the template is
+/// rendered, and the validation pass checks its references like the library's own.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Topic {
+    topic_name: Expr,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_name: Option<Expr>,
+}
+lisa_constructs::references_of_fields!(Topic {
+    topic_name,
+    display_name
+});
+
+impl ResourceProperties for Topic {
+    fn resource_type(&self) -> &str {
+        "AWS::SNS::Topic"
+    }
+}
+
 /// A stack of your own that registers several Bedrock models with LiteLLM, built from the
-/// library's parameter and registration parts.
+/// library's parameter and registration parts, with a topic of your own for the team's alerts.
 fn bedrock_catalog_stack() -> Result<Stack, Box<dyn std::error::Error>> {
     let mut stack = Stack::new(StackName::new("team-a-bedrock-models")?);
     stack.set_description("Bedrock models for team A, registered with LiteLLM");
@@ -110,6 +133,14 @@ fn bedrock_catalog_stack() -> Result<Stack, Box<dyn std::error::Error>> {
             Output::new(handle.get_att(registration::MODEL_ID_ATTRIBUTE)),
         )?;
     }
+    let alerts = stack.add(
+        "Alerts",
+        Topic {
+            topic_name: Expr::sub("${AWS::StackName}-alerts"),
+            display_name: Some(Expr::str("Team A model alerts")),
+        },
+    )?;
+    stack.add_output("AlertsTopicArn", Output::new(alerts.ref_()))?;
     Ok(stack)
 }
 
@@ -187,5 +218,36 @@ mod tests {
         assert_eq!(registrations.len(), 2, "{registrations:?}");
         assert!(template.outputs.contains_key("ClaudeHaikuLiteLlmId"));
         assert!(template.parameters.contains_key("RegistrationFunctionArn"));
+        let (_, topic) = template
+            .properties_of::<Topic>()
+            .next()
+            .expect("the alerts topic, typed");
+        assert_eq!(topic.topic_name, Expr::sub("${AWS::StackName}-alerts"));
+        let json = template.to_json().expect("renders");
+        assert_eq!(
+            json["Resources"]["Alerts"]["Properties"]["TopicName"],
+            serde_json::json!({"Fn::Sub": "${AWS::StackName}-alerts"})
+        );
+    }
+
+    #[test]
+    fn references_of_your_own_resource_type_are_validated() {
+        let mut stack = bedrock_catalog_stack().expect("builds");
+        stack
+            .add(
+                "Misnamed",
+                Topic {
+                    topic_name: Expr::sub("${AlertTopicName}"),
+                    display_name: Some(Expr::get_att("Alerts", "TopicName")),
+                },
+            )
+            .expect("added");
+        let error = stack.synth().expect_err("a dangling reference");
+        let text = error.to_string();
+        assert!(
+            text.contains("`AlertTopicName` is not a resource"),
+            "{text}"
+        );
+        assert_eq!(error.problems.len(), 1, "{text}");
     }
 }

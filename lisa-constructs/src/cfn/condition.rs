@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
 use super::expr::{Expr, Reference};
+use super::references::{ReferenceTo, References};
 
 /// A condition expression: `Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, or a reference to
 /// another named condition.
@@ -51,20 +52,8 @@ impl Condition {
     /// Every reference made: parameters (via `Equals` operands) and other conditions.
     pub fn references(&self) -> Vec<Reference> {
         let mut out = Vec::new();
-        self.collect(&mut out);
+        self.visit_references(&mut |r| out.push(r.to_reference()));
         out
-    }
-
-    fn collect(&self, out: &mut Vec<Reference>) {
-        match self {
-            Condition::Equals(a, b) => {
-                out.extend(a.references());
-                out.extend(b.references());
-            }
-            Condition::Not(c) => c.collect(out),
-            Condition::And(cs) | Condition::Or(cs) => cs.iter().for_each(|c| c.collect(out)),
-            Condition::Named(n) => out.push(Reference::Condition(n.clone())),
-        }
     }
 }
 
@@ -79,6 +68,20 @@ impl Serialize for Condition {
             Condition::Named(n) => map.serialize_entry("Condition", n)?,
         }
         map.end()
+    }
+}
+
+impl References for Condition {
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        match self {
+            Condition::Equals(a, b) => {
+                a.visit_references(visit);
+                b.visit_references(visit);
+            }
+            Condition::Not(c) => c.visit_references(visit),
+            Condition::And(cs) | Condition::Or(cs) => cs.visit_references(visit),
+            Condition::Named(n) => visit(ReferenceTo::Condition(n)),
+        }
     }
 }
 

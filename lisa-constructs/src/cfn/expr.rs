@@ -8,6 +8,8 @@ use indexmap::IndexMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use super::references::{References, visit_sub_references};
+
 /// A CloudFormation pseudo parameter, rendered as `{"Ref": "AWS::..."}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pseudo {
@@ -249,57 +251,40 @@ impl Expr {
 
     /// Every reference this expression makes (to logical ids, parameters and conditions), depth
     /// first, in document order, duplicates kept. Pseudo parameters, `${AWS::...}`, `${!Literal}`
-    /// and names bound by a `Fn::Sub` variables map are not references.
+    /// and names bound by a `Fn::Sub` variables map are not references. (The owned form of
+    /// [`References::visit_references`], which the validation pass uses.)
     pub fn references(&self) -> Vec<Reference> {
         let mut out = Vec::new();
-        self.collect_references(&mut out);
+        self.visit_references(&mut |r| out.push(r.to_reference()));
         out
     }
 
     /// The distinct logical ids / parameter names referenced, in first-seen order.
     pub fn referenced_names(&self) -> Vec<String> {
         let mut names: Vec<String> = Vec::new();
-        for r in self.references() {
+        self.visit_references(&mut |r| {
             if let Some(t) = r.target()
                 && !names.iter().any(|n| n == t)
             {
                 names.push(t.to_owned());
             }
-        }
+        });
         names
     }
 
-    fn collect_references(&self, out: &mut Vec<Reference>) {
+    /// The text of a literal string; `None` for anything else.
+    pub fn as_literal_str(&self) -> Option<&str> {
         match self {
-            Expr::String(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) | Expr::Pseudo(_) => {}
-            Expr::List(items) | Expr::Join(_, items) => {
-                items.iter().for_each(|e| e.collect_references(out))
-            }
-            Expr::Map(entries) => entries.values().for_each(|e| e.collect_references(out)),
-            Expr::Ref(name) => {
-                if Pseudo::from_name(name).is_none() {
-                    out.push(Reference::Ref(name.clone()));
-                }
-            }
-            Expr::GetAtt(target, attribute) => out.push(Reference::GetAtt {
-                target: target.clone(),
-                attribute: attribute.clone(),
-            }),
-            Expr::Sub(template) => out.extend(sub_references(template, &IndexMap::new())),
-            Expr::SubWith(template, vars) => {
-                out.extend(sub_references(template, vars));
-                vars.values().for_each(|e| e.collect_references(out));
-            }
-            Expr::Select(_, e)
-            | Expr::Split(_, e)
-            | Expr::ImportValue(e)
-            | Expr::Base64(e)
-            | Expr::GetAzs(e) => e.collect_references(out),
-            Expr::If(cond, a, b) => {
-                out.push(Reference::Condition(cond.clone()));
-                a.collect_references(out);
-                b.collect_references(out);
-            }
+            Expr::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The logical id a `Ref` or `Fn::GetAtt` names; `None` for anything else.
+    pub fn referenced_logical_id(&self) -> Option<&str> {
+        match self {
+            Expr::Ref(name) | Expr::GetAtt(name, _) => Some(name),
+            _ => None,
         }
     }
 
@@ -391,145 +376,14 @@ fn intrinsic_from_json(key: &str, arg: &serde_json::Value) -> Option<Expr> {
     })
 }
 
-/// The references of rendered CloudFormation JSON: the same as
-/// `Expr::from_json(value).references()`, without building the expression (the validation pass
-/// reads every resource's properties this way).
-pub(crate) fn json_references(value: &serde_json::Value) -> Vec<Reference> {
-    let mut out = Vec::new();
-    collect_json_references(value, &mut out);
-    out
-}
-
-fn collect_json_references(value: &serde_json::Value, out: &mut Vec<Reference>) {
-    use serde_json::Value;
-    match value {
-        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
-        Value::Array(items) => items.iter().for_each(|v| collect_json_references(v, out)),
-        Value::Object(obj) => {
-            if obj.len() == 1
-                && let Some((key, arg)) = obj.iter().next()
-                && collect_intrinsic_references(key, arg, out)
-            {
-                return;
-            }
-            obj.values().for_each(|v| collect_json_references(v, out));
-        }
-    }
-}
-
-/// Mirrors [`intrinsic_from_json`]: returns false, having added nothing, for what it would not
-/// read as an intrinsic.
-fn collect_intrinsic_references(
-    key: &str,
-    arg: &serde_json::Value,
-    out: &mut Vec<Reference>,
-) -> bool {
-    use serde_json::Value;
-    match (key, arg) {
-        ("Ref", Value::String(name)) => {
-            if Pseudo::from_name(name).is_none() {
-                out.push(Reference::Ref(name.clone()));
-            }
-        }
-        ("Fn::GetAtt", Value::Array(a)) => match a.as_slice() {
-            [Value::String(id), Value::String(attr)] => out.push(Reference::GetAtt {
-                target: id.clone(),
-                attribute: attr.clone(),
-            }),
-            _ => return false,
-        },
-        ("Fn::GetAtt", Value::String(s)) => {
-            let Some((id, attr)) = s.split_once('.') else {
-                return false;
-            };
-            out.push(Reference::GetAtt {
-                target: id.to_owned(),
-                attribute: attr.to_owned(),
-            });
-        }
-        ("Fn::Sub", Value::String(s)) => collect_sub_references(s, |_| false, out),
-        ("Fn::Sub", Value::Array(a)) => match a.as_slice() {
-            [Value::String(s), Value::Object(vars)] => {
-                collect_sub_references(s, |name| vars.contains_key(name), out);
-                vars.values().for_each(|v| collect_json_references(v, out));
-            }
-            _ => return false,
-        },
-        ("Fn::Join", Value::Array(a)) => match a.as_slice() {
-            [Value::String(_), Value::Array(items)] => {
-                items.iter().for_each(|v| collect_json_references(v, out));
-            }
-            _ => return false,
-        },
-        ("Fn::Select", Value::Array(a)) => match a.as_slice() {
-            [idx, list] => {
-                let index_ok = match idx {
-                    Value::Number(n) => n.as_u64().is_some_and(|i| u32::try_from(i).is_ok()),
-                    Value::String(s) => s.parse::<u32>().is_ok(),
-                    _ => false,
-                };
-                if !index_ok {
-                    return false;
-                }
-                collect_json_references(list, out);
-            }
-            _ => return false,
-        },
-        ("Fn::Split", Value::Array(a)) => match a.as_slice() {
-            [Value::String(_), source] => collect_json_references(source, out),
-            _ => return false,
-        },
-        ("Fn::If", Value::Array(a)) => match a.as_slice() {
-            [Value::String(c), t, e] => {
-                out.push(Reference::Condition(c.clone()));
-                collect_json_references(t, out);
-                collect_json_references(e, out);
-            }
-            _ => return false,
-        },
-        ("Fn::ImportValue" | "Fn::Base64" | "Fn::GetAZs", v) => collect_json_references(v, out),
-        _ => return false,
-    }
-    true
-}
-
 /// The names a `Fn::Sub` template string references: `${Name}` and `${Name.Attr}`, skipping
 /// `${!Literal}` escapes, pseudo parameters (`${AWS::...}`) and names bound in `bound`.
 pub fn sub_references(template: &str, bound: &IndexMap<String, Expr>) -> Vec<Reference> {
     let mut out = Vec::new();
-    collect_sub_references(template, |name| bound.contains_key(name), &mut out);
+    visit_sub_references(template, |name| bound.contains_key(name), &mut |r| {
+        out.push(r.to_reference())
+    });
     out
-}
-
-fn collect_sub_references(
-    template: &str,
-    is_bound: impl Fn(&str) -> bool,
-    out: &mut Vec<Reference>,
-) {
-    let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let inner = after[..end].trim();
-        rest = &after[end + 1..];
-        if inner.is_empty() || inner.starts_with('!') || inner.starts_with("AWS::") {
-            continue;
-        }
-        if is_bound(inner) {
-            continue;
-        }
-        match inner.split_once('.') {
-            Some((target, attribute)) => {
-                if !is_bound(target) {
-                    out.push(Reference::SubAttribute {
-                        target: target.to_owned(),
-                        attribute: attribute.to_owned(),
-                    });
-                }
-            }
-            None => out.push(Reference::SubVariable(inner.to_owned())),
-        }
-    }
 }
 
 fn one_key<S: Serializer, V: Serialize + ?Sized>(
@@ -644,46 +498,6 @@ impl<T: Into<Expr>> From<Vec<T>> for Expr {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn json_references_match_the_references_of_the_read_expression() {
-        let values = [
-            json!({"Ref": "Bucket"}),
-            json!({"Ref": "AWS::Region"}),
-            json!({"Ref": 3}),
-            json!({"Fn::GetAtt": ["Role", "Arn"]}),
-            json!({"Fn::GetAtt": "Role.Arn"}),
-            json!({"Fn::GetAtt": "RoleArn"}),
-            json!({"Fn::GetAtt": ["Role"]}),
-            json!({"Fn::Sub": "${A}-${B.Name}-${!C}-${AWS::StackName}-${ }"}),
-            json!({"Fn::Sub": ["${A}-${X}-${X.Y}", {"X": {"Ref": "P"}}]}),
-            json!({"Fn::Sub": ["${A}", {"X": 1}, "extra"]}),
-            json!({"Fn::Join": ["", [{"Ref": "A"}, "x", {"Fn::GetAtt": ["B", "C"]}]]}),
-            json!({"Fn::Join": ["", {"Ref": "NotAList"}]}),
-            json!({"Fn::Select": [0, {"Ref": "List"}]}),
-            json!({"Fn::Select": ["1", {"Ref": "List"}]}),
-            json!({"Fn::Select": [-1, {"Ref": "List"}]}),
-            json!({"Fn::Select": [5_000_000_000_u64, {"Ref": "List"}]}),
-            json!({"Fn::Select": ["x", {"Ref": "List"}]}),
-            json!({"Fn::Split": [",", {"Ref": "Csv"}]}),
-            json!({"Fn::Split": [1, {"Ref": "Csv"}]}),
-            json!({"Fn::If": ["Cond", {"Ref": "A"}, {"Ref": "AWS::NoValue"}]}),
-            json!({"Fn::If": ["Cond", {"Ref": "A"}]}),
-            json!({"Fn::ImportValue": {"Fn::Sub": "${Stack}-Export"}}),
-            json!({"Fn::Base64": {"Fn::Sub": "echo ${Cluster}"}}),
-            json!({"Fn::GetAZs": ""}),
-            json!({"Fn::Unknown": {"Ref": "Inside"}}),
-            json!({"Ref": "A", "Other": {"Ref": "B"}}),
-            json!([null, true, 1, 1.5, "s", {"Key": [{"Ref": "Deep"}]}]),
-        ];
-        for value in &values {
-            assert_eq!(
-                json_references(value),
-                Expr::from_json(value).references(),
-                "{value}"
-            );
-        }
-    }
 
     fn js(e: &Expr) -> serde_json::Value {
         serde_json::to_value(e).expect("serializable")

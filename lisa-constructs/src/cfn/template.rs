@@ -1,11 +1,17 @@
 //! The CloudFormation template document: parameters, rules, conditions, resources, outputs.
 
+use std::any::Any;
+use std::fmt;
+use std::io;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::condition::Condition;
 use super::expr::Expr;
+use super::references::{ReferenceTo, References};
+use super::shape::{Shape, shape};
 use super::values::Integer;
 use super::{CfnError, ResourceProperties};
 
@@ -73,18 +79,33 @@ impl Template {
         // Sized for the whole text up front (about a kilobyte per resource): growing the buffer
         // from empty would copy it a dozen times.
         let mut text = Vec::with_capacity(2048 + 1280 * self.resources.len());
-        serde_json::to_writer_pretty(&mut text, self).map_err(CfnError::Serialize)?;
-        // serde_json writes only UTF-8.
-        String::from_utf8(text)
-            .map(escape_unprintable)
-            .map_err(|e| CfnError::Serialize(serde::ser::Error::custom(format!("not UTF-8: {e}"))))
+        self.write_json(&mut text)?;
+        text_of(text)
     }
 
     /// The template as compact JSON text, as it is sent to CloudFormation.
     pub fn to_compact_json_string(&self) -> Result<String, CfnError> {
-        serde_json::to_string(self)
-            .map(escape_unprintable)
-            .map_err(CfnError::Serialize)
+        let mut text = Vec::with_capacity(1024 + 768 * self.resources.len());
+        self.write_compact_json(&mut text)?;
+        text_of(text)
+    }
+
+    /// Writes the template as pretty-printed JSON (two-space indents) straight to `writer`.
+    pub fn write_json<W: io::Write>(&self, writer: W) -> Result<(), CfnError> {
+        let formatter = EscapeUnprintable(Indented::default());
+        self.serialize(&mut serde_json::Serializer::with_formatter(
+            writer, formatter,
+        ))
+        .map_err(write_error)
+    }
+
+    /// Writes the template as compact JSON straight to `writer`.
+    pub fn write_compact_json<W: io::Write>(&self, writer: W) -> Result<(), CfnError> {
+        let formatter = EscapeUnprintable(serde_json::ser::CompactFormatter);
+        self.serialize(&mut serde_json::Serializer::with_formatter(
+            writer, formatter,
+        ))
+        .map_err(write_error)
     }
 
     /// The resources of one type (e.g. `"AWS::ECS::Service"`), in template order.
@@ -94,7 +115,14 @@ impl Template {
     ) -> impl Iterator<Item = (&'a String, &'a Resource)> + 'a {
         self.resources
             .iter()
-            .filter(move |(_, r)| r.resource_type == resource_type)
+            .filter(move |(_, r)| r.resource_type() == resource_type)
+    }
+
+    /// The resources whose properties are a `P`, with their logical ids, in template order.
+    pub fn properties_of<P: ResourceProperties>(&self) -> impl Iterator<Item = (&str, &P)> + '_ {
+        self.resources
+            .iter()
+            .filter_map(|(id, r)| Some((id.as_str(), r.properties::<P>()?)))
     }
 }
 
@@ -105,35 +133,225 @@ fn unprintable(c: char) -> bool {
     matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
-/// JSON text with every [`unprintable`] character written as its `\uXXXX` escape (JSON's
-/// structure is ASCII, so such a character can only stand inside a string). Text without one,
-/// every template the library's own parts make, is returned as it is.
-fn escape_unprintable(text: String) -> String {
-    if !text.chars().any(unprintable) {
-        return text;
+/// An I/O failure of the writer is the writer's; anything else is a rendering failure.
+fn write_error(e: serde_json::Error) -> CfnError {
+    match e.io_error_kind() {
+        Some(kind) => CfnError::Write(io::Error::new(kind, e)),
+        None => CfnError::Serialize(e),
     }
-    let mut escaped = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if unprintable(c) {
-            escaped.push_str(&format!("\\u{:04x}", u32::from(c)));
-        } else {
-            escaped.push(c);
+}
+
+/// serde_json writes only UTF-8.
+fn text_of(bytes: Vec<u8>) -> Result<String, CfnError> {
+    String::from_utf8(bytes)
+        .map_err(|e| CfnError::Serialize(serde::ser::Error::custom(format!("not UTF-8: {e}"))))
+}
+
+/// A JSON formatter that writes every [`unprintable`] character of a string as its `\uXXXX`
+/// escape, and otherwise formats as the formatter it wraps (JSON's structure is ASCII, so such
+/// a character can only stand inside a string). The text still means the same JSON.
+struct EscapeUnprintable<F>(F);
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeUnprintable<F> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        // Every unprintable character's UTF-8 starts with one of these bytes: text without
+        // them, almost all text, is written as it is after one fast scan.
+        if memchr::memchr3(0x7f, 0xc2, 0xef, fragment.as_bytes()).is_none() {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut rest = fragment;
+        while let Some((at, c)) = rest.char_indices().find(|(_, c)| unprintable(*c)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+
+    // The layout is the wrapped formatter's.
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_key(w)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// serde_json's pretty layout (two-space indents, `": "` after keys, `[]` and `{}` when
+/// empty), with each line break and its indent written at once rather than a write per level.
+#[derive(Debug, Default)]
+struct Indented {
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn new_line<W: ?Sized + io::Write>(&self, w: &mut W) -> io::Result<()> {
+        const LINE: &[u8] = b"\n                                                                ";
+        let mut width = 2 * self.level;
+        let first = width.min(LINE.len() - 1);
+        w.write_all(&LINE[..1 + first])?;
+        width -= first;
+        while width > 0 {
+            let more = width.min(LINE.len() - 1);
+            w.write_all(&LINE[1..1 + more])?;
+            width -= more;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.new_line(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.new_line(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.item(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn indented_writes_what_serde_jsons_pretty_printer_writes() {
+        let deep = (0..80).fold(
+            json!("leaf"),
+            |inner, i| json!({ format!("k{i}"): [inner, {}] }),
+        );
+        for value in [
+            json!({}),
+            json!([]),
+            json!({"a": [], "b": {}, "c": [1, {"d": null}], "e": "x"}),
+            deep,
+        ] {
+            let mut ours = Vec::new();
+            value
+                .serialize(&mut serde_json::Serializer::with_formatter(
+                    &mut ours,
+                    Indented::default(),
+                ))
+                .expect("JSON");
+            let theirs = serde_json::to_vec_pretty(&value).expect("JSON");
+            assert_eq!(String::from_utf8(ours), String::from_utf8(theirs));
         }
     }
-    escaped
 }
 
 #[cfg(test)]
 mod unprintable_tests {
-    use super::escape_unprintable;
+    use super::*;
 
     #[test]
     fn characters_yaml_refuses_are_escaped_and_the_json_means_the_same() {
-        let raw = serde_json::to_string("a\u{9a}b\u{7f}\u{85}\u{ffff}é\u{1a}").expect("JSON");
-        let escaped = escape_unprintable(raw);
-        assert_eq!(escaped, "\"a\\u009ab\\u007f\u{85}\\uffffé\\u001a\"");
-        let back: String = serde_json::from_str(&escaped).expect("still JSON");
-        assert_eq!(back, "a\u{9a}b\u{7f}\u{85}\u{ffff}é\u{1a}");
+        let raw = "a\u{9a}b\u{7f}\u{85}\u{ffff}é\u{1a}";
+        for pretty in [false, true] {
+            let mut text = Vec::new();
+            let serializer = |t: &mut Vec<u8>| -> serde_json::Result<()> {
+                if pretty {
+                    let f = EscapeUnprintable(serde_json::ser::PrettyFormatter::new());
+                    raw.serialize(&mut serde_json::Serializer::with_formatter(t, f))
+                } else {
+                    let f = EscapeUnprintable(serde_json::ser::CompactFormatter);
+                    raw.serialize(&mut serde_json::Serializer::with_formatter(t, f))
+                }
+            };
+            serializer(&mut text).expect("JSON");
+            let escaped = String::from_utf8(text).expect("UTF-8");
+            assert_eq!(escaped, "\"a\\u009ab\\u007f\u{85}\\uffffé\\u001a\"");
+            let back: String = serde_json::from_str(&escaped).expect("still JSON");
+            assert_eq!(back, raw);
+        }
     }
 }
 
@@ -458,56 +676,142 @@ pub struct AutoScalingScheduledAction {
     pub ignore_unmodified_group_size_properties: bool,
 }
 
-/// One entry of the `Resources` section: type, rendered properties and resource attributes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
+/// One entry of the `Resources` section: the typed properties (rendered only with the whole
+/// template) and the resource attributes.
 pub struct Resource {
-    /// `AWS::ECS::Service`, `Custom::LiteLLMModel`, ...
-    #[serde(rename = "Type")]
-    pub resource_type: String,
-    /// The properties, already rendered (a JSON object; omitted when empty).
-    #[serde(skip_serializing_if = "is_empty_object")]
-    pub properties: Value,
+    properties: Box<dyn AnyProperties>,
     /// Logical ids this resource must wait for.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
     /// Only create the resource when this condition holds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<String>,
     /// How updates roll out (Auto Scaling groups).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_policy: Option<UpdatePolicy>,
     /// What happens on deletion.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_policy: Option<DeletionPolicy>,
     /// What happens to the old resource on replacement.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub update_replace_policy: Option<DeletionPolicy>,
     /// Resource metadata (tool annotations such as checkov skips).
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub metadata: IndexMap<String, Value>,
 }
 
-fn is_empty_object(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m.is_empty(),
-        Value::Null => true,
-        _ => false,
+/// [`ResourceProperties`] as an object a template can hold whatever the type: rendered through
+/// `erased_serde`, read back typed through `Any`.
+trait AnyProperties: erased_serde::Serialize + fmt::Debug + Send + Sync {
+    fn resource_type(&self) -> &str;
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>));
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn clone_boxed(&self) -> Box<dyn AnyProperties>;
+}
+
+impl<P: ResourceProperties> AnyProperties for P {
+    fn resource_type(&self) -> &str {
+        ResourceProperties::resource_type(self)
+    }
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        References::visit_references(self, visit);
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn clone_boxed(&self) -> Box<dyn AnyProperties> {
+        Box::new(self.clone())
+    }
+}
+
+erased_serde::serialize_trait_object!(AnyProperties);
+
+impl fmt::Debug for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resource")
+            .field("properties", &self.properties)
+            .field("depends_on", &self.depends_on)
+            .field("condition", &self.condition)
+            .field("update_policy", &self.update_policy)
+            .field("deletion_policy", &self.deletion_policy)
+            .field("update_replace_policy", &self.update_replace_policy)
+            .field("metadata", &self.metadata)
+            .finish()
+    }
+}
+
+impl Clone for Resource {
+    fn clone(&self) -> Self {
+        Resource {
+            properties: self.properties.clone_boxed(),
+            depends_on: self.depends_on.clone(),
+            condition: self.condition.clone(),
+            update_policy: self.update_policy.clone(),
+            deletion_policy: self.deletion_policy,
+            update_replace_policy: self.update_replace_policy,
+            metadata: self.metadata.clone(),
+        }
+    }
+}
+
+/// Two resources are equal when they render the same: properties of different Rust types may
+/// mean the same CloudFormation.
+impl PartialEq for Resource {
+    fn eq(&self, other: &Self) -> bool {
+        self.resource_type() == other.resource_type()
+            && self.depends_on == other.depends_on
+            && self.condition == other.condition
+            && self.update_policy == other.update_policy
+            && self.deletion_policy == other.deletion_policy
+            && self.update_replace_policy == other.update_replace_policy
+            && self.metadata == other.metadata
+            && self.properties_json().ok() == other.properties_json().ok()
+    }
+}
+
+impl Serialize for Resource {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut entry = serializer.serialize_struct("Resource", 8)?;
+        entry.serialize_field("Type", self.resource_type())?;
+        if shape(self.properties.as_ref()) != Shape::EmptyObject {
+            entry.serialize_field("Properties", &self.properties)?;
+        }
+        if !self.depends_on.is_empty() {
+            entry.serialize_field("DependsOn", &self.depends_on)?;
+        }
+        if let Some(condition) = &self.condition {
+            entry.serialize_field("Condition", condition)?;
+        }
+        if let Some(policy) = &self.update_policy {
+            entry.serialize_field("UpdatePolicy", policy)?;
+        }
+        if let Some(policy) = &self.deletion_policy {
+            entry.serialize_field("DeletionPolicy", policy)?;
+        }
+        if let Some(policy) = &self.update_replace_policy {
+            entry.serialize_field("UpdateReplacePolicy", policy)?;
+        }
+        if !self.metadata.is_empty() {
+            entry.serialize_field("Metadata", &self.metadata)?;
+        }
+        entry.end()
     }
 }
 
 impl Resource {
-    /// Renders typed properties into a resource entry.
-    pub fn new<P: ResourceProperties + ?Sized>(properties: &P) -> Result<Resource, CfnError> {
-        let rendered = serde_json::to_value(properties).map_err(CfnError::Serialize)?;
-        if !matches!(rendered, Value::Object(_)) {
+    /// A resource entry holding a copy of `properties`.
+    pub fn new<P: ResourceProperties>(properties: &P) -> Result<Resource, CfnError> {
+        Resource::from_properties(properties.clone())
+    }
+
+    /// A resource entry holding `properties`, which must render as a JSON object.
+    pub fn from_properties<P: ResourceProperties>(properties: P) -> Result<Resource, CfnError> {
+        if shape(&properties) == Shape::NotAnObject {
             return Err(CfnError::PropertiesNotAnObject {
                 resource_type: properties.resource_type().to_owned(),
             });
         }
         Ok(Resource {
-            resource_type: properties.resource_type().to_owned(),
-            properties: rendered,
+            properties: Box::new(properties),
             depends_on: Vec::new(),
             condition: None,
             update_policy: None,
@@ -515,6 +819,40 @@ impl Resource {
             update_replace_policy: None,
             metadata: IndexMap::new(),
         })
+    }
+
+    /// `AWS::ECS::Service`, `Custom::LiteLLMModel`, ...
+    pub fn resource_type(&self) -> &str {
+        self.properties.resource_type()
+    }
+
+    /// The typed properties, when they are a `P`.
+    pub fn properties<P: ResourceProperties>(&self) -> Option<&P> {
+        self.properties.as_any().downcast_ref()
+    }
+
+    /// The typed properties, to change them, when they are a `P`.
+    pub fn properties_mut<P: ResourceProperties>(&mut self) -> Option<&mut P> {
+        self.properties.as_any_mut().downcast_mut()
+    }
+
+    /// Calls `visit` for every reference the properties make, in document order.
+    pub fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        self.properties.visit_references(visit);
+    }
+
+    /// The properties rendered as a JSON value (a copy, for tools and tests; templates render
+    /// without it).
+    pub fn properties_json(&self) -> Result<Value, CfnError> {
+        serde_json::to_value(&self.properties).map_err(CfnError::Serialize)
+    }
+
+    /// One property, rendered, if present.
+    pub fn property(&self, name: &str) -> Option<Value> {
+        match self.properties_json() {
+            Ok(Value::Object(mut map)) => map.swap_remove(name),
+            _ => None,
+        }
     }
 
     /// Adds a `DependsOn` entry (ignored if already present).
@@ -582,11 +920,6 @@ impl Resource {
             rules.push(Value::String(rule_id.to_owned()));
         }
         self
-    }
-
-    /// One rendered property, if present.
-    pub fn property(&self, name: &str) -> Option<&Value> {
-        self.properties.get(name)
     }
 }
 

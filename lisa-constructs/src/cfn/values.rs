@@ -81,9 +81,13 @@ impl NumericString {
 
 impl Serialize for NumericString {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.as_literal() {
-            Some(s) => serializer.serialize_str(&s),
-            None => self.0.serialize(serializer),
+        match &self.0 {
+            // A string is written as it is, without the copy `as_literal` makes.
+            Expr::String(s) => serializer.serialize_str(s),
+            _ => match self.as_literal() {
+                Some(s) => serializer.serialize_str(&s),
+                None => self.0.serialize(serializer),
+            },
         }
     }
 }

@@ -73,14 +73,17 @@ impl LogicalId {
     /// dropped, non-alphanumerics removed, at most 240 characters) is followed by the first 8
     /// uppercase hex digits of the MD5 of the components joined by `/`.
     pub fn from_path<S: AsRef<str>>(components: &[S]) -> Result<LogicalId, IdError> {
-        let components: Vec<&str> = components
-            .iter()
-            .map(AsRef::as_ref)
-            .filter(|c| *c != HIDDEN_ID)
-            .collect();
-        match components.as_slice() {
-            [] => return Err(IdError::EmptyPath),
-            [single] => {
+        // Built in one string, without a copy of the path: a stack derives one id per resource.
+        let visible = || {
+            components
+                .iter()
+                .map(AsRef::as_ref)
+                .filter(|c| *c != HIDDEN_ID)
+        };
+        let mut rest = visible();
+        match (rest.next(), rest.next()) {
+            (None, _) => return Err(IdError::EmptyPath),
+            (Some(single), None) => {
                 let candidate = alphanumeric(single);
                 if candidate.len() <= MAX_LOGICAL_ID_LEN {
                     return LogicalId::new(candidate);
@@ -88,13 +91,20 @@ impl LogicalId {
             }
             _ => {}
         }
-        let mut human: String = without_repeats(&components)
-            .into_iter()
-            .filter(|c| *c != HIDDEN_FROM_HUMAN_ID)
-            .map(alphanumeric)
-            .collect();
+        let mut human = String::with_capacity(64);
+        let mut previous: Option<&str> = None;
+        for c in visible() {
+            // A component the previous kept one ends with repeats it (`MyBucket/Bucket`).
+            if previous.is_some_and(|last| last.ends_with(c)) {
+                continue;
+            }
+            previous = Some(c);
+            if c != HIDDEN_FROM_HUMAN_ID {
+                human.extend(c.chars().filter(char::is_ascii_alphanumeric));
+            }
+        }
         human.truncate(MAX_HUMAN_LEN);
-        human.push_str(&path_hash(&components));
+        push_path_hash(&mut human, visible());
         LogicalId::new(human)
     }
 
@@ -132,26 +142,22 @@ fn alphanumeric(s: &str) -> String {
     s.chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
-/// Drops a component when the previous kept one ends with it (`MyBucket/Bucket` reads `MyBucket`).
-fn without_repeats<'a>(components: &[&'a str]) -> Vec<&'a str> {
-    let mut kept: Vec<&str> = Vec::with_capacity(components.len());
-    for c in components {
-        if kept.last().is_none_or(|last| !last.ends_with(c)) {
-            kept.push(c);
-        }
-    }
-    kept
-}
-
-fn path_hash(components: &[&str]) -> String {
+/// Appends the first [`HASH_LEN`] uppercase hex digits of the MD5 of the components joined
+/// by `/`.
+fn push_path_hash<'a>(out: &mut String, components: impl Iterator<Item = &'a str>) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let digest = Md5::digest(components.join("/").as_bytes());
-    digest
-        .iter()
-        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xF)]])
-        .take(HASH_LEN)
-        .map(char::from)
-        .collect()
+    let mut md5 = Md5::new();
+    for (i, c) in components.enumerate() {
+        if i > 0 {
+            md5.update(b"/");
+        }
+        md5.update(c.as_bytes());
+    }
+    let digest = md5.finalize();
+    for b in digest.iter().take(HASH_LEN / 2) {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xF)]));
+    }
 }
 
 /// A CloudFormation stack name: starts with a letter, then letters, digits and hyphens, at most

@@ -323,8 +323,8 @@ impl Scope<'_> {
         }
     }
 
-    /// Renders `properties` and adds them as resource `id` under this scope; the logical id is
-    /// derived from the path.
+    /// Adds `properties` as resource `id` under this scope (kept typed until the template is
+    /// rendered); the logical id is derived from the path.
     pub fn add<P: ResourceProperties>(
         &mut self,
         id: &str,
@@ -334,17 +334,18 @@ impl Scope<'_> {
     }
 
     /// Like [`Scope::add`], with resource attributes (DependsOn, Condition, metadata such as
-    /// checkov skips) set by `attributes` on the rendered entry.
+    /// checkov skips) set by `attributes` on the entry.
     pub fn add_with<P: ResourceProperties>(
         &mut self,
         id: &str,
         properties: P,
         attributes: impl FnOnce(Resource) -> Resource,
     ) -> Result<ResourceHandle, ConstructError> {
-        let resource = Resource::new(&properties).map_err(|source| ConstructError::Render {
-            path: self.child_path(id),
-            source,
-        })?;
+        let resource =
+            Resource::from_properties(properties).map_err(|source| ConstructError::Render {
+                path: self.child_path(id),
+                source,
+            })?;
         self.add_resource(id, attributes(resource))
     }
 
@@ -356,7 +357,8 @@ impl Scope<'_> {
     ) -> Result<ResourceHandle, ConstructError> {
         let components = self.child_components(id)?;
         let logical_id = LogicalId::from_path(&components)?;
-        self.insert(components, logical_id, resource)
+        let path = components.join("/");
+        self.insert(path, logical_id, resource)
     }
 
     /// Adds a prepared resource under this scope with a pinned logical id (e.g. to keep the id of
@@ -367,8 +369,8 @@ impl Scope<'_> {
         logical_id: LogicalId,
         resource: Resource,
     ) -> Result<ResourceHandle, ConstructError> {
-        let components = self.child_components(id)?;
-        self.insert(components, logical_id, resource)
+        let path = self.child_components(id)?.join("/");
+        self.insert(path, logical_id, resource)
     }
 
     /// The path a construct `id` added under this scope gets.
@@ -378,9 +380,11 @@ impl Scope<'_> {
         p.join("/")
     }
 
-    fn child_components(&self, id: &str) -> Result<Vec<String>, ConstructError> {
-        let mut components = self.path.clone();
-        components.push(id.to_owned());
+    /// This scope's path and `id`, borrowed, each checked.
+    fn child_components<'a>(&'a self, id: &'a str) -> Result<Vec<&'a str>, ConstructError> {
+        let mut components: Vec<&str> = Vec::with_capacity(self.path.len() + 1);
+        components.extend(self.path.iter().map(String::as_str));
+        components.push(id);
         for (i, c) in components.iter().enumerate() {
             let reason = if c.is_empty() {
                 Some("empty")
@@ -391,7 +395,7 @@ impl Scope<'_> {
             };
             if let Some(reason) = reason {
                 return Err(ConstructError::InvalidPathComponent {
-                    component: c.clone(),
+                    component: (*c).to_owned(),
                     scope: components[..i].join("/"),
                     reason,
                 });
@@ -402,11 +406,10 @@ impl Scope<'_> {
 
     fn insert(
         &mut self,
-        components: Vec<String>,
+        path: String,
         logical_id: LogicalId,
         resource: Resource,
     ) -> Result<ResourceHandle, ConstructError> {
-        let path = components.join("/");
         if self.stack.paths.contains_key(&path) {
             return Err(ConstructError::DuplicatePath { path });
         }
@@ -414,7 +417,7 @@ impl Scope<'_> {
         let handle = ResourceHandle {
             logical_id: logical_id.clone(),
             path: path.clone(),
-            resource_type: resource.resource_type.clone(),
+            resource_type: resource.resource_type().to_owned(),
         };
         self.stack
             .template

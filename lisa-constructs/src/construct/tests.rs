@@ -694,12 +694,18 @@ fn kitchen_sink_stack_synthesizes() {
         ssl_policy: Some(has_cert.if_("ELBSecurityPolicy-TLS13-1-2-2021-06", Expr::no_value())),
         default_actions: vec![Action::forward(tg.ref_())],
     };
-    let mut listener_props = Resource::new(&listener).expect("renders");
-    listener_props.properties["Certificates"] = serde_json::to_value(has_cert.if_(
+    // A property the typed struct cannot hold (a list chosen by a condition) goes in through
+    // the untyped escape hatch.
+    let mut listener_json = serde_json::to_value(&listener).expect("json");
+    listener_json["Certificates"] = serde_json::to_value(has_cert.if_(
         Expr::list([Expr::map([("CertificateArn", cert.ref_())])]),
         Expr::no_value(),
     ))
     .expect("json");
+    let listener_props = Resource::from_properties(
+        crate::cfn::RawProperties::new(Listener::TYPE, listener_json).expect("an object"),
+    )
+    .expect("renders");
     let listener = lbs
         .add_resource("Listener", listener_props)
         .expect("listener");

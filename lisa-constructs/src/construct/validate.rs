@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use crate::cfn::expr::json_references;
-use crate::cfn::{Expr, Reference, Template};
+use crate::cfn::{ReferenceTo, References, Template};
 
 /// Where in the template a problem was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,28 +151,26 @@ pub fn validate_template(template: &Template) -> Vec<Problem> {
 
     for (name, condition) in &template.conditions {
         let location = Location::Condition(name.clone());
-        for reference in condition.references() {
-            match reference {
-                Reference::Condition(c) => check_condition(&mut problems, &location, &c),
-                other => {
-                    let Some(target) = other.target() else {
-                        continue;
-                    };
-                    if template.resources.contains_key(target) {
-                        problems.push(Problem::ResourceInCondition {
-                            location: location.clone(),
-                            target: target.to_owned(),
-                        });
-                    } else if !template.parameters.contains_key(target) {
-                        problems.push(Problem::DanglingReference {
-                            location: location.clone(),
-                            target: target.to_owned(),
-                            suggestion: closest(target, template.parameters.keys()),
-                        });
-                    }
+        condition.visit_references(&mut |reference| match reference {
+            ReferenceTo::Condition(c) => check_condition(&mut problems, &location, c),
+            other => {
+                let Some(target) = other.target() else {
+                    return;
+                };
+                if template.resources.contains_key(target) {
+                    problems.push(Problem::ResourceInCondition {
+                        location: location.clone(),
+                        target: target.to_owned(),
+                    });
+                } else if !template.parameters.contains_key(target) {
+                    problems.push(Problem::DanglingReference {
+                        location: location.clone(),
+                        target: target.to_owned(),
+                        suggestion: closest(target, template.parameters.keys()),
+                    });
                 }
             }
-        }
+        });
     }
 
     for (id, resource) in &template.resources {
@@ -194,8 +191,9 @@ pub fn validate_template(template: &Template) -> Vec<Problem> {
                 });
             }
         }
-        let references = json_references(&resource.properties);
-        check_references(template, references, &location, Some(id), &mut problems);
+        resource.visit_references(&mut |reference| {
+            check_reference(template, reference, &location, Some(id), &mut problems);
+        });
     }
 
     for (name, output) in &template.outputs {
@@ -203,68 +201,57 @@ pub fn validate_template(template: &Template) -> Vec<Problem> {
         if let Some(c) = &output.condition {
             check_condition(&mut problems, &location, c);
         }
-        check_expr(template, &output.value, &location, None, &mut problems);
+        let mut check =
+            |reference| check_reference(template, reference, &location, None, &mut problems);
+        output.value.visit_references(&mut check);
         if let Some(export) = &output.export {
-            check_expr(template, &export.name, &location, None, &mut problems);
+            export.name.visit_references(&mut check);
         }
     }
     problems
 }
 
-fn check_expr(
+/// Checks one reference made at `location` (by resource `self_id`, when it is a resource).
+fn check_reference(
     template: &Template,
-    expr: &Expr,
+    reference: ReferenceTo<'_>,
     location: &Location,
     self_id: Option<&str>,
     problems: &mut Vec<Problem>,
 ) {
-    check_references(template, expr.references(), location, self_id, problems);
-}
-
-fn check_references(
-    template: &Template,
-    references: Vec<Reference>,
-    location: &Location,
-    self_id: Option<&str>,
-    problems: &mut Vec<Problem>,
-) {
-    for reference in references {
-        if let Reference::Condition(c) = &reference {
-            if !template.conditions.contains_key(c) {
-                problems.push(Problem::UnknownCondition {
-                    location: location.clone(),
-                    condition: c.clone(),
-                    suggestion: closest(c, template.conditions.keys()),
-                });
-            }
-            continue;
-        }
-        let Some(target) = reference.target() else {
-            continue;
-        };
-        if self_id == Some(target) {
-            problems.push(Problem::SelfReference {
+    if let ReferenceTo::Condition(c) = reference {
+        if !template.conditions.contains_key(c) {
+            problems.push(Problem::UnknownCondition {
                 location: location.clone(),
+                condition: c.to_owned(),
+                suggestion: closest(c, template.conditions.keys()),
             });
-        } else if template.resources.contains_key(target) {
-            // resolves
-        } else if template.parameters.contains_key(target) {
-            if let Reference::GetAtt { attribute, .. } | Reference::SubAttribute { attribute, .. } =
-                &reference
-            {
-                problems.push(Problem::AttributeOfNonResource {
-                    location: location.clone(),
-                    target: target.to_owned(),
-                    attribute: attribute.clone(),
-                });
-            }
-        } else {
-            let candidates = template.resources.keys().chain(template.parameters.keys());
-            problems.push(Problem::DanglingReference {
+        }
+        return;
+    }
+    let Some(target) = reference.target() else {
+        return;
+    };
+    if self_id == Some(target) {
+        problems.push(Problem::SelfReference {
+            location: location.clone(),
+        });
+    } else if template.resources.contains_key(target) {
+        // resolves
+    } else if template.parameters.contains_key(target) {
+        if let Some(attribute) = reference.attribute() {
+            problems.push(Problem::AttributeOfNonResource {
                 location: location.clone(),
                 target: target.to_owned(),
-                suggestion: closest(target, candidates),
+                attribute: attribute.to_owned(),
             });
         }
+    } else {
+        let candidates = template.resources.keys().chain(template.parameters.keys());
+        problems.push(Problem::DanglingReference {
+            location: location.clone(),
+            target: target.to_owned(),
+            suggestion: closest(target, candidates),
+        });
     }
 }

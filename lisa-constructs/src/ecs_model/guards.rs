@@ -2,9 +2,14 @@
 //! that deploys "successfully" and then fails or leaks at run time. They run in the stack's
 //! validation pass, so a library user composing their own stack from the parts gets them too.
 
-use crate::cfn::Template;
+use crate::cfn::resources::autoscaling::{AutoScalingGroup, ScalingPolicy};
+use crate::cfn::resources::ec2::{
+    LaunchTemplate, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress,
+};
+use crate::cfn::resources::ecs::{Service, TaskDefinition};
+use crate::cfn::resources::elbv2::{Attribute, Listener, LoadBalancer, TargetGroup};
+use crate::cfn::{Expr, Integer, NumericString, Template};
 use crate::model::bounds;
-use serde_json::Value;
 
 /// A named check over a template; returns one message per problem.
 pub type Guard = fn(&Template) -> Vec<String>;
@@ -44,41 +49,46 @@ pub fn check(template: &Template) -> Vec<String> {
         .collect()
 }
 
-fn of_type<'a>(
-    template: &'a Template,
-    resource_type: &'a str,
-) -> impl Iterator<Item = (&'a str, &'a Value)> + 'a {
-    template
-        .resources_of_type(resource_type)
-        .map(|(id, r)| (id.as_str(), &r.properties))
+// The guards read the typed properties the parts built (`Template::properties_of`): a renamed
+// or retyped field is a compile error here, not a check that silently finds nothing. Resources
+// added as `RawProperties` are not read.
+
+/// The text of a literal string expression.
+fn text(value: &Expr) -> Option<&str> {
+    value.as_literal_str()
 }
 
-fn int(value: Option<&Value>) -> Option<i64> {
-    value.and_then(|v| {
-        v.as_i64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
-    })
+/// The text of an optional literal string expression.
+fn opt_text(value: Option<&Expr>) -> Option<&str> {
+    value.and_then(Expr::as_literal_str)
 }
 
-fn array(value: Option<&Value>) -> &[Value] {
-    value.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+/// A literal whole number, written as a number or a string.
+fn int(value: Option<&Integer>) -> Option<i64> {
+    value.and_then(Integer::as_literal)
+}
+
+/// A literal whole number in a String-typed property.
+fn numeric(value: &NumericString) -> Option<i64> {
+    match value.expr() {
+        Expr::Int(i) => Some(*i),
+        Expr::String(s) => s.parse().ok(),
+        _ => None,
+    }
 }
 
 /// The logical id a `Ref` or `Fn::GetAtt` names.
-fn target(value: Option<&Value>) -> Option<&str> {
-    let value = value?;
-    value
-        .get("Ref")
-        .and_then(Value::as_str)
-        .or_else(|| value.get("Fn::GetAtt")?.get(0)?.as_str())
+fn target(value: Option<&Expr>) -> Option<&str> {
+    value.and_then(Expr::referenced_logical_id)
 }
 
 /// A target group whose health check times out no sooner than it repeats never settles.
 pub fn target_group_timeout_below_interval(template: &Template) -> Vec<String> {
-    of_type(template, "AWS::ElasticLoadBalancingV2::TargetGroup")
-        .filter_map(|(id, p)| {
-            let timeout = int(p.get("HealthCheckTimeoutSeconds"))?;
-            let interval = int(p.get("HealthCheckIntervalSeconds"))?;
+    template
+        .properties_of::<TargetGroup>()
+        .filter_map(|(id, group)| {
+            let timeout = int(group.health_check_timeout_seconds.as_ref())?;
+            let interval = int(group.health_check_interval_seconds.as_ref())?;
             (timeout >= interval)
                 .then(|| format!("{id}: health check timeout {timeout} s must be less than the interval {interval} s"))
         })
@@ -88,19 +98,27 @@ pub fn target_group_timeout_below_interval(template: &Template) -> Vec<String> {
 /// ECS rejects container health checks outside its limits only when the task starts.
 pub fn container_health_check_bounds(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (id, p) in of_type(template, "AWS::ECS::TaskDefinition") {
-        for container in array(p.get("ContainerDefinitions")) {
-            let Some(check) = container.get("HealthCheck") else {
+    for (id, task) in template.properties_of::<TaskDefinition>() {
+        for container in &task.container_definitions {
+            let Some(check) = &container.health_check else {
                 continue;
             };
-            let name = container.get("Name").and_then(Value::as_str).unwrap_or("?");
-            for (field, bound) in [
-                ("Interval", bounds::CONTAINER_HEALTH_INTERVAL),
-                ("Timeout", bounds::CONTAINER_HEALTH_TIMEOUT),
-                ("Retries", bounds::CONTAINER_HEALTH_RETRIES),
-                ("StartPeriod", bounds::CONTAINER_HEALTH_START_PERIOD),
+            let name = text(&container.name).unwrap_or("?");
+            for (field, value, bound) in [
+                (
+                    "Interval",
+                    &check.interval,
+                    bounds::CONTAINER_HEALTH_INTERVAL,
+                ),
+                ("Timeout", &check.timeout, bounds::CONTAINER_HEALTH_TIMEOUT),
+                ("Retries", &check.retries, bounds::CONTAINER_HEALTH_RETRIES),
+                (
+                    "StartPeriod",
+                    &check.start_period,
+                    bounds::CONTAINER_HEALTH_START_PERIOD,
+                ),
             ] {
-                if let Some(n) = int(check.get(field)).filter(|n| !bound.contains(*n)) {
+                if let Some(n) = int(value.as_ref()).filter(|n| !bound.contains(*n)) {
                     let (min, max) = (bound.min, bound.max);
                     problems.push(format!(
                         "{id}: container {name}: health check {field} {n} is outside {min}-{max}"
@@ -115,30 +133,30 @@ pub fn container_health_check_bounds(template: &Template) -> Vec<String> {
 /// A service load balancer must name a container of its task definition, on a port it maps.
 pub fn service_targets_a_container_port(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (id, p) in of_type(template, "AWS::ECS::Service") {
+    for (id, service) in template.properties_of::<Service>() {
         // A task definition from outside the template (an ARN) cannot be checked here.
-        let Some(task) = target(p.get("TaskDefinition")).and_then(|t| template.resources.get(t))
+        let Some(task) = target(service.task_definition.as_ref())
+            .and_then(|t| template.resources.get(t))
+            .and_then(|r| r.properties::<TaskDefinition>())
         else {
             continue;
         };
-        let containers = array(task.properties.get("ContainerDefinitions"));
-        for lb in array(p.get("LoadBalancers")) {
-            let name = lb
-                .get("ContainerName")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let port = int(lb.get("ContainerPort"));
-            match containers
+        for lb in &service.load_balancers {
+            let name = text(&lb.container_name).unwrap_or_default();
+            let port = lb.container_port.as_literal();
+            match task
+                .container_definitions
                 .iter()
-                .find(|c| c.get("Name").and_then(Value::as_str) == Some(name))
+                .find(|c| text(&c.name) == Some(name))
             {
                 None => problems.push(format!(
                     "{id}: load balancer container {name:?} is not in the task definition"
                 )),
                 Some(container) => {
-                    let mapped = array(container.get("PortMappings"))
+                    let mapped = container
+                        .port_mappings
                         .iter()
-                        .any(|m| int(m.get("ContainerPort")) == port);
+                        .any(|m| m.container_port.as_literal() == port);
                     if !mapped {
                         problems.push(format!("{id}: container {name:?} maps no port {port:?}"));
                     }
@@ -153,43 +171,47 @@ pub fn service_targets_a_container_port(template: &Template) -> Vec<String> {
 /// target group the load balancer routes to; anything else scales on a metric that never moves.
 pub fn scaling_label_names_a_routed_target_group(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (id, p) in of_type(template, "AWS::AutoScaling::ScalingPolicy") {
-        let Some(spec) = p
-            .get("TargetTrackingConfiguration")
-            .and_then(|t| t.get("PredefinedMetricSpecification"))
+    for (id, policy) in template.properties_of::<ScalingPolicy>() {
+        let Some(spec) = policy
+            .target_tracking_configuration
+            .as_ref()
+            .and_then(|t| t.predefined_metric_specification.as_ref())
         else {
             continue;
         };
-        if spec.get("PredefinedMetricType").and_then(Value::as_str)
-            != Some("ALBRequestCountPerTarget")
-        {
+        if text(&spec.predefined_metric_type) != Some("ALBRequestCountPerTarget") {
             continue;
         }
-        let parts = spec.get("ResourceLabel").and_then(|l| l.get("Fn::Join"));
-        let (separator, items) = match parts.and_then(Value::as_array).map(Vec::as_slice) {
-            Some([sep, Value::Array(items)]) => (sep.as_str(), items.as_slice()),
-            _ => {
-                problems.push(format!("{id}: ResourceLabel must join the load balancer's and target group's full names"));
-                continue;
-            }
+        let Some(Expr::Join(separator, items)) = &spec.resource_label else {
+            problems.push(format!(
+                "{id}: ResourceLabel must join the load balancer's and target group's full names"
+            ));
+            continue;
         };
-        let pair = match items {
-            [lb, tg] => attribute(lb).zip(attribute(tg)),
+        let pair = match items.as_slice() {
+            [
+                Expr::GetAtt(lb, lb_attribute),
+                Expr::GetAtt(tg, tg_attribute),
+            ] => Some((
+                (lb.as_str(), lb_attribute.as_str()),
+                (tg.as_str(), tg_attribute.as_str()),
+            )),
             _ => None,
         };
         let Some(((lb, "LoadBalancerFullName"), (tg, "TargetGroupFullName"))) =
-            pair.filter(|_| separator == Some("/"))
+            pair.filter(|_| separator == "/")
         else {
             problems.push(format!(
                 "{id}: ResourceLabel must be Join(\"/\", [GetAtt LB.LoadBalancerFullName, GetAtt TG.TargetGroupFullName])"
             ));
             continue;
         };
-        let routed = of_type(template, "AWS::ElasticLoadBalancingV2::Listener").any(|(_, l)| {
-            target(l.get("LoadBalancerArn")) == Some(lb)
-                && array(l.get("DefaultActions"))
+        let routed = template.properties_of::<Listener>().any(|(_, listener)| {
+            target(Some(&listener.load_balancer_arn)) == Some(lb)
+                && listener
+                    .default_actions
                     .iter()
-                    .any(|a| target(a.get("TargetGroupArn")) == Some(tg))
+                    .any(|a| target(a.target_group_arn.as_ref()) == Some(tg))
         });
         if !routed {
             problems.push(format!("{id}: no listener of {lb} forwards to {tg}"));
@@ -198,29 +220,19 @@ pub fn scaling_label_names_a_routed_target_group(template: &Template) -> Vec<Str
     problems
 }
 
-/// A CloudFormation boolean: JSON `true` or the string `"true"`.
-fn is_true(value: Option<&Value>) -> bool {
-    matches!(value, Some(Value::Bool(true))) || value.and_then(Value::as_str) == Some("true")
-}
-
-/// The `(logical id, attribute)` of an `Fn::GetAtt`.
-fn attribute(value: &Value) -> Option<(&str, &str)> {
-    let att = value.get("Fn::GetAtt")?;
-    Some((att.get(0)?.as_str()?, att.get(1)?.as_str()?))
-}
-
-fn launch_template_data(p: &Value) -> Option<&Value> {
-    p.get("LaunchTemplateData")
-}
-
 /// IMDSv1 lets any process (or container) on the instance read its credentials with one GET.
 pub fn launch_templates_require_imdsv2(template: &Template) -> Vec<String> {
-    of_type(template, "AWS::EC2::LaunchTemplate")
-        .filter(|(_, p)| {
-            let options = launch_template_data(p).and_then(|d| d.get("MetadataOptions"));
-            let field = |key: &str| options.and_then(|m| m.get(key)).and_then(Value::as_str);
+    template
+        .properties_of::<LaunchTemplate>()
+        .filter(|(_, launch_template)| {
+            let options = launch_template
+                .launch_template_data
+                .metadata_options
+                .as_ref();
+            let tokens = opt_text(options.and_then(|m| m.http_tokens.as_ref()));
+            let endpoint = opt_text(options.and_then(|m| m.http_endpoint.as_ref()));
             // With the endpoint off there is no metadata service to protect.
-            field("HttpTokens") != Some("required") && field("HttpEndpoint") != Some("disabled")
+            tokens != Some("required") && endpoint != Some("disabled")
         })
         .map(|(id, _)| format!("{id}: MetadataOptions.HttpTokens must be \"required\" (IMDSv2)"))
         .collect()
@@ -229,15 +241,12 @@ pub fn launch_templates_require_imdsv2(template: &Template) -> Vec<String> {
 /// Unencrypted EBS volumes would hold model weights and Docker layers in the clear.
 pub fn launch_template_volumes_encrypted(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (id, p) in of_type(template, "AWS::EC2::LaunchTemplate") {
-        for mapping in array(launch_template_data(p).and_then(|d| d.get("BlockDeviceMappings"))) {
-            if let Some(ebs) = mapping.get("Ebs")
-                && !is_true(ebs.get("Encrypted"))
+    for (id, launch_template) in template.properties_of::<LaunchTemplate>() {
+        for mapping in &launch_template.launch_template_data.block_device_mappings {
+            if let Some(ebs) = &mapping.ebs
+                && ebs.encrypted != Some(true)
             {
-                let device = mapping
-                    .get("DeviceName")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?");
+                let device = text(&mapping.device_name).unwrap_or("?");
                 problems.push(format!("{id}: EBS volume {device} must be encrypted"));
             }
         }
@@ -245,15 +254,14 @@ pub fn launch_template_volumes_encrypted(template: &Template) -> Vec<String> {
     problems
 }
 
-/// A group without subnets (or zones) fails at deploy time in a default-VPC-less account.
+/// A group without subnets fails at deploy time in a default-VPC-less account.
 pub fn groups_have_subnets(template: &Template) -> Vec<String> {
-    of_type(template, "AWS::AutoScaling::AutoScalingGroup")
-        .filter(|(_, p)| {
-            let empty = |key: &str| {
-                p.get(key)
-                    .is_none_or(|v| v.as_array().is_some_and(Vec::is_empty))
-            };
-            empty("VPCZoneIdentifier") && empty("AvailabilityZones")
+    template
+        .properties_of::<AutoScalingGroup>()
+        .filter(|(_, group)| match &group.vpc_zone_identifier {
+            None => true,
+            Some(Expr::List(subnets)) => subnets.is_empty(),
+            Some(_) => false,
         })
         .map(|(id, _)| format!("{id}: needs VPCZoneIdentifier (the model's private subnets)"))
         .collect()
@@ -262,14 +270,15 @@ pub fn groups_have_subnets(template: &Template) -> Vec<String> {
 /// Fargate has no GPUs: a GPU requirement there fails only when the task is placed.
 pub fn gpus_only_on_ec2(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (id, p) in of_type(template, "AWS::ECS::TaskDefinition") {
-        let fargate = array(p.get("RequiresCompatibilities"))
+    for (id, task) in template.properties_of::<TaskDefinition>() {
+        let fargate = task
+            .requires_compatibilities
             .iter()
-            .any(|c| c.as_str() == Some("FARGATE"));
-        let gpu = array(p.get("ContainerDefinitions")).iter().any(|c| {
-            array(c.get("ResourceRequirements"))
+            .any(|c| text(c) == Some("FARGATE"));
+        let gpu = task.container_definitions.iter().any(|c| {
+            c.resource_requirements
                 .iter()
-                .any(|r| r.get("Type").and_then(Value::as_str) == Some("GPU"))
+                .any(|r| text(&r.requirement_type) == Some("GPU"))
         });
         if fargate && gpu {
             problems.push(format!(
@@ -283,10 +292,10 @@ pub fn gpus_only_on_ec2(template: &Template) -> Vec<String> {
 /// A privileged container is root on the instance.
 pub fn containers_unprivileged(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (id, p) in of_type(template, "AWS::ECS::TaskDefinition") {
-        for container in array(p.get("ContainerDefinitions")) {
-            if is_true(container.get("Privileged")) {
-                let name = container.get("Name").and_then(Value::as_str).unwrap_or("?");
+    for (id, task) in template.properties_of::<TaskDefinition>() {
+        for container in &task.container_definitions {
+            if container.privileged == Some(true) {
+                let name = text(&container.name).unwrap_or("?");
                 problems.push(format!("{id}: container {name} must not be privileged"));
             }
         }
@@ -296,65 +305,93 @@ pub fn containers_unprivileged(template: &Template) -> Vec<String> {
 
 /// Model servers have no authentication of their own: their load balancer stays inside the VPC.
 pub fn load_balancers_internal(template: &Template) -> Vec<String> {
-    of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
-        .filter(|(_, p)| p.get("Scheme").and_then(Value::as_str) != Some("internal"))
+    template
+        .properties_of::<LoadBalancer>()
+        .filter(|(_, lb)| opt_text(lb.scheme.as_ref()) != Some("internal"))
         .map(|(id, _)| format!("{id}: Scheme must be \"internal\""))
         .collect()
 }
 
+/// Whether a rule lets every protocol through with anywhere: the fields ingress and egress
+/// rules share.
+fn open(protocol: &Expr, cidr_ip: Option<&Expr>, cidr_ipv6: Option<&Expr>) -> bool {
+    let all = matches!(text(protocol), Some("-1" | "all")) || *protocol == Expr::Int(-1);
+    let anywhere = opt_text(cidr_ip) == Some("0.0.0.0/0") || opt_text(cidr_ipv6) == Some("::/0");
+    all && anywhere
+}
+
 /// All protocols to or from anywhere defeats the security groups.
 pub fn no_all_traffic_to_or_from_anywhere(template: &Template) -> Vec<String> {
-    let open = |rule: &Value| {
-        let all = matches!(rule.get("IpProtocol"), Some(Value::String(p)) if p == "-1" || p == "all")
-            || rule.get("IpProtocol") == Some(&Value::from(-1));
-        let anywhere = rule.get("CidrIp").and_then(Value::as_str) == Some("0.0.0.0/0")
-            || rule.get("CidrIpv6").and_then(Value::as_str) == Some("::/0");
-        all && anywhere
-    };
     let mut problems = Vec::new();
-    for (id, p) in of_type(template, "AWS::EC2::SecurityGroup") {
-        for key in ["SecurityGroupIngress", "SecurityGroupEgress"] {
-            if array(p.get(key)).iter().any(open) {
+    for (id, group) in template.properties_of::<SecurityGroup>() {
+        let ingress_open = group
+            .security_group_ingress
+            .iter()
+            .any(|r| open(&r.ip_protocol, r.cidr_ip.as_ref(), r.cidr_ipv6.as_ref()));
+        let egress_open = group
+            .security_group_egress
+            .iter()
+            .any(|r| open(&r.ip_protocol, r.cidr_ip.as_ref(), r.cidr_ipv6.as_ref()));
+        for (key, is_open) in [
+            ("SecurityGroupIngress", ingress_open),
+            ("SecurityGroupEgress", egress_open),
+        ] {
+            if is_open {
                 problems.push(format!("{id}: {key} allows all traffic with anywhere"));
             }
         }
     }
-    for resource_type in [
-        "AWS::EC2::SecurityGroupIngress",
-        "AWS::EC2::SecurityGroupEgress",
-    ] {
-        for (id, p) in of_type(template, resource_type) {
-            if open(p) {
-                problems.push(format!("{id}: allows all traffic with anywhere"));
-            }
-        }
+    let ingress = template
+        .properties_of::<SecurityGroupIngress>()
+        .filter(|(_, i)| {
+            open(
+                &i.rule.ip_protocol,
+                i.rule.cidr_ip.as_ref(),
+                i.rule.cidr_ipv6.as_ref(),
+            )
+        })
+        .map(|(id, _)| id);
+    let egress = template
+        .properties_of::<SecurityGroupEgress>()
+        .filter(|(_, e)| {
+            open(
+                &e.rule.ip_protocol,
+                e.rule.cidr_ip.as_ref(),
+                e.rule.cidr_ipv6.as_ref(),
+            )
+        })
+        .map(|(id, _)| id);
+    for id in ingress.chain(egress) {
+        problems.push(format!("{id}: allows all traffic with anywhere"));
     }
     problems
 }
 
 /// The value of a load balancer or target group attribute, as a number.
-fn numeric_attribute(properties: &Value, list: &str, key: &str) -> Option<i64> {
-    array(properties.get(list))
+fn numeric_attribute(attributes: &[Attribute], key: &str) -> Option<i64> {
+    attributes
         .iter()
-        .find(|a| a.get("Key").and_then(Value::as_str) == Some(key))
-        .and_then(|a| int(a.get("Value")))
+        .find(|a| text(&a.key) == Some(key))
+        .and_then(|a| numeric(&a.value))
 }
 
 /// A target group that drains for less time than a response may stay silent cuts streaming
 /// responses off when an instance leaves (scale-in, stop, rolling update).
 pub fn draining_covers_idle_timeout(template: &Template) -> Vec<String> {
-    let idle = of_type(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
-        .filter_map(|(_, p)| {
-            numeric_attribute(p, "LoadBalancerAttributes", "idle_timeout.timeout_seconds")
+    let idle = template
+        .properties_of::<LoadBalancer>()
+        .filter_map(|(_, lb)| {
+            numeric_attribute(&lb.load_balancer_attributes, "idle_timeout.timeout_seconds")
         })
         .max();
     let Some(idle) = idle else {
         return Vec::new();
     };
-    of_type(template, "AWS::ElasticLoadBalancingV2::TargetGroup")
-        .filter_map(|(id, p)| {
+    template
+        .properties_of::<TargetGroup>()
+        .filter_map(|(id, group)| {
             // ELB's default deregistration delay is 300 s.
-            let delay = numeric_attribute(p, "TargetGroupAttributes", "deregistration_delay.timeout_seconds")
+            let delay = numeric_attribute(&group.target_group_attributes, "deregistration_delay.timeout_seconds")
                 .unwrap_or(300);
             (delay < idle).then(|| {
                 format!("{id}: deregistration delay {delay} s is shorter than the load balancer's idle timeout {idle} s")
@@ -363,14 +400,31 @@ pub fn draining_covers_idle_timeout(template: &Template) -> Vec<String> {
         .collect()
 }
 
+/// Counts the bytes written to it, and keeps none.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Every task definition fits ECS's limit ([`bounds::TASK_DEFINITION_MAX_BYTES`], measured on
 /// its properties as compact JSON). The reader bounds the environment on its own, but a long
 /// health-check command, alone or with a large environment, can still pass the limit, and only
 /// RegisterTaskDefinition, at deploy time, would say so.
 pub fn task_definitions_fit_ecs_limit(template: &Template) -> Vec<String> {
-    of_type(template, "AWS::ECS::TaskDefinition")
-        .filter_map(|(id, properties)| {
-            let size = serde_json::to_string(properties).map_or(0, |text| text.len());
+    template
+        .properties_of::<TaskDefinition>()
+        .filter_map(|(id, task)| {
+            let mut size = ByteCount(0);
+            serde_json::to_writer(&mut size, task).ok()?;
+            let size = size.0;
             (size > bounds::TASK_DEFINITION_MAX_BYTES).then(|| {
                 format!(
                     "{id}: the task definition is {size} bytes, over ECS's limit of {} bytes \

@@ -47,6 +47,21 @@ pub struct AutoScalingGroup {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<TagProperty>,
 }
+crate::references_of_fields!(AutoScalingGroup {
+    auto_scaling_group_name,
+    min_size,
+    max_size,
+    desired_capacity,
+    cooldown,
+    default_instance_warmup,
+    vpc_zone_identifier,
+    launch_template,
+    health_check_type,
+    health_check_grace_period,
+    target_group_arns,
+    new_instances_protected_from_scale_in,
+    tags
+});
 resource_type!(AutoScalingGroup, "AWS::AutoScaling::AutoScalingGroup");
 
 impl AutoScalingGroup {
@@ -83,6 +98,11 @@ pub struct LaunchTemplateSpecification {
     /// Version number, rendered as a JSON string.
     pub version: NumericString,
 }
+crate::references_of_fields!(LaunchTemplateSpecification {
+    launch_template_id,
+    launch_template_name,
+    version
+});
 
 impl LaunchTemplateSpecification {
     /// The latest version of the launch template with logical id `logical_id`
@@ -107,6 +127,11 @@ pub struct TagProperty {
     /// Copy the tag to launched instances.
     pub propagate_at_launch: bool,
 }
+crate::references_of_fields!(TagProperty {
+    key,
+    value,
+    propagate_at_launch
+});
 
 /// `AWS::AutoScaling::ScalingPolicy`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,6 +152,13 @@ pub struct ScalingPolicy {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_tracking_configuration: Option<TargetTrackingConfiguration>,
 }
+crate::references_of_fields!(ScalingPolicy {
+    auto_scaling_group_name,
+    policy_type,
+    estimated_instance_warmup,
+    cooldown,
+    target_tracking_configuration
+});
 resource_type!(ScalingPolicy, "AWS::AutoScaling::ScalingPolicy");
 
 impl ScalingPolicy {
@@ -158,6 +190,12 @@ pub struct TargetTrackingConfiguration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disable_scale_in: Option<bool>,
 }
+crate::references_of_fields!(TargetTrackingConfiguration {
+    predefined_metric_specification,
+    customized_metric_specification,
+    target_value,
+    disable_scale_in
+});
 
 /// `TargetTrackingConfiguration.PredefinedMetricSpecification`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -170,6 +208,10 @@ pub struct PredefinedMetricSpecification {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource_label: Option<Expr>,
 }
+crate::references_of_fields!(PredefinedMetricSpecification {
+    predefined_metric_type,
+    resource_label
+});
 
 /// `TargetTrackingConfiguration.CustomizedMetricSpecification`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -194,6 +236,14 @@ pub struct CustomizedMetricSpecification {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub dimensions: Vec<MetricDimension>,
 }
+crate::references_of_fields!(CustomizedMetricSpecification {
+    metric_name,
+    namespace,
+    statistic,
+    unit,
+    period,
+    dimensions
+});
 
 /// A `{Name, Value}` metric dimension.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -204,6 +254,7 @@ pub struct MetricDimension {
     /// Dimension value.
     pub value: Expr,
 }
+crate::references_of_fields!(MetricDimension { name, value });
 
 #[cfg(test)]
 mod tests {
@@ -226,7 +277,10 @@ mod tests {
             value: "m".into(),
             propagate_at_launch: true,
         });
-        let v = Resource::new(&g).expect("renders").properties;
+        let v = Resource::new(&g)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         assert_eq!(v["MinSize"], json!("1"));
         assert_eq!(v["MaxSize"], json!("3"));
         assert_eq!(v["DesiredCapacity"], json!("2"));
@@ -273,7 +327,10 @@ mod tests {
                 },
             )
         };
-        let v = Resource::new(&p).expect("renders").properties;
+        let v = Resource::new(&p)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         assert_eq!(v["PolicyType"], json!("TargetTrackingScaling"));
         assert_eq!(v["EstimatedInstanceWarmup"], json!(180));
         assert!(v["TargetTrackingConfiguration"]["TargetValue"].is_f64());

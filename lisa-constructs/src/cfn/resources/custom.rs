@@ -4,7 +4,7 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::cfn::{CfnError, Expr, Integer, ResourceProperties};
+use crate::cfn::{CfnError, Expr, Integer, ReferenceTo, References, ResourceProperties};
 
 const PREFIX: &str = "Custom::";
 const RESERVED: [&str; 2] = ["ServiceToken", "ServiceTimeout"];
@@ -98,6 +98,19 @@ impl CustomResource {
     }
 }
 
+impl References for CustomResource {
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        // In the order `serialize` writes them.
+        self.service_token.visit_references(visit);
+        self.service_timeout.visit_references(visit);
+        for (k, v) in &self.properties {
+            if !RESERVED.contains(&k.as_str()) {
+                v.visit_references(visit);
+            }
+        }
+    }
+}
+
 impl ResourceProperties for CustomResource {
     fn resource_type(&self) -> &str {
         &self.type_name
@@ -135,8 +148,9 @@ mod tests {
             .property("Endpoint", Expr::sub("http://${Lb.DNSName}/v1"))
             .property("Enabled", "true");
         let r = Resource::new(&c).expect("renders");
-        assert_eq!(r.resource_type, "Custom::LiteLLMModel");
-        let keys: Vec<&String> = r.properties.as_object().expect("object").keys().collect();
+        assert_eq!(r.resource_type(), "Custom::LiteLLMModel");
+        let properties = r.properties_json().expect("renders");
+        let keys: Vec<&String> = properties.as_object().expect("object").keys().collect();
         assert_eq!(
             keys,
             [
@@ -147,9 +161,12 @@ mod tests {
                 "Enabled"
             ]
         );
-        assert_eq!(r.properties["ServiceTimeout"], json!(900));
         assert_eq!(
-            r.properties["ServiceToken"],
+            r.properties_json().expect("renders")["ServiceTimeout"],
+            json!(900)
+        );
+        assert_eq!(
+            r.properties_json().expect("renders")["ServiceToken"],
             json!({"Ref": "RegistrationFunctionArn"})
         );
     }
@@ -174,7 +191,7 @@ mod tests {
             .expect("an object");
         let r = Resource::new(&c).expect("renders");
         assert_eq!(
-            r.properties,
+            r.properties_json().expect("renders"),
             json!({"ServiceToken": "token", "ModelName": "m", "Endpoint": {"Ref": "Endpoint"}})
         );
         assert!(

@@ -23,6 +23,14 @@ pub struct Table {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deletion_protection_enabled: Option<bool>,
 }
+crate::references_of_fields!(Table {
+    attribute_definitions,
+    key_schema,
+    billing_mode,
+    sse_specification,
+    point_in_time_recovery_specification,
+    deletion_protection_enabled
+});
 resource_type!(Table, "AWS::DynamoDB::Table");
 
 impl Table {
@@ -59,6 +67,10 @@ pub struct AttributeDefinition {
     /// `S`, `N` or `B`.
     pub attribute_type: Expr,
 }
+crate::references_of_fields!(AttributeDefinition {
+    attribute_name,
+    attribute_type
+});
 
 /// `Table.KeySchema[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -69,6 +81,10 @@ pub struct KeySchemaElement {
     /// `HASH` or `RANGE`.
     pub key_type: Expr,
 }
+crate::references_of_fields!(KeySchemaElement {
+    attribute_name,
+    key_type
+});
 
 /// `Table.SSESpecification`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +96,10 @@ pub struct SseSpecification {
     #[serde(rename = "SSEType", skip_serializing_if = "Option::is_none")]
     pub sse_type: Option<Expr>,
 }
+crate::references_of_fields!(SseSpecification {
+    sse_enabled,
+    sse_type
+});
 
 /// `Table.PointInTimeRecoverySpecification`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,3 +108,6 @@ pub struct PointInTimeRecoverySpecification {
     /// Continuous backups on.
     pub point_in_time_recovery_enabled: bool,
 }
+crate::references_of_fields!(PointInTimeRecoverySpecification {
+    point_in_time_recovery_enabled
+});

@@ -28,6 +28,14 @@ pub struct SecurityGroup {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(SecurityGroup {
+    group_description,
+    group_name,
+    vpc_id,
+    security_group_ingress,
+    security_group_egress,
+    tags
+});
 resource_type!(SecurityGroup, "AWS::EC2::SecurityGroup");
 
 impl SecurityGroup {
@@ -72,6 +80,16 @@ pub struct IngressRule {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Expr>,
 }
+crate::references_of_fields!(IngressRule {
+    ip_protocol,
+    from_port,
+    to_port,
+    cidr_ip,
+    cidr_ipv6,
+    source_security_group_id,
+    source_prefix_list_id,
+    description
+});
 
 impl IngressRule {
     /// TCP on one port from an IPv4 CIDR.
@@ -140,6 +158,16 @@ pub struct EgressRule {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Expr>,
 }
+crate::references_of_fields!(EgressRule {
+    ip_protocol,
+    from_port,
+    to_port,
+    cidr_ip,
+    cidr_ipv6,
+    destination_security_group_id,
+    destination_prefix_list_id,
+    description
+});
 
 impl EgressRule {
     /// A rule that matches no traffic: declaring it removes AWS's default allow-all egress
@@ -187,6 +215,7 @@ pub struct SecurityGroupIngress {
     #[serde(flatten)]
     pub rule: IngressRule,
 }
+crate::references_of_fields!(SecurityGroupIngress { group_id, rule });
 resource_type!(SecurityGroupIngress, "AWS::EC2::SecurityGroupIngress");
 
 /// `AWS::EC2::SecurityGroupEgress`: a rule declared apart from its group.
@@ -199,6 +228,7 @@ pub struct SecurityGroupEgress {
     #[serde(flatten)]
     pub rule: EgressRule,
 }
+crate::references_of_fields!(SecurityGroupEgress { group_id, rule });
 resource_type!(SecurityGroupEgress, "AWS::EC2::SecurityGroupEgress");
 
 /// `AWS::EC2::LaunchTemplate`.
@@ -214,6 +244,11 @@ pub struct LaunchTemplate {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag_specifications: Vec<TagSpecification>,
 }
+crate::references_of_fields!(LaunchTemplate {
+    launch_template_name,
+    launch_template_data,
+    tag_specifications
+});
 resource_type!(LaunchTemplate, "AWS::EC2::LaunchTemplate");
 
 /// `LaunchTemplate.LaunchTemplateData`.
@@ -254,6 +289,19 @@ pub struct LaunchTemplateData {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag_specifications: Vec<TagSpecification>,
 }
+crate::references_of_fields!(LaunchTemplateData {
+    image_id,
+    instance_type,
+    iam_instance_profile,
+    security_group_ids,
+    user_data,
+    metadata_options,
+    block_device_mappings,
+    network_interfaces,
+    monitoring,
+    ebs_optimized,
+    tag_specifications
+});
 
 /// `LaunchTemplateData.IamInstanceProfile`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -266,6 +314,7 @@ pub struct IamInstanceProfileSpecification {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Expr>,
 }
+crate::references_of_fields!(IamInstanceProfileSpecification { arn, name });
 
 /// `LaunchTemplateData.MetadataOptions`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -284,6 +333,12 @@ pub struct MetadataOptions {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_metadata_tags: Option<Expr>,
 }
+crate::references_of_fields!(MetadataOptions {
+    http_endpoint,
+    http_tokens,
+    http_put_response_hop_limit,
+    instance_metadata_tags
+});
 
 impl MetadataOptions {
     /// IMDS enabled, IMDSv2 tokens required, the given hop limit.
@@ -307,6 +362,7 @@ pub struct BlockDeviceMapping {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ebs: Option<Ebs>,
 }
+crate::references_of_fields!(BlockDeviceMapping { device_name, ebs });
 
 /// `BlockDeviceMapping.Ebs`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -334,6 +390,15 @@ pub struct Ebs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume_type: Option<Expr>,
 }
+crate::references_of_fields!(Ebs {
+    delete_on_termination,
+    encrypted,
+    iops,
+    kms_key_id,
+    throughput,
+    volume_size,
+    volume_type
+});
 
 /// `LaunchTemplateData.NetworkInterfaces[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -351,6 +416,12 @@ pub struct NetworkInterface {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delete_on_termination: Option<bool>,
 }
+crate::references_of_fields!(NetworkInterface {
+    device_index,
+    associate_public_ip_address,
+    groups,
+    delete_on_termination
+});
 
 /// `LaunchTemplateData.Monitoring`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -359,6 +430,7 @@ pub struct Monitoring {
     /// Detailed (1-minute) monitoring.
     pub enabled: bool,
 }
+crate::references_of_fields!(Monitoring { enabled });
 
 /// A `{ResourceType, Tags}` tag specification.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -369,6 +441,10 @@ pub struct TagSpecification {
     /// Tags.
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(TagSpecification {
+    resource_type,
+    tags
+});
 
 #[cfg(test)]
 mod tests {
@@ -388,7 +464,7 @@ mod tests {
         sg.security_group_egress.push(EgressRule::deny_all());
         let r = Resource::new(&sg).expect("renders");
         assert_eq!(
-            r.properties,
+            r.properties_json().expect("renders"),
             json!({
                 "GroupDescription": "load balancer",
                 "VpcId": {"Ref": "VpcId"},
@@ -409,14 +485,17 @@ mod tests {
             ),
         };
         let r = Resource::new(&i).expect("renders");
-        assert_eq!(r.resource_type, "AWS::EC2::SecurityGroupIngress");
+        assert_eq!(r.resource_type(), "AWS::EC2::SecurityGroupIngress");
         assert_eq!(
-            r.properties["GroupId"],
+            r.properties_json().expect("renders")["GroupId"],
             json!({"Fn::GetAtt": ["InstanceSg", "GroupId"]})
         );
-        assert_eq!(r.properties["FromPort"], json!(8080));
         assert_eq!(
-            r.properties["SourceSecurityGroupId"],
+            r.properties_json().expect("renders")["FromPort"],
+            json!(8080)
+        );
+        assert_eq!(
+            r.properties_json().expect("renders")["SourceSecurityGroupId"],
             json!({"Fn::GetAtt": ["LbSg", "GroupId"]})
         );
     }
@@ -448,7 +527,10 @@ mod tests {
             },
             ..LaunchTemplate::default()
         };
-        let v = Resource::new(&lt).expect("renders").properties;
+        let v = Resource::new(&lt)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         let d = &v["LaunchTemplateData"];
         assert_eq!(d["MetadataOptions"]["HttpPutResponseHopLimit"], json!(1));
         assert_eq!(d["MetadataOptions"]["HttpTokens"], json!("required"));

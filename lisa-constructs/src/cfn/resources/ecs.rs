@@ -20,6 +20,11 @@ pub struct Cluster {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(Cluster {
+    cluster_name,
+    cluster_settings,
+    tags
+});
 resource_type!(Cluster, "AWS::ECS::Cluster");
 
 /// `Cluster.ClusterSettings[]`.
@@ -31,6 +36,7 @@ pub struct ClusterSetting {
     /// Setting value (`enabled`, `enhanced`, `disabled`).
     pub value: Expr,
 }
+crate::references_of_fields!(ClusterSetting { name, value });
 
 impl ClusterSetting {
     /// `containerInsights: enabled`.
@@ -80,6 +86,19 @@ pub struct TaskDefinition {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(TaskDefinition {
+    family,
+    container_definitions,
+    network_mode,
+    requires_compatibilities,
+    cpu,
+    memory,
+    task_role_arn,
+    execution_role_arn,
+    volumes,
+    placement_constraints,
+    tags
+});
 resource_type!(TaskDefinition, "AWS::ECS::TaskDefinition");
 
 /// `TaskDefinition.ContainerDefinitions[]`.
@@ -160,6 +179,33 @@ pub struct ContainerDefinition {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub docker_labels: IndexMap<String, NumericString>,
 }
+crate::references_of_fields!(ContainerDefinition {
+    name,
+    image,
+    essential,
+    entry_point,
+    command,
+    environment,
+    secrets,
+    port_mappings,
+    cpu,
+    memory,
+    memory_reservation,
+    resource_requirements,
+    linux_parameters,
+    health_check,
+    log_configuration,
+    mount_points,
+    depends_on,
+    privileged,
+    readonly_root_filesystem,
+    user,
+    working_directory,
+    start_timeout,
+    stop_timeout,
+    ulimits,
+    docker_labels
+});
 
 impl ContainerDefinition {
     /// A container with only its required `Name` and `Image`.
@@ -203,6 +249,7 @@ pub struct KeyValuePair {
     /// Variable value.
     pub value: NumericString,
 }
+crate::references_of_fields!(KeyValuePair { name, value });
 
 impl KeyValuePair {
     /// An environment variable.
@@ -223,6 +270,7 @@ pub struct Secret {
     /// ARN of the SSM parameter or Secrets Manager secret.
     pub value_from: Expr,
 }
+crate::references_of_fields!(Secret { name, value_from });
 
 /// `ContainerDefinition.PortMappings[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -243,6 +291,13 @@ pub struct PortMapping {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_protocol: Option<Expr>,
 }
+crate::references_of_fields!(PortMapping {
+    container_port,
+    host_port,
+    protocol,
+    name,
+    app_protocol
+});
 
 impl PortMapping {
     /// A TCP mapping of `container_port` to `host_port`.
@@ -267,6 +322,10 @@ pub struct ResourceRequirement {
     /// The amount, rendered as a JSON string.
     pub value: NumericString,
 }
+crate::references_of_fields!(ResourceRequirement {
+    requirement_type,
+    value
+});
 
 impl ResourceRequirement {
     /// `count` GPUs.
@@ -289,6 +348,10 @@ pub struct LinuxParameters {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init_process_enabled: Option<bool>,
 }
+crate::references_of_fields!(LinuxParameters {
+    shared_memory_size,
+    init_process_enabled
+});
 
 /// `ContainerDefinition.HealthCheck`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -309,6 +372,13 @@ pub struct HealthCheck {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Integer>,
 }
+crate::references_of_fields!(HealthCheck {
+    command,
+    interval,
+    retries,
+    start_period,
+    timeout
+});
 
 /// `ContainerDefinition.LogConfiguration`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -320,6 +390,10 @@ pub struct LogConfiguration {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub options: IndexMap<String, NumericString>,
 }
+crate::references_of_fields!(LogConfiguration {
+    log_driver,
+    options
+});
 
 impl LogConfiguration {
     /// The `awslogs` driver writing to `group` in `region` with `stream_prefix`.
@@ -360,6 +434,11 @@ pub struct MountPoint {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
 }
+crate::references_of_fields!(MountPoint {
+    container_path,
+    source_volume,
+    read_only
+});
 
 /// `ContainerDefinition.DependsOn[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -370,6 +449,10 @@ pub struct ContainerDependency {
     /// `START`, `COMPLETE`, `SUCCESS` or `HEALTHY`.
     pub condition: Expr,
 }
+crate::references_of_fields!(ContainerDependency {
+    container_name,
+    condition
+});
 
 /// `ContainerDefinition.Ulimits[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -382,6 +465,11 @@ pub struct Ulimit {
     /// Hard limit.
     pub hard_limit: Integer,
 }
+crate::references_of_fields!(Ulimit {
+    name,
+    soft_limit,
+    hard_limit
+});
 
 /// `TaskDefinition.Volumes[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -393,6 +481,7 @@ pub struct Volume {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<HostVolumeProperties>,
 }
+crate::references_of_fields!(Volume { name, host });
 
 /// `Volume.Host`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -402,6 +491,7 @@ pub struct HostVolumeProperties {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_path: Option<Expr>,
 }
+crate::references_of_fields!(HostVolumeProperties { source_path });
 
 /// A placement constraint (task definition or service).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -414,6 +504,10 @@ pub struct PlacementConstraint {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expression: Option<Expr>,
 }
+crate::references_of_fields!(PlacementConstraint {
+    constraint_type,
+    expression
+});
 
 /// `AWS::ECS::Service`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -465,6 +559,22 @@ pub struct Service {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(Service {
+    service_name,
+    cluster,
+    task_definition,
+    launch_type,
+    scheduling_strategy,
+    desired_count,
+    deployment_configuration,
+    load_balancers,
+    health_check_grace_period_seconds,
+    enable_ecs_managed_tags,
+    enable_execute_command,
+    propagate_tags,
+    placement_constraints,
+    tags
+});
 resource_type!(Service, "AWS::ECS::Service");
 
 /// `Service.DeploymentConfiguration`.
@@ -481,6 +591,11 @@ pub struct DeploymentConfiguration {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_healthy_percent: Option<Integer>,
 }
+crate::references_of_fields!(DeploymentConfiguration {
+    deployment_circuit_breaker,
+    maximum_percent,
+    minimum_healthy_percent
+});
 
 /// `DeploymentConfiguration.DeploymentCircuitBreaker`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -491,6 +606,7 @@ pub struct DeploymentCircuitBreaker {
     /// Roll back to the last completed deployment when it trips.
     pub rollback: bool,
 }
+crate::references_of_fields!(DeploymentCircuitBreaker { enable, rollback });
 
 /// `Service.LoadBalancers[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -503,6 +619,11 @@ pub struct ServiceLoadBalancer {
     /// The target group.
     pub target_group_arn: Expr,
 }
+crate::references_of_fields!(ServiceLoadBalancer {
+    container_name,
+    container_port,
+    target_group_arn
+});
 
 #[cfg(test)]
 mod tests {
@@ -549,7 +670,10 @@ mod tests {
             }],
             ..TaskDefinition::default()
         };
-        let v = Resource::new(&td).expect("renders").properties;
+        let v = Resource::new(&td)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         let c = &v["ContainerDefinitions"][0];
         assert_eq!(
             c["ResourceRequirements"],
@@ -597,7 +721,10 @@ mod tests {
             enable_ecs_managed_tags: Some(true),
             ..Service::default()
         };
-        let v = Resource::new(&s).expect("renders").properties;
+        let v = Resource::new(&s)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         assert_eq!(v["EnableECSManagedTags"], json!(true));
         assert_eq!(
             v["DeploymentConfiguration"],

@@ -15,6 +15,10 @@ pub struct CapacityProvider {
     /// The Auto Scaling group behind it.
     pub auto_scaling_group_provider: AutoScalingGroupProvider,
 }
+crate::references_of_fields!(CapacityProvider {
+    name,
+    auto_scaling_group_provider
+});
 resource_type!(CapacityProvider, "AWS::ECS::CapacityProvider");
 
 /// `CapacityProvider.AutoScalingGroupProvider`.
@@ -34,6 +38,12 @@ pub struct AutoScalingGroupProvider {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub managed_termination_protection: Option<Expr>,
 }
+crate::references_of_fields!(AutoScalingGroupProvider {
+    auto_scaling_group_arn,
+    managed_draining,
+    managed_scaling,
+    managed_termination_protection
+});
 
 /// `AutoScalingGroupProvider.ManagedScaling`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,6 +55,10 @@ pub struct ManagedScaling {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_capacity: Option<Integer>,
 }
+crate::references_of_fields!(ManagedScaling {
+    status,
+    target_capacity
+});
 
 /// `AWS::ECS::ClusterCapacityProviderAssociations`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -57,6 +71,11 @@ pub struct ClusterCapacityProviderAssociations {
     /// The strategy for tasks started without a launch type or strategy.
     pub default_capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
 }
+crate::references_of_fields!(ClusterCapacityProviderAssociations {
+    cluster,
+    capacity_providers,
+    default_capacity_provider_strategy
+});
 resource_type!(
     ClusterCapacityProviderAssociations,
     "AWS::ECS::ClusterCapacityProviderAssociations"
@@ -75,6 +94,11 @@ pub struct CapacityProviderStrategyItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base: Option<Integer>,
 }
+crate::references_of_fields!(CapacityProviderStrategyItem {
+    capacity_provider,
+    weight,
+    base
+});
 
 #[cfg(test)]
 mod tests {

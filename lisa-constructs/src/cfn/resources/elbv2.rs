@@ -14,6 +14,7 @@ pub struct Attribute {
     /// The value, rendered as a JSON string.
     pub value: NumericString,
 }
+crate::references_of_fields!(Attribute { key, value });
 
 impl Attribute {
     /// An attribute.
@@ -54,6 +55,16 @@ pub struct LoadBalancer {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(LoadBalancer {
+    name,
+    scheme,
+    load_balancer_type,
+    subnets,
+    security_groups,
+    ip_address_type,
+    load_balancer_attributes,
+    tags
+});
 resource_type!(LoadBalancer, "AWS::ElasticLoadBalancingV2::LoadBalancer");
 
 /// `AWS::ElasticLoadBalancingV2::TargetGroup`.
@@ -109,6 +120,24 @@ pub struct TargetGroup {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(TargetGroup {
+    name,
+    port,
+    protocol,
+    vpc_id,
+    target_type,
+    health_check_enabled,
+    health_check_path,
+    health_check_port,
+    health_check_protocol,
+    health_check_interval_seconds,
+    health_check_timeout_seconds,
+    healthy_threshold_count,
+    unhealthy_threshold_count,
+    matcher,
+    target_group_attributes,
+    tags
+});
 resource_type!(TargetGroup, "AWS::ElasticLoadBalancingV2::TargetGroup");
 
 /// `TargetGroup.Matcher`.
@@ -122,6 +151,10 @@ pub struct Matcher {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grpc_code: Option<NumericString>,
 }
+crate::references_of_fields!(Matcher {
+    http_code,
+    grpc_code
+});
 
 /// `AWS::ElasticLoadBalancingV2::Listener`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -144,6 +177,14 @@ pub struct Listener {
     /// What to do with requests.
     pub default_actions: Vec<Action>,
 }
+crate::references_of_fields!(Listener {
+    load_balancer_arn,
+    port,
+    protocol,
+    certificates,
+    ssl_policy,
+    default_actions
+});
 resource_type!(Listener, "AWS::ElasticLoadBalancingV2::Listener");
 
 /// `Listener.Certificates[]`.
@@ -153,6 +194,7 @@ pub struct Certificate {
     /// ACM or IAM certificate ARN.
     pub certificate_arn: Expr,
 }
+crate::references_of_fields!(Certificate { certificate_arn });
 
 /// `Listener.DefaultActions[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -168,6 +210,11 @@ pub struct Action {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<Integer>,
 }
+crate::references_of_fields!(Action {
+    action_type,
+    target_group_arn,
+    order
+});
 
 impl Action {
     /// Forward everything to one target group.
@@ -199,7 +246,10 @@ mod tests {
             ],
             ..LoadBalancer::default()
         };
-        let v = Resource::new(&lb).expect("renders").properties;
+        let v = Resource::new(&lb)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         assert_eq!(v["Type"], json!("application"));
         assert_eq!(
             v["LoadBalancerAttributes"],
@@ -230,7 +280,10 @@ mod tests {
             )],
             ..TargetGroup::default()
         };
-        let v = Resource::new(&tg).expect("renders").properties;
+        let v = Resource::new(&tg)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         assert_eq!(v["Port"], json!(8080));
         assert_eq!(v["HealthCheckIntervalSeconds"], json!(60));
         assert_eq!(v["HealthCheckPort"], json!("traffic-port"));
@@ -255,7 +308,10 @@ mod tests {
             ssl_policy: Some("ELBSecurityPolicy-TLS13-1-2-2021-06".into()),
             default_actions: vec![Action::forward(Expr::ref_("Tg"))],
         };
-        let v = Resource::new(&l).expect("renders").properties;
+        let v = Resource::new(&l)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         assert_eq!(v["Port"], json!(443));
         assert_eq!(
             v["DefaultActions"],

@@ -17,6 +17,7 @@ pub struct PolicyDocument {
     /// The statements.
     pub statement: Vec<Statement>,
 }
+crate::references_of_fields!(PolicyDocument { version, statement });
 
 impl PolicyDocument {
     /// A document with the given statements.
@@ -50,6 +51,8 @@ pub enum Effect {
     Deny,
 }
 
+crate::cfn::references::no_references!(Effect);
+
 /// One policy statement.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -71,6 +74,14 @@ pub struct Statement {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<Expr>,
 }
+crate::references_of_fields!(Statement {
+    sid,
+    effect,
+    principal,
+    action,
+    resource,
+    condition
+});
 
 impl Statement {
     /// Allow `actions` on `resources`.
@@ -120,6 +131,17 @@ pub struct Role {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(Role {
+    assume_role_policy_document,
+    description,
+    managed_policy_arns,
+    policies,
+    path,
+    role_name,
+    max_session_duration,
+    permissions_boundary,
+    tags
+});
 resource_type!(Role, "AWS::IAM::Role");
 
 impl Role {
@@ -148,6 +170,10 @@ pub struct Policy {
     /// The document.
     pub policy_document: PolicyDocument,
 }
+crate::references_of_fields!(Policy {
+    policy_name,
+    policy_document
+});
 
 /// `AWS::IAM::InstanceProfile`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,6 +188,11 @@ pub struct InstanceProfile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instance_profile_name: Option<Expr>,
 }
+crate::references_of_fields!(InstanceProfile {
+    roles,
+    path,
+    instance_profile_name
+});
 resource_type!(InstanceProfile, "AWS::IAM::InstanceProfile");
 
 impl InstanceProfile {
@@ -196,7 +227,10 @@ mod tests {
         role.managed_policy_arns.push(Expr::sub(
             "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
         ));
-        let v = Resource::new(&role).expect("renders").properties;
+        let v = Resource::new(&role)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
         assert_eq!(
             v["AssumeRolePolicyDocument"],
             json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": ["sts:AssumeRole"]}]})
@@ -206,6 +240,9 @@ mod tests {
             json!([{"Fn::Sub": "arn:${AWS::Partition}:s3:::${Bucket}/m/*"}])
         );
         let p = Resource::new(&InstanceProfile::for_role(Expr::ref_("Role"))).expect("renders");
-        assert_eq!(p.properties, json!({"Roles": [{"Ref": "Role"}]}));
+        assert_eq!(
+            p.properties_json().expect("renders"),
+            json!({"Roles": [{"Ref": "Role"}]})
+        );
     }
 }

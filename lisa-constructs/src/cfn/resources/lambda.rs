@@ -38,6 +38,20 @@ pub struct Function {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LoggingConfig>,
 }
+crate::references_of_fields!(Function {
+    function_name,
+    description,
+    runtime,
+    handler,
+    architectures,
+    code,
+    role,
+    timeout,
+    memory_size,
+    reserved_concurrent_executions,
+    vpc_config,
+    logging_config
+});
 resource_type!(Function, "AWS::Lambda::Function");
 
 /// `Function.Code` from S3.
@@ -49,6 +63,7 @@ pub struct Code {
     /// The object key.
     pub s3_key: Expr,
 }
+crate::references_of_fields!(Code { s3_bucket, s3_key });
 
 /// `Function.VpcConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -59,6 +74,10 @@ pub struct VpcConfig {
     /// Security groups.
     pub security_group_ids: Vec<Expr>,
 }
+crate::references_of_fields!(VpcConfig {
+    subnet_ids,
+    security_group_ids
+});
 
 /// `Function.LoggingConfig`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,3 +86,4 @@ pub struct LoggingConfig {
     /// The log group's name.
     pub log_group: Expr,
 }
+crate::references_of_fields!(LoggingConfig { log_group });

@@ -22,4 +22,10 @@ pub struct LogGroup {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<Tag>,
 }
+crate::references_of_fields!(LogGroup {
+    log_group_name,
+    retention_in_days,
+    kms_key_id,
+    tags
+});
 resource_type!(LogGroup, "AWS::Logs::LogGroup");

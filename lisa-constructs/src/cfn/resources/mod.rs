@@ -28,6 +28,7 @@ pub struct Tag {
     /// Tag value.
     pub value: Expr,
 }
+crate::references_of_fields!(Tag { key, value });
 
 impl Tag {
     /// A tag.

@@ -19,6 +19,12 @@ pub struct RecordSet {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alias_target: Option<AliasTarget>,
 }
+crate::references_of_fields!(RecordSet {
+    hosted_zone_id,
+    name,
+    record_type,
+    alias_target
+});
 resource_type!(RecordSet, "AWS::Route53::RecordSet");
 
 /// `RecordSet.AliasTarget`.
@@ -34,6 +40,11 @@ pub struct AliasTarget {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evaluate_target_health: Option<bool>,
 }
+crate::references_of_fields!(AliasTarget {
+    dns_name,
+    hosted_zone_id,
+    evaluate_target_health
+});
 
 #[cfg(test)]
 mod tests {

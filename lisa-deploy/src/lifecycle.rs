@@ -5,8 +5,9 @@
 
 use crate::aws::Clients;
 use crate::error::{DeployError, Result};
-use crate::registry::{Registry, WriteError};
-use crate::stacks::{Polling, Preview, StackEvent, StackOps, Started};
+use crate::registry::{Listed, Registry, Unreadable, WriteError};
+use crate::stack_status::{StackClass, StackStatus};
+use crate::stacks::{Polling, Preview, StackEvent, StackInfo, StackOps, Started};
 use lisa_constructs::bootstrap::BootstrapOutputs;
 use lisa_constructs::ecs_model::stack_io::{ModelStackOutputs, parameter_values};
 use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, capacity, synthesize};
@@ -26,8 +27,9 @@ pub struct DeployerOptions {
     pub timeout: Duration,
     /// Templates larger than this go through the artifacts bucket.
     pub inline_limit: usize,
-    /// A record in `Creating` without a stack is left alone this long (its create may still be
-    /// starting); older, it is marked `Failed`.
+    /// An operation that has not reached its stack (no stack yet, or no event with its token)
+    /// is left alone this long: its ExecuteChangeSet may still be on its way. Older, it is taken
+    /// as never run: a create is marked `Failed`, anything else goes back to where it was.
     pub stale_after: Duration,
     /// Skip the preflight checks of creates and resizes (for accounts where the calls are not
     /// allowed).
@@ -77,6 +79,22 @@ fn refused(model_id: &str, refusal: status::Refusal) -> DeployError {
     DeployError::Refused {
         model_id: model_id.to_owned(),
         refusal,
+    }
+}
+
+/// Why a delete waits while a create has not reached CloudFormation: deleting the stack by name
+/// then would find nothing, remove the record, and leave the create's stack without one.
+const CREATE_STARTING_RULE: &str =
+    "its create has not reached CloudFormation yet; try again in a few seconds";
+
+/// Appended to an operation's token for the ContinueUpdateRollback that finishes its rollback:
+/// an operation's rollback is continued once.
+const CONTINUED: &str = "-continued";
+
+fn unreadable_error(unreadable: &Unreadable) -> DeployError {
+    DeployError::Registry {
+        model_id: unreadable.model_id.clone(),
+        reason: unreadable.reason.clone(),
     }
 }
 
@@ -144,16 +162,23 @@ impl Deployer {
 
     /// Every model, each in-progress status reconciled with its stack. Settled models are
     /// listed as recorded, so a list costs one DescribeStacks per model in progress rather than
-    /// one per model (a stack deleted outside lisa shows on [`Deployer::get`]).
-    pub async fn list(&self) -> Result<Vec<ModelRecord>> {
+    /// one per model (a stack deleted outside lisa shows on [`Deployer::get`]). A record that
+    /// cannot be read is listed as [`Listed::Unreadable`] (it can still be deleted), never
+    /// failing the list.
+    pub async fn list(&self) -> Result<Vec<Listed>> {
         let mut models = Vec::new();
-        for record in self.registry.list().await? {
-            let record = if status::is_working(record.status) {
-                self.reconcile(record).await?
-            } else {
-                Some(record)
-            };
-            models.extend(record);
+        for listed in self.registry.list().await? {
+            match listed {
+                Listed::Model(record) if status::is_working(record.status) => {
+                    models.extend(self.reconcile(record).await?.map(Listed::Model));
+                }
+                Listed::Model(record) => models.push(Listed::Model(record)),
+                Listed::Unreadable(unreadable) => {
+                    if !self.settle_unreadable(&unreadable).await? {
+                        models.push(Listed::Unreadable(unreadable));
+                    }
+                }
+            }
         }
         Ok(models)
     }
@@ -165,10 +190,44 @@ impl Deployer {
             .ok_or_else(|| refused(model_id, status::Refusal::NotFound))
     }
 
+    /// The model's record, reconciled; `None` when there is none. An unreadable record is
+    /// [`DeployError::Registry`], unless it was being deleted and its stack is gone now.
     async fn find(&self, model_id: &str) -> Result<Option<ModelRecord>> {
-        match self.registry.get(model_id).await? {
-            Some(record) => self.reconcile(record).await,
+        match self.registry.get_listed(model_id).await? {
+            Some(Listed::Model(record)) => self.reconcile(record).await,
+            Some(Listed::Unreadable(unreadable)) => {
+                if self.settle_unreadable(&unreadable).await? {
+                    Ok(None)
+                } else {
+                    Err(unreadable_error(&unreadable))
+                }
+            }
             None => Ok(None),
+        }
+    }
+
+    /// Removes an unreadable record whose delete has finished (its stack is gone); whether it
+    /// was removed.
+    async fn settle_unreadable(&self, unreadable: &Unreadable) -> Result<bool> {
+        let (Some(ModelStatus::Deleting), Some(stack), Some(version)) = (
+            unreadable.status,
+            unreadable.stack.as_deref(),
+            unreadable.version,
+        ) else {
+            return Ok(false);
+        };
+        let gone = self
+            .stacks
+            .describe(stack)
+            .await?
+            .is_none_or(|info| info.status == StackStatus::DeleteComplete);
+        if !gone {
+            return Ok(false);
+        }
+        match self.registry.remove(&unreadable.model_id, version).await {
+            Ok(()) => Ok(true),
+            Err(WriteError::Conflict) => Ok(false),
+            Err(WriteError::Failed(error)) => Err(error),
         }
     }
 
@@ -217,8 +276,11 @@ impl Deployer {
         Ok((stack, values))
     }
 
-    fn token(record: &ModelRecord) -> String {
-        format!("lisa-{}-v{}", record.definition.model_id, record.version)
+    /// The ClientRequestToken of an operation recorded by the next write of `record`: unique
+    /// per model and version, so every stack event of the operation can be told apart from
+    /// the events of the operations before it.
+    fn next_token(model_id: &str, version: u64) -> String {
+        format!("lisa-{model_id}-v{}", version + 1)
     }
 
     /// Starts creating a model; returns its record in `Creating` (or already settled when the
@@ -248,6 +310,7 @@ impl Deployer {
             model_url: None,
             auto_scaling_group_name: None,
             failure_reason: None,
+            operation_token: Some(Self::next_token(&model_id, 0)),
             version: 0,
             last_modified: String::new(),
         };
@@ -262,15 +325,10 @@ impl Deployer {
             }
             Err(WriteError::Failed(error)) => return Err(error),
         };
+        let token = record.operation_token.clone().unwrap_or_default();
         match self
             .stacks
-            .deploy(
-                &stack_name,
-                &stack.template,
-                &values,
-                &Self::token(&record),
-                true,
-            )
+            .deploy(&stack_name, &stack.template, &values, &token, true)
             .await
         {
             Ok(started) => self.started(record, started).await,
@@ -286,6 +344,10 @@ impl Deployer {
     async fn started(&self, mut record: ModelRecord, started: Started) -> Result<ModelRecord> {
         let no_changes = matches!(started, Started::NoChanges { .. });
         record.stack_id = Some(started.stack_id().to_owned());
+        if no_changes {
+            // Nothing ran, so no event will carry the token: the stack's state is the outcome.
+            record.operation_token = None;
+        }
         let model_id = record.definition.model_id.to_string();
         let record = match self.registry.replace(record).await {
             Ok(record) => record,
@@ -384,8 +446,9 @@ impl Deployer {
         next.previous_definition = Some(previous.definition.clone());
         next.status = working;
         next.failure_reason = None;
+        let token = Self::next_token(&model_id_of(&next), next.version);
+        next.operation_token = Some(token.clone());
         let next = self.write(next).await?;
-        let token = Self::token(&next);
         match self
             .stacks
             .deploy(&next.stack_name, &stack.template, values, &token, false)
@@ -417,23 +480,44 @@ impl Deployer {
     }
 
     /// Starts deleting a model; returns its record in `Deleting`, or `None` when it is gone
-    /// already (its stack was).
+    /// already (its stack was) or its record is unreadable (its stack's delete then shows in
+    /// [`Deployer::list`] and [`Deployer::wait`]). Refused while a create has not reached
+    /// CloudFormation: its stack cannot be found yet, and would outlive the record.
     pub async fn delete(&self, model_id: &str) -> Result<Option<ModelRecord>> {
-        let record = self.get(model_id).await?;
+        let record = match self.registry.get_listed(model_id).await? {
+            Some(Listed::Unreadable(unreadable)) => {
+                return self.delete_unreadable(unreadable).await;
+            }
+            Some(Listed::Model(record)) => self.reconcile(record).await?,
+            None => None,
+        };
+        let record = record.ok_or_else(|| refused(model_id, status::Refusal::NotFound))?;
         let Step::Deploy { working } = status::begin(Some(record.status), Request::Delete)
             .map_err(|r| refused(model_id, r))?
         else {
             return Err(refused(model_id, status::Refusal::NotFound));
         };
+        if record.status == ModelStatus::Creating && record.stack_id.is_none() {
+            return Err(refused(
+                model_id,
+                status::Refusal::NotAllowed {
+                    request: Request::Delete.as_str(),
+                    current: record.status,
+                    rule: CREATE_STARTING_RULE,
+                },
+            ));
+        }
         let previous = record.clone();
         let mut next = record;
         next.status = working;
+        let token = Self::next_token(model_id, next.version);
+        next.operation_token = Some(token.clone());
         let next = self.write(next).await?;
         let stack = next
             .stack_id
             .clone()
             .unwrap_or_else(|| next.stack_name.clone());
-        match self.stacks.delete(&stack, &Self::token(&next)).await {
+        match self.stacks.delete(&stack, &token).await {
             Ok(Some(_)) => Ok(Some(next)),
             Ok(None) => {
                 self.remove(&next).await?;
@@ -445,6 +529,43 @@ impl Deployer {
                     ..previous
                 };
                 let _ = self.registry.replace(restored).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Deletes the stack of a record that cannot be read, marking the record `Deleting`; the
+    /// record goes once its stack has (see [`Deployer::settle_unreadable`]).
+    async fn delete_unreadable(&self, unreadable: Unreadable) -> Result<Option<ModelRecord>> {
+        let model_id = unreadable.model_id.as_str();
+        let Some(version) = unreadable.version else {
+            return Err(unreadable_error(&unreadable));
+        };
+        let stack = unreadable
+            .stack
+            .clone()
+            .unwrap_or_else(|| format!("{}-{model_id}", self.options.deployment_name));
+        match self
+            .registry
+            .set_status(model_id, version, ModelStatus::Deleting)
+            .await
+        {
+            Ok(()) => {}
+            Err(WriteError::Conflict) => return Err(conflict(model_id, unreadable.status)),
+            Err(WriteError::Failed(error)) => return Err(error),
+        }
+        let deleting = version + 1;
+        let token = Self::next_token(model_id, version);
+        match self.stacks.delete(&stack, &token).await {
+            Ok(Some(_)) => Ok(None),
+            Ok(None) => match self.registry.remove(model_id, deleting).await {
+                Ok(()) | Err(WriteError::Conflict) => Ok(None),
+                Err(WriteError::Failed(error)) => Err(error),
+            },
+            Err(error) => {
+                if let Some(status) = unreadable.status {
+                    let _ = self.registry.set_status(model_id, deleting, status).await;
+                }
                 Err(error)
             }
         }
@@ -470,8 +591,29 @@ impl Deployer {
         progress: &mut (dyn FnMut(&StackEvent) + Send),
     ) -> Result<Waited> {
         loop {
-            let Some(record) = self.find(model_id).await? else {
-                return Ok(Waited::Deleted);
+            let record = match self.find(model_id).await {
+                Ok(Some(record)) => record,
+                Ok(None) => return Ok(Waited::Deleted),
+                Err(error @ DeployError::Registry { .. }) => {
+                    // An unreadable record: follow its stack while it is being deleted.
+                    let deleting = match self.registry.get_listed(model_id).await? {
+                        Some(Listed::Unreadable(Unreadable {
+                            status: Some(ModelStatus::Deleting),
+                            stack: Some(stack),
+                            ..
+                        })) => stack,
+                        _ => return Err(error),
+                    };
+                    let settled = self
+                        .stacks
+                        .wait(&deleting, self.options.timeout, progress)
+                        .await?;
+                    if settled.is_some_and(|info| info.status != StackStatus::DeleteComplete) {
+                        return Err(error);
+                    }
+                    continue;
+                }
+                Err(error) => return Err(error),
             };
             if !status::is_working(record.status) {
                 return Ok(Waited::Settled(Box::new(record)));
@@ -483,6 +625,9 @@ impl Deployer {
             self.stacks
                 .wait(&stack, self.options.timeout, progress)
                 .await?;
+            // The stack may be settled from an earlier operation while this one has not
+            // reached it yet: look again after a pause rather than at once.
+            tokio::time::sleep(self.options.polling.pause()).await;
         }
     }
 
@@ -506,11 +651,9 @@ impl Deployer {
         if record.status == ModelStatus::Failed {
             return Ok(Some(record));
         }
-        if working && record.stack_id.is_none() && record.status == ModelStatus::Creating {
-            let fresh = age(&record.last_modified).is_none_or(|a| a < self.options.stale_after);
-            if fresh {
-                return Ok(Some(record));
-            }
+        let fresh = age(&record.last_modified).is_none_or(|a| a < self.options.stale_after);
+        if working && record.stack_id.is_none() && record.status == ModelStatus::Creating && fresh {
+            return Ok(Some(record));
         }
         let info = self.stacks.describe(&stack).await?;
         let deleting = record.status == ModelStatus::Deleting;
@@ -528,6 +671,27 @@ impl Deployer {
                 Some(outcome) => (outcome, Some(info)),
             },
         };
+        if working && let Some(info) = &info {
+            if !self.has_run(&record, info).await? {
+                // The stack is settled from an earlier operation; this one has not reached it
+                // (yet: its ExecuteChangeSet may be on its way).
+                return if fresh {
+                    Ok(Some(record))
+                } else {
+                    self.abandon(record, info).await
+                };
+            }
+            let continued = record
+                .operation_token
+                .as_deref()
+                .is_none_or(|token| token.ends_with(CONTINUED));
+            if info.status == StackStatus::UpdateRollbackFailed
+                && status::before(record.status).is_some()
+                && !continued
+            {
+                return self.continue_rollback(record, info).await;
+            }
+        }
         let gone = info
             .as_ref()
             .is_none_or(|i| i.status == crate::stack_status::StackStatus::DeleteComplete);
@@ -556,6 +720,7 @@ impl Deployer {
         };
         let mut next = record.clone();
         next.status = next_status;
+        next.operation_token = None;
         if let Some(previous) = next.previous_definition.take()
             && outcome == Outcome::RolledBack
         {
@@ -579,6 +744,7 @@ impl Deployer {
                         .stacks
                         .failure_reason(&info.stack_id)
                         .await?
+                        .or_else(|| record.failure_reason.clone())
                         .unwrap_or_else(|| {
                             format!("stack {} is {}", info.stack_name, info.status.as_str())
                         });
@@ -612,15 +778,109 @@ impl Deployer {
                 ));
             }
         }
+        self.record_outcome(next).await
+    }
+
+    /// Writes a reconciled record; when someone else wrote first, theirs is the newer truth.
+    async fn record_outcome(&self, next: ModelRecord) -> Result<Option<ModelRecord>> {
+        let model_id = model_id_of(&next);
         match self.registry.replace(next).await {
             Ok(next) => Ok(Some(next)),
-            // Someone else wrote first: theirs is the newer truth.
-            Err(WriteError::Conflict) => {
-                self.registry.get(record.definition.model_id.as_str()).await
-            }
+            Err(WriteError::Conflict) => self.registry.get(&model_id).await,
             Err(WriteError::Failed(error)) => Err(error),
         }
     }
+
+    /// Whether the record's operation has reached its stack (its token is in the stack's
+    /// events). A record without a token (written before tokens were recorded) is taken at its
+    /// stack's word, as then.
+    async fn has_run(&self, record: &ModelRecord, info: &StackInfo) -> Result<bool> {
+        match &record.operation_token {
+            Some(token) => self.stacks.has_run(&info.stack_id, token).await,
+            None => Ok(true),
+        }
+    }
+
+    /// An operation that never reached its stack and never will (the process that started it
+    /// stopped before CloudFormation began it): the model goes back to where it was, with the
+    /// definition its stack still has.
+    async fn abandon(&self, record: ModelRecord, info: &StackInfo) -> Result<Option<ModelRecord>> {
+        let intact = matches!(
+            info.status.class(),
+            StackClass::Complete | StackClass::RolledBack
+        );
+        let back = match status::before(record.status) {
+            Some(status) => status,
+            None if record.status == ModelStatus::Deleting && intact => {
+                if record.enabled {
+                    ModelStatus::InService
+                } else {
+                    ModelStatus::Stopped
+                }
+            }
+            None => ModelStatus::Failed,
+        };
+        let mut next = record.clone();
+        if let Some(previous) = next.previous_definition.take() {
+            next.definition = previous;
+        }
+        next.status = back;
+        next.enabled = match back {
+            ModelStatus::InService => true,
+            ModelStatus::Stopped => false,
+            _ => next.enabled,
+        };
+        next.operation_token = None;
+        next.failure_reason = Some(format!(
+            "the operation recorded as {} at {} never reached stack {} (the process that started it stopped first); nothing was changed",
+            record.status, record.last_modified, info.stack_name
+        ));
+        self.record_outcome(next).await
+    }
+
+    /// An update, stop or start whose rollback failed: CloudFormation is asked to continue the
+    /// rollback (once), which returns the stack to where it was before the operation; the
+    /// record keeps its working status and waits for that, with the failure's reason.
+    async fn continue_rollback(
+        &self,
+        record: ModelRecord,
+        info: &StackInfo,
+    ) -> Result<Option<ModelRecord>> {
+        let reason = self.stacks.failure_reason(&info.stack_id).await?;
+        let token = format!(
+            "{}{CONTINUED}",
+            record.operation_token.as_deref().unwrap_or_default()
+        );
+        let mut next = record;
+        next.operation_token = Some(token.clone());
+        next.failure_reason = reason;
+        let Some(next) = self.record_outcome(next).await? else {
+            return Ok(None);
+        };
+        if next.operation_token.as_deref() != Some(token.as_str()) {
+            return Ok(Some(next)); // someone else wrote first
+        }
+        match self.stacks.continue_rollback(&info.stack_id, &token).await {
+            Ok(()) => Ok(Some(next)),
+            Err(error) => {
+                let mut failed = next;
+                failed.status = ModelStatus::Failed;
+                failed.operation_token = None;
+                failed.failure_reason = Some(format!(
+                    "{}; the rollback could not be continued: {error}",
+                    failed
+                        .failure_reason
+                        .as_deref()
+                        .unwrap_or("the update's rollback failed")
+                ));
+                self.record_outcome(failed).await
+            }
+        }
+    }
+}
+
+fn model_id_of(record: &ModelRecord) -> String {
+    record.definition.model_id.to_string()
 }
 
 /// The HTTP API runs these operations on a multi-threaded runtime: their futures must be `Send`

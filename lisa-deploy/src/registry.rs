@@ -165,6 +165,9 @@ pub struct Unreadable {
 }
 
 /// One stored record: a model, or a record that cannot be read as one.
+// Nearly every entry is a model: boxing the common variant would cost an allocation per model
+// to save space on the rare unreadable one.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Listed {
     /// A readable record.
@@ -236,12 +239,11 @@ impl Registry {
     /// One model's record (strongly consistent); [`DeployError::Registry`] when it cannot be
     /// read as a model.
     pub async fn get(&self, model_id: &str) -> Result<Option<ModelRecord>> {
-        Ok(self
-            .get_item(model_id)
+        self.get_item(model_id)
             .await?
             .as_ref()
             .map(from_item)
-            .transpose()?)
+            .transpose()
     }
 
     /// One stored record, readable or not.

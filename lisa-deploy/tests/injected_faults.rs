@@ -228,7 +228,7 @@ async fn an_update_whose_rollback_failed_is_rolled_back_to_the_model_it_was() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stack_whose_delete_failed_is_deleted_keeping_the_resource_that_failed() {
     let d = deployment("delfailed").await;
-    in_service(&d, "titan").await;
+    let stack_id = in_service(&d, "titan").await.stack_id.expect("stack id");
     // A delete that failed on the registration: every plain delete fails on it again.
     fault(
         "delete-failed",
@@ -247,6 +247,19 @@ async fn a_stack_whose_delete_failed_is_deleted_keeping_the_resource_that_failed
     }
     assert!(d.deployer.get("titan").await.is_err(), "record removed");
     assert_eq!(stack_status(&d, "titan").await, None, "stack gone");
+    // The resource that could not be deleted is kept, and the stack's events say so.
+    let events = d
+        .deployer
+        .stacks()
+        .events(&stack_id, 100)
+        .await
+        .expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.logical_id == "Registration" && e.status == "DELETE_SKIPPED"),
+        "{events:?}"
+    );
 }
 
 /// Rewrites the stored definition of a model as a newer version with tighter rules would find

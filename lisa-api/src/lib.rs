@@ -22,7 +22,7 @@ pub use errors::{ApiError, ErrorBody};
 pub use openapi::document as openapi_document;
 pub use routes::{Deleted, Health, ModelList, OneModel};
 pub use service::{ModelService, ServiceError};
-pub use view::ModelView;
+pub use view::{ModelView, UnreadableModelView};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -3,6 +3,7 @@
 
 use crate::errors::ErrorBody;
 use crate::routes::{Deleted, Health};
+use crate::view::UnreadableModelView;
 use lisa_constructs::model::{definition_schema, update_schema};
 use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
@@ -52,7 +53,12 @@ pub fn document<M: JsonSchema>() -> Value {
     let error = absorb(&mut schemas, "Error", schema_of::<ErrorBody>());
     let deleted = absorb(&mut schemas, "Deleted", schema_of::<Deleted>());
     let health = absorb(&mut schemas, "Health", schema_of::<Health>());
-    let list = json!({"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": model}}});
+    let unreadable = absorb(
+        &mut schemas,
+        "UnreadableModel",
+        schema_of::<UnreadableModelView>(),
+    );
+    let list = json!({"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {"anyOf": [model, unreadable]}}}});
     let one = json!({"type": "object", "required": ["model"], "properties": {"model": model}});
 
     let answer = |description: &str, schema: &Value| json!({"description": description, "content": {"application/json": {"schema": schema}}});

@@ -69,6 +69,28 @@ impl JsonSchema for ModelView {
     }
 }
 
+/// A stored model that cannot be read (its record breaks a rule tightened since it was
+/// written), as `GET /models` lists it so that one bad record never hides the others: its id,
+/// its status when that can be read, and why it cannot be read. It can still be deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(title = "UnreadableModel")]
+pub struct UnreadableModelView {
+    /// The model's id.
+    pub model_id: String,
+    /// The recorded status, or `null` when it cannot be read either.
+    pub status: Option<ModelStatus>,
+    /// Why the record cannot be read.
+    pub unreadable: String,
+}
+
+impl UnreadableModelView {
+    /// The entry as a list item.
+    pub fn to_view(&self) -> ModelView {
+        ModelView(serde_json::to_value(self).unwrap_or(Value::Null))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +112,23 @@ mod tests {
             schema["$defs"]["ModelType"].is_object(),
             "the definition's own definitions come along"
         );
+    }
+
+    #[test]
+    fn an_unreadable_model_is_listed_with_its_id_status_and_reason() {
+        let entry = UnreadableModelView {
+            model_id: "old".into(),
+            status: Some(ModelStatus::InService),
+            unreadable: "definition: unknown field".into(),
+        };
+        assert_eq!(
+            entry.to_view().0,
+            json!({"modelId": "old", "status": "InService", "unreadable": "definition: unknown field"})
+        );
+        let schema = schemars::schema_for!(UnreadableModelView).to_value();
+        let required = schema["required"].as_array().expect("required");
+        for field in ["modelId", "unreadable"] {
+            assert!(required.contains(&field.into()), "{schema}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::lifecycle::{Deployer, Waited};
+use crate::registry::Listed;
 use crate::stacks::{Preview, ResourceChange};
 use futures_util::StreamExt;
 use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus};
@@ -50,20 +51,22 @@ pub async fn plan(
     for definition in desired {
         let current = deployed
             .iter()
-            .find(|r| r.definition.model_id == definition.model_id);
+            .find(|listed| listed.model_id() == definition.model_id.as_str());
         let item = match current {
             None => PlanItem::Create(definition),
-            Some(record) if record.definition == definition => {
+            Some(Listed::Model(record)) if record.definition == definition => {
                 PlanItem::Unchanged(definition.model_id.to_string())
             }
-            Some(record) => {
-                let changes = if preview && record.status != ModelStatus::Stopped {
-                    match deployer.preview(&definition, record.enabled).await? {
-                        Preview::Changes(changes) => changes,
-                        Preview::Create | Preview::Unchanged => Vec::new(),
+            // A changed model, or one whose record cannot be read (its redefinition then says so).
+            Some(listed) => {
+                let changes = match listed.record() {
+                    Some(record) if preview && record.status != ModelStatus::Stopped => {
+                        match deployer.preview(&definition, record.enabled).await? {
+                            Preview::Changes(changes) => changes,
+                            Preview::Create | Preview::Unchanged => Vec::new(),
+                        }
                     }
-                } else {
-                    Vec::new()
+                    _ => Vec::new(),
                 };
                 PlanItem::Update {
                     definition,
@@ -73,12 +76,9 @@ pub async fn plan(
         };
         items.push(item);
     }
-    for record in &deployed {
-        if !items
-            .iter()
-            .any(|i| i.model_id() == record.definition.model_id.as_str())
-        {
-            items.push(PlanItem::Absent(record.definition.model_id.to_string()));
+    for listed in &deployed {
+        if !items.iter().any(|i| i.model_id() == listed.model_id()) {
+            items.push(PlanItem::Absent(listed.model_id().to_owned()));
         }
     }
     Ok(items)

@@ -19,3 +19,4 @@ pub mod stacks;
 pub use aws::Clients;
 pub use error::{DeployError, Result};
 pub use lifecycle::{Deployer, DeployerOptions, Waited};
+pub use registry::{Listed, Unreadable};

@@ -3,15 +3,18 @@
 //! follows an operation to its end. Reads reconcile an in-progress status with the stack's real
 //! status, so a process that dies mid-operation never leaves a model stuck.
 
+mod reconcile;
+
 use crate::aws::Clients;
 use crate::error::{DeployError, Result};
-use crate::registry::{Registry, WriteError};
+use crate::registry::{Listed, Registry, Unreadable, WriteError};
+use crate::stack_status::StackStatus;
 use crate::stacks::{Polling, Preview, StackEvent, StackOps, Started};
 use lisa_constructs::bootstrap::BootstrapOutputs;
-use lisa_constructs::ecs_model::stack_io::{ModelStackOutputs, parameter_values};
+use lisa_constructs::ecs_model::stack_io::parameter_values;
 use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, capacity, synthesize};
 use lisa_constructs::environment::Environment;
-use lisa_constructs::model::status::{self, Outcome, Request, Step};
+use lisa_constructs::model::status::{self, Request, Step};
 use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus, ModelUpdate};
 use std::time::Duration;
 
@@ -26,8 +29,9 @@ pub struct DeployerOptions {
     pub timeout: Duration,
     /// Templates larger than this go through the artifacts bucket.
     pub inline_limit: usize,
-    /// A record in `Creating` without a stack is left alone this long (its create may still be
-    /// starting); older, it is marked `Failed`.
+    /// An operation that has not reached its stack (no stack yet, or no event with its token)
+    /// is left alone this long: its ExecuteChangeSet may still be on its way. Older, it is taken
+    /// as never run: a create is marked `Failed`, anything else goes back to where it was.
     pub stale_after: Duration,
     /// Skip the preflight checks of creates and resizes (for accounts where the calls are not
     /// allowed).
@@ -77,6 +81,22 @@ fn refused(model_id: &str, refusal: status::Refusal) -> DeployError {
     DeployError::Refused {
         model_id: model_id.to_owned(),
         refusal,
+    }
+}
+
+/// Why a delete waits while a create has not reached CloudFormation: deleting the stack by name
+/// then would find nothing, remove the record, and leave the create's stack without one.
+const CREATE_STARTING_RULE: &str =
+    "its create has not reached CloudFormation yet; try again in a few seconds";
+
+/// Appended to an operation's token for the ContinueUpdateRollback that finishes its rollback:
+/// an operation's rollback is continued once.
+const CONTINUED: &str = "-continued";
+
+fn unreadable_error(unreadable: &Unreadable) -> DeployError {
+    DeployError::Registry {
+        model_id: unreadable.model_id.clone(),
+        reason: unreadable.reason.clone(),
     }
 }
 
@@ -144,16 +164,23 @@ impl Deployer {
 
     /// Every model, each in-progress status reconciled with its stack. Settled models are
     /// listed as recorded, so a list costs one DescribeStacks per model in progress rather than
-    /// one per model (a stack deleted outside lisa shows on [`Deployer::get`]).
-    pub async fn list(&self) -> Result<Vec<ModelRecord>> {
+    /// one per model (a stack deleted outside lisa shows on [`Deployer::get`]). A record that
+    /// cannot be read is listed as [`Listed::Unreadable`] (it can still be deleted), never
+    /// failing the list.
+    pub async fn list(&self) -> Result<Vec<Listed>> {
         let mut models = Vec::new();
-        for record in self.registry.list().await? {
-            let record = if status::is_working(record.status) {
-                self.reconcile(record).await?
-            } else {
-                Some(record)
-            };
-            models.extend(record);
+        for listed in self.registry.list().await? {
+            match listed {
+                Listed::Model(record) if status::is_working(record.status) => {
+                    models.extend(self.reconcile(record).await?.map(Listed::Model));
+                }
+                Listed::Model(record) => models.push(Listed::Model(record)),
+                Listed::Unreadable(unreadable) => {
+                    if !self.settle_unreadable(&unreadable).await? {
+                        models.push(Listed::Unreadable(unreadable));
+                    }
+                }
+            }
         }
         Ok(models)
     }
@@ -165,9 +192,18 @@ impl Deployer {
             .ok_or_else(|| refused(model_id, status::Refusal::NotFound))
     }
 
+    /// The model's record, reconciled; `None` when there is none. An unreadable record is
+    /// [`DeployError::Registry`], unless it was being deleted and its stack is gone now.
     async fn find(&self, model_id: &str) -> Result<Option<ModelRecord>> {
-        match self.registry.get(model_id).await? {
-            Some(record) => self.reconcile(record).await,
+        match self.registry.get_listed(model_id).await? {
+            Some(Listed::Model(record)) => self.reconcile(record).await,
+            Some(Listed::Unreadable(unreadable)) => {
+                if self.settle_unreadable(&unreadable).await? {
+                    Ok(None)
+                } else {
+                    Err(unreadable_error(&unreadable))
+                }
+            }
             None => Ok(None),
         }
     }
@@ -217,8 +253,11 @@ impl Deployer {
         Ok((stack, values))
     }
 
-    fn token(record: &ModelRecord) -> String {
-        format!("lisa-{}-v{}", record.definition.model_id, record.version)
+    /// The ClientRequestToken of an operation recorded by the next write of `record`: unique
+    /// per model and version, so every stack event of the operation can be told apart from
+    /// the events of the operations before it.
+    fn next_token(model_id: &str, version: u64) -> String {
+        format!("lisa-{model_id}-v{}", version + 1)
     }
 
     /// Starts creating a model; returns its record in `Creating` (or already settled when the
@@ -248,6 +287,7 @@ impl Deployer {
             model_url: None,
             auto_scaling_group_name: None,
             failure_reason: None,
+            operation_token: Some(Self::next_token(&model_id, 0)),
             version: 0,
             last_modified: String::new(),
         };
@@ -262,15 +302,10 @@ impl Deployer {
             }
             Err(WriteError::Failed(error)) => return Err(error),
         };
+        let token = record.operation_token.clone().unwrap_or_default();
         match self
             .stacks
-            .deploy(
-                &stack_name,
-                &stack.template,
-                &values,
-                &Self::token(&record),
-                true,
-            )
+            .deploy(&stack_name, &stack.template, &values, &token, true)
             .await
         {
             Ok(started) => self.started(record, started).await,
@@ -286,6 +321,10 @@ impl Deployer {
     async fn started(&self, mut record: ModelRecord, started: Started) -> Result<ModelRecord> {
         let no_changes = matches!(started, Started::NoChanges { .. });
         record.stack_id = Some(started.stack_id().to_owned());
+        if no_changes {
+            // Nothing ran, so no event will carry the token: the stack's state is the outcome.
+            record.operation_token = None;
+        }
         let model_id = record.definition.model_id.to_string();
         let record = match self.registry.replace(record).await {
             Ok(record) => record,
@@ -384,8 +423,9 @@ impl Deployer {
         next.previous_definition = Some(previous.definition.clone());
         next.status = working;
         next.failure_reason = None;
+        let token = Self::next_token(&model_id_of(&next), next.version);
+        next.operation_token = Some(token.clone());
         let next = self.write(next).await?;
-        let token = Self::token(&next);
         match self
             .stacks
             .deploy(&next.stack_name, &stack.template, values, &token, false)
@@ -417,23 +457,44 @@ impl Deployer {
     }
 
     /// Starts deleting a model; returns its record in `Deleting`, or `None` when it is gone
-    /// already (its stack was).
+    /// already (its stack was) or its record is unreadable (its stack's delete then shows in
+    /// [`Deployer::list`] and [`Deployer::wait`]). Refused while a create has not reached
+    /// CloudFormation: its stack cannot be found yet, and would outlive the record.
     pub async fn delete(&self, model_id: &str) -> Result<Option<ModelRecord>> {
-        let record = self.get(model_id).await?;
+        let record = match self.registry.get_listed(model_id).await? {
+            Some(Listed::Unreadable(unreadable)) => {
+                return self.delete_unreadable(unreadable).await;
+            }
+            Some(Listed::Model(record)) => self.reconcile(record).await?,
+            None => None,
+        };
+        let record = record.ok_or_else(|| refused(model_id, status::Refusal::NotFound))?;
         let Step::Deploy { working } = status::begin(Some(record.status), Request::Delete)
             .map_err(|r| refused(model_id, r))?
         else {
             return Err(refused(model_id, status::Refusal::NotFound));
         };
+        if record.status == ModelStatus::Creating && record.stack_id.is_none() {
+            return Err(refused(
+                model_id,
+                status::Refusal::NotAllowed {
+                    request: Request::Delete.as_str(),
+                    current: record.status,
+                    rule: CREATE_STARTING_RULE,
+                },
+            ));
+        }
         let previous = record.clone();
         let mut next = record;
         next.status = working;
+        let token = Self::next_token(model_id, next.version);
+        next.operation_token = Some(token.clone());
         let next = self.write(next).await?;
         let stack = next
             .stack_id
             .clone()
             .unwrap_or_else(|| next.stack_name.clone());
-        match self.stacks.delete(&stack, &Self::token(&next)).await {
+        match self.stacks.delete(&stack, &token).await {
             Ok(Some(_)) => Ok(Some(next)),
             Ok(None) => {
                 self.remove(&next).await?;
@@ -445,6 +506,43 @@ impl Deployer {
                     ..previous
                 };
                 let _ = self.registry.replace(restored).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Deletes the stack of a record that cannot be read, marking the record `Deleting`; the
+    /// record goes once its stack has (see [`Deployer::settle_unreadable`]).
+    async fn delete_unreadable(&self, unreadable: Unreadable) -> Result<Option<ModelRecord>> {
+        let model_id = unreadable.model_id.as_str();
+        let Some(version) = unreadable.version else {
+            return Err(unreadable_error(&unreadable));
+        };
+        let stack = unreadable
+            .stack
+            .clone()
+            .unwrap_or_else(|| format!("{}-{model_id}", self.options.deployment_name));
+        match self
+            .registry
+            .set_status(model_id, version, ModelStatus::Deleting)
+            .await
+        {
+            Ok(()) => {}
+            Err(WriteError::Conflict) => return Err(conflict(model_id, unreadable.status)),
+            Err(WriteError::Failed(error)) => return Err(error),
+        }
+        let deleting = version + 1;
+        let token = Self::next_token(model_id, version);
+        match self.stacks.delete(&stack, &token).await {
+            Ok(Some(_)) => Ok(None),
+            Ok(None) => match self.registry.remove(model_id, deleting).await {
+                Ok(()) | Err(WriteError::Conflict) => Ok(None),
+                Err(WriteError::Failed(error)) => Err(error),
+            },
+            Err(error) => {
+                if let Some(status) = unreadable.status {
+                    let _ = self.registry.set_status(model_id, deleting, status).await;
+                }
                 Err(error)
             }
         }
@@ -470,8 +568,29 @@ impl Deployer {
         progress: &mut (dyn FnMut(&StackEvent) + Send),
     ) -> Result<Waited> {
         loop {
-            let Some(record) = self.find(model_id).await? else {
-                return Ok(Waited::Deleted);
+            let record = match self.find(model_id).await {
+                Ok(Some(record)) => record,
+                Ok(None) => return Ok(Waited::Deleted),
+                Err(error @ DeployError::Registry { .. }) => {
+                    // An unreadable record: follow its stack while it is being deleted.
+                    let deleting = match self.registry.get_listed(model_id).await? {
+                        Some(Listed::Unreadable(Unreadable {
+                            status: Some(ModelStatus::Deleting),
+                            stack: Some(stack),
+                            ..
+                        })) => stack,
+                        _ => return Err(error),
+                    };
+                    let settled = self
+                        .stacks
+                        .wait(&deleting, self.options.timeout, progress)
+                        .await?;
+                    if settled.is_some_and(|info| info.status != StackStatus::DeleteComplete) {
+                        return Err(error);
+                    }
+                    continue;
+                }
+                Err(error) => return Err(error),
             };
             if !status::is_working(record.status) {
                 return Ok(Waited::Settled(Box::new(record)));
@@ -483,6 +602,9 @@ impl Deployer {
             self.stacks
                 .wait(&stack, self.options.timeout, progress)
                 .await?;
+            // The stack may be settled from an earlier operation while this one has not
+            // reached it yet: look again after a pause rather than at once.
+            tokio::time::sleep(self.options.polling.pause()).await;
         }
     }
 
@@ -493,134 +615,10 @@ impl Deployer {
             .preview(stack.name.as_str(), &stack.template, &values)
             .await
     }
+}
 
-    /// Brings a record in line with its stack: an in-progress status whose stack settled gets
-    /// its final status (outputs, failure reason), a settled model whose stack vanished becomes
-    /// `Failed`. Returns `None` when the record was removed (a finished delete).
-    pub async fn reconcile(&self, record: ModelRecord) -> Result<Option<ModelRecord>> {
-        let stack = record
-            .stack_id
-            .clone()
-            .unwrap_or_else(|| record.stack_name.clone());
-        let working = status::is_working(record.status);
-        if record.status == ModelStatus::Failed {
-            return Ok(Some(record));
-        }
-        if working && record.stack_id.is_none() && record.status == ModelStatus::Creating {
-            let fresh = age(&record.last_modified).is_none_or(|a| a < self.options.stale_after);
-            if fresh {
-                return Ok(Some(record));
-            }
-        }
-        let info = self.stacks.describe(&stack).await?;
-        let deleting = record.status == ModelStatus::Deleting;
-        let (outcome, info) = match info {
-            None => {
-                let outcome = if deleting {
-                    Outcome::Succeeded
-                } else {
-                    Outcome::Failed
-                };
-                (outcome, None)
-            }
-            Some(info) => match info.status.outcome(deleting) {
-                None => return Ok(Some(record)),
-                Some(outcome) => (outcome, Some(info)),
-            },
-        };
-        let gone = info
-            .as_ref()
-            .is_none_or(|i| i.status == crate::stack_status::StackStatus::DeleteComplete);
-        if !working && !gone {
-            // A settled model: only a vanished stack changes it.
-            return Ok(Some(record));
-        }
-        let next_status = if working {
-            status::finish(record.status, outcome)
-        } else {
-            Some(ModelStatus::Failed)
-        };
-        let Some(next_status) = next_status else {
-            return match self
-                .registry
-                .remove(record.definition.model_id.as_str(), record.version)
-                .await
-            {
-                Ok(()) => Ok(None),
-                // Someone else wrote first: theirs is the newer truth.
-                Err(WriteError::Conflict) => {
-                    self.registry.get(record.definition.model_id.as_str()).await
-                }
-                Err(WriteError::Failed(error)) => Err(error),
-            };
-        };
-        let mut next = record.clone();
-        next.status = next_status;
-        if let Some(previous) = next.previous_definition.take()
-            && outcome == Outcome::RolledBack
-        {
-            next.definition = previous;
-        }
-        next.enabled = match next_status {
-            ModelStatus::InService => true,
-            ModelStatus::Stopped => false,
-            ModelStatus::Creating
-            | ModelStatus::Updating
-            | ModelStatus::Stopping
-            | ModelStatus::Starting
-            | ModelStatus::Deleting
-            | ModelStatus::Failed => next.enabled,
-        };
-        match info.as_ref().filter(|_| working || !gone) {
-            Some(info) => {
-                next.stack_id = Some(info.stack_id.clone());
-                if outcome != Outcome::Succeeded {
-                    let mut reason = self
-                        .stacks
-                        .failure_reason(&info.stack_id)
-                        .await?
-                        .unwrap_or_else(|| {
-                            format!("stack {} is {}", info.stack_name, info.status.as_str())
-                        });
-                    if record.definition.hosting.is_some()
-                        && let Some(task) = self
-                            .stacks
-                            .last_stopped_task_reason(
-                                &info.stack_id,
-                                lisa_constructs::ecs_model::CLUSTER_ID,
-                            )
-                            .await
-                    {
-                        reason.push_str(&format!("; last stopped task: {task}"));
-                    }
-                    next.failure_reason = Some(reason);
-                } else {
-                    let outputs = ModelStackOutputs::from_outputs(
-                        info.outputs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    );
-                    next.litellm_model_id = outputs.litellm_model_id.or(next.litellm_model_id);
-                    next.model_url = outputs.model_endpoint_url.or(next.model_url);
-                    next.auto_scaling_group_name = outputs
-                        .auto_scaling_group_name
-                        .or(next.auto_scaling_group_name);
-                }
-            }
-            None => {
-                next.failure_reason = Some(format!(
-                    "stack {} no longer exists (deleted outside lisa?); delete the model to clean up",
-                    record.stack_name
-                ));
-            }
-        }
-        match self.registry.replace(next).await {
-            Ok(next) => Ok(Some(next)),
-            // Someone else wrote first: theirs is the newer truth.
-            Err(WriteError::Conflict) => {
-                self.registry.get(record.definition.model_id.as_str()).await
-            }
-            Err(WriteError::Failed(error)) => Err(error),
-        }
-    }
+fn model_id_of(record: &ModelRecord) -> String {
+    record.definition.model_id.to_string()
 }
 
 /// The HTTP API runs these operations on a multi-threaded runtime: their futures must be `Send`

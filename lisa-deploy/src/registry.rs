@@ -22,6 +22,7 @@ mod attr {
     pub const MODEL_URL: &str = "model_url";
     pub const AUTO_SCALING_GROUP_NAME: &str = "auto_scaling_group_name";
     pub const FAILURE_REASON: &str = "failure_reason";
+    pub const OPERATION_TOKEN: &str = "operation_token";
     pub const VERSION: &str = "version";
     pub const LAST_MODIFIED: &str = "last_modified";
 }
@@ -92,6 +93,7 @@ fn to_item(record: &ModelRecord) -> Result<HashMap<String, AttributeValue>> {
             &record.auto_scaling_group_name,
         ),
         (attr::FAILURE_REASON, &record.failure_reason),
+        (attr::OPERATION_TOKEN, &record.operation_token),
     ] {
         if let Some(value) = value {
             item.insert(name.to_owned(), s(value));
@@ -140,9 +142,79 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<ModelRecord> {
         model_url: text(attr::MODEL_URL),
         auto_scaling_group_name: text(attr::AUTO_SCALING_GROUP_NAME),
         failure_reason: text(attr::FAILURE_REASON),
+        operation_token: text(attr::OPERATION_TOKEN),
         version,
         last_modified: text(attr::LAST_MODIFIED).unwrap_or_default(),
     })
+}
+
+/// A stored record that cannot be read as a model (its definition breaks a rule tightened since
+/// it was written, say): what can still be read of it, so it can be listed and deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// The model's id (the item's key).
+    pub model_id: String,
+    /// Its status, when that can be read.
+    pub status: Option<ModelStatus>,
+    /// Why the record cannot be read.
+    pub reason: String,
+    /// Its stack's id, else its name, when either can be read.
+    pub stack: Option<String>,
+    /// Its version, when it can be read (writes are conditional on it).
+    pub version: Option<u64>,
+}
+
+/// One stored record: a model, or a record that cannot be read as one.
+// Nearly every entry is a model: boxing the common variant would cost an allocation per model
+// to save space on the rare unreadable one.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Listed {
+    /// A readable record.
+    Model(ModelRecord),
+    /// A record that cannot be read.
+    Unreadable(Unreadable),
+}
+
+impl Listed {
+    /// The model's id.
+    pub fn model_id(&self) -> &str {
+        match self {
+            Listed::Model(record) => record.definition.model_id.as_str(),
+            Listed::Unreadable(unreadable) => &unreadable.model_id,
+        }
+    }
+
+    /// The readable record, if it is one.
+    pub fn record(&self) -> Option<&ModelRecord> {
+        match self {
+            Listed::Model(record) => Some(record),
+            Listed::Unreadable(_) => None,
+        }
+    }
+}
+
+fn read_item(item: &HashMap<String, AttributeValue>) -> Listed {
+    match from_item(item) {
+        Ok(record) => Listed::Model(record),
+        Err(error) => {
+            let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+            let reason = match error {
+                DeployError::Registry { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            Listed::Unreadable(Unreadable {
+                model_id: text(REGISTRY_KEY).unwrap_or_default(),
+                status: text(attr::STATUS).and_then(|s| ModelStatus::from_wire(&s)),
+                reason,
+                stack: text(attr::STACK_ID).or_else(|| text(attr::STACK_NAME)),
+                version: item
+                    .get(attr::VERSION)
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok()),
+            })
+        }
+    }
 }
 
 /// A conditional write's error: a failed condition is a conflict, anything else a failure.
@@ -164,8 +236,22 @@ impl Registry {
         }
     }
 
-    /// One model's record (strongly consistent).
+    /// One model's record (strongly consistent); [`DeployError::Registry`] when it cannot be
+    /// read as a model.
     pub async fn get(&self, model_id: &str) -> Result<Option<ModelRecord>> {
+        self.get_item(model_id)
+            .await?
+            .as_ref()
+            .map(from_item)
+            .transpose()
+    }
+
+    /// One stored record, readable or not.
+    pub async fn get_listed(&self, model_id: &str) -> Result<Option<Listed>> {
+        Ok(self.get_item(model_id).await?.as_ref().map(read_item))
+    }
+
+    async fn get_item(&self, model_id: &str) -> Result<Option<HashMap<String, AttributeValue>>> {
         let output = call("DynamoDB.GetItem", || {
             self.client
                 .get_item()
@@ -175,11 +261,12 @@ impl Registry {
                 .send()
         })
         .await?;
-        output.item().map(from_item).transpose()
+        Ok(output.item().cloned())
     }
 
-    /// Every record, sorted by model id.
-    pub async fn list(&self) -> Result<Vec<ModelRecord>> {
+    /// Every record, sorted by model id; one that cannot be read is listed as such, so it
+    /// never hides the others.
+    pub async fn list(&self) -> Result<Vec<Listed>> {
         let mut records = Vec::new();
         let mut start: Option<HashMap<String, AttributeValue>> = None;
         loop {
@@ -192,15 +279,13 @@ impl Registry {
                     .send()
             })
             .await?;
-            for item in page.items() {
-                records.push(from_item(item)?);
-            }
+            records.extend(page.items().iter().map(read_item));
             start = page.last_evaluated_key().cloned();
             if start.is_none() {
                 break;
             }
         }
-        records.sort_by(|a, b| a.definition.model_id.cmp(&b.definition.model_id));
+        records.sort_by(|a, b| a.model_id().cmp(b.model_id()));
         Ok(records)
     }
 
@@ -243,6 +328,35 @@ impl Registry {
         .await
         .map_err(write_error)?;
         Ok(record)
+    }
+
+    /// Sets only the status of a record (an unreadable one: its other attributes are kept) if it
+    /// still has `version`.
+    pub async fn set_status(
+        &self,
+        model_id: &str,
+        version: u64,
+        status: ModelStatus,
+    ) -> Result<(), WriteError> {
+        call("DynamoDB.UpdateItem", || {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(REGISTRY_KEY, s(model_id))
+                .update_expression("SET #s = :s, #v = :next, #m = :m")
+                .condition_expression("#v = :v")
+                .expression_attribute_names("#s", attr::STATUS)
+                .expression_attribute_names("#v", attr::VERSION)
+                .expression_attribute_names("#m", attr::LAST_MODIFIED)
+                .expression_attribute_values(":s", s(status.as_str()))
+                .expression_attribute_values(":v", AttributeValue::N(version.to_string()))
+                .expression_attribute_values(":next", AttributeValue::N((version + 1).to_string()))
+                .expression_attribute_values(":m", s(&now()))
+                .send()
+        })
+        .await
+        .map_err(write_error)?;
+        Ok(())
     }
 
     /// Removes a record if it still has `version`.

@@ -127,6 +127,8 @@ pub struct StackEvent {
     pub reason: Option<String>,
     /// The event's id.
     pub event_id: String,
+    /// The ClientRequestToken of the operation that caused it, if it was given one.
+    pub token: Option<String>,
 }
 
 /// The stack operations, over one set of clients.
@@ -480,7 +482,10 @@ impl StackOps {
         Ok(Preview::Changes(changes))
     }
 
-    /// Starts deleting a stack; `Ok(None)` when there is no such stack (nothing to do).
+    /// Starts deleting a stack; `Ok(None)` when there is no such stack (nothing to do). A stack
+    /// whose last delete failed is deleted keeping the resources that failed (CloudFormation
+    /// allows nothing else: a plain delete fails on them again); they stay in the account, named
+    /// by the stack's `DELETE_SKIPPED` events.
     pub async fn delete(&self, name_or_id: &str, token: &str) -> Result<Option<String>> {
         let Some(info) = self.describe(name_or_id).await? else {
             return Ok(None);
@@ -488,15 +493,65 @@ impl StackOps {
         if info.status == StackStatus::DeleteComplete {
             return Ok(None);
         }
+        let retain = if info.status == StackStatus::DeleteFailed {
+            self.failed_to_delete(&info.stack_id).await?
+        } else {
+            Vec::new()
+        };
         let cfn = &self.clients.cloudformation;
         call("CloudFormation.DeleteStack", || {
             cfn.delete_stack()
                 .stack_name(&info.stack_id)
                 .client_request_token(token)
+                .set_retain_resources((!retain.is_empty()).then(|| retain.clone()))
                 .send()
         })
         .await?;
         Ok(Some(info.stack_id))
+    }
+
+    /// The resources whose deletion failed in the stack's latest delete.
+    async fn failed_to_delete(&self, stack_id: &str) -> Result<Vec<String>> {
+        let name = stack_name_of(stack_id);
+        let mut failed = Vec::new();
+        // Newest first: stop at the stack's own event that began the latest delete.
+        for event in self.events(stack_id, 100).await? {
+            let own = event.resource_type == STACK_RESOURCE_TYPE && event.logical_id == name;
+            if own && event.status == StackStatus::DeleteInProgress.as_str() {
+                break;
+            }
+            if !own
+                && event.status == ResourceStatus::DeleteFailed.as_str()
+                && !failed.contains(&event.logical_id)
+            {
+                failed.push(event.logical_id);
+            }
+        }
+        Ok(failed)
+    }
+
+    /// Continues rolling back a stack whose update rollback failed (UPDATE_ROLLBACK_FAILED), so
+    /// it returns to the state before the update.
+    pub async fn continue_rollback(&self, stack_id: &str, token: &str) -> Result<()> {
+        let cfn = &self.clients.cloudformation;
+        call("CloudFormation.ContinueUpdateRollback", || {
+            cfn.continue_update_rollback()
+                .stack_name(stack_id)
+                .client_request_token(token)
+                .send()
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Whether an operation started with `token` has reached the stack: CloudFormation marks
+    /// every event of an operation with its ClientRequestToken.
+    pub async fn has_run(&self, stack_id: &str, token: &str) -> Result<bool> {
+        Ok(self
+            .events(stack_id, 100)
+            .await?
+            .iter()
+            .any(|e| e.token.as_deref() == Some(token)))
     }
 
     /// The stack's events, newest first, up to `limit` (one page is usually enough).
@@ -516,6 +571,7 @@ impl StackOps {
                 status: e.resource_status().map_or("", |s| s.as_str()).to_owned(),
                 reason: e.resource_status_reason().map(str::to_owned),
                 event_id: e.event_id().unwrap_or_default().to_owned(),
+                token: e.client_request_token().map(str::to_owned),
             })
             .collect())
     }

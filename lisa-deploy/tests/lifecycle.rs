@@ -39,7 +39,12 @@ async fn a_hosted_model_lives_its_whole_life() {
 
     let listed = deployer.list().await.expect("list");
     assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].to_api_json()["status"], "InService");
+    assert_eq!(
+        listed[0]
+            .record()
+            .map(|r| r.to_api_json()["status"].clone()),
+        Some(json!("InService"))
+    );
     assert_eq!(
         deployer.get("mistral").await.expect("get").status,
         ModelStatus::InService

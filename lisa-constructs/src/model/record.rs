@@ -29,6 +29,10 @@ pub struct ModelRecord {
     pub auto_scaling_group_name: Option<String>,
     /// Why the last operation failed.
     pub failure_reason: Option<String>,
+    /// While a stack operation is under way, the ClientRequestToken it was started with: its
+    /// stack events carry it, so a settled stack is taken as this operation's outcome only
+    /// when they do (a stack still settled from the operation before is not).
+    pub operation_token: Option<String>,
     /// Incremented by every write; a write succeeds only over the version it read.
     pub version: u64,
     /// When the record last changed (RFC 3339, UTC).
@@ -96,6 +100,7 @@ mod tests {
             model_url: None,
             auto_scaling_group_name: None,
             failure_reason: None,
+            operation_token: None,
             version: 1,
             last_modified: "2026-01-01T00:00:00Z".into(),
         }

@@ -166,7 +166,9 @@ pub fn finish(working: ModelStatus, outcome: Outcome) -> Option<ModelStatus> {
         (S::Updating, O::Succeeded | O::RolledBack) => S::InService,
         (S::Updating, O::Failed) => S::Failed,
         (S::Stopping, O::Succeeded) => S::Stopped,
-        (S::Stopping, O::RolledBack | O::Failed) => S::Failed,
+        // The stack is back as it was: the model still serves.
+        (S::Stopping, O::RolledBack) => S::InService,
+        (S::Stopping, O::Failed) => S::Failed,
         (S::Starting, O::Succeeded) => S::InService,
         (S::Starting, O::RolledBack) => S::Stopped,
         (S::Starting, O::Failed) => S::Failed,
@@ -174,6 +176,18 @@ pub fn finish(working: ModelStatus, outcome: Outcome) -> Option<ModelStatus> {
         (S::Deleting, O::RolledBack | O::Failed) => S::Failed,
         (settled @ (S::InService | S::Stopped | S::Failed), _) => settled,
     })
+}
+
+/// The status a model had before an operation that worked in status `working` began, when the
+/// status says it (an update and a stop start from InService, a start from Stopped); `None`
+/// for a create (there was no model) and a delete (allowed from several statuses).
+pub fn before(working: ModelStatus) -> Option<ModelStatus> {
+    use ModelStatus as S;
+    match working {
+        S::Updating | S::Stopping => Some(S::InService),
+        S::Starting => Some(S::Stopped),
+        S::Creating | S::Deleting | S::InService | S::Stopped | S::Failed => None,
+    }
 }
 
 /// Whether the status is one in which a stack operation is under way.
@@ -200,6 +214,15 @@ mod tests {
         S::Deleting,
         S::Failed,
     ];
+
+    fn request_of(working: ModelStatus) -> Request {
+        match working {
+            S::Updating => Request::Update,
+            S::Stopping => Request::Stop,
+            S::Starting => Request::Start,
+            other => panic!("{other} is not an update's status"),
+        }
+    }
 
     /// The accepted (status, request) pairs of domain §5, and nothing else.
     #[test]
@@ -268,6 +291,7 @@ mod tests {
             (S::Updating, Outcome::RolledBack, Some(S::InService)),
             (S::Updating, Outcome::Failed, Some(S::Failed)),
             (S::Stopping, Outcome::Succeeded, Some(S::Stopped)),
+            (S::Stopping, Outcome::RolledBack, Some(S::InService)),
             (S::Stopping, Outcome::Failed, Some(S::Failed)),
             (S::Starting, Outcome::Succeeded, Some(S::InService)),
             (S::Starting, Outcome::RolledBack, Some(S::Stopped)),
@@ -278,6 +302,15 @@ mod tests {
         for (working, outcome, expected) in table {
             assert_eq!(finish(working, outcome), expected, "{working} {outcome:?}");
         }
+        for working in [S::Updating, S::Stopping, S::Starting] {
+            let Some(Step::Deploy { working: started }) = before(working)
+                .map(|from| begin(Some(from), request_of(working)).expect("accepted"))
+            else {
+                panic!("{working} has a status before it");
+            };
+            assert_eq!(started, working);
+        }
+        assert_eq!(before(S::Creating), None);
         for settled in [S::InService, S::Stopped, S::Failed] {
             assert!(!is_working(settled));
             assert_eq!(finish(settled, Outcome::Failed), Some(settled));

@@ -319,3 +319,42 @@ pub fn litellm_only(model_id: &str) -> ModelDefinition {
 pub fn update(json: Value) -> lisa_constructs::model::ModelUpdate {
     lisa_constructs::model::ModelUpdate::from_json_value(&json).expect("valid update")
 }
+
+/// Asks moto's launcher for a fault (`scripts/moto-server.py` documents each route), e.g.
+/// `fault("delay", "action=ExecuteChangeSet&seconds=3&match=...", "")`.
+pub async fn fault(route: &str, query: &str, body: &str) {
+    let url = format!("{}/moto-api/fault/{route}?{query}", endpoint());
+    let response = reqwest::Client::new()
+        .post(&url)
+        .body(body.to_owned())
+        .send()
+        .await
+        .expect("fault route");
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+}
+
+/// Follows the model's operation to its end: its settled record, or `None` once deleted.
+pub async fn outcome(
+    d: &Deployment,
+    model_id: &str,
+) -> Option<lisa_constructs::model::ModelRecord> {
+    match d.deployer.wait(model_id, &mut |_| {}).await.expect("wait") {
+        lisa_deploy::Waited::Settled(record) => Some(*record),
+        lisa_deploy::Waited::Deleted => None,
+    }
+}
+
+/// The model's stack as CloudFormation has it now (`None`: no stack of that name).
+pub async fn stack_status(d: &Deployment, model_id: &str) -> Option<String> {
+    let info = d
+        .deployer
+        .stacks()
+        .describe(&format!("{}-{model_id}", d.name))
+        .await
+        .expect("describe");
+    info.map(|i| i.status.as_str().to_owned())
+}

@@ -116,8 +116,8 @@ pub fn run(args: &ModelsArgs) -> ExitCode {
         };
         match &args.command {
             ModelsCommand::List => match deployer.list().await {
-                Ok(records) => {
-                    let models: Vec<_> = records.iter().map(ModelRecord::to_api_json).collect();
+                Ok(listed) => {
+                    let models: Vec<_> = listed.iter().map(super::serve::listed_view).collect();
                     print_json(&json!({"models": models}));
                     ExitCode::SUCCESS
                 }

@@ -7,10 +7,10 @@
 
 use super::aws_common::AwsArgs;
 use clap::Args;
-use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError};
+use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError, UnreadableModelView};
 use lisa_constructs::model::status::{self, Refusal};
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
-use lisa_deploy::{DeployError, Deployer};
+use lisa_deploy::{DeployError, Deployer, Listed};
 use lisa_synth::output::{Diagnostics, Failure, Outcome};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -146,6 +146,19 @@ fn view(record: &ModelRecord) -> ModelView {
     ModelView(record.to_api_json())
 }
 
+/// A listed model's view: the model, or the flagged entry of a record that cannot be read.
+pub(crate) fn listed_view(listed: &Listed) -> ModelView {
+    match listed {
+        Listed::Model(record) => view(record),
+        Listed::Unreadable(unreadable) => UnreadableModelView {
+            model_id: unreadable.model_id.clone(),
+            status: unreadable.status,
+            unreadable: unreadable.reason.clone(),
+        }
+        .to_view(),
+    }
+}
+
 fn service_error(error: DeployError) -> ServiceError {
     let message = error.to_string();
     match error {
@@ -176,8 +189,8 @@ impl ModelService for DeployerService {
     type Model = ModelView;
 
     async fn list(&self) -> Result<Vec<ModelView>, ServiceError> {
-        let records = self.deployer.list().await.map_err(service_error)?;
-        Ok(records.iter().map(view).collect())
+        let listed = self.deployer.list().await.map_err(service_error)?;
+        Ok(listed.iter().map(listed_view).collect())
     }
 
     async fn get(&self, id: &ModelId) -> Result<ModelView, ServiceError> {

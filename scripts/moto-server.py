@@ -16,7 +16,9 @@ moto before it serves:
   data are kept, and their answers go to a route that only records them.
 - Change sets of type CREATE. moto 5.2.5 executes them by updating an empty stack: the stack is
   CREATE_COMPLETE at once, without waiting for custom resources, and has no outputs. Here they
-  are executed as CreateStack executes a template (the flow above, outputs included).
+  are executed as CreateStack executes a template (the flow above, outputs included). A change
+  set whose stack was deleted meanwhile is unknown (`ChangeSetNotFound`), as in CloudFormation,
+  where moto's own code fails with HTTP 500.
 - Rollbacks. moto never rolls a stack back. `POST /moto-api/fault/update-rollback?stack=<name>`
   with the failure's reason as the body makes the stack look like an update that failed and
   rolled back cleanly (an UPDATE_FAILED event with the reason, then UPDATE_ROLLBACK_COMPLETE),
@@ -60,7 +62,7 @@ import urllib.parse
 from typing import Any
 
 from moto.cloudformation.custom_model import CustomModel
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.exceptions import ServiceException
@@ -182,6 +184,13 @@ CloudFormationResponse.process_cfn_response = _process_cfn_response  # type: ign
 _original_execute_change_set = CloudFormationBackend.execute_change_set
 
 
+class _ChangeSetNotFound(CloudFormationError):
+    code = "ChangeSetNotFound"
+
+    def __init__(self, name: str):
+        super().__init__(f"ChangeSet [{name}] does not exist")
+
+
 def _execute_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]
     change_set = self.change_sets.get(change_set_name)
     if change_set is None:
@@ -189,6 +198,9 @@ def _execute_change_set(self, change_set_name, stack_name=None):  # type: ignore
             (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name),
             None,
         )
+    if change_set is not None and change_set.stack_id not in self.stacks:
+        # Deleting a stack deletes its change sets: CloudFormation answers as for any unknown one.
+        raise _ChangeSetNotFound(change_set_name)
     if change_set is None or change_set.change_set_type != "CREATE":
         return _original_execute_change_set(self, change_set_name, stack_name)
     stack = self.stacks[change_set.stack_id]

@@ -311,8 +311,10 @@ impl Deployer {
             Ok(started) => self.started(record, started).await,
             Err(error) => {
                 // Nothing was created: take the record back so the registry stays true.
-                let _ = self.registry.remove(&model_id, record.version).await;
-                Err(error)
+                let taken_back = self.registry.remove(&model_id, record.version).await;
+                Err(self
+                    .lost_to_another_request(&model_id, taken_back, error)
+                    .await)
             }
         }
     }
@@ -411,7 +413,7 @@ impl Deployer {
     }
 
     /// Records `next` in its working status and starts its stack's update; when the update
-    /// cannot start, the record goes back to `previous` so the registry stays true.
+    /// cannot start, see [`Deployer::take_back`].
     async fn deploy_change(
         &self,
         previous: ModelRecord,
@@ -432,14 +434,44 @@ impl Deployer {
             .await
         {
             Ok(started) => self.started(next, started).await,
-            Err(error) => {
-                let restored = ModelRecord {
-                    version: next.version,
-                    ..previous
-                };
-                let _ = self.registry.replace(restored).await;
-                Err(error)
+            Err(error) => Err(self.take_back(previous, next.version, error).await),
+        }
+    }
+
+    /// A stack operation could not start: the record goes back to `previous` so the registry
+    /// stays true, and the answer is `error`, unless another request (a delete, say) changed
+    /// the record meanwhile: that request's operation is the one that happens, and this one
+    /// lost the model to it ([`DeployError::Conflict`]).
+    async fn take_back(
+        &self,
+        previous: ModelRecord,
+        version: u64,
+        error: DeployError,
+    ) -> DeployError {
+        let model_id = model_id_of(&previous);
+        let restored = ModelRecord {
+            version,
+            ..previous
+        };
+        let taken_back = self.registry.replace(restored).await.map(|_| ());
+        self.lost_to_another_request(&model_id, taken_back, error)
+            .await
+    }
+
+    /// `error`, or [`DeployError::Conflict`] when the record could not be taken back because
+    /// another request changed it.
+    async fn lost_to_another_request(
+        &self,
+        model_id: &str,
+        taken_back: std::result::Result<(), WriteError>,
+        error: DeployError,
+    ) -> DeployError {
+        match taken_back {
+            Err(WriteError::Conflict) => {
+                let current = self.registry.get(model_id).await.ok().flatten();
+                conflict(model_id, current.map(|r| r.status))
             }
+            Ok(()) | Err(WriteError::Failed(_)) => error,
         }
     }
 
@@ -500,14 +532,7 @@ impl Deployer {
                 self.remove(&next).await?;
                 Ok(None)
             }
-            Err(error) => {
-                let restored = ModelRecord {
-                    version: next.version,
-                    ..previous
-                };
-                let _ = self.registry.replace(restored).await;
-                Err(error)
-            }
+            Err(error) => Err(self.take_back(previous, next.version, error).await),
         }
     }
 

@@ -339,3 +339,36 @@ async fn one_unreadable_record_is_listed_flagged_and_can_be_deleted() {
     assert_eq!(stack_status(&d, "bad").await, None, "its stack is gone too");
     assert!(d.registrar.received("bad", "Delete", None).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_that_overtakes_a_starting_stop_is_the_one_that_happens() {
+    let d = deployment("overtake").await;
+    in_service(&d, "titan").await;
+
+    // The stop's change set exists but reaches ExecuteChangeSet 3 s late; a delete (allowed
+    // while Stopping) removes the stack meanwhile, and the change set with it.
+    fault(
+        "delay",
+        &format!("action=ExecuteChangeSet&seconds=3&match={}-titan", d.name),
+        "",
+    )
+    .await;
+    let stopping = {
+        let deployer = d.deployer.clone();
+        tokio::spawn(async move {
+            deployer
+                .update("titan", &update(json!({"enabled": false})))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    d.deployer.delete("titan").await.expect("delete starts");
+
+    let stopped = stopping.await.expect("joined");
+    assert!(
+        matches!(stopped, Err(lisa_deploy::DeployError::Conflict { .. })),
+        "the stop lost its model to the delete, a conflict rather than an AWS failure: {stopped:?}"
+    );
+    assert!(outcome(&d, "titan").await.is_none(), "the delete settles");
+    assert_eq!(stack_status(&d, "titan").await, None);
+}

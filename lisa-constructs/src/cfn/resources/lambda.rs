@@ -37,6 +37,9 @@ pub struct Function {
     /// Where the logs go.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LoggingConfig>,
+    /// The function's environment variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<FunctionEnvironment>,
 }
 resource_type!(Function, "AWS::Lambda::Function");
 
@@ -66,4 +69,12 @@ pub struct VpcConfig {
 pub struct LoggingConfig {
     /// The log group's name.
     pub log_group: Expr,
+}
+
+/// `Function.Environment`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionEnvironment {
+    /// Name to value, in a fixed order so the template's bytes are stable.
+    pub variables: std::collections::BTreeMap<String, Expr>,
 }

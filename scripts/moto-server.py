@@ -21,17 +21,50 @@ moto before it serves:
   with the failure's reason as the body makes the stack look like an update that failed and
   rolled back cleanly (an UPDATE_FAILED event with the reason, then UPDATE_ROLLBACK_COMPLETE),
   so the deployer's handling of a clean rollback can be tested.
+- Stacks stuck as CloudFormation leaves them. `POST /moto-api/fault/update-rollback-failed?
+  stack=<name>&resource=<logical id>` (reason as the body) makes the stack an update whose rollback
+  failed on that resource: UPDATE_FAILED, UPDATE_ROLLBACK_IN_PROGRESS, the resource's
+  UPDATE_FAILED with the reason, then UPDATE_ROLLBACK_FAILED. `POST /moto-api/fault/delete-failed?
+  stack=<name>&resource=<logical id>` makes it a delete that failed on that resource
+  (DELETE_IN_PROGRESS, the resource's DELETE_FAILED, DELETE_FAILED), and the resource keeps
+  failing every later DeleteStack until a DeleteStack retains it.
+- ContinueUpdateRollback and DeleteStack's RetainResources, which moto lacks or ignores, as the
+  CloudFormation API reference describes them: ContinueUpdateRollback is accepted only from
+  UPDATE_ROLLBACK_FAILED (a ValidationError otherwise) and completes the rollback
+  (UPDATE_ROLLBACK_IN_PROGRESS, UPDATE_ROLLBACK_COMPLETE); RetainResources is accepted only
+  for a stack in DELETE_FAILED (a ValidationError otherwise), and each retained resource gets
+  a DELETE_SKIPPED event.
+- ClientRequestToken. moto accepts the token of ExecuteChangeSet, CreateStack, UpdateStack,
+  DeleteStack and ContinueUpdateRollback but drops it. As in CloudFormation, every stack event
+  an operation causes (including the ones that arrive later, such as a custom resource's
+  answer completing a create) carries that operation's token in `ClientRequestToken`; an
+  operation started without one leaves it empty.
+- Injected faults in any AWS call, for the failures moto never produces. Each fault affects
+  the next `count` calls (default 1) of one action, the request's `Action` parameter or the
+  operation in its `X-Amz-Target` header (`ExecuteChangeSet`, `PutItem`...), optionally only
+  those whose request (URL and body) contains the text `match` (a stack or table name: the
+  tests share one server):
+  `POST /moto-api/fault/delay?action=<action>&seconds=<s>[&count=<n>][&match=<text>]` holds
+  each matching call for that long before moto handles it (the call then proceeds normally);
+  `POST /moto-api/fault/fail?action=<action>&code=<code>&message=<text>[&status=<http status,
+  400>][&count=<n>][&match=<text>]` answers each matching call with that error, in the
+  service's own protocol, without handling it. `POST /moto-api/fault/clear[?match=<text>]`
+  forgets the pending faults (those whose `match` contains the text).
 """
 
 import json
 import sys
 import threading
+import time
 import urllib.parse
 from typing import Any
 
 from moto.cloudformation.custom_model import CustomModel
-from moto.cloudformation.models import CloudFormationBackend
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal import mock_random
 from moto.server import main
@@ -207,6 +240,255 @@ def _update_rollback(request: Any, full_url: str, headers: Any):  # type: ignore
 
 
 moto_api_urls.url_paths["{0}/moto-api/fault/update-rollback"] = _update_rollback
+
+# ---- ClientRequestToken: every event of an operation carries the operation's token ----
+
+# The actions that start a stack operation, and so set the token its events carry.
+_TOKENED_ACTIONS = {"ExecuteChangeSet", "CreateStack", "UpdateStack", "DeleteStack", "ContinueUpdateRollback"}
+
+_original_add_stack_event = Stack._add_stack_event
+
+
+def _add_stack_event(self, resource_status, resource_status_reason=None, resource_properties=None):  # type: ignore[no-untyped-def]
+    _original_add_stack_event(self, resource_status, resource_status_reason, resource_properties)
+    self.events[-1].client_request_token = getattr(self, "lisa_token", None)
+
+
+Stack._add_stack_event = _add_stack_event  # type: ignore[method-assign]
+
+
+def _resource_event(stack: Any, logical_id: str, resource_type: str, status: str, reason: str | None) -> None:
+    """Appends an event of one resource of the stack (moto records only the stack's own)."""
+    event = Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=logical_id,
+        physical_resource_id=logical_id,
+        resource_type=resource_type,
+        resource_status=status,
+        resource_status_reason=reason,
+        resource_properties=None,
+    )
+    event.client_request_token = getattr(stack, "lisa_token", None)
+    stack.events.append(event)
+
+
+def _resource_type(stack: Any, logical_id: str) -> str:
+    resource = stack.template_dict.get("Resources", {}).get(logical_id, {})
+    return resource.get("Type", "AWS::CloudFormation::CustomResource") if isinstance(resource, dict) else ""
+
+
+def _stack_of(response: Any) -> Any:
+    """The stack a CloudFormation request names (by name or id), or None."""
+    name = response._get_param("StackName")
+    if not name:
+        return None
+    try:
+        return response.cloudformation_backend.get_stack(name)
+    except Exception:  # noqa: BLE001 - moto's own error for an unknown stack follows
+        return None
+
+
+# ---- ContinueUpdateRollback and RetainResources ----
+
+
+def _refuse(message: str) -> None:
+    raise ValidationError(message=message)
+
+
+def _continue_update_rollback(self):  # type: ignore[no-untyped-def]
+    stack = _stack_of(self)
+    if stack is None:
+        _refuse(f"Stack [{self._get_param('StackName')}] does not exist")
+    if stack.status != "UPDATE_ROLLBACK_FAILED":
+        _refuse(
+            f"Stack [{stack.name}] is in {stack.status} state and can not continue update rollback"
+        )
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason="User Initiated")
+    for logical_id in self._get_param("ResourcesToSkip") or []:
+        _resource_event(stack, logical_id, _resource_type(stack, logical_id), "UPDATE_COMPLETE", "Resource skipped during rollback")
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+    stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    return EmptyResult()
+
+
+CloudFormationResponse.continue_update_rollback = _continue_update_rollback  # type: ignore[attr-defined]
+
+
+def _delete_stack(self):  # type: ignore[no-untyped-def]
+    stack = _stack_of(self)
+    retain = list(self._get_param("RetainResources") or [])
+    if stack is None or stack.status == "DELETE_COMPLETE":
+        return EmptyResult()  # CloudFormation: deleting a missing stack succeeds
+    if retain and stack.status != "DELETE_FAILED":
+        _refuse(
+            "Invalid operation on stack "
+            f"[{stack.stack_id}]. Retaining resources is only possible for stacks in DELETE_FAILED state"
+        )
+    stuck = [r for r in getattr(stack, "lisa_undeletable", []) if r not in retain]
+    if stuck:
+        stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+        for logical_id in stuck:
+            _resource_event(stack, logical_id, _resource_type(stack, logical_id), "DELETE_FAILED", stack.lisa_undeletable[logical_id])
+        stack._add_stack_event(
+            "DELETE_FAILED",
+            resource_status_reason=f"The following resource(s) failed to delete: [{', '.join(stuck)}]. ",
+        )
+        stack.status = "DELETE_FAILED"
+        return EmptyResult()
+    for logical_id in retain:
+        _resource_event(stack, logical_id, _resource_type(stack, logical_id), "DELETE_SKIPPED", None)
+    self.cloudformation_backend.delete_stack(stack.stack_id)
+    return EmptyResult()
+
+
+CloudFormationResponse.delete_stack = _delete_stack  # type: ignore[method-assign]
+
+
+def _stack_named(full_url: str) -> tuple[Any, dict[str, list[str]]]:
+    from moto.cloudformation import cloudformation_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(full_url).query)
+    name = query.get("stack", [""])[0]
+    region = query.get("region", ["us-east-1"])[0]
+    for stack in cloudformation_backends[DEFAULT_ACCOUNT_ID][region].stacks.values():
+        if stack.name == name:
+            return stack, query
+    return None, query
+
+
+def _update_rollback_failed(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyped-def]
+    stack, query = _stack_named(full_url)
+    if stack is None:
+        return 404, {}, json.dumps({"error": "no such stack"})
+    reason = request.data.decode() if getattr(request, "data", None) else "rollback failed"
+    logical_id = query.get("resource", ["Resource"])[0]
+    stack._add_stack_event("UPDATE_FAILED", resource_status_reason=reason)
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    _resource_event(stack, logical_id, _resource_type(stack, logical_id), "UPDATE_FAILED", reason)
+    stack._add_stack_event(
+        "UPDATE_ROLLBACK_FAILED",
+        resource_status_reason=f"The following resource(s) failed to update: [{logical_id}]. ",
+    )
+    stack.status = "UPDATE_ROLLBACK_FAILED"
+    return 200, {}, "{}"
+
+
+def _delete_failed(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyped-def]
+    stack, query = _stack_named(full_url)
+    if stack is None:
+        return 404, {}, json.dumps({"error": "no such stack"})
+    reason = request.data.decode() if getattr(request, "data", None) else "delete failed"
+    logical_id = query.get("resource", ["Resource"])[0]
+    if not hasattr(stack, "lisa_undeletable"):
+        stack.lisa_undeletable = {}
+    stack.lisa_undeletable[logical_id] = reason
+    stack.lisa_token = None
+    stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+    _resource_event(stack, logical_id, _resource_type(stack, logical_id), "DELETE_FAILED", reason)
+    stack._add_stack_event(
+        "DELETE_FAILED",
+        resource_status_reason=f"The following resource(s) failed to delete: [{logical_id}]. ",
+    )
+    stack.status = "DELETE_FAILED"
+    return 200, {}, "{}"
+
+
+# ---- Injected faults ----
+
+_FAULTS: list[dict[str, Any]] = []
+
+
+def _add_fault(kind: str):  # type: ignore[no-untyped-def]
+    def route(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyped-def]
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(full_url).query)
+        one = lambda name, default=None: query.get(name, [default])[0]  # noqa: E731
+        action = one("action")
+        if not action:
+            return 400, {}, json.dumps({"error": "action is required"})
+        try:
+            fault = {
+                "kind": kind,
+                "action": action,
+                "match": one("match", ""),
+                "count": int(one("count", "1")),
+                "seconds": float(one("seconds", "0")),
+                "code": one("code", "InternalFailure"),
+                "message": one("message", "injected fault"),
+                "status": int(one("status", "400")),
+            }
+        except ValueError as error:
+            return 400, {}, json.dumps({"error": str(error)})
+        with _LOCK:
+            _FAULTS.append(fault)
+        return 200, {"Content-Type": "application/json"}, json.dumps(fault)
+
+    return route
+
+
+def _clear_faults(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyped-def]
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(full_url).query)
+    text = query.get("match", [""])[0]
+    with _LOCK:
+        _FAULTS[:] = [f for f in _FAULTS if text not in f["match"]] if text else []
+    return 200, {}, "{}"
+
+
+def _take_fault(action: str, request_text: str) -> dict[str, Any] | None:
+    with _LOCK:
+        for fault in _FAULTS:
+            if fault["action"] == action and fault["match"] in request_text:
+                fault["count"] -= 1
+                if fault["count"] <= 0:
+                    _FAULTS.remove(fault)
+                return fault
+    return None
+
+
+class _InjectedFault(ServiceException):
+    pass
+
+
+_original_dispatch = BaseResponse._dispatch
+
+
+def _dispatch(self, request, full_url=None, headers=None):  # type: ignore[no-untyped-def]
+    self.setup_class(request, full_url, headers)
+    action = self._get_action() or ""
+    if _FAULTS:
+        body = self.body.decode(errors="replace") if isinstance(self.body, bytes) else str(self.body or "")
+        fault = _take_fault(action, f"{urllib.parse.unquote_plus(full_url or '')} {self.querystring} {body}")
+        if fault is not None:
+            if fault["kind"] == "delay":
+                time.sleep(fault["seconds"])
+            else:
+                error = _InjectedFault(fault["code"], fault["message"])
+                status, response_headers, text = self.serialized(ActionResult(error))
+                return fault["status"], response_headers, text
+    if action not in _TOKENED_ACTIONS or not isinstance(self, CloudFormationResponse):
+        return self.call_action()
+    token = self._get_param("ClientRequestToken")
+    stack = _stack_of(self)
+    if stack is not None:
+        stack.lisa_token = token
+    answer = self.call_action()
+    stack = stack or _stack_of(self)
+    if stack is not None and getattr(stack, "lisa_token", None) != token:
+        # A new stack (CreateStack): its first events were written before it could be found.
+        stack.lisa_token = token
+        for event in stack.events:
+            event.client_request_token = token
+    return answer
+
+
+BaseResponse._dispatch = _dispatch  # type: ignore[method-assign]
+
+moto_api_urls.url_paths["{0}/moto-api/fault/delay"] = _add_fault("delay")
+moto_api_urls.url_paths["{0}/moto-api/fault/fail"] = _add_fault("fail")
+moto_api_urls.url_paths["{0}/moto-api/fault/clear"] = _clear_faults
+moto_api_urls.url_paths["{0}/moto-api/fault/update-rollback-failed"] = _update_rollback_failed
+moto_api_urls.url_paths["{0}/moto-api/fault/delete-failed"] = _delete_failed
 moto_api_urls.url_paths["{0}/moto-api/custom-resources/answer"] = _answer
 moto_api_urls.url_paths["{0}/moto-api/custom-resources$"] = _pending
 

@@ -43,7 +43,9 @@ pub enum Command {
     /// resources the change set would touch and whether any is replaced), unchanged, absent.
     Diff(fleet::DiffArgs),
     /// Deploy a folder of model definitions: create the new, update the changed and, with
-    /// --prune, delete the absent, many stacks at once. Exit codes as for `models`.
+    /// --prune (folders only, confirmed with --yes or at a terminal), delete the absent, many
+    /// stacks at once. Exit codes as for `models`; an unconfirmed prune is a usage error (2)
+    /// that changes nothing.
     Deploy(fleet::DeployArgs),
     /// Serve the Admin Model Management API over HTTP for one deployment.
     ///

@@ -69,6 +69,20 @@ pub fn document<M: JsonSchema>() -> Value {
             responses.insert((*code).into(), answer(description, &error));
         }
         responses.insert(
+            "408".into(),
+            answer(
+                "The request took longer than the server's request timeout",
+                &error,
+            ),
+        );
+        responses.insert(
+            "429".into(),
+            answer(
+                "Too many requests from this address; see Retry-After",
+                &error,
+            ),
+        );
+        responses.insert(
             "503".into(),
             answer("A service behind the API cannot be reached", &error),
         );
@@ -149,7 +163,10 @@ pub fn document<M: JsonSchema>() -> Value {
                     "operationId": "openapi",
                     "summary": "This document",
                     "security": [],
-                    "responses": {"200": answer("The OpenAPI document", &json!({"type": "object"}))}
+                    "responses": {
+                        "200": answer("The OpenAPI document", &json!({"type": "object"})),
+                        "429": answer("Too many requests from this address; see Retry-After", &error)
+                    }
                 }
             }
         },

@@ -1,7 +1,9 @@
 //! The handlers: each reads its input through the same readers the CLI uses (every problem with
-//! its JSON path), calls the service, and answers with the seed's shapes.
+//! its JSON path), calls the service, and answers with the seed's shapes. Calls that change a
+//! model run under the server's [`Operations`], detached from the request.
 
 use crate::errors::ApiError;
+use crate::operations::Operations;
 use crate::service::ModelService;
 use axum::Json;
 use axum::body::Bytes;
@@ -43,52 +45,82 @@ pub struct Health {
     pub status: String,
 }
 
-pub(crate) type Shared<S> = State<Arc<S>>;
+/// What the handlers share: the lifecycle and the operations under way.
+pub(crate) struct App<S> {
+    pub(crate) service: Arc<S>,
+    pub(crate) operations: Operations,
+}
+
+// By hand: a derive would ask `S: Clone`, and the service is shared, not cloned.
+impl<S> Clone for App<S> {
+    fn clone(&self) -> Self {
+        App {
+            service: Arc::clone(&self.service),
+            operations: self.operations.clone(),
+        }
+    }
+}
+
+pub(crate) type Shared<S> = State<App<S>>;
 
 pub(crate) async fn list<S: ModelService>(
-    State(service): Shared<S>,
+    State(app): Shared<S>,
 ) -> Result<Json<ModelList<S::Model>>, ApiError> {
-    let models = service.list().await?;
+    let models = app.service.list().await?;
     Ok(Json(ModelList { models }))
 }
 
 pub(crate) async fn get_one<S: ModelService>(
-    State(service): Shared<S>,
+    State(app): Shared<S>,
     Path(id): Path<String>,
 ) -> Result<Json<OneModel<S::Model>>, ApiError> {
     let id = model_id(&id)?;
-    let model = service.get(&id).await?;
+    let model = app.service.get(&id).await?;
     Ok(Json(OneModel { model }))
 }
 
 pub(crate) async fn create<S: ModelService>(
-    State(service): Shared<S>,
+    State(app): Shared<S>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<OneModel<S::Model>>, ApiError> {
     let text = body_text(body)?;
     let definition = ValidDefinition::from_json_str(text.as_ref()).map_err(read_error)?;
-    let model = service.create(definition).await?;
+    let id = definition.model_id.as_str().to_owned();
+    let service = app.service;
+    let model = app
+        .operations
+        .run(&id, async move { service.create(definition).await })
+        .await?;
     Ok(Json(OneModel { model }))
 }
 
 pub(crate) async fn update<S: ModelService>(
-    State(service): Shared<S>,
+    State(app): Shared<S>,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<OneModel<S::Model>>, ApiError> {
     let id = model_id(&id)?;
     let text = body_text(body)?;
     let update = ModelUpdate::from_json_str(text.as_ref()).map_err(read_error)?;
-    let model = service.update(&id, update).await?;
+    let service = app.service;
+    let key = id.as_str().to_owned();
+    let model = app
+        .operations
+        .run(&key, async move { service.update(&id, update).await })
+        .await?;
     Ok(Json(OneModel { model }))
 }
 
 pub(crate) async fn delete<S: ModelService>(
-    State(service): Shared<S>,
+    State(app): Shared<S>,
     Path(id): Path<String>,
 ) -> Result<Json<Deleted>, ApiError> {
     let id = model_id(&id)?;
-    service.delete(&id).await?;
+    let service = app.service;
+    let target = id.clone();
+    app.operations
+        .run(id.as_str(), async move { service.delete(&target).await })
+        .await?;
     Ok(Json(Deleted {
         status: "success".into(),
         message: format!(

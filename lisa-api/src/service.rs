@@ -8,7 +8,8 @@ use std::future::Future;
 
 /// The model lifecycle behind the API. Every operation that starts long work (a stack create,
 /// update or delete) returns as soon as the new status is recorded; the work goes on without the
-/// caller.
+/// caller. The server runs `create`, `update` and `delete` on tasks of their own, one per model
+/// at a time, so their futures always run to their end, even when the client has hung up.
 pub trait ModelService: Send + Sync + 'static {
     /// A model as the API returns it (the seed's model object, with `status`).
     type Model: Serialize + JsonSchema + Send;

@@ -4,6 +4,7 @@
 mod common;
 
 use lisa_constructs::bootstrap::{self, BootstrapOutputs, CODE_KEY_PARAMETER};
+use lisa_constructs::ecs_model::registration::function;
 use lisa_constructs::environment::Environment;
 use serde_json::{Value, json};
 use std::process::Command;
@@ -102,6 +103,15 @@ fn the_function_runs_rust_from_the_bucket_and_may_read_only_its_secret() {
     assert_eq!(
         properties["VpcConfig"]["SubnetIds"],
         json!(environment.subnet_ids)
+    );
+    // What the function trusts is its own configuration, never a request's.
+    assert_eq!(
+        properties["Environment"]["Variables"],
+        json!({
+            (function::ENV_DEPLOYMENT_NAME): environment.deployment_name,
+            (function::ENV_LITELLM_ENDPOINT): environment.litellm_endpoint,
+            (function::ENV_MASTER_KEY_SECRET_ARN): environment.litellm_master_key_secret_arn,
+        })
     );
     let role = of_type(&template, "AWS::IAM::Role")[0];
     let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]

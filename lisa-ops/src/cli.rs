@@ -43,7 +43,9 @@ pub enum Command {
     /// resources the change set would touch and whether any is replaced), unchanged, absent.
     Diff(fleet::DiffArgs),
     /// Deploy a folder of model definitions: create the new, update the changed and, with
-    /// --prune, delete the absent, many stacks at once. Exit codes as for `models`.
+    /// --prune (folders only, confirmed with --yes or at a terminal), delete the absent, many
+    /// stacks at once. Exit codes as for `models`; an unconfirmed prune is a usage error (2)
+    /// that changes nothing.
     Deploy(fleet::DeployArgs),
     /// Serve the Admin Model Management API over HTTP for one deployment.
     ///
@@ -54,7 +56,10 @@ pub enum Command {
     /// answer at once with the new status and go on in the background; the registry and the
     /// stacks hold all state, so a restart loses nothing and several servers may share one
     /// deployment. One line per request (method, path, status, latency) goes to standard error.
-    /// Ctrl-C or SIGTERM stops the server after the requests under way.
+    /// Operations run detached from their requests, so a client that hangs up cancels none.
+    /// Ctrl-C or SIGTERM stops the server after the requests and the operations under way
+    /// (at most --shutdown-timeout seconds). Slow, numerous and eager clients are held off by
+    /// --header-timeout, --request-timeout, --max-connections and --rate-limit.
     #[command(after_help = serve::SERVE_HELP)]
     Serve(serve::ServeArgs),
 }

@@ -1,6 +1,7 @@
 //! The AWS commands end to end: the real `lisa-ops` binary against moto's server
 //! (`LISA_MOTO_ENDPOINT`, started by `scripts/test.sh`): bootstrap twice, a config typo, the
-//! models commands with their JSON on stdout and exit codes, then diff and deploy of a folder.
+//! models commands with their JSON on stdout and exit codes, then diff and deploy of a folder,
+//! and what `deploy --prune` asks before it deletes.
 //! The registration function is played by a thread that answers the custom-resource requests
 //! moto's launcher queues (see scripts/moto-server.py).
 
@@ -381,7 +382,12 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
     assert!(String::from_utf8_lossy(&dry.stdout).contains("- delete     fleet-b"));
     let pruned = lisa(
         &[
-            &["deploy", models.to_str().expect("utf-8"), "--prune"][..],
+            &[
+                "deploy",
+                models.to_str().expect("utf-8"),
+                "--prune",
+                "--yes",
+            ][..],
             &dn[..],
         ]
         .concat(),
@@ -396,4 +402,80 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
         .collect();
     assert_eq!(ids, ["fleet-a", "fleet-c", "fleet-d"]);
     assert_eq!(listed["models"][0]["streaming"], false);
+}
+
+fn deployed_ids(dn: &[&str]) -> Vec<String> {
+    let listed = stdout_json(&lisa(&[&["models", "list"][..], dn].concat()));
+    listed["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .map(|m| m["modelId"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// `deploy --prune` deletes what the operator confirmed and nothing else: never when given
+/// files (a few files are not the whole fleet), and from folders only with `--yes` (a pipeline)
+/// or a typed confirmation at a terminal, after listing the models it would delete. Refused, it
+/// changes nothing at all, not even the creates of the same run.
+#[test]
+fn prune_deletes_only_the_absent_models_of_folders_and_only_once_confirmed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = format!("c{}-prune", std::process::id());
+    let config = environment(dir.path(), &name);
+    let zip = dir.path().join("registrar.zip");
+    std::fs::write(&zip, b"PK\x05\x06 any zip").expect("zip");
+    let booted = lisa(&[
+        "bootstrap",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--registrar-zip",
+        zip.to_str().expect("utf-8"),
+    ]);
+    assert_eq!(code(&booted), 0, "{}", stderr(&booted));
+    let _registrar = Registrar::start(&name);
+    let dn = ["--deployment-name", name.as_str()];
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).expect("mkdir");
+    for id in ["keep-a", "keep-b"] {
+        write_model(&models, id, "titan-express-v1.json", |_| {});
+    }
+    let folder = models.to_str().expect("utf-8");
+    let deployed = lisa(&[&["deploy", folder][..], &dn[..]].concat());
+    assert_eq!(code(&deployed), 0, "{}", stderr(&deployed));
+    assert_eq!(deployed_ids(&dn), ["keep-a", "keep-b"]);
+
+    // One file with --prune: refused as a usage error, with or without --yes; nothing deleted.
+    let one = models.join("keep-a.json");
+    for yes in [&[][..], &["--yes"][..]] {
+        let refused = lisa(
+            &[
+                &["deploy", one.to_str().expect("utf-8"), "--prune"][..],
+                yes,
+                &dn[..],
+            ]
+            .concat(),
+        );
+        assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+        assert!(
+            stderr(&refused).contains("directories"),
+            "{}",
+            stderr(&refused)
+        );
+        assert_eq!(deployed_ids(&dn), ["keep-a", "keep-b"]);
+    }
+
+    // A folder without keep-b, plus a new model: without --yes (no terminal here) the run
+    // names what it would delete and stops before changing anything.
+    std::fs::remove_file(models.join("keep-b.json")).expect("rm");
+    write_model(&models, "new-c", "titan-express-v1.json", |_| {});
+    let unconfirmed = lisa(&[&["deploy", folder, "--prune"][..], &dn[..]].concat());
+    assert_eq!(code(&unconfirmed), 2, "{}", stderr(&unconfirmed));
+    let said = stderr(&unconfirmed);
+    assert!(said.contains("keep-b") && said.contains("--yes"), "{said}");
+    assert_eq!(deployed_ids(&dn), ["keep-a", "keep-b"], "nothing changed");
+
+    let confirmed = lisa(&[&["deploy", folder, "--prune", "--yes"][..], &dn[..]].concat());
+    assert_eq!(code(&confirmed), 0, "{}", stderr(&confirmed));
+    assert_eq!(deployed_ids(&dn), ["keep-a", "new-c"]);
 }

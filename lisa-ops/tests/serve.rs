@@ -5,117 +5,18 @@
 
 #[path = "../../lisa-api/tests/common/mod.rs"]
 mod api;
-#[path = "../../lisa-deploy/tests/common/mod.rs"]
-mod deploy;
+mod support;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use support::{Server, TOKEN, deploy};
 
-const TOKEN: &str = "serve-test-admin-token-0123";
 const MISTRAL: &str = include_str!("../../examples/models/mistral-vllm.json");
 const TITAN: &str = include_str!("../../examples/models/titan-express-v1.json");
 const METADATA: &str = include_str!("../../examples/updates/metadata.json");
 const AUTOSCALING: &str = include_str!("../../examples/updates/autoscaling.json");
 const STOP: &str = include_str!("../../examples/updates/stop.json");
 const START: &str = include_str!("../../examples/updates/start.json");
-
-/// A running `lisa-ops serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Server {
-    fn start(deployment_name: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lisa-ops"))
-            .args([
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--deployment-name",
-                deployment_name,
-            ])
-            .args([
-                "--region",
-                deploy::REGION,
-                "--endpoint-url",
-                &deploy::endpoint(),
-            ])
-            .env("LISA_ADMIN_TOKENS", TOKEN)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env_remove("AWS_PROFILE")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("lisa-ops serve starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the server says where it listens")
-                .expect("stderr is text");
-            if let Some(rest) = line.split(" on http://").nth(1) {
-                let address = rest.split_whitespace().next().expect("address");
-                break format!("http://{address}");
-            }
-        };
-        // Keep draining the request log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server {
-            child,
-            base,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn call(&self, method: &str, path: &str, body: Option<&str>) -> (StatusCode, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(TOKEN);
-        if let Some(body) = body {
-            request = request.body(body.to_owned());
-        }
-        let response = request.send().await.expect("the server answers");
-        let status = response.status();
-        let body = response.json().await.expect("a JSON body");
-        (status, body)
-    }
-
-    /// Polls `GET /models/{id}` until its status is `wanted` (or it is gone, for `None`).
-    async fn settle(&self, model_id: &str, wanted: Option<&str>) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let (status, body) = self.call("GET", &format!("/models/{model_id}"), None).await;
-            match wanted {
-                None if status == StatusCode::NOT_FOUND => return body,
-                Some(wanted) if status == StatusCode::OK && body["model"]["status"] == wanted => {
-                    return body["model"].clone();
-                }
-                _ => {}
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{model_id} never reached {wanted:?}; last answer {status}: {body}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_curl_examples_run_against_a_real_deployment() {
@@ -260,7 +161,8 @@ async fn two_servers_racing_on_one_registry_never_both_win() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_every_answer_of_the_real_server_documented() {
     let deployment = deploy::deployment("fuzz").await;
-    let server = Server::start(&deployment.name);
+    // schemathesis sends far more than an admin would, from one address.
+    let server = Server::start_with(&deployment.name, &["--rate-limit", "0"]);
     let url = format!("{}/openapi.json", server.base);
     tokio::task::spawn_blocking(move || api::schemathesis(&url, TOKEN, 15))
         .await

@@ -115,6 +115,38 @@ pub enum RegistrarError {
         /// The panic's message.
         message: String,
     },
+    /// The function's configuration does not pin what it may trust.
+    #[error(
+        "the registration function is not configured: {variable} is not set; deploy it with `lisa-ops bootstrap`, which pins the deployment, the LiteLLM endpoint and the master-key secret in its environment"
+    )]
+    NotPinned {
+        /// The missing variable.
+        variable: &'static str,
+    },
+    /// The request comes from a stack this function does not serve.
+    #[error(
+        "refused: stack {stack_id} is not a stack of deployment {deployment} in this function's account and region ({why}); the function registers only its own deployment's models"
+    )]
+    ForeignStack {
+        /// The requesting stack.
+        stack_id: String,
+        /// The deployment the function serves.
+        deployment: String,
+        /// What does not match.
+        why: String,
+    },
+    /// The request names an endpoint or secret other than the pinned one.
+    #[error(
+        "refused: the resource's {property} is {given:?}, but this deployment's registration function uses only {pinned:?}; deploy the model stack again (`lisa-ops models update` or `deploy`) so it takes the deployment's current LiteLLM settings"
+    )]
+    NotPinnedValue {
+        /// The property.
+        property: &'static str,
+        /// What the request gives.
+        given: String,
+        /// What the function is configured with.
+        pinned: String,
+    },
     /// The answer could not be sent to CloudFormation.
     #[error("cannot send the answer to CloudFormation: {message}")]
     Answer {

@@ -11,6 +11,10 @@
 //! and `true` adds it again; changed parameters replace it; delete of an unknown id succeeds.
 //! Every write is read back. A hosted model is added on create and on start only once its target
 //! group has a healthy target, within its load budget.
+//!
+//! Trust (see [`crate::pinned`]): a request from a stack outside the function's deployment,
+//! account or region, or naming another LiteLLM endpoint or secret than the pinned ones, is
+//! answered FAILED before the master key is read.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -28,6 +32,7 @@ use serde_json::{Map, Value, json};
 use crate::error::RegistrarError;
 use crate::health;
 use crate::litellm::{Deployment, LiteLlmClient};
+use crate::pinned::Pinned;
 use crate::progress::Progress;
 use crate::relay::{self, MAX_HOPS, Relayed};
 use crate::respond::{self, Echo};
@@ -123,6 +128,9 @@ pub struct Registrar {
     pub http: reqwest::Client,
     /// Timings.
     pub settings: Settings,
+    /// What the function trusts; without it (the name of the missing variable), every request
+    /// is refused.
+    pub pinned: Result<Pinned, &'static str>,
 }
 
 /// The request, with the properties read through the contract.
@@ -260,6 +268,7 @@ impl Registrar {
             lambda: aws_sdk_lambda::Client::new(&config),
             http: reqwest::Client::new(),
             settings: Settings::from_env(),
+            pinned: Pinned::from_env(),
         }
     }
 
@@ -426,6 +435,30 @@ enum Readiness {
 impl Context<'_> {
     async fn carry_out(&self, parsed: Parsed, raw: Value) -> Result<Step, Failure> {
         let echo = &parsed.echo;
+        let known = match &parsed.kind {
+            Kind::Update { physical_id, .. } | Kind::Delete { physical_id } => {
+                Some(physical_id.clone())
+            }
+            Kind::Create => None,
+        };
+        if let Kind::Delete { physical_id } = &parsed.kind
+            && *physical_id == unregistered_id(echo)
+        {
+            // A create that registered nothing (refused, unreadable): nothing to remove.
+            return Ok(Step::Answer(respond::success(
+                echo,
+                physical_id,
+                HashMap::new(),
+            )));
+        }
+        let pinned = self
+            .registrar
+            .pinned
+            .as_ref()
+            .map_err(|&variable| (known.clone(), RegistrarError::NotPinned { variable }))?;
+        pinned
+            .admit(&echo.stack_id, &self.invocation.function_arn)
+            .map_err(|e| (known.clone(), e))?;
         if let Kind::Delete { physical_id } = &parsed.kind {
             let Ok(props) = properties(raw) else {
                 // A create with unreadable properties registered nothing: nothing to remove.
@@ -435,8 +468,8 @@ impl Context<'_> {
                     HashMap::new(),
                 )));
             };
-            let known = Some(physical_id.clone());
-            let client = self.client(&props).await.map_err(|e| (known.clone(), e))?;
+            pinned.check(&props).map_err(|e| (known.clone(), e))?;
+            let client = self.client(pinned).await.map_err(|e| (known.clone(), e))?;
             self.remove(&client, physical_id)
                 .await
                 .map_err(|e| (known, e))?;
@@ -447,12 +480,13 @@ impl Context<'_> {
             )));
         }
         let props = properties(raw).map_err(|e| (None, e))?;
+        pinned.check(&props).map_err(|e| (known.clone(), e))?;
         let id = registration_id(&echo.stack_id, &props.model_id);
         let fail = |e| (Some(id.clone()), e);
         let done = || Ok(Step::Answer(respond::success(echo, &id, data(&id))));
         if !props.enabled {
             if matches!(parsed.kind, Kind::Update { .. }) {
-                let client = self.client(&props).await.map_err(fail)?;
+                let client = self.client(pinned).await.map_err(fail)?;
                 self.remove(&client, &id).await.map_err(fail)?;
             }
             return done();
@@ -478,24 +512,24 @@ impl Context<'_> {
                 }
             }
         }
-        let client = self.client(&props).await.map_err(fail)?;
+        let client = self.client(pinned).await.map_err(fail)?;
         self.register(&client, &props, &id).await.map_err(fail)?;
         done()
     }
 
-    async fn client(
-        &self,
-        props: &RegistrationProperties,
-    ) -> Result<LiteLlmClient, RegistrarError> {
+    /// A client of the pinned endpoint with the key from the pinned secret: the only place the
+    /// key is read, so it can go nowhere else.
+    async fn client(&self, pinned: &Pinned) -> Result<LiteLlmClient, RegistrarError> {
         self.progress.stage(format!(
             "reading the LiteLLM master key from secret {}",
-            props.master_key_secret_arn
+            pinned.master_key_secret_arn
         ));
-        let key = secret::master_key(&self.registrar.secrets, &props.master_key_secret_arn).await?;
+        let key =
+            secret::master_key(&self.registrar.secrets, &pinned.master_key_secret_arn).await?;
         self.progress.secret(&key);
         Ok(LiteLlmClient::new(
             self.registrar.http.clone(),
-            &props.lite_llm_endpoint,
+            &pinned.litellm_endpoint,
             key,
             self.registrar.settings.litellm_timeout,
         ))

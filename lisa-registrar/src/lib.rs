@@ -7,12 +7,14 @@
 //! it so CloudFormation always gets an answer before the invocation's deadline, also when LiteLLM
 //! hangs or the code panics. The custom resource's properties are
 //! [`lisa_constructs::ecs_model::registration::RegistrationProperties`], the type the template
-//! renders them from.
+//! renders them from. What the function trusts (its deployment, the LiteLLM endpoint, the
+//! master-key secret) is [`pinned::Pinned`], from its own environment, never from a request.
 
 pub mod error;
 pub mod handler;
 pub mod health;
 pub mod litellm;
+pub mod pinned;
 pub mod progress;
 pub mod relay;
 pub mod respond;
@@ -20,3 +22,4 @@ pub mod secret;
 
 pub use error::RegistrarError;
 pub use handler::{Invocation, Outcome, Registrar, Settings};
+pub use pinned::Pinned;

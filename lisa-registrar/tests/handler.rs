@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use lisa_constructs::ecs_model::registration::{MODEL_ID_ATTRIBUTE, registration_id};
 use lisa_registrar::handler::Step;
-use lisa_registrar::{Outcome, Settings};
+use lisa_registrar::{Outcome, Pinned, Settings};
 use serde_json::{Value, json};
 use support::litellm::{LiteLlm, Mode};
 use support::*;
@@ -93,8 +93,24 @@ impl World {
         self.run_with(request, fast_settings(), 30.0).await
     }
 
+    /// What this world's function trusts: its LiteLLM stand-in and its secret.
+    fn pinned(&self) -> Pinned {
+        pinned(&self.litellm.server.url(), &self.secret)
+    }
+
     async fn run_with(&self, request: Value, settings: Settings, seconds: f64) -> Outcome {
-        registrar(&self.lambda.server.url(), settings)
+        self.run_trusting(request, settings, seconds, self.pinned())
+            .await
+    }
+
+    async fn run_trusting(
+        &self,
+        request: Value,
+        settings: Settings,
+        seconds: f64,
+        pinned: Pinned,
+    ) -> Outcome {
+        registrar(&self.lambda.server.url(), settings, pinned)
             .await
             .run(request, invocation(seconds))
             .await
@@ -304,7 +320,7 @@ async fn a_hand_on_that_fails_is_answered() {
         ..fast_settings()
     };
     let nowhere = format!("http://127.0.0.1:{}", server::closed_port());
-    registrar(&nowhere, settings)
+    registrar(&nowhere, settings, w.pinned())
         .await
         .run(w.request("create", &[("BUDGET", "120")]), invocation(6.0))
         .await
@@ -453,7 +469,8 @@ async fn litellm_down_fails_with_the_endpoint() {
     let down = format!("http://127.0.0.1:{}", server::closed_port());
     let mut r = w.litellm_only("create");
     set_property(&mut r, "LiteLlmEndpoint", Some(&down));
-    w.run(r).await;
+    let trusted = pinned(&down, &w.secret);
+    w.run_trusting(r, fast_settings(), 30.0, trusted).await;
     assert_failed(
         &w.answers.only(),
         &["cannot reach LiteLLM at", &down, "LiteLlmEndpoint"],
@@ -518,7 +535,8 @@ async fn a_wrong_master_key_says_to_check_the_secret() {
     let mut r = w.litellm_only("create");
     let wrong = secret("sk-not-the-key").await;
     set_property(&mut r, "MasterKeySecretArn", Some(&wrong));
-    w.run(r).await;
+    let trusted = pinned(&w.litellm.server.url(), &wrong);
+    w.run_trusting(r, fast_settings(), 30.0, trusted).await;
     let reason = assert_failed(&w.answers.only(), &["401", "master key"]);
     assert!(!reason.contains("sk-not-the-key"), "{reason}");
 }
@@ -532,7 +550,8 @@ async fn a_missing_secret_names_the_secret_and_the_permission() {
         unique("gone")
     );
     set_property(&mut r, "MasterKeySecretArn", Some(&missing));
-    w.run(r).await;
+    let trusted = pinned(&w.litellm.server.url(), &missing);
+    w.run_trusting(r, fast_settings(), 30.0, trusted).await;
     assert_failed(
         &w.answers.only(),
         &[
@@ -587,7 +606,7 @@ async fn malformed_properties_fail_and_their_delete_succeeds() {
 #[tokio::test]
 async fn a_panic_is_answered() {
     let w = World::new(Mode::Normal).await;
-    let registrar = registrar(&w.lambda.server.url(), fast_settings()).await;
+    let registrar = registrar(&w.lambda.server.url(), fast_settings(), w.pinned()).await;
     let outcome = registrar
         .run_with(
             w.litellm_only("create"),
@@ -617,10 +636,128 @@ async fn a_panic_is_answered() {
 #[tokio::test]
 async fn an_event_without_a_response_url_is_an_error_not_an_answer() {
     let w = World::new(Mode::Normal).await;
-    let registrar = registrar(&w.lambda.server.url(), fast_settings()).await;
+    let registrar = registrar(&w.lambda.server.url(), fast_settings(), w.pinned()).await;
     let result = registrar
         .run(json!({"hello": "world"}), invocation(10.0))
         .await;
     assert!(result.is_err());
     assert_eq!(w.answers.count(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trust: the function serves its own deployment, with its own endpoint and secret
+
+/// A host that records whatever reaches it (it should never be reached).
+async fn attacker() -> (
+    server::Server,
+    std::sync::Arc<std::sync::Mutex<Vec<server::Seen>>>,
+) {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let shared = std::sync::Arc::clone(&seen);
+    let handler: server::Handler = std::sync::Arc::new(move |s: server::Seen| {
+        shared.lock().expect("not poisoned").push(s);
+        Box::pin(async { (200, Vec::new(), r#"{"data": []}"#.to_owned()) })
+    });
+    (server::serve(handler).await, seen)
+}
+
+#[tokio::test]
+async fn a_request_naming_another_endpoint_is_refused_before_the_key_is_read() {
+    let w = World::new(Mode::Normal).await;
+    let (host, seen) = attacker().await;
+    for kind in ["create", "update", "delete"] {
+        w.answers.seen.lock().expect("not poisoned").clear();
+        let mut r = w.litellm_only(kind);
+        set_property(&mut r, "LiteLlmEndpoint", Some(&host.url()));
+        w.run(r).await;
+        let answer = w.answers.only();
+        assert_failed(&answer, &["refused", "LiteLlmEndpoint", &host.url()]);
+        if kind != "create" {
+            assert_eq!(answer["PhysicalResourceId"], w.id(), "{kind} keeps its id");
+        }
+    }
+    assert!(
+        seen.lock().expect("not poisoned").is_empty(),
+        "the host was reached"
+    );
+    assert!(w.litellm.calls().is_empty(), "{:?}", w.litellm.calls());
+}
+
+#[tokio::test]
+async fn a_request_naming_another_secret_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    let theirs = secret("sk-someone-elses").await;
+    let mut r = w.litellm_only("create");
+    set_property(&mut r, "MasterKeySecretArn", Some(&theirs));
+    w.run(r).await;
+    assert_failed(
+        &w.answers.only(),
+        &["refused", "MasterKeySecretArn", &theirs],
+    );
+    assert!(w.litellm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_stack_outside_the_deployment_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    let outsiders = [
+        (
+            w.stack_id().replace(":stack/lisa-", ":stack/other-"),
+            "does not start with \"lisa-\"",
+        ),
+        (
+            w.stack_id().replace(":123456789012:", ":210987654321:"),
+            "account 210987654321",
+        ),
+        (
+            w.stack_id().replace(":us-east-1:", ":eu-west-1:"),
+            "region eu-west-1",
+        ),
+    ];
+    for (stack_id, why) in outsiders {
+        w.answers.seen.lock().expect("not poisoned").clear();
+        let mut r = w.litellm_only("create");
+        r["StackId"] = json!(stack_id);
+        w.run(r).await;
+        assert_failed(&w.answers.only(), &["refused", &stack_id, why]);
+    }
+    assert!(w.litellm.calls().is_empty(), "{:?}", w.litellm.calls());
+}
+
+#[tokio::test]
+async fn the_rollback_of_a_refused_create_succeeds_without_a_call() {
+    let w = World::new(Mode::Normal).await;
+    let mut r = w.litellm_only("create");
+    r["StackId"] = json!(w.stack_id().replace(":stack/lisa-", ":stack/other-"));
+    w.run(r.clone()).await;
+    let answer = w.answers.only();
+    let physical = answer["PhysicalResourceId"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    w.answers.seen.lock().expect("not poisoned").clear();
+    let mut d = w.litellm_only("delete");
+    d["StackId"] = r["StackId"].clone();
+    d["PhysicalResourceId"] = json!(physical);
+    w.run(d).await;
+    assert_eq!(w.answers.only()["Status"], "SUCCESS");
+    assert!(w.litellm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_function_without_its_pinned_settings_refuses_every_request() {
+    let w = World::new(Mode::Normal).await;
+    let mut registrar =
+        (*registrar(&w.lambda.server.url(), fast_settings(), w.pinned()).await).clone();
+    registrar.pinned =
+        Err(lisa_constructs::ecs_model::registration::function::ENV_LITELLM_ENDPOINT);
+    std::sync::Arc::new(registrar)
+        .run(w.litellm_only("create"), invocation(10.0))
+        .await
+        .expect("answered");
+    assert_failed(
+        &w.answers.only(),
+        &["not configured", "LISA_LITELLM_ENDPOINT"],
+    );
+    assert!(w.litellm.calls().is_empty());
 }

@@ -7,6 +7,8 @@
 //! - Run against a stand-in of the Lambda Runtime API on 127.0.0.1, it takes a Create event from
 //!   `GET .../invocation/next`, registers the model with the LiteLLM stand-in (secret in moto),
 //!   PUTs the answer to the ResponseURL and reports the invocation's result to the Runtime API.
+//! - Given a crafted event naming another host as the LiteLLM endpoint, it answers FAILED and
+//!   never calls that host.
 
 mod support;
 
@@ -15,6 +17,9 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use lisa_constructs::ecs_model::registration::function;
+use lisa_registrar::Pinned;
+use serde_json::Value;
 use support::litellm::{LiteLlm, Mode};
 use support::server::{self, Handler, Seen};
 use support::*;
@@ -165,31 +170,12 @@ async fn runtime_api(event: String) -> RuntimeApi {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
-    let (_dir, bootstrap) = unpack();
-    let key = "sk-package-test";
-    let litellm = LiteLlm::start(key, Mode::Normal).await;
-    let answers = Answers::start().await;
-    let secret_arn = secret(key).await;
-    let stack = unique("lisa-pkg");
-    let mut event = fixture(
-        "create",
-        &[
-            ("RESPONSE_URL", &answers.url()),
-            ("STACK", &stack),
-            ("ENDPOINT", &litellm.server.url()),
-            ("SECRET", &secret_arn),
-            ("TARGET_GROUP", "unused"),
-            ("BUDGET", "60"),
-        ],
-    );
-    for key in ["TargetGroupArn", "LoadBudgetSeconds", "ApiBase"] {
-        set_property(&mut event, key, None);
-    }
+/// Runs the packaged `bootstrap` as Lambda would, with `pinned` as the function's configuration
+/// (the bootstrap stack's variables), until it reports its one invocation to the Runtime API;
+/// returns the reports.
+async fn invoke_packaged(bootstrap: &Path, event: &Value, pinned: &Pinned) -> Vec<Seen> {
     let api = runtime_api(event.to_string()).await;
-
-    let mut child = Command::new(&bootstrap)
+    let mut child = Command::new(bootstrap)
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.server.addr.to_string())
         .env("AWS_LAMBDA_FUNCTION_NAME", "lisa-registrar")
@@ -204,6 +190,12 @@ async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_ENDPOINT_URL", moto_endpoint())
+        .env(function::ENV_DEPLOYMENT_NAME, &pinned.deployment_name)
+        .env(function::ENV_LITELLM_ENDPOINT, &pinned.litellm_endpoint)
+        .env(
+            function::ENV_MASTER_KEY_SECRET_ARN,
+            &pinned.master_key_secret_arn,
+        )
         .stdout(Stdio::null())
         .spawn()
         .expect("bootstrap starts");
@@ -219,6 +211,58 @@ async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
     }
     let _ = child.kill();
     let _ = child.wait();
+    let reports = api.reports.lock().expect("not poisoned").clone();
+    assert_eq!(
+        reports.len(),
+        1,
+        "one report to the Runtime API: {reports:?}"
+    );
+    assert_eq!(reports[0].method, "POST");
+    assert_eq!(
+        reports[0].path,
+        format!("/2018-06-01/runtime/invocation/{REQUEST_ID}/response")
+    );
+    reports
+}
+
+/// A LiteLLM-only model's Create event from stack `stack`.
+fn create_event(answers: &Answers, stack: &str, endpoint: &str, secret_arn: &str) -> Value {
+    let mut event = fixture(
+        "create",
+        &[
+            ("RESPONSE_URL", &answers.url()),
+            ("STACK", stack),
+            ("ENDPOINT", endpoint),
+            ("SECRET", secret_arn),
+            ("TARGET_GROUP", "unused"),
+            ("BUDGET", "60"),
+        ],
+    );
+    for key in ["TargetGroupArn", "LoadBudgetSeconds", "ApiBase"] {
+        set_property(&mut event, key, None);
+    }
+    event
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
+    let (_dir, bootstrap) = unpack();
+    let key = "sk-package-test";
+    let litellm = LiteLlm::start(key, Mode::Normal).await;
+    let answers = Answers::start().await;
+    let secret_arn = secret(key).await;
+    let event = create_event(
+        &answers,
+        &unique("lisa-pkg"),
+        &litellm.server.url(),
+        &secret_arn,
+    );
+    invoke_packaged(
+        &bootstrap,
+        &event,
+        &pinned(&litellm.server.url(), &secret_arn),
+    )
+    .await;
 
     let answer = answers.only();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
@@ -232,15 +276,48 @@ async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
         "{:?}",
         litellm.violations()
     );
-    let reports = api.reports.lock().expect("not poisoned");
-    assert_eq!(
-        reports.len(),
-        1,
-        "one report to the Runtime API: {reports:?}"
+}
+
+/// Whoever may create a stack with the function's ServiceToken writes the event: one naming a
+/// host of their own as the LiteLLM endpoint gets a FAILED answer, and the host never hears
+/// from the function (so never sees the master key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crafted_event_naming_another_host_never_sends_it_the_master_key() {
+    let (_dir, bootstrap) = unpack();
+    let key = "sk-package-crafted";
+    let litellm = LiteLlm::start(key, Mode::Normal).await;
+    let answers = Answers::start().await;
+    let secret_arn = secret(key).await;
+    let heard = Arc::new(Mutex::new(Vec::<Seen>::new()));
+    let shared = Arc::clone(&heard);
+    let handler: Handler = Arc::new(move |seen: Seen| {
+        shared.lock().expect("not poisoned").push(seen);
+        Box::pin(async { (200, Vec::new(), r#"{"data": []}"#.to_owned()) })
+    });
+    let attacker = server::serve(handler).await;
+    let event = create_event(&answers, &unique("lisa-pkg"), &attacker.url(), &secret_arn);
+    invoke_packaged(
+        &bootstrap,
+        &event,
+        &pinned(&litellm.server.url(), &secret_arn),
+    )
+    .await;
+
+    let heard = heard.lock().expect("not poisoned");
+    let keys: Vec<&str> = heard
+        .iter()
+        .filter_map(|s| s.headers.get("authorization").map(String::as_str))
+        .collect();
+    assert!(
+        heard.is_empty(),
+        "the crafted endpoint was called {} time(s), with authorization {keys:?}",
+        heard.len()
     );
-    assert_eq!(reports[0].method, "POST");
-    assert_eq!(
-        reports[0].path,
-        format!("/2018-06-01/runtime/invocation/{REQUEST_ID}/response")
-    );
+    let answer = answers.only();
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().expect("a reason");
+    for words in ["refused", "LiteLlmEndpoint", attacker.url().as_str()] {
+        assert!(reason.contains(words), "{reason:?} lacks {words:?}");
+    }
+    assert!(litellm.calls().is_empty(), "{:?}", litellm.calls());
 }

@@ -62,8 +62,9 @@ async fn carry_out(example: &str, healthy: bool) -> (Value, LiteLlm) {
     }
     let mut parameters = Map::new();
     parameters.insert("RegistrationFunctionArn".into(), json!(FUNCTION_ARN));
+    let secret_arn = secret(KEY).await;
     parameters.insert("LiteLlmEndpoint".into(), json!(litellm.server.url()));
-    parameters.insert("LiteLlmMasterKeySecretArn".into(), json!(secret(KEY).await));
+    parameters.insert("LiteLlmMasterKeySecretArn".into(), json!(secret_arn));
     // The target group's Ref is its ARN.
     for (id, r) in template["Resources"].as_object().expect("resources") {
         if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" {
@@ -80,7 +81,9 @@ async fn carry_out(example: &str, healthy: bool) -> (Value, LiteLlm) {
         "ResourceType": RESOURCE_TYPE,
         "ResourceProperties": resolved(&resource["Properties"], &parameters),
     });
-    registrar(&lambda.server.url(), fast_settings())
+    // The function's own configuration holds the same environment the stack's parameters do.
+    let trusted = pinned(&litellm.server.url(), &secret_arn);
+    registrar(&lambda.server.url(), fast_settings(), trusted)
         .await
         .run(request, invocation(30.0))
         .await

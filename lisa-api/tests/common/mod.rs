@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError};
+use lisa_api::{AdminTokens, ModelService, ModelView, Operations, ServeOptions, ServiceError};
 use lisa_constructs::model::{ModelId, ModelUpdate, ValidDefinition};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -128,21 +128,35 @@ pub struct Server {
     pub base: String,
     client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<lisa_api::Stopped>>,
 }
 
 impl Server {
+    /// A server without a rate limit (the tests and the load bench send many requests from one
+    /// address); the other limits at their defaults.
     pub async fn start() -> Server {
+        Self::start_with(ServeOptions {
+            rate_limit: None,
+            ..ServeOptions::default()
+        })
+        .await
+    }
+
+    pub async fn start_with(options: ServeOptions) -> Server {
         let tokens = AdminTokens::parse_list(TOKEN).expect("token");
-        let router = lisa_api::router(Memory::default(), tokens);
+        let operations = Operations::default();
+        let router = lisa_api::router(Memory::default(), tokens, &operations);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("binds");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(lisa_api::serve(listener, router, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(async move {
+            lisa_api::serve(listener, router, &options, &operations, async move {
+                let _ = stopped.await;
+            })
+            .await
+        });
         Server {
             base,
             client: reqwest::Client::new(),

@@ -16,7 +16,9 @@ pub use outputs::{BootstrapOutputs, OutputsError, output};
 use crate::cfn::resources::dynamodb::Table;
 use crate::cfn::resources::ec2::{EgressRule, SecurityGroup};
 use crate::cfn::resources::iam::{Effect, Policy, PolicyDocument, Role, Statement};
-use crate::cfn::resources::lambda::{Code, Function, LoggingConfig, VpcConfig};
+use crate::cfn::resources::lambda::{
+    Code, Function, FunctionEnvironment, LoggingConfig, VpcConfig,
+};
 use crate::cfn::resources::logs::LogGroup;
 use crate::cfn::resources::s3::{Bucket, BucketPolicy};
 use crate::cfn::{Condition, DeletionPolicy, Expr, Output, Parameter, ParameterType, Template};
@@ -227,6 +229,7 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
             logging_config: Some(LoggingConfig {
                 log_group: log_group.ref_(),
             }),
+            environment: Some(pinned_environment(environment)),
         },
         |r| {
             r.condition(has_code.name())
@@ -238,7 +241,10 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
                     "CKV_AWS_272",
                     "The code is uploaded content-addressed by the deployer to a private bucket of this stack",
                 )
-                .checkov_skip("CKV_AWS_173", "The function has no environment variables")
+                .checkov_skip(
+                    "CKV_AWS_173",
+                    "The variables hold a deployment name, an endpoint URL and a secret's ARN, no secret; Lambda encrypts them at rest with its own key",
+                )
         },
     )?;
 
@@ -263,6 +269,29 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
         name: stack_name,
         template,
     })
+}
+
+/// What the registration function trusts, set here rather than taken from its requests: whoever
+/// may create a stack with its ServiceToken (or invoke it) chooses the request, and the function
+/// sends the master key only to this endpoint, reads it only from this secret, and serves only
+/// this deployment's stacks.
+fn pinned_environment(environment: &Environment) -> FunctionEnvironment {
+    FunctionEnvironment {
+        variables: [
+            (function::ENV_DEPLOYMENT_NAME, &environment.deployment_name),
+            (
+                function::ENV_LITELLM_ENDPOINT,
+                &environment.litellm_endpoint,
+            ),
+            (
+                function::ENV_MASTER_KEY_SECRET_ARN,
+                &environment.litellm_master_key_secret_arn,
+            ),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), Expr::str(value)))
+        .collect(),
+    }
 }
 
 /// The environment, recorded for model commands.

@@ -184,6 +184,12 @@ impl<T: References> References for IndexMap<String, T> {
     }
 }
 
+impl<T: References> References for std::collections::BTreeMap<String, T> {
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        self.values().for_each(|v| v.visit_references(visit));
+    }
+}
+
 /// Literal types: they hold no expression.
 macro_rules! no_references {
     ($($t:ty),* $(,)?) => {$(

@@ -182,6 +182,16 @@ pub mod function {
     pub const ENV_HEALTH_POLL_SECONDS: &str = "LISA_HEALTH_POLL_SECONDS";
     /// Environment variable: timeout of one call to LiteLLM, in seconds.
     pub const ENV_LITELLM_TIMEOUT_SECONDS: &str = "LISA_LITELLM_TIMEOUT_SECONDS";
+    /// Environment variable, set by the bootstrap stack: the deployment whose stacks the
+    /// function serves. It refuses a request from any stack whose name does not start with
+    /// `<deployment>-`, or that lives in another account or region than the function.
+    pub const ENV_DEPLOYMENT_NAME: &str = "LISA_DEPLOYMENT_NAME";
+    /// Environment variable, set by the bootstrap stack: the only LiteLLM endpoint the function
+    /// sends the master key to. A request naming another endpoint is refused.
+    pub const ENV_LITELLM_ENDPOINT: &str = "LISA_LITELLM_ENDPOINT";
+    /// Environment variable, set by the bootstrap stack: the only secret the function reads the
+    /// master key from. A request naming another secret is refused.
+    pub const ENV_MASTER_KEY_SECRET_ARN: &str = "LISA_LITELLM_MASTER_KEY_SECRET_ARN";
     /// The default of [`ENV_HEALTH_POLL_SECONDS`].
     pub const DEFAULT_HEALTH_POLL_SECONDS: u32 = 15;
     /// The default of [`ENV_LITELLM_TIMEOUT_SECONDS`].

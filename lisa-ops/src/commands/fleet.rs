@@ -1,11 +1,17 @@
 //! `lisa-ops diff` and `lisa-ops deploy`: a folder of model definitions is the desired
 //! fleet; diff shows what a deploy would change, deploy does it.
+//!
+//! `--prune` deletes what the folders do not hold, so it takes folders only (a few files are not
+//! a fleet, and would make every other model absent), and deletes only what the operator
+//! confirmed: with `--yes` (a pipeline), or by typing `yes` at a terminal after the list of
+//! models it would delete. Unconfirmed, the deploy changes nothing at all.
 
 use super::aws_common::{AwsArgs, block_on, exit, fail};
 use clap::Args;
 use lisa_constructs::model::ModelDefinition;
 use lisa_deploy::fleet::{self, PlanItem};
 use lisa_synth::output::{Diagnostics, Failure};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -20,15 +26,21 @@ pub struct DiffArgs {
     pub aws: AwsArgs,
 }
 
-/// `lisa-ops deploy DIR...`.
+/// `lisa-ops deploy FILE_OR_DIR...`.
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// Model definition files or directories of them: the desired fleet.
-    #[arg(required = true, value_name = "DIR")]
+    #[arg(required = true, value_name = "FILE_OR_DIR")]
     pub paths: Vec<PathBuf>,
-    /// Also delete the deployed models that are not in the folder.
+    /// Also delete the deployed models that are not in the folders (directories only). The
+    /// models to delete are listed and must be confirmed: at a terminal by typing `yes`,
+    /// elsewhere with --yes; unconfirmed, nothing at all is changed.
     #[arg(long)]
     pub prune: bool,
+    /// Confirm what --prune deletes without asking (for pipelines; review the plan with
+    /// --dry-run first).
+    #[arg(long, requires = "prune")]
+    pub yes: bool,
     /// Print the plan and stop.
     #[arg(long)]
     pub dry_run: bool,
@@ -121,7 +133,59 @@ pub fn diff(args: &DiffArgs) -> ExitCode {
     })
 }
 
+/// Files given with `--prune`: refused, since everything deployed that they do not name would
+/// be deleted.
+fn prune_needs_folders(args: &DeployArgs) -> Result<(), ExitCode> {
+    let files: Vec<String> = args
+        .paths
+        .iter()
+        .filter(|path| args.prune && !path.is_dir())
+        .map(|path| path.display().to_string())
+        .collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Usage(format!(
+        "--prune deletes every deployed model that the folders do not hold, so it takes directories only, not {}; deploy files without --prune, or give the fleet's folder",
+        files.join(", ")
+    ))
+    .exit())
+}
+
+/// The operator's go-ahead for what `--prune` deletes: `--yes`, or `yes` typed at a terminal.
+fn confirm_prune(plan: &[PlanItem], args: &DeployArgs) -> Result<(), ExitCode> {
+    let doomed: Vec<&str> = plan
+        .iter()
+        .filter_map(|item| match item {
+            PlanItem::Absent(id) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !args.prune || doomed.is_empty() || args.yes {
+        return Ok(());
+    }
+    let list = doomed.join(", ");
+    let count = doomed.len();
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Failure::Usage(format!(
+            "--prune would delete {count} model(s) and their stacks: {list}; nothing was changed. Run again with --yes to delete them"
+        ))
+        .exit());
+    }
+    eprint!("--prune deletes {count} model(s) and their stacks: {list}\nType yes to go on: ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if answer.trim() == "yes" {
+        return Ok(());
+    }
+    eprintln!("deploy: not confirmed; nothing was changed");
+    Err(ExitCode::from(exit::REFUSED))
+}
+
 pub fn deploy(args: &DeployArgs) -> ExitCode {
+    if let Err(code) = prune_needs_folders(args) {
+        return code;
+    }
     let definitions = match read_all(&args.paths, &args.aws) {
         Ok(definitions) => definitions,
         Err(code) => return code,
@@ -138,6 +202,9 @@ pub fn deploy(args: &DeployArgs) -> ExitCode {
         print_plan(&plan, args.prune);
         if args.dry_run {
             return ExitCode::SUCCESS;
+        }
+        if let Err(code) = confirm_prune(&plan, args) {
+            return code;
         }
         let started = Instant::now();
         let mut done = |applied: &fleet::Applied| match &applied.result {

@@ -1,13 +1,18 @@
 //! `lisa-ops serve`: the Admin Model Management API over HTTP, on the deployer.
 //!
-//! Operations answer as soon as the new status is recorded; a task per operation follows the
-//! stack to its end and records the outcome. Nothing lives only in this process: the registry and
-//! the stacks are the truth and every read reconciles an in-progress status with its stack, so a
-//! restart loses nothing, and several servers can share one registry (its writes are guarded).
+//! Operations answer as soon as the new status is recorded; they run detached from their
+//! requests (a client that hangs up cancels nothing) and a SIGTERM waits for those under way.
+//! A task per operation follows the stack to its end and records the outcome. Nothing lives
+//! only in this process: the registry and the stacks are the truth and every read reconciles an
+//! in-progress status with its stack, so a restart loses nothing, and several servers can share
+//! one registry (its writes are guarded).
 
 use super::aws_common::AwsArgs;
 use clap::Args;
-use lisa_api::{AdminTokens, ModelService, ModelView, ServiceError, UnreadableModelView};
+use lisa_api::{
+    AdminTokens, ModelService, ModelView, Operations, RateLimit, ServeOptions, ServiceError,
+    UnreadableModelView,
+};
 use lisa_constructs::model::status::{self, Refusal};
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
 use lisa_deploy::{DeployError, Deployer, Listed};
@@ -24,16 +29,63 @@ pub struct ServeArgs {
     /// A file of admin tokens, one per line (else LISA_ADMIN_TOKENS).
     #[arg(long, value_name = "FILE")]
     pub tokens_file: Option<PathBuf>,
+    /// Seconds a client may take to send a request's headers (and an idle connection may wait
+    /// for its next request); then the connection is closed.
+    #[arg(long, value_name = "SECONDS", default_value_t = lisa_api::DEFAULT_HEADER_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a request may take from its headers to its answer, its body included; then 408.
+    /// An operation the request started goes on.
+    #[arg(long, value_name = "SECONDS", default_value_t = lisa_api::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Connections open at once; one more is answered 503 with Retry-After and closed.
+    #[arg(long, value_name = "N", default_value_t = lisa_api::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_connections: u64,
+    /// Requests per second from one client address, sustained; over it, 429 with Retry-After
+    /// (GET /health is not counted). 0 turns the limit off.
+    #[arg(long, value_name = "N", default_value_t = lisa_api::DEFAULT_RATE_PER_SECOND)]
+    pub rate_limit: u32,
+    /// Requests one client address may send at once before --rate-limit applies.
+    #[arg(long, value_name = "N", default_value_t = lisa_api::DEFAULT_RATE_BURST, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_burst: u32,
+    /// At Ctrl-C or SIGTERM, seconds to wait for the requests and the operations under way.
+    #[arg(long, value_name = "SECONDS", default_value_t = lisa_api::DEFAULT_SHUTDOWN_TIMEOUT.as_secs())]
+    pub shutdown_timeout: u64,
     #[command(flatten)]
     pub aws: AwsArgs,
+}
+
+impl ServeArgs {
+    /// The server's limits, from the flags.
+    fn options(&self) -> ServeOptions {
+        ServeOptions {
+            header_timeout: Duration::from_secs(self.header_timeout),
+            request_timeout: Duration::from_secs(self.request_timeout),
+            max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            rate_limit: (self.rate_limit > 0).then_some(RateLimit {
+                per_second: self.rate_limit,
+                burst: self.rate_burst,
+            }),
+            shutdown_timeout: Duration::from_secs(self.shutdown_timeout),
+        }
+    }
 }
 
 /// More on `serve`, for `--help`.
 pub const SERVE_HELP: &str = "Admin tokens: --tokens-file FILE (one token per line, `#` \
 comments) or else LISA_ADMIN_TOKENS (comma-separated); each at least 16 characters. The server \
 refuses to start without one.\n\nAWS: the SDK's usual settings apply (AWS_PROFILE, \
-AWS_REGION, AWS_ENDPOINT_URL, ...); --region and --endpoint-url override them.\n\nExit codes: \
-0 stopped by a signal; 2 cannot start (no token, not bootstrapped, address in use).";
+AWS_REGION, AWS_ENDPOINT_URL, ...); --region and --endpoint-url override them.\n\nOperations \
+run detached from their requests: a client that hangs up cancels nothing, and one model has one \
+operation at a time in this server (another request on it gets 409). Ctrl-C or SIGTERM stops \
+taking connections, lets the requests under way finish, and waits for the operations under way \
+to reach a safe point (their stack calls made), at most --shutdown-timeout seconds; give the \
+process manager's own grace period more than that.\n\nLimits: a client is cut off after \
+--header-timeout seconds without a complete request head, a request after --request-timeout \
+seconds (408); past --max-connections a connection is answered 503; past --rate-burst requests \
+at once and --rate-limit a second from one address, 429 with Retry-After. Behind a load \
+balancer or proxy every client shares its address: raise --rate-limit or set it to 0 and limit \
+there.\n\nExit codes: 0 stopped by a signal; 2 cannot start (no token, not bootstrapped, \
+address in use).";
 
 /// The variable holding the admin tokens (comma-separated) when no tokens file is given.
 pub const TOKENS_VARIABLE: &str = "LISA_ADMIN_TOKENS";
@@ -86,10 +138,30 @@ async fn serve(args: &ServeArgs, tokens: AdminTokens, diagnostics: Diagnostics) 
         "serving deployment {} on http://{address} (GET /openapi.json describes the API)",
         args.aws.deployment_name
     ));
-    let router = lisa_api::router(DeployerService { deployer }, tokens);
-    lisa_api::serve(listener, router, shutdown_signal())
+    let operations = Operations::default();
+    let router = lisa_api::router(DeployerService { deployer }, tokens, &operations);
+    let options = args.options();
+    let waiting = operations.clone();
+    let bound = options.shutdown_timeout.as_secs();
+    let shutdown = async move {
+        shutdown_signal().await;
+        let under_way = waiting.under_way();
+        if !under_way.is_empty() {
+            diagnostics.note(format_args!(
+                "stopping: waiting for the operations on {} (at most {bound} s)",
+                under_way.join(", ")
+            ));
+        }
+    };
+    let stopped = lisa_api::serve(listener, router, &options, &operations, shutdown)
         .await
         .map_err(|e| Failure::Io(format!("the server stopped: {e}")))?;
+    if !stopped.unfinished.is_empty() {
+        Diagnostics::error(format_args!(
+            "stopped with operations still running on {}; reads reconcile them with their stacks",
+            stopped.unfinished.join(", ")
+        ));
+    }
     diagnostics.note(format_args!("stopped"));
     Ok(())
 }

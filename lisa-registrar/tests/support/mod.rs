@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::config::Credentials;
-use lisa_registrar::{Invocation, Registrar, Settings};
+use lisa_registrar::{Invocation, Pinned, Registrar, Settings};
 use serde_json::{Value, json};
 
 use server::{Handler, Seen, Server};
@@ -200,8 +200,24 @@ pub fn fast_settings() -> Settings {
     }
 }
 
-/// A registrar on moto (secrets, target health) and the given Lambda API.
-pub async fn registrar(lambda_endpoint: &str, settings: Settings) -> Arc<Registrar> {
+/// The deployment the tests' stacks (`lisa-...`) belong to.
+pub const DEPLOYMENT: &str = "lisa";
+
+/// What a function of [`DEPLOYMENT`] is configured to trust.
+pub fn pinned(endpoint: &str, secret_arn: &str) -> Pinned {
+    Pinned {
+        deployment_name: DEPLOYMENT.to_owned(),
+        litellm_endpoint: endpoint.to_owned(),
+        master_key_secret_arn: secret_arn.to_owned(),
+    }
+}
+
+/// A registrar on moto (secrets, target health) and the given Lambda API, trusting `pinned`.
+pub async fn registrar(
+    lambda_endpoint: &str,
+    settings: Settings,
+    pinned: Pinned,
+) -> Arc<Registrar> {
     let moto = aws_config(&moto_endpoint()).await;
     Arc::new(Registrar {
         secrets: aws_sdk_secretsmanager::Client::new(&moto),
@@ -209,6 +225,7 @@ pub async fn registrar(lambda_endpoint: &str, settings: Settings) -> Arc<Registr
         lambda: aws_sdk_lambda::Client::new(&aws_config(lambda_endpoint).await),
         http: reqwest::Client::new(),
         settings,
+        pinned: Ok(pinned),
     })
 }
 

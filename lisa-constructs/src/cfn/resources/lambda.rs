@@ -37,6 +37,9 @@ pub struct Function {
     /// Where the logs go.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logging_config: Option<LoggingConfig>,
+    /// The function's environment variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<FunctionEnvironment>,
 }
 crate::references_of_fields!(Function {
     function_name,
@@ -50,7 +53,8 @@ crate::references_of_fields!(Function {
     memory_size,
     reserved_concurrent_executions,
     vpc_config,
-    logging_config
+    logging_config,
+    environment
 });
 resource_type!(Function, "AWS::Lambda::Function");
 
@@ -87,3 +91,12 @@ pub struct LoggingConfig {
     pub log_group: Expr,
 }
 crate::references_of_fields!(LoggingConfig { log_group });
+
+/// `Function.Environment`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionEnvironment {
+    /// Name to value, in a fixed order so the template's bytes are stable.
+    pub variables: std::collections::BTreeMap<String, Expr>,
+}
+crate::references_of_fields!(FunctionEnvironment { variables });

@@ -52,11 +52,18 @@ fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// How long one exchange with moto may take.
+const HTTP_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// A minimal HTTP/1.1 exchange with moto (one request per connection).
 fn http(method: &str, url: &str, body: &str) -> Option<String> {
     let rest = url.strip_prefix("http://")?;
     let (host, path) = rest.split_at(rest.find('/')?);
     let mut stream = TcpStream::connect(host).ok()?;
+    // A stalled exchange is given up (the caller polls again) rather than holding the
+    // registration thread, and with it every create of the test, forever.
+    stream.set_read_timeout(Some(HTTP_TIMEOUT)).ok()?;
+    stream.set_write_timeout(Some(HTTP_TIMEOUT)).ok()?;
     write!(
         stream,
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: \r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

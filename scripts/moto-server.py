@@ -52,9 +52,21 @@ moto before it serves:
   400>][&count=<n>][&match=<text>]` answers each matching call with that error, in the
   service's own protocol, without handling it. `POST /moto-api/fault/clear[?match=<text>]`
   forgets the pending faults (those whose `match` contains the text).
+- `AWS::Scheduler::Schedule`, which moto's CloudFormation skips (with a warning): here a stack's
+  schedules are made in moto's own EventBridge Scheduler backend, in the stack's account and
+  region, so ListSchedules and GetSchedule see them. Ref gives the schedule's name and
+  `Fn::GetAtt ... Arn` its ARN; without a Name, the name is the stack name, the logical id and a
+  random suffix, cut to the 64 characters a schedule name may have. GroupName defaults to
+  `default`. An update that changes the Name or GroupName makes the new schedule and deletes the
+  old one; any other change updates the schedule in place; deleting the resource deletes the
+  schedule (one already gone is no error). StartDate and EndDate, ISO 8601 strings in a
+  template, are handed to moto as the API's timestamps.
 """
 
+import copy
+import datetime
 import json
+import re
 import sys
 import threading
 import time
@@ -62,13 +74,21 @@ import urllib.parse
 from typing import Any
 
 from moto.cloudformation.custom_model import CustomModel
-from moto.cloudformation.exceptions import CloudFormationError, ValidationError
+from moto.cloudformation.exceptions import (
+    CloudFormationError,
+    UnformattedGetAttTemplateException,
+    ValidationError,
+)
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudformation.utils import random_suffix
+from moto.core.common_models import CloudFormationModel
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
 from moto.moto_api._internal import urls as moto_api_urls
 from moto.moto_api._internal import mock_random
+from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound
+from moto.scheduler.models import scheduler_backends
 from moto.server import main
 
 _LOCK = threading.Lock()
@@ -405,6 +425,131 @@ def _delete_failed(request: Any, full_url: str, headers: Any):  # type: ignore[n
     )
     stack.status = "DELETE_FAILED"
     return 200, {}, "{}"
+
+
+# ---- AWS::Scheduler::Schedule ----
+
+
+def _schedule_name(stack_name: str, logical_id: str) -> str:
+    """CloudFormation's name for a resource without one, kept to a schedule name's 64 characters."""
+    suffix = random_suffix()
+    prefix = re.sub(r"[^0-9a-zA-Z_.-]", "", f"{stack_name}-{logical_id}")
+    return f"{prefix[: 64 - len(suffix) - 1]}-{suffix}"
+
+
+def _timestamp(date: str | None) -> float | None:
+    """A template's date (ISO 8601, in UTC unless it says otherwise) as the API's timestamp."""
+    if not date:
+        return None
+    moment = datetime.datetime.fromisoformat(date)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment.timestamp()
+
+
+def _schedule_arguments(properties: dict[str, Any]) -> dict[str, Any]:
+    """The template's properties as the arguments of moto's create_schedule and update_schedule."""
+    window = copy.deepcopy(properties["FlexibleTimeWindow"])
+    target = copy.deepcopy(properties["Target"])  # moto adds a default RetryPolicy to it
+    # Numbers may come as strings (from parameters, say); CloudFormation converts them.
+    for values, key in [
+        (window, "MaximumWindowInMinutes"),
+        (target.get("RetryPolicy", {}), "MaximumEventAgeInSeconds"),
+        (target.get("RetryPolicy", {}), "MaximumRetryAttempts"),
+    ]:
+        if key in values:
+            values[key] = int(values[key])
+    return {
+        "description": properties.get("Description"),
+        "schedule_expression": properties["ScheduleExpression"],
+        "schedule_expression_timezone": properties.get("ScheduleExpressionTimezone"),
+        "flexible_time_window": window,
+        "target": target,
+        "state": properties.get("State", "ENABLED"),
+        "kms_key_arn": properties.get("KmsKeyArn"),
+        "start_date": _timestamp(properties.get("StartDate")),
+        "end_date": _timestamp(properties.get("EndDate")),
+    }
+
+
+class _Schedule(CloudFormationModel):
+    """A stack's schedule. The schedule itself is kept by moto's scheduler backend."""
+
+    __module__ = "moto.scheduler.models"  # moto files each model under the service its module names
+
+    def __init__(self, account_id: str, region: str, stack_name: str, schedule: Any, named: bool):
+        self.account_id = account_id
+        self.region = region
+        self.stack_name = stack_name
+        self.group = schedule.group_name
+        self.name = schedule.name
+        self.arn = schedule.arn
+        self.named = named  # the template gave the Name (else it was made up)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Scheduler::Schedule"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "Arn":
+            return self.arn
+        raise UnformattedGetAttTemplateException()
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def _make(
+        cls, account_id: str, region: str, stack_name: str, logical_id: str, properties: dict[str, Any]
+    ) -> "_Schedule":
+        backend = scheduler_backends[account_id][region]
+        group = properties.get("GroupName") or "default"
+        backend.get_schedule_group(group)  # moto's create_schedule fails with a KeyError
+        name = properties.get("Name") or _schedule_name(stack_name, logical_id)
+        schedule = backend.create_schedule(
+            name=name, group_name=group, action_after_completion=None, **_schedule_arguments(properties)
+        )
+        return cls(account_id, region, stack_name, schedule, named="Name" in properties)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        stack_name = kwargs["StackId"].split("/")[1]  # arn:...:stack/<name>/<id>
+        properties = cloudformation_json["Properties"]
+        return cls._make(account_id, region_name, stack_name, kwargs["LogicalId"], properties)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+        old = original_resource
+        properties = cloudformation_json["Properties"]
+        # Without a Name a made-up name stays; dropping the template's Name makes up a new one.
+        name = properties.get("Name") or (None if old.named else old.name)
+        if (name, properties.get("GroupName") or "default") != (old.name, old.group):
+            new = cls._make(old.account_id, old.region, old.stack_name, old.logical_resource_id, properties)
+            old.delete(old.account_id, old.region)
+            return new
+        scheduler_backends[old.account_id][old.region].update_schedule(
+            name=old.name, group_name=old.group, **_schedule_arguments(properties)
+        )
+        return old
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """Called by moto's stack for a deleted resource (before delete_from_cloudformation_json)."""
+        try:
+            scheduler_backends[self.account_id][self.region].delete_schedule(self.group, self.name)
+        except (ScheduleNotFound, ScheduleGroupNotFound):
+            pass  # already gone: not an error for CloudFormation
 
 
 # ---- Injected faults ----

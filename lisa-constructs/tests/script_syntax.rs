@@ -80,8 +80,8 @@ fn every_script_in_every_case_parses() {
             }
         }
     }
-    // 7 hosted cases: user data, weights copy and server command each.
-    assert_eq!(checked, 21);
+    // 8 hosted cases: user data, weights copy and server command each.
+    assert_eq!(checked, 24);
 }
 
 #[test]

@@ -3,7 +3,9 @@
 
 mod common;
 
-use lisa_constructs::ecs_model::stack_io::{ModelStackOutputs, output, parameter_values};
+use lisa_constructs::ecs_model::stack_io::{
+    Functions, ModelStackOutputs, output, parameter_values,
+};
 use lisa_constructs::environment::Environment;
 
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:lisa-registrar";
@@ -19,6 +21,16 @@ fn environment(certificate: bool) -> Environment {
     environment
 }
 
+fn functions() -> Functions {
+    Functions {
+        registration_function_arn: FUNCTION_ARN.to_owned(),
+        lifecycle_function_arn: Some(
+            "arn:aws:lambda:us-east-1:123456789012:function:lisa-lifecycle".to_owned(),
+        ),
+        scheduler_role_arn: Some("arn:aws:iam::123456789012:role/lisa-scheduler".to_owned()),
+    }
+}
+
 #[test]
 fn every_parameter_of_every_case_gets_a_value() {
     for case in common::cases() {
@@ -26,7 +38,7 @@ fn every_parameter_of_every_case_gets_a_value() {
         let values = parameter_values(
             &stack.template,
             &environment(case.options.https),
-            FUNCTION_ARN,
+            &functions(),
         )
         .unwrap_or_else(|e| panic!("{}: {e}", case.name));
         let names: Vec<&String> = stack.template.parameters.keys().collect();
@@ -44,7 +56,7 @@ fn every_parameter_of_every_case_gets_a_value() {
 #[test]
 fn an_https_stack_without_a_certificate_in_the_environment_is_refused() {
     let stack = common::synth(&common::case("seed-mistral-vllm-https"));
-    let error = parameter_values(&stack.template, &environment(false), FUNCTION_ARN)
+    let error = parameter_values(&stack.template, &environment(false), &functions())
         .expect_err("no certificate");
     assert_eq!(
         error.to_string(),

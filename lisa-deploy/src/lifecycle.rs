@@ -11,7 +11,7 @@ use crate::registry::{Listed, Registry, Unreadable, WriteError};
 use crate::stack_status::StackStatus;
 use crate::stacks::{Polling, Preview, StackEvent, StackOps, Started};
 use lisa_constructs::bootstrap::BootstrapOutputs;
-use lisa_constructs::ecs_model::stack_io::parameter_values;
+use lisa_constructs::ecs_model::stack_io::{Functions, parameter_values};
 use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, capacity, synthesize};
 use lisa_constructs::environment::Environment;
 use lisa_constructs::model::status::{self, Request, Step};
@@ -240,17 +240,38 @@ impl Deployer {
             },
             other => synth_error(other.to_string()),
         })?;
-        let function = self
+        let values = parameter_values(
+            &stack.template,
+            self.environment(),
+            &self.functions(definition)?,
+        )
+        .map_err(|e| synth_error(e.to_string()))?;
+        Ok((stack, values))
+    }
+
+    /// The deployment's functions a model's stack invokes; refused when the bootstrap stack
+    /// lacks one the definition needs.
+    fn functions(&self, definition: &ModelDefinition) -> Result<Functions> {
+        let missing = |what: &str, flag: &str| DeployError::NotBootstrapped {
+            deployment_name: self.options.deployment_name.clone(),
+            reason: format!("the bootstrap stack has no {what} yet: run bootstrap with {flag}"),
+        };
+        let registration_function_arn = self
             .bootstrap
             .registration_function_arn
-            .as_deref()
-            .ok_or_else(|| DeployError::NotBootstrapped {
-                deployment_name: self.options.deployment_name.clone(),
-                reason: "the bootstrap stack has no registration function yet: run bootstrap with --registrar-zip".to_owned(),
-            })?;
-        let values = parameter_values(&stack.template, self.environment(), function)
-            .map_err(|e| synth_error(e.to_string()))?;
-        Ok((stack, values))
+            .clone()
+            .ok_or_else(|| missing("registration function", "--registrar-zip"))?;
+        if definition.schedule.is_some() && self.bootstrap.lifecycle_function_arn.is_none() {
+            return Err(missing(
+                "lifecycle function (models with a schedule need it)",
+                "--lifecycle-zip",
+            ));
+        }
+        Ok(Functions {
+            registration_function_arn,
+            lifecycle_function_arn: self.bootstrap.lifecycle_function_arn.clone(),
+            scheduler_role_arn: self.bootstrap.scheduler_role_arn.clone(),
+        })
     }
 
     /// The ClientRequestToken of an operation recorded by the next write of `record`: unique

@@ -24,6 +24,7 @@ fn embedding_model() -> Result<ModelDefinition, String> {
         model_type: ModelType::Embedding,
         streaming: Some(false),
         model_url: None,
+        schedule: None,
         hosting: Some(Hosting {
             inference_container: InferenceContainer::Tei,
             instance_type: "m5.xlarge".into(),

@@ -1,5 +1,6 @@
 //! The bootstrap stack, `<deploymentName>-bootstrap`: once per environment, the model registry
-//! (a DynamoDB table), the LiteLLM registration function with its role, the bucket its code and
+//! (a DynamoDB table), the LiteLLM registration function with its role, the [`lifecycle`]
+//! function that carries out model schedules, the bucket their code and
 //! large templates are uploaded to, and outputs that record the environment, so model commands
 //! need nothing but the deployment name.
 //!
@@ -9,6 +10,7 @@
 //! updates the function. The function exists only once a key is given: the first deploy
 //! creates the bucket, the code is uploaded, and an update with the key adds the function.
 
+pub mod lifecycle;
 mod outputs;
 
 pub use outputs::{BootstrapOutputs, OutputsError, output};
@@ -81,7 +83,7 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
     let stack_name = stack_name(&environment.deployment_name)?;
     let mut stack = Stack::new(stack_name.clone());
     stack.set_description(format!(
-        "LISA deployment {}: model registry and LiteLLM registration function",
+        "LISA deployment {}: model registry, LiteLLM registration function and lifecycle function",
         environment.deployment_name
     ));
     let code_key = stack.add_parameter(
@@ -248,6 +250,15 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
         },
     )?;
 
+    lifecycle::lifecycle(
+        &mut stack,
+        &lifecycle::LifecycleProps {
+            environment,
+            registry: &registry,
+            artifacts: &artifacts,
+            registrar_function_arn: &function_arn,
+        },
+    )?;
     stack.add_output(
         output::REGISTRY_TABLE_NAME,
         Output::new(registry.ref_()).description("The model registry"),

@@ -36,6 +36,10 @@ pub struct BootstrapOutputs {
     pub artifacts_bucket_name: String,
     /// The registration function, once its code was uploaded.
     pub registration_function_arn: Option<String>,
+    /// The lifecycle function, once its code was uploaded.
+    pub lifecycle_function_arn: Option<String>,
+    /// The role model schedules invoke the lifecycle function with.
+    pub scheduler_role_arn: Option<String>,
 }
 
 impl BootstrapOutputs {
@@ -74,6 +78,8 @@ impl BootstrapOutputs {
             registry_table_name: required(output::REGISTRY_TABLE_NAME)?,
             artifacts_bucket_name: required(output::ARTIFACTS_BUCKET_NAME)?,
             registration_function_arn: get(name::REGISTRATION_FUNCTION_ARN),
+            lifecycle_function_arn: get(name::LIFECYCLE_FUNCTION_ARN),
+            scheduler_role_arn: get(name::SCHEDULER_ROLE_ARN),
         })
     }
 }

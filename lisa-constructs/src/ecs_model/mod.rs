@@ -6,7 +6,8 @@
 //! translating the seed's limits per server), [`load_balancer`] (internal ALB, target group and
 //! optional alias record), [`service`] (the ECS service),
 //! [`scaling`] (the target-tracking policy) and [`registration`] (the LiteLLM custom resource). A
-//! LiteLLM-only model's stack holds only the registration. Every lifecycle operation (stop, start,
+//! LiteLLM-only model's stack holds only the registration. A model with a schedule adds its
+//! [`schedule`] (EventBridge Scheduler schedules invoking the deployment's lifecycle function). Every lifecycle operation (stop, start,
 //! autoscaling change) is a new synthesis of the same definition with other [`StackOptions`], and
 //! so a stack update in which every logical id stays the same.
 //!
@@ -29,6 +30,7 @@ pub mod load_balancer;
 pub mod parameters;
 pub mod registration;
 pub mod scaling;
+pub mod schedule;
 pub mod scripts;
 pub mod server_settings;
 pub mod service;
@@ -185,6 +187,10 @@ fn build(definition: &ModelDefinition, options: &StackOptions) -> Result<ModelSt
     match &definition.hosting {
         Some(hosting) => hosted_model(&mut stack, definition, hosting, options)?,
         None => litellm_only_model(&mut stack, definition, options)?,
+    }
+    if let Some(model_schedule) = &definition.schedule {
+        let target = schedule::LifecycleTarget::parameters(&mut stack)?;
+        schedule::schedules(&mut stack, &definition.model_id, model_schedule, &target)?;
     }
     let template = stack.into_template()?;
     Ok(ModelStack { name, template })

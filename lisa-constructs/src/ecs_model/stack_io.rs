@@ -31,6 +31,21 @@ pub mod parameter {
     pub const LITELLM_ENDPOINT: &str = "LiteLlmEndpoint";
     /// The secret holding LiteLLM's master key (every model).
     pub const LITELLM_MASTER_KEY_SECRET_ARN: &str = "LiteLlmMasterKeySecretArn";
+    /// The lifecycle function the schedules invoke (models with a schedule).
+    pub const LIFECYCLE_FUNCTION_ARN: &str = "LifecycleFunctionArn";
+    /// The role EventBridge Scheduler assumes to invoke it (models with a schedule).
+    pub const SCHEDULER_ROLE_ARN: &str = "SchedulerRoleArn";
+}
+
+/// The deployment's functions a model stack invokes, as its bootstrap stack reports them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Functions {
+    /// The registration function (every model).
+    pub registration_function_arn: String,
+    /// The lifecycle function (models with a schedule), once its code was uploaded.
+    pub lifecycle_function_arn: Option<String>,
+    /// The role the schedules invoke it with.
+    pub scheduler_role_arn: Option<String>,
 }
 
 /// Output names of a model stack.
@@ -58,7 +73,7 @@ pub enum StackIoError {
 fn environment_value(
     name: &str,
     environment: &Environment,
-    registration_function_arn: &str,
+    functions: &Functions,
 ) -> Option<String> {
     match name {
         parameter::VPC_ID => Some(environment.vpc_id.clone()),
@@ -69,7 +84,9 @@ fn environment_value(
         }
         parameter::MODELS_BUCKET_NAME => Some(environment.models_bucket_name.clone()),
         parameter::CERTIFICATE_ARN => environment.certificate_arn.clone(),
-        parameter::REGISTRATION_FUNCTION_ARN => Some(registration_function_arn.to_owned()),
+        parameter::REGISTRATION_FUNCTION_ARN => Some(functions.registration_function_arn.clone()),
+        parameter::LIFECYCLE_FUNCTION_ARN => functions.lifecycle_function_arn.clone(),
+        parameter::SCHEDULER_ROLE_ARN => functions.scheduler_role_arn.clone(),
         parameter::LITELLM_ENDPOINT => Some(environment.litellm_endpoint.clone()),
         parameter::LITELLM_MASTER_KEY_SECRET_ARN => {
             Some(environment.litellm_master_key_secret_arn.clone())
@@ -84,13 +101,13 @@ fn environment_value(
 pub fn parameter_values(
     template: &Template,
     environment: &Environment,
-    registration_function_arn: &str,
+    functions: &Functions,
 ) -> Result<Vec<(String, String)>, StackIoError> {
     template
         .parameters
         .iter()
         .map(|(name, declared)| {
-            environment_value(name, environment, registration_function_arn)
+            environment_value(name, environment, functions)
                 .or_else(|| declared.default.clone())
                 .map(|value| (name.clone(), value))
                 .ok_or_else(|| StackIoError::NoValue { name: name.clone() })

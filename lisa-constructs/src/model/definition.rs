@@ -36,6 +36,11 @@ pub struct ModelDefinition {
     /// A URL the system derives; accepted as given when present.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_url: Option<String>,
+    /// When the model runs and when it sleeps; absent, it runs until stopped. Its JSON Schema
+    /// is the schedule module's, joined to the definition's by `definition_schema`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub schedule: Option<super::schedule::Schedule>,
 }
 
 /// How a LISA-hosted model runs: container, instances, scaling and load balancer.

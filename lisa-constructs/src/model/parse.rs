@@ -26,6 +26,7 @@ const DEFINITION_FIELDS: &[&str] = &[
     "containerConfig",
     "autoScalingConfig",
     "loadBalancerConfig",
+    "schedule",
 ];
 
 /// The fields that make up the hosting block.
@@ -55,6 +56,7 @@ pub(crate) fn read_definition(
         reader::bounded_string(bounds::MODEL_URL_MAX_BYTES),
     );
     let hosting = read_hosting(&mut f, model_type, model_name.as_deref());
+    let schedule = f.optional("schedule", super::schedule::read_schedule);
     Some(ModelDefinition {
         model_id: model_id?,
         model_name: model_name?,
@@ -62,6 +64,7 @@ pub(crate) fn read_definition(
         streaming,
         hosting: hosting?,
         model_url,
+        schedule,
     })
 }
 

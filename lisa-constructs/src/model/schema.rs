@@ -153,8 +153,28 @@ pub fn definition_schema() -> Value {
     let mut rules = hosting_rules();
     rules.extend(model_type_rules());
     schema["allOf"] = Value::Array(rules);
+    join_schedule(&mut schema);
     append_description(&mut schema);
     schema
+}
+
+/// The optional `schedule` property, its definitions taken from the schedule module as they are.
+fn join_schedule(schema: &mut Value) {
+    if let Some(properties) = schema
+        .pointer_mut("/properties")
+        .and_then(Value::as_object_mut)
+    {
+        properties.insert(
+            "schedule".into(),
+            json!({
+                "description": "When the model runs and when it sleeps; absent, it runs until stopped.",
+                "anyOf": [{"$ref": "#/$defs/Schedule"}, {"type": "null"}],
+            }),
+        );
+    }
+    if let Some(defs) = schema.pointer_mut("/$defs").and_then(Value::as_object_mut) {
+        defs.extend(super::schedule::schedule_defs());
+    }
 }
 
 /// The JSON Schema of the update payload.

@@ -72,6 +72,16 @@ pub fn cases() -> Vec<Case> {
             },
         },
         Case {
+            name: "vllm-nightly-schedule",
+            file: "mistral-vllm-nightly.json",
+            options: running(),
+        },
+        Case {
+            name: "titan-office-hours-schedule",
+            file: "titan-office-hours.json",
+            options: running(),
+        },
+        Case {
             name: "titan-stopped-custom-deployment",
             file: "titan-express-v1.json",
             options: StackOptions {

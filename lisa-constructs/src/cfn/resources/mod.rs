@@ -14,6 +14,7 @@ pub mod lambda;
 pub mod logs;
 pub mod route53;
 pub mod s3;
+pub mod scheduler;
 
 use serde::Serialize;
 

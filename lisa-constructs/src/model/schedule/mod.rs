@@ -21,6 +21,11 @@
 //! }
 //! ```
 //!
+//! `resumeAfterManualStop` (optional, false when absent) says what a scheduled start does to a
+//! model an administrator stopped by hand: by default the stop holds, and scheduled starts skip
+//! the model (each skip recorded with its reason) until it is started by hand; with `true` the
+//! next scheduled start starts it.
+//!
 //! Which of `daily` and `weekdays` is present says what kind of schedule it is, so there is no
 //! separate type field that could contradict it. A day left out of `weekdays` (or `null`) has no
 //! window: the model stays as the previous window left it.
@@ -62,7 +67,7 @@ pub use transitions::ScheduledAction;
 pub use zone::{TimeZoneName, time_zone_names};
 
 pub(crate) use read::read_schedule;
-pub(crate) use schema::BEYOND_SCHEMA_MESSAGES;
+pub(crate) use schema::{BEYOND_SCHEMA_MESSAGES, schedule_defs};
 
 use super::definition::DefinitionError;
 use super::error::ValidationErrors;
@@ -76,6 +81,7 @@ use serde_json::Value;
 pub struct Schedule {
     time_zone: TimeZoneName,
     windows: Windows,
+    resume_after_manual_stop: bool,
 }
 
 /// The windows of a schedule: the same every day, or one per day of the week.
@@ -218,7 +224,11 @@ impl Schedule {
                 errors.push(format!("weekdays.{day}.startTime"), message);
             }
         }
-        errors.into_result(zone.map(|time_zone| Schedule { time_zone, windows }))
+        errors.into_result(zone.map(|time_zone| Schedule {
+            time_zone,
+            windows,
+            resume_after_manual_stop: false,
+        }))
     }
 
     /// Reads and validates a schedule, every problem at once, paths relative to the schedule
@@ -256,6 +266,18 @@ impl Schedule {
         &self.windows
     }
 
+    /// Whether a scheduled start also starts a model that was stopped by hand
+    /// (`resumeAfterManualStop`; false when absent: a stop by hand holds until a start by hand).
+    pub fn resume_after_manual_stop(&self) -> bool {
+        self.resume_after_manual_stop
+    }
+
+    /// The same schedule with `resumeAfterManualStop` set.
+    pub fn with_resume_after_manual_stop(mut self, resume: bool) -> Schedule {
+        self.resume_after_manual_stop = resume;
+        self
+    }
+
     /// The local transitions on a day of the week: the start and stop of the day's own window
     /// (its stop only when it ends that day) and the stop of the previous day's window when it
     /// crosses midnight. The cron schedules and the transition times both come from here.
@@ -286,11 +308,14 @@ impl Schedule {
 /// window, so it reads back to the same schedule.
 impl Serialize for Schedule {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("Schedule", 2)?;
+        let mut object = serializer.serialize_struct("Schedule", 3)?;
         object.serialize_field("timeZone", self.time_zone.as_str())?;
         match &self.windows {
             Windows::Daily(window) => object.serialize_field("daily", window)?,
             Windows::Weekdays(week) => object.serialize_field("weekdays", week)?,
+        }
+        if self.resume_after_manual_stop {
+            object.serialize_field("resumeAfterManualStop", &true)?;
         }
         object.end()
     }

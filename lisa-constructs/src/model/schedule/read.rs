@@ -7,7 +7,8 @@ use super::{Schedule, TimeOfDay, TimeZoneName, WeekWindows, Weekday, Window, Win
 use serde_json::Value;
 
 /// The fields of a schedule.
-pub(crate) const SCHEDULE_FIELDS: &[&str] = &["timeZone", "daily", "weekdays"];
+pub(crate) const SCHEDULE_FIELDS: &[&str] =
+    &["timeZone", "daily", "weekdays", "resumeAfterManualStop"];
 /// The fields of a window.
 pub(crate) const WINDOW_FIELDS: &[&str] = &["startTime", "stopTime"];
 /// Why a `weekdays` without a day is refused.
@@ -23,12 +24,14 @@ pub(crate) fn read_schedule(
     let mut f = Fields::open(errors, path, value, SCHEDULE_FIELDS)?;
     let time_zone = f.required("timeZone", read_time_zone);
     let windows = read_windows(&mut f);
+    let resume_after_manual_stop = f.optional("resumeAfterManualStop", reader::boolean);
     if !f.ok() {
         return None;
     }
     Some(Schedule {
         time_zone: time_zone?,
         windows: windows?,
+        resume_after_manual_stop: resume_after_manual_stop.unwrap_or(false),
     })
 }
 

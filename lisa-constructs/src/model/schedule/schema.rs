@@ -68,6 +68,12 @@ pub(crate) fn schedule_defs() -> Map<String, Value> {
             },
             daily: nullable("ScheduleWindow", "The same window every day."),
             weekdays: nullable("ScheduleWeekdays", "A window for each day that has one."),
+            SCHEDULE_FIELDS[3]: {
+                "description": "Whether a scheduled start also starts a model that was stopped \
+                                by hand. False when absent: a stop by hand holds, and scheduled \
+                                starts skip the model (recording why) until it is started by hand.",
+                "type": ["boolean", "null"],
+            },
         },
         "oneOf": [present(daily), present(weekdays)],
     });

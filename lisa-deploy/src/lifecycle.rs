@@ -4,6 +4,9 @@
 //! status, so a process that dies mid-operation never leaves a model stuck.
 
 mod reconcile;
+mod scheduled;
+
+pub use scheduled::ScheduleRetry;
 
 use crate::aws::Clients;
 use crate::error::{DeployError, Result};
@@ -14,8 +17,11 @@ use lisa_constructs::bootstrap::BootstrapOutputs;
 use lisa_constructs::ecs_model::stack_io::{Functions, parameter_values};
 use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, capacity, synthesize};
 use lisa_constructs::environment::Environment;
+use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::status::{self, Request, Step};
-use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus, ModelUpdate};
+use lisa_constructs::model::{
+    ModelDefinition, ModelRecord, ModelStatus, ModelUpdate, ScheduledRun,
+};
 use std::time::Duration;
 
 /// Choices of a deployer.
@@ -309,6 +315,8 @@ impl Deployer {
             auto_scaling_group_name: None,
             failure_reason: None,
             operation_token: Some(Self::next_token(&model_id, 0)),
+            stopped_by_hand: false,
+            last_scheduled_run: None,
             version: 0,
             last_modified: String::new(),
         };
@@ -369,6 +377,17 @@ impl Deployer {
     /// start (`enabled: true`); returns the record with its working status, or settled at once
     /// when only the record changes (an update of a stopped model, saved for its next start).
     pub async fn update(&self, model_id: &str, update: &ModelUpdate) -> Result<ModelRecord> {
+        self.update_by(model_id, update, None).await
+    }
+
+    /// [`Deployer::update`] by an administrator (`scheduled` is `None`: a stop holds against
+    /// scheduled starts) or by the model's schedule (`scheduled` is recorded with it).
+    async fn update_by(
+        &self,
+        model_id: &str,
+        update: &ModelUpdate,
+        scheduled: Option<ScheduledRun>,
+    ) -> Result<ModelRecord> {
         let record = self.get(model_id).await?;
         let request = match update.enabled {
             Some(false) => Request::Stop,
@@ -386,6 +405,14 @@ impl Deployer {
         let previous = record.clone();
         let mut next = record;
         next.definition = definition;
+        match request {
+            Request::Stop => next.stopped_by_hand = scheduled.is_none(),
+            Request::Start => next.stopped_by_hand = false,
+            Request::Create | Request::Update | Request::Delete => {}
+        }
+        if scheduled.is_some() {
+            next.last_scheduled_run = scheduled;
+        }
         let working = match step {
             Step::Save => {
                 return self.write(next).await;
@@ -422,6 +449,10 @@ impl Deployer {
         let mut next = record;
         next.definition = definition;
         let working = match step {
+            // A stopped model's schedule lives in its stack: a changed one is deployed now.
+            Step::Save if next.definition.schedule != previous.definition.schedule => {
+                ModelStatus::Updating
+            }
             Step::Save => {
                 self.synthesize(&next.definition, false, None)?;
                 return self.write(next).await;
@@ -430,6 +461,28 @@ impl Deployer {
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled, None)?;
         self.deploy_change(previous, next, working, &stack, &values)
+            .await
+    }
+
+    /// Gives a model a schedule, changes it or (with `None`) removes it: a stack update that
+    /// adds, changes or deletes the model's EventBridge Scheduler schedules, from `InService`
+    /// or `Stopped` (a stopped model stays stopped: status `Updating`, then `Stopped` again).
+    /// An unchanged schedule changes nothing.
+    pub async fn set_schedule(
+        &self,
+        model_id: &str,
+        schedule: Option<Schedule>,
+    ) -> Result<ModelRecord> {
+        let record = self.get(model_id).await?;
+        status::begin(Some(record.status), Request::Update).map_err(|r| refused(model_id, r))?;
+        if record.definition.schedule == schedule {
+            return Ok(record);
+        }
+        let previous = record.clone();
+        let mut next = record;
+        next.definition.schedule = schedule;
+        let (stack, values) = self.synthesize(&next.definition, next.enabled, None)?;
+        self.deploy_change(previous, next, ModelStatus::Updating, &stack, &values)
             .await
     }
 

@@ -23,6 +23,8 @@ mod attr {
     pub const AUTO_SCALING_GROUP_NAME: &str = "auto_scaling_group_name";
     pub const FAILURE_REASON: &str = "failure_reason";
     pub const OPERATION_TOKEN: &str = "operation_token";
+    pub const STOPPED_BY_HAND: &str = "stopped_by_hand";
+    pub const LAST_SCHEDULED_RUN: &str = "last_scheduled_run";
     pub const VERSION: &str = "version";
     pub const LAST_MODIFIED: &str = "last_modified";
 }
@@ -43,7 +45,7 @@ pub struct Registry {
     table: String,
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     aws_sdk_dynamodb::primitives::DateTime::from(std::time::SystemTime::now())
         .fmt(aws_sdk_dynamodb::primitives::DateTimeFormat::DateTime)
         .unwrap_or_default()
@@ -83,6 +85,16 @@ fn to_item(record: &ModelRecord) -> Result<HashMap<String, AttributeValue>> {
             reason: e.to_string(),
         })?;
         item.insert(attr::PREVIOUS_DEFINITION.to_owned(), s(&previous));
+    }
+    if record.stopped_by_hand {
+        item.insert(attr::STOPPED_BY_HAND.to_owned(), AttributeValue::Bool(true));
+    }
+    if let Some(run) = &record.last_scheduled_run {
+        let run = serde_json::to_string(run).map_err(|e| DeployError::Registry {
+            model_id: record.definition.model_id.to_string(),
+            reason: e.to_string(),
+        })?;
+        item.insert(attr::LAST_SCHEDULED_RUN.to_owned(), s(&run));
     }
     for (name, value) in [
         (attr::STACK_ID, &record.stack_id),
@@ -143,6 +155,15 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Result<ModelRecord> {
         auto_scaling_group_name: text(attr::AUTO_SCALING_GROUP_NAME),
         failure_reason: text(attr::FAILURE_REASON),
         operation_token: text(attr::OPERATION_TOKEN),
+        stopped_by_hand: item
+            .get(attr::STOPPED_BY_HAND)
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        last_scheduled_run: text(attr::LAST_SCHEDULED_RUN)
+            .map(|json| serde_json::from_str(&json))
+            .transpose()
+            .map_err(|e| broken(format!("last scheduled run: {e}")))?,
         version,
         last_modified: text(attr::LAST_MODIFIED).unwrap_or_default(),
     })

@@ -9,7 +9,7 @@ use crate::cfn::resources::scheduler::{FlexibleTimeWindow, RetryPolicy, Schedule
 use crate::cfn::{Expr, Parameter, ParameterType};
 use crate::construct::{ConstructError, ResourceHandle, Stack};
 use crate::model::ModelId;
-use crate::model::schedule::{CronSchedule, Schedule};
+use crate::model::schedule::{CronSchedule, Schedule, Transition};
 
 /// The scope the schedules are added under: their logical ids read `Schedule<name><hash>`.
 pub const SCOPE: &str = "Schedule";
@@ -58,6 +58,19 @@ impl LifecycleTarget {
             role_arn: role_arn.ref_(),
         })
     }
+}
+
+/// The event a schedule sends the lifecycle function, read back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LifecycleEvent {
+    /// The model.
+    pub model_id: String,
+    /// Start or stop.
+    pub action: Transition,
+    /// When the invocation was due (RFC 3339, UTC), as the scheduler filled it in.
+    #[serde(default)]
+    pub scheduled_time: Option<String>,
 }
 
 /// The event a schedule sends: `{"modelId": ..., "action": "start" | "stop", "scheduledTime": ...}`.

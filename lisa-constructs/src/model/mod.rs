@@ -38,7 +38,7 @@ pub use definition::{
 pub use enums::{AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType};
 pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
-pub use record::ModelRecord;
+pub use record::{ModelRecord, RunOutcome, ScheduledRun};
 pub use schema::{beyond_schema, definition_schema, update_schema};
 pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};
 pub use valid::ValidDefinition;

@@ -3,6 +3,8 @@
 
 use super::definition::ModelDefinition;
 use super::enums::ModelStatus;
+use super::schedule::Transition;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// Everything the registry keeps about a model.
@@ -33,10 +35,43 @@ pub struct ModelRecord {
     /// stack events carry it, so a settled stack is taken as this operation's outcome only
     /// when they do (a stack still settled from the operation before is not).
     pub operation_token: Option<String>,
+    /// Whether the model was stopped by an administrator rather than by its schedule: such a
+    /// stop holds against scheduled starts unless the schedule says `resumeAfterManualStop`.
+    pub stopped_by_hand: bool,
+    /// What the model's schedule last did to it (or why it did nothing).
+    pub last_scheduled_run: Option<ScheduledRun>,
     /// Incremented by every write; a write succeeds only over the version it read.
     pub version: u64,
     /// When the record last changed (RFC 3339, UTC).
     pub last_modified: String,
+}
+
+/// One scheduled transition as it was carried out: recorded on the model, shown by the API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledRun {
+    /// Start or stop.
+    pub action: Transition,
+    /// When it was due, as the scheduler said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_time: Option<String>,
+    /// When it was decided (RFC 3339, UTC).
+    pub ran_at: String,
+    /// Whether it ran.
+    pub outcome: RunOutcome,
+    /// Why it was skipped, or what it found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Whether a scheduled transition ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RunOutcome {
+    /// The lifecycle's stop or start was started.
+    Done,
+    /// Nothing was changed; the reason says why.
+    Skipped,
 }
 
 /// The hosting fields the API shows as `null` for a LiteLLM-only model.
@@ -79,7 +114,32 @@ impl ModelRecord {
         if let Some(reason) = &self.failure_reason {
             object.insert("failureReason".to_owned(), Value::String(reason.clone()));
         }
+        if let Some(run) = &self.last_scheduled_run {
+            object.insert(
+                "lastScheduledAction".to_owned(),
+                serde_json::to_value(run).unwrap_or(Value::Null),
+            );
+        }
         Value::Object(object)
+    }
+
+    /// [`to_api_json`](ModelRecord::to_api_json) with, for a model with a schedule, its next
+    /// transition after `now` (`nextScheduledAction`: the action, the instant in UTC and the
+    /// local time in the schedule's zone).
+    pub fn to_api_json_at(&self, now: jiff::Timestamp) -> Value {
+        let mut view = self.to_api_json();
+        let next = self
+            .definition
+            .schedule
+            .as_ref()
+            .and_then(|schedule| schedule.next_action(now));
+        if let (Some(next), Value::Object(object)) = (next, &mut view) {
+            object.insert(
+                "nextScheduledAction".to_owned(),
+                serde_json::to_value(next).unwrap_or(Value::Null),
+            );
+        }
+        view
     }
 }
 
@@ -101,6 +161,8 @@ mod tests {
             auto_scaling_group_name: None,
             failure_reason: None,
             operation_token: None,
+            stopped_by_hand: false,
+            last_scheduled_run: None,
             version: 1,
             last_modified: "2026-01-01T00:00:00Z".into(),
         }

@@ -178,6 +178,26 @@ pub fn finish(working: ModelStatus, outcome: Outcome) -> Option<ModelStatus> {
     })
 }
 
+/// [`finish`] for a model whose record says `enabled`: an update of a stopped model (a schedule
+/// change deploys its stack, still stopped) lands back in `Stopped`, not `InService`.
+pub fn finish_with(working: ModelStatus, outcome: Outcome, enabled: bool) -> Option<ModelStatus> {
+    match (working, finish(working, outcome)) {
+        (ModelStatus::Updating, Some(ModelStatus::InService)) if !enabled => {
+            Some(ModelStatus::Stopped)
+        }
+        (_, landed) => landed,
+    }
+}
+
+/// [`before`] for a model whose record says `enabled`: an update of a stopped model began
+/// from `Stopped`.
+pub fn before_with(working: ModelStatus, enabled: bool) -> Option<ModelStatus> {
+    match (working, before(working)) {
+        (ModelStatus::Updating, Some(_)) if !enabled => Some(ModelStatus::Stopped),
+        (_, status) => status,
+    }
+}
+
 /// The status a model had before an operation that worked in status `working` began, when the
 /// status says it (an update and a stop start from InService, a start from Stopped); `None`
 /// for a create (there was no model) and a delete (allowed from several statuses).
@@ -203,6 +223,25 @@ pub fn is_working(status: ModelStatus) -> bool {
 mod tests {
     use super::*;
     use ModelStatus as S;
+
+    #[test]
+    fn an_update_of_a_stopped_model_lands_back_in_stopped() {
+        for outcome in [Outcome::Succeeded, Outcome::RolledBack] {
+            assert_eq!(finish_with(S::Updating, outcome, false), Some(S::Stopped));
+            assert_eq!(finish_with(S::Updating, outcome, true), Some(S::InService));
+        }
+        assert_eq!(
+            finish_with(S::Updating, Outcome::Failed, false),
+            Some(S::Failed)
+        );
+        // A stop's record says enabled false while it works: its rollback still serves.
+        assert_eq!(
+            finish_with(S::Stopping, Outcome::RolledBack, false),
+            Some(S::InService)
+        );
+        assert_eq!(before_with(S::Updating, false), Some(S::Stopped));
+        assert_eq!(before_with(S::Stopping, false), Some(S::InService));
+    }
 
     const ALL: [ModelStatus; 8] = [
         S::Creating,

@@ -98,7 +98,7 @@ impl Deployer {
             return Ok(Some(record));
         }
         let next_status = if working {
-            status::finish(record.status, outcome)
+            status::finish_with(record.status, outcome, record.enabled)
         } else {
             Some(ModelStatus::Failed)
         };
@@ -207,7 +207,7 @@ impl Deployer {
             info.status.class(),
             StackClass::Complete | StackClass::RolledBack
         );
-        let back = match status::before(record.status) {
+        let back = match status::before_with(record.status, record.enabled) {
             Some(status) => status,
             None if record.status == ModelStatus::Deleting && intact => {
                 if record.enabled {

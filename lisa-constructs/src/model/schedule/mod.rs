@@ -108,7 +108,9 @@ pub struct WeekWindows {
 }
 
 /// What a scheduled transition does to the model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Transition {
     /// The lifecycle's start: the model is deployed with capacity and registered again.

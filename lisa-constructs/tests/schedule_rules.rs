@@ -426,3 +426,125 @@ proptest! {
         }
     }
 }
+
+/// A definition carrying a schedule: its problems are reported at `schedule.…` with the
+/// definition's own, and the definition's JSON Schema holds the same verdict.
+#[test]
+fn a_definition_s_schedule_is_checked_at_its_path_with_the_rest() {
+    use lisa_constructs::model::ModelDefinition;
+    let mut payload = model_payloads::model("titan-office-hours");
+    let accepted = ModelDefinition::from_json_value(&payload);
+    assert!(accepted.is_ok(), "{accepted:?}");
+    assert_eq!(
+        schema_disagreement(Kind::Definition, &payload, &[]),
+        None,
+        "the schema accepts the example"
+    );
+
+    payload["schedule"] = json!({
+        "timeZone": "Europe/Berlni",
+        "daily": {"startTime": "08:00", "stopTime": "08:00"},
+        "resumeAfterManualStop": "yes"
+    });
+    payload["modelType"] = json!("poetry");
+    let errors = errors_of(&ModelDefinition::from_json_value(&payload));
+    let paths: Vec<&str> = errors.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "modelType",
+            "schedule.timeZone",
+            "schedule.daily.stopTime",
+            "schedule.resumeAfterManualStop"
+        ],
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].1.contains("Europe/Berlin"),
+        "a close name is offered: {errors:?}"
+    );
+    assert_eq!(
+        schema_disagreement(Kind::Definition, &payload, &errors),
+        None
+    );
+}
+
+#[test]
+fn a_definition_with_a_schedule_serializes_back_to_what_it_was_read_from() {
+    use lisa_constructs::model::ModelDefinition;
+    let payload = model_payloads::model("titan-office-hours");
+    let definition = ModelDefinition::from_json_value(&payload).expect("valid");
+    assert!(
+        definition
+            .schedule
+            .as_ref()
+            .is_some_and(|s| s.resume_after_manual_stop())
+    );
+    assert_eq!(serde_json::to_value(&definition).expect("json"), payload);
+    let without = model_payloads::model("titan-express-v1");
+    let plain = ModelDefinition::from_json_value(&without).expect("valid");
+    assert!(plain.schedule.is_none());
+    assert_eq!(serde_json::to_value(&plain).expect("json"), without);
+}
+
+/// Only a stack with a schedule has the lifecycle parameters and schedules; each schedule
+/// invokes the lifecycle function with the model's id and its transition.
+#[test]
+fn only_a_scheduled_model_s_stack_has_schedules_and_their_parameters() {
+    use lisa_constructs::ecs_model::schedule::LifecycleEvent;
+    use lisa_constructs::ecs_model::stack_io::parameter;
+    use lisa_constructs::ecs_model::{StackOptions, synthesize};
+    use lisa_constructs::model::schedule::Transition;
+    let scheduled = synthesize(
+        &model_payloads::definition("mistral-vllm-nightly"),
+        &StackOptions::default(),
+    )
+    .expect("synthesized");
+    let plain = synthesize(
+        &model_payloads::definition("mistral-vllm"),
+        &StackOptions::default(),
+    )
+    .expect("synthesized");
+    for name in [
+        parameter::LIFECYCLE_FUNCTION_ARN,
+        parameter::SCHEDULER_ROLE_ARN,
+    ] {
+        assert!(scheduled.template.parameters.contains_key(name));
+        assert!(!plain.template.parameters.contains_key(name));
+    }
+    assert_eq!(
+        plain
+            .template
+            .resources_of_type("AWS::Scheduler::Schedule")
+            .count(),
+        0
+    );
+    let template: Value =
+        serde_json::from_str(&scheduled.template.to_json_string().expect("json")).expect("json");
+    let mut events: Vec<LifecycleEvent> = template["Resources"]
+        .as_object()
+        .expect("resources")
+        .values()
+        .filter(|r| r["Type"] == "AWS::Scheduler::Schedule")
+        .map(|r| {
+            assert_eq!(
+                r["Properties"]["Target"]["Arn"],
+                json!({"Ref": "LifecycleFunctionArn"})
+            );
+            assert_eq!(r["Properties"]["FlexibleTimeWindow"]["Mode"], "OFF");
+            serde_json::from_str(r["Properties"]["Target"]["Input"].as_str().expect("text"))
+                .expect("the lifecycle function reads the event")
+        })
+        .collect();
+    events.sort_by_key(|e| e.action);
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (e.model_id.as_str(), e.action))
+            .collect::<Vec<_>>(),
+        [
+            ("mistral-vllm-nightly", Transition::Start),
+            ("mistral-vllm-nightly", Transition::Stop)
+        ]
+    );
+}

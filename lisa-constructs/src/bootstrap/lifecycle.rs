@@ -116,8 +116,6 @@ pub(super) fn lifecycle(
                         [
                             "cloudformation:DescribeStacks",
                             "cloudformation:DescribeStackEvents",
-                            "cloudformation:DescribeStackResources",
-                            "cloudformation:GetTemplate",
                             "cloudformation:CreateChangeSet",
                             "cloudformation:DescribeChangeSet",
                             "cloudformation:ExecuteChangeSet",
@@ -131,11 +129,13 @@ pub(super) fn lifecycle(
                             "dynamodb:GetItem",
                             "dynamodb:PutItem",
                             "dynamodb:UpdateItem",
+                            "dynamodb:DeleteItem",
                             "dynamodb:Scan",
                         ],
                         [props.registry.get_att("Arn")],
                     ),
-                    Statement::allow(["s3:GetObject", "s3:PutObject"], [templates]),
+                    // Templates over the inline limit are uploaded for CloudFormation to read.
+                    Statement::allow(["s3:PutObject"], [templates]),
                     Statement::allow(
                         [
                             "autoscaling:UpdateAutoScalingGroup",

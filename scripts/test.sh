@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs the tools the tests call (cfn-lint, checkov, moto, schemathesis,
-# LiteLLM), packages the registration function, starts moto's server on 127.0.0.1 for the
+# LiteLLM), packages the Lambda functions, starts moto's server on 127.0.0.1 for the
 # deploy tests (stopped again on exit), then runs the whole workspace's tests with snapshots
 # frozen (a missing or changed snapshot fails). Each phase's time goes to standard error.
 set -euo pipefail
@@ -27,26 +27,27 @@ tools_log=target/setup-tools.log
 ./scripts/setup-tools.sh checks >"$tools_log" 2>&1 &
 tools_pid=$!
 
-# The registration function's Lambda package (release code for another glibc, so none of its
-# build is shared with the tests') builds beside the tests: each build leaves a processor idle
-# while one large crate compiles, and the other fills it. Its tests read the package through
-# LISA_REGISTRAR_ZIP and fail when it is missing.
+# The Lambda functions' packages (release code for another glibc, so none of their build is
+# shared with the tests') build beside the tests: each build leaves a processor idle while one
+# large crate compiles, and the other fills it. Their tests read the packages through
+# LISA_REGISTRAR_ZIP and LISA_LIFECYCLE_ZIP and fail when they are missing.
 package_log=target/package.log
-./scripts/package-registrar target/package >"$package_log" 2>&1 &
+./scripts/package-functions target/package >"$package_log" 2>&1 &
 package_pid=$!
 trap 'kill "$tools_pid" "$package_pid" 2>/dev/null || true' EXIT
 export LISA_REGISTRAR_ZIP="$PWD/target/package/lisa-registrar.zip"
+export LISA_LIFECYCLE_ZIP="$PWD/target/package/lisa-lifecycle.zip"
 
 cargo test --workspace --locked --all-targets --no-run
 phase "building the tests"
 
 if ! wait "$package_pid"; then
   cat "$package_log" >&2
-  echo "test: packaging the registration function failed" >&2
+  echo "test: packaging the Lambda functions failed" >&2
   exit 1
 fi
 grep -v '^ *Compiling ' "$package_log" >&2 || true
-phase "finishing the registration function's package"
+phase "finishing the Lambda functions' packages"
 
 if ! wait "$tools_pid"; then
   cat "$tools_log" >&2

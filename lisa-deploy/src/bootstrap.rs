@@ -1,14 +1,13 @@
 //! Deploying the bootstrap stack and reading it back. A first run creates the stack (registry
-//! and bucket), uploads the registration code content-addressed, then updates the stack so the
-//! function exists; a run with the same inputs changes nothing and says so.
+//! and bucket), uploads the functions' code content-addressed (the registration function's and
+//! the lifecycle function's), then updates the stack so the functions exist; a run with the
+//! same inputs changes nothing and says so.
 
 use crate::aws::{Clients, call};
 use crate::error::{DeployError, Result};
 use crate::stack_status::StackClass;
 use crate::stacks::{Polling, StackEvent, StackOps, Started, sha256_hex};
-use lisa_constructs::bootstrap::{
-    self, BootstrapOutputs, CODE_KEY_PARAMETER, code_key, stack_name,
-};
+use lisa_constructs::bootstrap::{self, BootstrapOutputs, lifecycle, stack_name};
 use lisa_constructs::environment::Environment;
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use std::time::Duration;
 pub enum BootstrapChange {
     /// The stack was created.
     Created,
-    /// The stack was updated (new environment or new registration code).
+    /// The stack was updated (new environment or new code of a function).
     Updated,
     /// Nothing changed.
     Unchanged,
@@ -33,22 +32,33 @@ fn stack_error(stack_name: &str, reason: impl Into<String>) -> DeployError {
     }
 }
 
+/// One function's code in a bootstrap run: the zip to deploy (none keeps the deployed code),
+/// where such code is uploaded, and the stack parameter naming it.
+struct FunctionCode<'a> {
+    zip: Option<&'a [u8]>,
+    key: fn(&str) -> String,
+    parameter: &'static str,
+}
+
 async fn deploy_and_wait(
     ops: &StackOps,
     name: &str,
     template: &lisa_constructs::cfn::Template,
-    code_key: &str,
+    values: &[(String, String)],
     progress: &mut (dyn FnMut(&StackEvent) + Send),
 ) -> Result<bool> {
-    let values = vec![(CODE_KEY_PARAMETER.to_owned(), code_key.to_owned())];
-    let token = format!("lisa-bootstrap-{}", &sha256_hex(code_key.as_bytes())[..16]);
+    let keys: Vec<&str> = values.iter().map(|(_, key)| key.as_str()).collect();
+    let token = format!(
+        "lisa-bootstrap-{}",
+        &sha256_hex(keys.join("\n").as_bytes())[..16]
+    );
     let token = format!(
         "{token}-{}",
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis())
     );
-    match ops.deploy(name, template, &values, &token, false).await? {
+    match ops.deploy(name, template, values, &token, false).await? {
         Started::NoChanges { .. } => Ok(false),
         Started::Executing { stack_id } => {
             let settled = ops
@@ -75,11 +85,14 @@ async fn deploy_and_wait(
 }
 
 /// Deploys the bootstrap stack of `environment`; with `registrar_zip`, its code becomes the
-/// registration function's.
+/// registration function's, with `lifecycle_zip` the lifecycle function's (the function model
+/// schedules invoke). A function whose zip is not given keeps the code it has (or stays absent).
+/// Idempotent: each zip is uploaded under its SHA-256, so the same inputs change nothing.
 pub async fn bootstrap(
     clients: &Clients,
     environment: &Environment,
     registrar_zip: Option<&[u8]>,
+    lifecycle_zip: Option<&[u8]>,
     polling: Polling,
     progress: &mut (dyn FnMut(&StackEvent) + Send),
 ) -> Result<(BootstrapChange, BootstrapOutputs)> {
@@ -88,32 +101,57 @@ pub async fn bootstrap(
         message: e.to_string(),
     })?;
     let name = synthesized.name.as_str().to_owned();
+    let functions = [
+        FunctionCode {
+            zip: registrar_zip,
+            key: bootstrap::code_key,
+            parameter: bootstrap::CODE_KEY_PARAMETER,
+        },
+        FunctionCode {
+            zip: lifecycle_zip,
+            key: lifecycle::code_key,
+            parameter: lifecycle::CODE_KEY_PARAMETER,
+        },
+    ];
     let mut ops = StackOps::new(clients.clone(), None);
     ops.polling = polling;
     let mut current = ops.describe(&name).await?;
     let mut change = BootstrapChange::Unchanged;
     if current.is_none() {
-        deploy_and_wait(&ops, &name, &synthesized.template, "", progress).await?;
+        let no_code: Vec<(String, String)> = functions
+            .iter()
+            .map(|function| (function.parameter.to_owned(), String::new()))
+            .collect();
+        deploy_and_wait(&ops, &name, &synthesized.template, &no_code, progress).await?;
         change = BootstrapChange::Created;
         current = ops.describe(&name).await?;
     }
     let current = current.ok_or_else(|| stack_error(&name, "was not created"))?;
-    let deployed_key = current
-        .parameters
-        .iter()
-        .find(|(k, _)| k == CODE_KEY_PARAMETER)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
-    let key = match registrar_zip {
-        Some(zip) => {
-            let key = code_key(&sha256_hex(zip));
-            let outputs = outputs_of(&name, &current.outputs)?;
-            upload(clients, &outputs.artifacts_bucket_name, &key, zip).await?;
-            key
-        }
-        None => deployed_key,
-    };
-    if deploy_and_wait(&ops, &name, &synthesized.template, &key, progress).await?
+    let mut bucket = None;
+    let mut values = Vec::with_capacity(functions.len());
+    for function in &functions {
+        let key = match function.zip {
+            Some(zip) => {
+                let key = (function.key)(&sha256_hex(zip));
+                let bucket = match &bucket {
+                    Some(bucket) => bucket,
+                    None => {
+                        bucket.insert(outputs_of(&name, &current.outputs)?.artifacts_bucket_name)
+                    }
+                };
+                upload(clients, bucket, &key, zip).await?;
+                key
+            }
+            None => current
+                .parameters
+                .iter()
+                .find(|(k, _)| k == function.parameter)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        };
+        values.push((function.parameter.to_owned(), key));
+    }
+    if deploy_and_wait(&ops, &name, &synthesized.template, &values, progress).await?
         && change == BootstrapChange::Unchanged
     {
         change = BootstrapChange::Updated;

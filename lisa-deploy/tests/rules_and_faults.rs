@@ -39,16 +39,19 @@ async fn a_second_bootstrap_changes_nothing_and_a_new_zip_updates_the_function()
         &d.clients,
         &environment,
         Some(REGISTRAR_ZIP),
+        Some(LIFECYCLE_ZIP),
         polling,
         &mut |_| {},
     )
     .await
     .expect("second run");
     assert_eq!(change, BootstrapChange::Unchanged);
+    // A new registrar zip and no lifecycle zip: the lifecycle function keeps its code.
     let (change, second) = bootstrap(
         &d.clients,
         &environment,
         Some(b"PK another zip"),
+        None,
         polling,
         &mut |_| {},
     )
@@ -57,6 +60,8 @@ async fn a_second_bootstrap_changes_nothing_and_a_new_zip_updates_the_function()
     assert_eq!(change, BootstrapChange::Updated);
     assert_eq!(first.registry_table_name, second.registry_table_name);
     assert!(second.registration_function_arn.is_some());
+    assert!(first.lifecycle_function_arn.is_some());
+    assert_eq!(second.lifecycle_function_arn, first.lifecycle_function_arn);
 
     let error = Deployer::connect(d.clients.clone(), options("nosuchdeployment"))
         .await

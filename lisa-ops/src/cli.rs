@@ -30,9 +30,9 @@ standard error.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Deploy a deployment's bootstrap stack (model registry, LiteLLM registration function)
-    /// from an environment file. Exit codes: 0 done, 1 invalid config, 2 usage or I/O error,
-    /// 3 AWS failure.
+    /// Deploy a deployment's bootstrap stack (model registry, LiteLLM registration function,
+    /// lifecycle function for model schedules) from an environment file. Exit codes: 0 done,
+    /// 1 invalid config, 2 usage or I/O error, 3 AWS failure.
     Bootstrap(bootstrap::BootstrapArgs),
     /// List, get, create, update and delete the models of a deployment (the Admin API's JSON on
     /// standard output, progress on standard error). Exit codes: 0 the model reached its goal,

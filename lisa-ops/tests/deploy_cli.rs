@@ -179,8 +179,11 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
     let config = environment(dir.path(), &name);
     let zip = dir.path().join("registrar.zip");
     std::fs::write(&zip, b"PK\x05\x06 any zip").expect("zip");
+    let lifecycle_zip = dir.path().join("lifecycle.zip");
+    std::fs::write(&lifecycle_zip, b"PK\x05\x06 lifecycle zip").expect("zip");
     let config_arg = config.to_str().expect("utf-8");
     let zip_arg = zip.to_str().expect("utf-8");
+    let lifecycle_arg = lifecycle_zip.to_str().expect("utf-8");
 
     // Bootstrap twice: the second run changes nothing and says so.
     let first = lisa(&[
@@ -189,15 +192,26 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
         config_arg,
         "--registrar-zip",
         zip_arg,
+        "--lifecycle-zip",
+        lifecycle_arg,
     ]);
     assert_eq!(code(&first), 0, "{}", stderr(&first));
-    assert_eq!(stdout_json(&first)["change"], "created");
+    let first_json = stdout_json(&first);
+    assert_eq!(first_json["change"], "created");
+    assert!(
+        first_json["lifecycleFunctionArn"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with(&format!(":function:{name}-lifecycle"))),
+        "{first_json}"
+    );
     let second = lisa(&[
         "bootstrap",
         "--config",
         config_arg,
         "--registrar-zip",
         zip_arg,
+        "--lifecycle-zip",
+        lifecycle_arg,
     ]);
     assert_eq!(code(&second), 0, "{}", stderr(&second));
     assert_eq!(stdout_json(&second)["change"], "unchanged");

@@ -1,5 +1,5 @@
 //! The packaged function as Lambda runs it. `LISA_REGISTRAR_ZIP` names the zip that
-//! `scripts/package-registrar` wrote (scripts/test.sh builds it once per run and sets it); without
+//! `scripts/package-functions` wrote (scripts/test.sh builds it once per run and sets it); without
 //! it these tests fail rather than skip.
 //!
 //! - The zip holds one executable, `bootstrap`, whose newest glibc symbol version is at most
@@ -29,7 +29,7 @@ const MAX_GLIBC: (u32, u32) = (2, 34);
 
 fn zip_path() -> PathBuf {
     let path = std::env::var("LISA_REGISTRAR_ZIP").expect(
-        "LISA_REGISTRAR_ZIP is not set: build the package with `scripts/package-registrar DIR` and set it to DIR/lisa-registrar.zip (scripts/test.sh does both)",
+        "LISA_REGISTRAR_ZIP is not set: build the package with `scripts/package-functions DIR` and set it to DIR/lisa-registrar.zip (scripts/test.sh does both)",
     );
     let path = PathBuf::from(path);
     assert!(path.is_file(), "{} does not exist", path.display());

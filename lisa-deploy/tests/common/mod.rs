@@ -117,6 +117,9 @@ pub async fn environment(clients: &Clients, deployment_name: &str) -> Environmen
 /// Any zip: moto never runs the function.
 pub const REGISTRAR_ZIP: &[u8] = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
 
+/// Any zip for the lifecycle function (so models may have a schedule): moto never runs it.
+pub const LIFECYCLE_ZIP: &[u8] = b"PK\x05\x06 lifecycle\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0";
+
 pub fn options(deployment_name: &str) -> DeployerOptions {
     DeployerOptions {
         deployment_name: deployment_name.to_owned(),
@@ -143,6 +146,7 @@ pub async fn deployment(label: &str) -> Deployment {
         &clients,
         &environment,
         Some(REGISTRAR_ZIP),
+        Some(LIFECYCLE_ZIP),
         options(&name).polling,
         &mut |_| {},
     )

@@ -6,10 +6,10 @@ use lisa_constructs::environment::Environment;
 use lisa_deploy::bootstrap::{BootstrapChange, bootstrap};
 use lisa_deploy::stacks::Polling;
 use lisa_synth::output::Diagnostics;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// `lisa-ops bootstrap --config FILE [--registrar-zip ZIP]`.
+/// `lisa-ops bootstrap --config FILE [--registrar-zip ZIP] [--lifecycle-zip ZIP]`.
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
     /// The environment (JSON: deploymentName, vpcId, subnetIds, modelsBucketName,
@@ -18,10 +18,17 @@ pub struct BootstrapArgs {
     /// registrationSecurityGroupIds). Unknown keys are refused.
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
-    /// The registration function's code (a Lambda zip holding `bootstrap`); uploaded
-    /// content-addressed, so the same zip changes nothing and a new one updates the function.
+    /// The registration function's code (a Lambda zip holding `bootstrap`, as
+    /// `scripts/package-functions` writes `lisa-registrar.zip`); uploaded content-addressed, so
+    /// the same zip changes nothing and a new one updates the function.
     #[arg(long, value_name = "ZIP")]
     pub registrar_zip: Option<PathBuf>,
+    /// The lifecycle function's code (a Lambda zip holding `bootstrap`, as
+    /// `scripts/package-functions` writes `lisa-lifecycle.zip`): the function model schedules
+    /// invoke to stop and start models. Uploaded content-addressed like the registrar's;
+    /// without it the deployed code is kept.
+    #[arg(long, value_name = "ZIP")]
+    pub lifecycle_zip: Option<PathBuf>,
     /// Region and endpoint (the deployment name comes from the config file).
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -47,15 +54,12 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
             return ExitCode::from(exit::REFUSED);
         }
     };
-    let zip = match &args.registrar_zip {
-        Some(path) => match std::fs::read(path) {
-            Ok(bytes) => Some(bytes),
-            Err(error) => {
-                Diagnostics::error(format_args!("cannot read {}: {error}", path.display()));
-                return ExitCode::from(exit::USAGE);
-            }
-        },
-        None => None,
+    let (registrar_zip, lifecycle_zip) = match (
+        read_zip(args.registrar_zip.as_deref()),
+        read_zip(args.lifecycle_zip.as_deref()),
+    ) {
+        (Ok(registrar), Ok(lifecycle)) => (registrar, lifecycle),
+        (Err(code), _) | (_, Err(code)) => return code,
     };
     block_on(async {
         let clients = args.connection.clients().await;
@@ -65,7 +69,8 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
         match bootstrap(
             &clients,
             &environment,
-            zip.as_deref(),
+            registrar_zip.as_deref(),
+            lifecycle_zip.as_deref(),
             Polling::default(),
             &mut report,
         )
@@ -83,6 +88,11 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
                         "bootstrap: no registration function yet; run again with --registrar-zip before creating models"
                     );
                 }
+                if outputs.lifecycle_function_arn.is_none() {
+                    eprintln!(
+                        "bootstrap: no lifecycle function yet; models with a schedule need it: run again with --lifecycle-zip before giving a model a schedule"
+                    );
+                }
                 print_json(&serde_json::json!({
                     "stackName": name,
                     "change": match change {
@@ -93,11 +103,23 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
                     "registryTableName": outputs.registry_table_name,
                     "artifactsBucketName": outputs.artifacts_bucket_name,
                     "registrationFunctionArn": outputs.registration_function_arn,
+                    "lifecycleFunctionArn": outputs.lifecycle_function_arn,
                     "environment": outputs.environment,
                 }));
                 ExitCode::SUCCESS
             }
             Err(error) => fail(&error),
         }
+    })
+}
+
+/// Reads a function's zip, when one is named; a file that cannot be read is a usage error.
+fn read_zip(path: Option<&Path>) -> Result<Option<Vec<u8>>, ExitCode> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    std::fs::read(path).map(Some).map_err(|error| {
+        Diagnostics::error(format_args!("cannot read {}: {error}", path.display()));
+        ExitCode::from(exit::USAGE)
     })
 }

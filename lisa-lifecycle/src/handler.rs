@@ -1,0 +1,226 @@
+//! The handler: from a schedule's event to the transition's outcome.
+//!
+//! [`Lifecycle::handle`] checks the pinned settings, reads the event, connects a
+//! [`Deployer`] for the pinned deployment (preflight checks off: the function's role has no
+//! quota or Availability Zone reads, and a start brings back capacity the model had) and runs
+//! [`Deployer::run_scheduled`]. A model busy with another operation is tried again within the
+//! settings' window, cut short before the invocation's deadline; what happened is recorded on
+//! the model by the lifecycle and returned. Each invocation logs one line: the transition, the
+//! model and the outcome (or why the event was refused).
+
+use std::time::Instant;
+
+use lisa_constructs::ecs_model::schedule::LifecycleEvent;
+use lisa_constructs::model::{RunOutcome, ScheduledRun};
+use lisa_deploy::{Clients, Deployer, DeployerOptions};
+use serde_json::Value;
+
+use crate::error::LifecycleError;
+use crate::event;
+use crate::settings::{Settings, SettingsError};
+
+/// The clients and settings the handler uses.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    /// The AWS clients (the function's own region and credentials).
+    pub clients: Clients,
+    /// The pinned settings, or why they cannot be used (every event is then refused).
+    pub settings: Result<Settings, SettingsError>,
+}
+
+impl Lifecycle {
+    /// Clients from the environment as Lambda sets it (region, credentials; `AWS_ENDPOINT_URL`
+    /// is honoured) and the settings from the function's variables.
+    pub async fn from_env() -> Lifecycle {
+        Lifecycle {
+            clients: Clients::load(None, None).await,
+            settings: Settings::from_env(),
+        }
+    }
+
+    /// Handles one invocation whose deadline is `deadline`: the scheduled transition's outcome,
+    /// or why it could not be carried out. Logs one line to standard error.
+    pub async fn handle(
+        &self,
+        payload: &Value,
+        deadline: Instant,
+    ) -> Result<ScheduledRun, LifecycleError> {
+        let accepted = self
+            .settings
+            .clone()
+            .map_err(LifecycleError::from)
+            .and_then(|settings| Ok((event::parse(payload)?, settings)));
+        let (event, settings) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                eprintln!("{}", refused_line(&error));
+                return Err(error);
+            }
+        };
+        // Boxed: the lifecycle's future nests deep enough to exceed the compiler's query depth
+        // inside the Lambda runtime's own futures.
+        let result = Box::pin(self.run(&event, &settings, deadline)).await;
+        eprintln!(
+            "{}",
+            outcome_line(&settings.deployment_name, &event, &result)
+        );
+        result
+    }
+
+    async fn run(
+        &self,
+        event: &LifecycleEvent,
+        settings: &Settings,
+        deadline: Instant,
+    ) -> Result<ScheduledRun, LifecycleError> {
+        let options = DeployerOptions {
+            deployment_name: settings.deployment_name.clone(),
+            skip_preflight: true,
+            ..DeployerOptions::default()
+        };
+        let deployer = Deployer::connect(self.clients.clone(), options)
+            .await
+            .map_err(|source| LifecycleError::Connect {
+                deployment_name: settings.deployment_name.clone(),
+                source,
+            })?;
+        deployer
+            .run_scheduled(event, &settings.retry(deadline))
+            .await
+            .map_err(|source| LifecycleError::Transition {
+                model_id: event.model_id.clone(),
+                action: event.action,
+                source,
+            })
+    }
+}
+
+/// The log line of an event refused before it reached a model.
+pub fn refused_line(error: &LifecycleError) -> String {
+    format!(
+        "lisa-lifecycle: refused the event ({}): {error}",
+        error.kind()
+    )
+}
+
+/// The log line of a transition of `event.model_id` in `deployment_name`: what, which model,
+/// when it was due, and how it ended.
+pub fn outcome_line(
+    deployment_name: &str,
+    event: &LifecycleEvent,
+    result: &Result<ScheduledRun, LifecycleError>,
+) -> String {
+    let due = event
+        .scheduled_time
+        .as_deref()
+        .map_or_else(String::new, |time| format!(" due {time}"));
+    let outcome = match result {
+        Ok(run) => match (run.outcome, &run.reason) {
+            (RunOutcome::Done, _) => "done".to_owned(),
+            (RunOutcome::Skipped, Some(reason)) => format!("skipped: {reason}"),
+            (RunOutcome::Skipped, None) => "skipped".to_owned(),
+        },
+        Err(error) => format!("failed ({}): {error}", error.kind()),
+    };
+    format!(
+        "lisa-lifecycle: scheduled {} of model {} in deployment {deployment_name}{due}: {outcome}",
+        event.action, event.model_id
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lisa_constructs::model::schedule::Transition;
+
+    fn stop() -> LifecycleEvent {
+        LifecycleEvent {
+            model_id: "m1".into(),
+            action: Transition::Stop,
+            scheduled_time: Some("2026-12-05T21:00:00Z".into()),
+        }
+    }
+
+    fn ran(outcome: RunOutcome, reason: Option<&str>) -> ScheduledRun {
+        ScheduledRun {
+            action: Transition::Stop,
+            scheduled_time: Some("2026-12-05T21:00:00Z".into()),
+            ran_at: "2026-12-05T21:00:02Z".into(),
+            outcome,
+            reason: reason.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn one_line_says_what_which_model_and_how_it_ended() {
+        assert_eq!(
+            outcome_line("lisa", &stop(), &Ok(ran(RunOutcome::Done, None))),
+            "lisa-lifecycle: scheduled stop of model m1 in deployment lisa due 2026-12-05T21:00:00Z: done"
+        );
+        let skipped = outcome_line(
+            "lisa",
+            &stop(),
+            &Ok(ran(
+                RunOutcome::Skipped,
+                Some("the model is Stopped already"),
+            )),
+        );
+        assert!(
+            skipped.ends_with(": skipped: the model is Stopped already"),
+            "{skipped}"
+        );
+        let failed = outcome_line(
+            "lisa",
+            &stop(),
+            &Err(LifecycleError::Transition {
+                model_id: "m1".into(),
+                action: Transition::Stop,
+                source: lisa_deploy::DeployError::Preflight("x".into()),
+            }),
+        );
+        assert!(failed.contains(": failed (TransitionFailed): "), "{failed}");
+        for line in [&skipped, &failed] {
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
+
+    #[tokio::test]
+    async fn without_the_deployment_every_event_is_refused_before_any_call() {
+        // The endpoint is closed: a call would fail with another message.
+        let clients = Clients::with_static_credentials(
+            "http://127.0.0.1:9",
+            "us-east-1",
+            "testing",
+            "testing",
+        )
+        .await;
+        let lifecycle = Lifecycle {
+            clients,
+            settings: Settings::read(|_| None),
+        };
+        let event = serde_json::json!({"modelId": "m1", "action": "stop"});
+        let error = lifecycle
+            .handle(&event, Instant::now())
+            .await
+            .expect_err("not configured");
+        assert_eq!(error.kind(), "NotConfigured");
+        assert!(
+            error.to_string().contains("LISA_DEPLOYMENT_NAME"),
+            "{error}"
+        );
+
+        let lifecycle = Lifecycle {
+            settings: Ok(Settings {
+                deployment_name: "lisa".into(),
+                retry_within: std::time::Duration::ZERO,
+            }),
+            ..lifecycle
+        };
+        let error = lifecycle
+            .handle(&serde_json::json!({"modelId": "m1"}), Instant::now())
+            .await
+            .expect_err("malformed");
+        assert_eq!(error.kind(), "MalformedEvent");
+        assert!(error.to_string().contains("`action`"), "{error}");
+    }
+}

@@ -1,0 +1,21 @@
+//! The lifecycle function: an AWS Lambda function that EventBridge Scheduler invokes when a
+//! model's schedule says to stop or start it. It runs the library's own scheduled transition,
+//! [`lisa_deploy::Deployer::run_scheduled`], so a scheduled stop or start changes the registry,
+//! the stack and LiteLLM exactly as an administrator's does, and returns what happened (the
+//! [`lisa_constructs::model::ScheduledRun`] recorded on the model) as the invocation's result.
+//!
+//! What the function trusts is [`settings::Settings`], from its own environment: the deployment
+//! it serves is pinned there by the bootstrap stack, never taken from an event, so an event can
+//! name only a model of that deployment. The event is
+//! [`lisa_constructs::ecs_model::schedule::LifecycleEvent`], read by [`event::parse`].
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod event;
+pub mod handler;
+pub mod settings;
+
+pub use error::LifecycleError;
+pub use handler::Lifecycle;
+pub use settings::{Settings, SettingsError};

@@ -1,8 +1,9 @@
 //! The Admin Model Management API over HTTP.
 //!
 //! `GET /models`, `GET /models/{modelId}`, `POST /models`, `PUT /models/{modelId}` and
-//! `DELETE /models/{modelId}`, with the request and response bodies of the Admin API, for admins
-//! only (`Authorization: Bearer <token>`); `GET /health` and `GET /openapi.json` are open.
+//! `DELETE /models/{modelId}`, with the request and response bodies of the Admin API, and a
+//! model's schedule at `GET`, `PUT` and `DELETE /models/{modelId}/schedule`, for admins only
+//! (`Authorization: Bearer <token>`); `GET /health` and `GET /openapi.json` are open.
 //!
 //! The lifecycle behind the routes is a [`ModelService`]; the HTTP layer holds no AWS code.
 //! Operations that change a model run detached from their requests ([`Operations`]), so a client
@@ -20,6 +21,7 @@ mod limits;
 mod openapi;
 mod operations;
 mod routes;
+mod schedule;
 mod server;
 mod service;
 mod view;
@@ -33,6 +35,7 @@ pub use limits::{
 pub use openapi::document as openapi_document;
 pub use operations::Operations;
 pub use routes::{Deleted, Health, ModelList, OneModel};
+pub use schedule::ModelSchedule;
 pub use server::{Stopped, serve};
 pub use service::{ModelService, ServiceError};
 pub use view::{ModelView, UnreadableModelView};
@@ -64,6 +67,12 @@ pub fn router<S: ModelService>(service: S, tokens: AdminTokens, operations: &Ope
             get(routes::get_one::<S>)
                 .put(routes::update::<S>)
                 .delete(routes::delete::<S>),
+        )
+        .route(
+            "/models/{id}/schedule",
+            get(routes::get_schedule::<S>)
+                .put(routes::put_schedule::<S>)
+                .delete(routes::delete_schedule::<S>),
         )
         .route_layer(from_fn_with_state(Arc::new(tokens), require_admin))
         .with_state(app);

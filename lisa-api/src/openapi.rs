@@ -3,7 +3,9 @@
 
 use crate::errors::ErrorBody;
 use crate::routes::{Deleted, Health};
+use crate::schedule::{ModelSchedule, ScheduledActionSchema, ScheduledRunSchema};
 use crate::view::UnreadableModelView;
+use lisa_constructs::model::schedule::schedule_schema;
 use lisa_constructs::model::{definition_schema, update_schema};
 use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
@@ -33,6 +35,16 @@ const UPDATE_EXAMPLES: [(&str, &str); 4] = [
     ("stop", include_str!("../../examples/updates/stop.json")),
     ("start", include_str!("../../examples/updates/start.json")),
 ];
+const SCHEDULE_EXAMPLES: [(&str, &str); 2] = [
+    (
+        "officeHours",
+        include_str!("../../examples/schedules/office-hours.json"),
+    ),
+    (
+        "nightlyBatch",
+        include_str!("../../examples/schedules/nightly-batch.json"),
+    ),
+];
 
 fn examples(payloads: &[(&str, &str)]) -> Value {
     let mut examples = Map::new();
@@ -49,6 +61,18 @@ pub fn document<M: JsonSchema>() -> Value {
     let mut schemas = Map::new();
     let definition = absorb(&mut schemas, "ModelDefinition", definition_schema());
     let update = absorb(&mut schemas, "ModelUpdate", update_schema());
+    let schedule = absorb(&mut schemas, "Schedule", schedule_schema());
+    absorb(
+        &mut schemas,
+        "ScheduledAction",
+        schema_of::<ScheduledActionSchema>(),
+    );
+    absorb(
+        &mut schemas,
+        "ScheduledRun",
+        schema_of::<ScheduledRunSchema>(),
+    );
+    let model_schedule = absorb(&mut schemas, "ModelSchedule", schema_of::<ModelSchedule>());
     let model = absorb(&mut schemas, "Model", schema_of::<M>());
     let error = absorb(&mut schemas, "Error", schema_of::<ErrorBody>());
     let deleted = absorb(&mut schemas, "Deleted", schema_of::<Deleted>());
@@ -101,7 +125,7 @@ pub fn document<M: JsonSchema>() -> Value {
         "info": {
             "title": "LISA Admin Model Management API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "List, create, update (metadata, autoscaling, container settings, stop, start) and delete models. Operations that change infrastructure return at once with the new status."
+            "description": "List, create, update (metadata, autoscaling, container settings, stop, start) and delete models, and set or remove a model's schedule. Operations that change infrastructure return at once with the new status."
         },
         "security": [{"adminToken": []}],
         "paths": {
@@ -148,6 +172,35 @@ pub fn document<M: JsonSchema>() -> Value {
                         ("404", "No such model"),
                         ("409", "Another request changed the model first"),
                     ]), answer("Deletion started", &deleted))
+                }
+            },
+            "/models/{modelId}/schedule": {
+                "parameters": [id_parameter],
+                "get": {
+                    "operationId": "getModelSchedule",
+                    "summary": "The model's schedule (null when it has none), its next transition and the schedule's last run",
+                    "responses": with(refusals(&[("404", "No such model")]), answer("The schedule", &model_schedule))
+                },
+                "put": {
+                    "operationId": "setModelSchedule",
+                    "summary": "Give the model a schedule or replace it: its stack is updated in the background (InService or Stopped models only; a stopped model stays stopped)",
+                    "description": "A stop by hand holds against scheduled starts (each skip recorded as lastScheduledAction) until the model is started by hand, unless the schedule says resumeAfterManualStop. A scheduled transition that finds the model busy tries again for up to 10 minutes, then records a skip.",
+                    "requestBody": body(&schedule, &SCHEDULE_EXAMPLES),
+                    "responses": with(refusals(&[
+                        ("400", "The schedule is malformed, breaks the rules, or the model's status does not allow it"),
+                        ("404", "No such model"),
+                        ("409", "Another request changed the model first"),
+                        ("413", "The payload is too large"),
+                    ]), answer("The model, Updating (or unchanged when the schedule is the same)", &one))
+                },
+                "delete": {
+                    "operationId": "deleteModelSchedule",
+                    "summary": "Remove the model's schedule: its stack is updated in the background; the model stays as it is (running or stopped)",
+                    "responses": with(refusals(&[
+                        ("400", "The model's status does not allow it"),
+                        ("404", "No such model"),
+                        ("409", "Another request changed the model first"),
+                    ]), answer("The model, Updating (or unchanged when it had no schedule)", &one))
                 }
             },
             "/health": {
@@ -274,5 +327,69 @@ mod tests {
             update["properties"]["autoScalingInstanceConfig"].is_object(),
             "{update}"
         );
+    }
+
+    #[test]
+    fn the_schedule_routes_and_schemas_are_documented() {
+        let document = document::<crate::ModelView>();
+        let path = &document["paths"]["/models/{modelId}/schedule"];
+        for (method, operation_id) in [
+            ("get", "getModelSchedule"),
+            ("put", "setModelSchedule"),
+            ("delete", "deleteModelSchedule"),
+        ] {
+            assert_eq!(path[method]["operationId"], operation_id, "{path}");
+            for code in ["200", "401", "404"] {
+                assert!(
+                    path[method]["responses"][code].is_object(),
+                    "{method} {code}"
+                );
+            }
+        }
+        assert_eq!(
+            path["put"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Schedule"
+        );
+        assert!(path["put"]["responses"]["409"].is_object());
+        let schemas = &document["components"]["schemas"];
+        let schedule = &schemas["Schedule"];
+        assert_eq!(schedule["required"], json!(["timeZone"]), "{schedule}");
+        assert!(schedule.get("$defs").is_none(), "its $defs moved out");
+        assert_eq!(
+            schedule["properties"]["daily"]["anyOf"][0]["$ref"],
+            "#/components/schemas/ScheduleWindow"
+        );
+        for name in [
+            "ScheduleWindow",
+            "ScheduleWeekdays",
+            "ScheduledAction",
+            "ScheduledRun",
+        ] {
+            assert!(schemas[name].is_object(), "{name} in the components");
+        }
+        let model = &schemas["Model"]["properties"];
+        assert_eq!(
+            model["nextScheduledAction"]["$ref"],
+            "#/components/schemas/ScheduledAction"
+        );
+        assert_eq!(
+            model["lastScheduledAction"]["$ref"],
+            "#/components/schemas/ScheduledRun"
+        );
+        assert!(model["schedule"].is_object(), "{model}");
+        let answer = &schemas["ModelSchedule"];
+        assert_eq!(answer["required"], json!(["schedule"]), "{answer}");
+        assert_eq!(
+            answer["properties"]["schedule"]["anyOf"][0]["$ref"],
+            "#/components/schemas/Schedule"
+        );
+        let examples = &path["put"]["requestBody"]["content"]["application/json"]["examples"];
+        for name in ["officeHours", "nightlyBatch"] {
+            let example = &examples[name]["value"];
+            assert!(
+                lisa_constructs::model::schedule::Schedule::from_json_value(example).is_ok(),
+                "{name}: {example}"
+            );
+        }
     }
 }

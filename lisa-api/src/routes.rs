@@ -4,12 +4,14 @@
 
 use crate::errors::ApiError;
 use crate::operations::Operations;
+use crate::schedule::ModelSchedule;
 use crate::service::ModelService;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::{DefinitionError, ModelId, ModelUpdate, ValidDefinition};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -128,6 +130,53 @@ pub(crate) async fn delete<S: ModelService>(
             id = id.as_str()
         ),
     }))
+}
+
+pub(crate) async fn get_schedule<S: ModelService>(
+    State(app): Shared<S>,
+    Path(id): Path<String>,
+) -> Result<Json<ModelSchedule>, ApiError> {
+    let id = model_id(&id)?;
+    Ok(Json(app.service.schedule(&id).await?))
+}
+
+/// The body is checked before the model is looked up, as for `PUT /models/{modelId}`: a bad
+/// schedule is 400 with every problem whether or not the model exists.
+pub(crate) async fn put_schedule<S: ModelService>(
+    State(app): Shared<S>,
+    Path(id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<OneModel<S::Model>>, ApiError> {
+    let id = model_id(&id)?;
+    let text = body_text(body)?;
+    let schedule = Schedule::from_json_str(text.as_ref()).map_err(read_error)?;
+    change_schedule(app, id, Some(schedule)).await
+}
+
+pub(crate) async fn delete_schedule<S: ModelService>(
+    State(app): Shared<S>,
+    Path(id): Path<String>,
+) -> Result<Json<OneModel<S::Model>>, ApiError> {
+    let id = model_id(&id)?;
+    change_schedule(app, id, None).await
+}
+
+/// A schedule change runs like every other change: detached, one operation per model.
+async fn change_schedule<S: ModelService>(
+    app: App<S>,
+    id: ModelId,
+    schedule: Option<Schedule>,
+) -> Result<Json<OneModel<S::Model>>, ApiError> {
+    let service = app.service;
+    let key = id.as_str().to_owned();
+    let model = app
+        .operations
+        .run(
+            &key,
+            async move { service.set_schedule(&id, schedule).await },
+        )
+        .await?;
+    Ok(Json(OneModel { model }))
 }
 
 pub(crate) async fn health() -> Json<Health> {

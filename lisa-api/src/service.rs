@@ -1,6 +1,8 @@
 //! What the API asks of the system behind it: the model lifecycle, as a trait the deployer
 //! implements, so the HTTP layer holds no AWS code and is tested on its own.
 
+use crate::schedule::ModelSchedule;
+use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::{ModelId, ModelUpdate, ValidDefinition, ValidationErrors};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -8,8 +10,9 @@ use std::future::Future;
 
 /// The model lifecycle behind the API. Every operation that starts long work (a stack create,
 /// update or delete) returns as soon as the new status is recorded; the work goes on without the
-/// caller. The server runs `create`, `update` and `delete` on tasks of their own, one per model
-/// at a time, so their futures always run to their end, even when the client has hung up.
+/// caller. The server runs `create`, `update`, `set_schedule` and `delete` on tasks of their
+/// own, one per model at a time, so their futures always run to their end, even when the client
+/// has hung up.
 pub trait ModelService: Send + Sync + 'static {
     /// A model as the API returns it (the seed's model object, with `status`).
     type Model: Serialize + JsonSchema + Send;
@@ -31,6 +34,21 @@ pub trait ModelService: Send + Sync + 'static {
         &self,
         id: &ModelId,
         update: ModelUpdate,
+    ) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;
+
+    /// The model's schedule, its next transition and the schedule's last run.
+    fn schedule(
+        &self,
+        id: &ModelId,
+    ) -> impl Future<Output = Result<ModelSchedule, ServiceError>> + Send;
+
+    /// Gives the model a schedule, replaces it or (with `None`) removes it: from `InService` or
+    /// `Stopped` only, an update of the model's stack (the answer is the model, `Updating`; a
+    /// stopped model stays stopped), or the model unchanged when the schedule is the same.
+    fn set_schedule(
+        &self,
+        id: &ModelId,
+        schedule: Option<Schedule>,
     ) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;
 
     /// Marks the model `Deleting` and starts deleting its stack.

@@ -1,8 +1,10 @@
 //! A model as the API shows it, and that view's JSON Schema: the model definition's fields plus
 //! `status`, `modelUrl` and `failureReason`, with the hosting fields `null` for a LiteLLM-only
-//! model (the seed's list example).
+//! model (the seed's list example), and for a scheduled model its next transition
+//! (`nextScheduledAction`) and what the schedule last did (`lastScheduledAction`).
 
-use lisa_constructs::model::{ModelStatus, definition_schema};
+use crate::schedule::{ScheduledActionSchema, ScheduledRunSchema};
+use lisa_constructs::model::{ModelRecord, ModelStatus, definition_schema};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -22,6 +24,34 @@ const HOSTING_FIELDS: [&str; 5] = [
 #[serde(transparent)]
 pub struct ModelView(pub Value);
 
+impl ModelView {
+    /// The model `record` holds, as the API shows it at `now` (its `nextScheduledAction` is the
+    /// first transition after `now`).
+    pub fn of_record_at(record: &ModelRecord, now: jiff::Timestamp) -> ModelView {
+        ModelView(record.to_api_json_at(now))
+    }
+
+    /// [`of_record_at`](ModelView::of_record_at) the present instant.
+    pub fn of_record(record: &ModelRecord) -> ModelView {
+        Self::of_record_at(record, jiff::Timestamp::now())
+    }
+}
+
+/// Moves a root schema's `$defs` into the generator's definitions (a definition the generator
+/// has already is kept) and drops its `$schema`, so it can be a definition itself.
+pub(crate) fn take_defs(schema: &mut Value, generator: &mut SchemaGenerator) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    object.remove("$schema");
+    if let Some(Value::Object(defs)) = object.remove("$defs") {
+        let known = generator.definitions_mut();
+        for (name, def) in defs {
+            known.entry(name).or_insert(def);
+        }
+    }
+}
+
 impl JsonSchema for ModelView {
     fn schema_name() -> Cow<'static, str> {
         "Model".into()
@@ -29,15 +59,17 @@ impl JsonSchema for ModelView {
 
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
         let mut schema = definition_schema();
-        if let Some(Value::Object(defs)) = schema.as_object_mut().and_then(|s| s.remove("$defs")) {
-            let known = generator.definitions_mut();
-            for (name, def) in defs {
-                known.entry(name).or_insert(def);
-            }
-        }
+        take_defs(&mut schema, generator);
         let status = generator.subschema_for::<ModelStatus>().to_value();
+        let mut next = generator
+            .subschema_for::<ScheduledActionSchema>()
+            .to_value();
+        next["description"] =
+            "The schedule's next start or stop (a model with a schedule only).".into();
+        let mut last = generator.subschema_for::<ScheduledRunSchema>().to_value();
+        last["description"] =
+            "The last transition the schedule ran or skipped, and why (once it has run).".into();
         if let Some(object) = schema.as_object_mut() {
-            object.remove("$schema");
             object.insert("title".into(), "Model".into());
             if let Some(Value::Object(properties)) = object.get_mut("properties") {
                 for field in HOSTING_FIELDS {
@@ -57,6 +89,8 @@ impl JsonSchema for ModelView {
                     "failureReason".into(),
                     json!({"type": "string", "description": "Why the last operation failed."}),
                 );
+                properties.insert("nextScheduledAction".into(), next);
+                properties.insert("lastScheduledAction".into(), last);
             }
             let required = object
                 .entry("required")
@@ -111,6 +145,46 @@ mod tests {
         assert!(
             schema["$defs"]["ModelType"].is_object(),
             "the definition's own definitions come along"
+        );
+    }
+
+    #[test]
+    fn a_scheduled_model_shows_its_next_and_last_transition_as_its_schema_says() {
+        use crate::schedule::tests::{check, record};
+        use lisa_constructs::model::schedule::Transition;
+        use lisa_constructs::model::{RunOutcome, ScheduledRun};
+        let schedule = json!({"timeZone": "America/New_York", "daily": {"startTime": "22:00", "stopTime": "06:00"}});
+        let run = ScheduledRun {
+            action: Transition::Stop,
+            scheduled_time: None,
+            ran_at: "2026-03-30T10:00:04Z".into(),
+            outcome: RunOutcome::Done,
+            reason: None,
+        };
+        let now: jiff::Timestamp = "2026-03-30T12:00:00Z".parse().expect("instant");
+        let view = ModelView::of_record_at(&record(Some(schedule.clone()), Some(run)), now).0;
+        assert_eq!(view["schedule"], schedule);
+        assert_eq!(
+            view["nextScheduledAction"],
+            json!({"action": "start", "at": "2026-03-31T02:00:00Z", "localTime": "2026-03-30T22:00:00-04:00", "timeZone": "America/New_York"})
+        );
+        assert_eq!(view["lastScheduledAction"]["outcome"], "done");
+        check::<ModelView>(&view);
+
+        let unscheduled = ModelView::of_record(&record(None, None)).0;
+        assert!(
+            unscheduled.get("nextScheduledAction").is_none(),
+            "{unscheduled}"
+        );
+        check::<ModelView>(&unscheduled);
+        let schema = schemars::schema_for!(ModelView).to_value();
+        assert_eq!(
+            schema["properties"]["nextScheduledAction"]["$ref"],
+            "#/$defs/ScheduledAction"
+        );
+        assert_eq!(
+            schema["properties"]["lastScheduledAction"]["$ref"],
+            "#/$defs/ScheduledRun"
         );
     }
 

@@ -10,9 +10,10 @@
 use super::aws_common::AwsArgs;
 use clap::Args;
 use lisa_api::{
-    AdminTokens, ModelService, ModelView, Operations, RateLimit, ServeOptions, ServiceError,
-    UnreadableModelView,
+    AdminTokens, ModelSchedule, ModelService, ModelView, Operations, RateLimit, ServeOptions,
+    ServiceError, UnreadableModelView,
 };
+use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::status::{self, Refusal};
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
 use lisa_deploy::{DeployError, Deployer, Listed};
@@ -214,8 +215,9 @@ impl DeployerService {
     }
 }
 
+/// The model as the API shows it now (with its next scheduled transition).
 fn view(record: &ModelRecord) -> ModelView {
-    ModelView(record.to_api_json())
+    ModelView::of_record(record)
 }
 
 /// A listed model's view: the model, or the flagged entry of a record that cannot be read.
@@ -288,6 +290,29 @@ impl ModelService for DeployerService {
         let record = self
             .deployer
             .update(id.as_str(), &update)
+            .await
+            .map_err(service_error)?;
+        self.follow(id.as_str());
+        Ok(view(&record))
+    }
+
+    async fn schedule(&self, id: &ModelId) -> Result<ModelSchedule, ServiceError> {
+        let record = self
+            .deployer
+            .get(id.as_str())
+            .await
+            .map_err(service_error)?;
+        Ok(ModelSchedule::of_record(&record))
+    }
+
+    async fn set_schedule(
+        &self,
+        id: &ModelId,
+        schedule: Option<Schedule>,
+    ) -> Result<ModelView, ServiceError> {
+        let record = self
+            .deployer
+            .set_schedule(id.as_str(), schedule)
             .await
             .map_err(service_error)?;
         self.follow(id.as_str());

@@ -1,0 +1,239 @@
+//! A model's schedule as `GET /models/{modelId}/schedule` shows it, and the JSON Schemas of the
+//! schedule types the model view carries (`schedule`, `nextScheduledAction`,
+//! `lastScheduledAction`).
+//!
+//! The schedule's own schema is the library's [`schedule_schema`], the one its validator
+//! matches. The two schedule outputs are serialized by the library's types; their schemas are
+//! written here as types of the same shape, and the tests check real values against them, so a
+//! field added on one side and not the other fails a test rather than a client.
+
+use crate::view::take_defs;
+use lisa_constructs::model::schedule::{Schedule, ScheduledAction, schedule_schema};
+use lisa_constructs::model::{ModelRecord, ScheduledRun};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// `GET /models/{modelId}/schedule`: the model's schedule (`null` when it has none), its next
+/// transition and what the schedule last did to it (each absent when there is none).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(title = "ModelSchedule")]
+pub struct ModelSchedule {
+    /// The schedule, or `null` when the model runs until stopped.
+    #[schemars(schema_with = "nullable_schedule", required)]
+    pub schedule: Option<Schedule>,
+    /// The schedule's next start or stop, in UTC and in the schedule's zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "ScheduledActionSchema")]
+    pub next_scheduled_action: Option<ScheduledAction>,
+    /// The last transition the schedule ran or skipped, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "ScheduledRunSchema")]
+    pub last_scheduled_action: Option<ScheduledRun>,
+}
+
+impl ModelSchedule {
+    /// The schedule of the model `record` holds, its next transition counted from `now`.
+    pub fn of_record_at(record: &ModelRecord, now: jiff::Timestamp) -> ModelSchedule {
+        let schedule = record.definition.schedule.clone();
+        ModelSchedule {
+            next_scheduled_action: schedule.as_ref().and_then(|s| s.next_action(now)),
+            schedule,
+            last_scheduled_action: record.last_scheduled_run.clone(),
+        }
+    }
+
+    /// [`of_record_at`](ModelSchedule::of_record_at) the present instant.
+    pub fn of_record(record: &ModelRecord) -> ModelSchedule {
+        Self::of_record_at(record, jiff::Timestamp::now())
+    }
+}
+
+/// A [`ScheduleSchema`] or `null`.
+fn nullable_schedule(generator: &mut SchemaGenerator) -> Schema {
+    let schedule = generator.subschema_for::<ScheduleSchema>();
+    schemars::json_schema!({"anyOf": [schedule, {"type": "null"}]})
+}
+
+/// The schema of [`Schedule`]: the library's, its definitions (`ScheduleWindow`,
+/// `ScheduleWeekdays`) joining the generator's.
+pub(crate) struct ScheduleSchema;
+
+impl JsonSchema for ScheduleSchema {
+    fn schema_name() -> Cow<'static, str> {
+        "Schedule".into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = schedule_schema();
+        take_defs(&mut schema, generator);
+        Schema::try_from(schema).unwrap_or_else(|_| Schema::from(Map::<String, Value>::new()))
+    }
+}
+
+// The schema of `ScheduledAction` as it serializes.
+/// A transition the schedule will run: the action and its instant, in UTC and in the
+/// schedule's zone.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "ScheduledAction")]
+#[allow(dead_code)]
+pub(crate) struct ScheduledActionSchema {
+    /// Whether the schedule will start or stop the model.
+    action: TransitionSchema,
+    /// When, in UTC (RFC 3339).
+    #[schemars(extend("format" = "date-time"))]
+    at: String,
+    /// When, in the schedule's zone, with its offset (RFC 3339).
+    #[schemars(extend("format" = "date-time"))]
+    local_time: String,
+    /// The schedule's IANA time zone.
+    time_zone: String,
+}
+
+// The schema of `ScheduledRun` as it serializes.
+/// A transition the schedule ran or skipped. A scheduled start skips a model stopped by hand
+/// unless the schedule says `resumeAfterManualStop`; a transition that finds the model busy
+/// tries again for up to 10 minutes, then is skipped.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schemars(rename = "ScheduledRun")]
+#[allow(dead_code)]
+pub(crate) struct ScheduledRunSchema {
+    /// The transition that was due.
+    action: TransitionSchema,
+    /// When it was due, as the scheduler said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    scheduled_time: Option<String>,
+    /// When it was decided (RFC 3339, UTC).
+    ran_at: String,
+    /// `done`: the stop or start was started; `skipped`: nothing was changed, `reason` says why
+    /// (a stop by hand holding against a scheduled start, a model busy past the retry window).
+    outcome: RunOutcomeSchema,
+    /// Why it was skipped, or what it found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+/// A scheduled transition's name.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ScheduledTransition")]
+#[allow(dead_code)]
+enum TransitionSchema {
+    Start,
+    Stop,
+}
+
+/// Whether a scheduled transition ran.
+#[derive(JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ScheduledRunOutcome")]
+#[allow(dead_code)]
+enum RunOutcomeSchema {
+    Done,
+    Skipped,
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use lisa_constructs::model::schedule::Transition;
+    use lisa_constructs::model::{ModelDefinition, ModelStatus, RunOutcome};
+    use serde_json::json;
+
+    /// Validates `value` against the schema of `T`.
+    pub(crate) fn check<T: JsonSchema>(value: &Value) {
+        let schema = schemars::schema_for!(T).to_value();
+        let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+        let problems: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{value} against {schema}: {problems:?}"
+        );
+    }
+
+    /// An `InService` LiteLLM-only model with `schedule` and `run`.
+    pub(crate) fn record(schedule: Option<Value>, run: Option<ScheduledRun>) -> ModelRecord {
+        let mut definition = json!({
+            "modelId": "titan",
+            "modelName": "bedrock/amazon.titan-text-express-v1",
+            "modelType": "textgen",
+        });
+        if let Some(schedule) = schedule {
+            definition["schedule"] = schedule;
+        }
+        ModelRecord {
+            definition: ModelDefinition::from_json_str(&definition.to_string()).expect("valid"),
+            previous_definition: None,
+            enabled: true,
+            status: ModelStatus::InService,
+            stack_name: "lisa-titan".into(),
+            stack_id: None,
+            litellm_model_id: None,
+            model_url: None,
+            auto_scaling_group_name: None,
+            failure_reason: None,
+            operation_token: None,
+            stopped_by_hand: false,
+            last_scheduled_run: run,
+            version: 1,
+            last_modified: "2026-03-30T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn the_schedule_view_gives_the_next_transition_in_utc_and_in_the_zone() {
+        let schedule = json!({"timeZone": "Europe/Berlin", "daily": {"startTime": "08:00", "stopTime": "20:00"}, "resumeAfterManualStop": true});
+        let run = ScheduledRun {
+            action: Transition::Start,
+            scheduled_time: Some("2026-03-30T06:00:00Z".into()),
+            ran_at: "2026-03-30T06:00:03Z".into(),
+            outcome: RunOutcome::Skipped,
+            reason: Some("the model was stopped by hand".into()),
+        };
+        let now: jiff::Timestamp = "2026-03-30T07:00:00Z".parse().expect("instant");
+        let view = ModelSchedule::of_record_at(&record(Some(schedule.clone()), Some(run)), now);
+        let value = serde_json::to_value(&view).expect("serializes");
+        assert_eq!(value["schedule"], schedule);
+        assert_eq!(
+            value["nextScheduledAction"],
+            json!({"action": "stop", "at": "2026-03-30T18:00:00Z", "localTime": "2026-03-30T20:00:00+02:00", "timeZone": "Europe/Berlin"})
+        );
+        assert_eq!(value["lastScheduledAction"]["outcome"], "skipped");
+        check::<ModelSchedule>(&value);
+        check::<ScheduledActionSchema>(&value["nextScheduledAction"]);
+        check::<ScheduledRunSchema>(&value["lastScheduledAction"]);
+    }
+
+    #[test]
+    fn a_model_without_a_schedule_shows_null_and_nothing_else() {
+        let view = ModelSchedule::of_record(&record(None, None));
+        let value = serde_json::to_value(&view).expect("serializes");
+        assert_eq!(value, json!({"schedule": null}));
+        check::<ModelSchedule>(&value);
+        let schema = schemars::schema_for!(ModelSchedule).to_value();
+        assert_eq!(schema["required"], json!(["schedule"]), "{schema}");
+    }
+
+    #[test]
+    fn the_output_schemas_refuse_what_the_types_never_write() {
+        let schema = schemars::schema_for!(ScheduledRunSchema).to_value();
+        let validator = jsonschema::validator_for(&schema).expect("compiles");
+        let done = json!({"action": "stop", "ranAt": "2026-03-30T18:00:01Z", "outcome": "done"});
+        assert!(validator.is_valid(&done));
+        for wrong in [
+            json!({"action": "pause", "ranAt": "x", "outcome": "done"}),
+            json!({"action": "stop", "ranAt": "x", "outcome": "failed"}),
+            json!({"action": "stop", "ranAt": "x", "outcome": "done", "extra": 1}),
+            json!({"action": "stop", "outcome": "done"}),
+        ] {
+            assert!(!validator.is_valid(&wrong), "{wrong}");
+        }
+    }
+}

@@ -34,10 +34,10 @@ pub enum Command {
     /// lifecycle function for model schedules) from an environment file. Exit codes: 0 done,
     /// 1 invalid config, 2 usage or I/O error, 3 AWS failure.
     Bootstrap(bootstrap::BootstrapArgs),
-    /// List, get, create, update and delete the models of a deployment (the Admin API's JSON on
-    /// standard output, progress on standard error). Exit codes: 0 the model reached its goal,
-    /// 1 invalid input or refused by a rule (nothing changed), 2 usage or I/O error, 3 AWS
-    /// failure or the model did not reach its goal.
+    /// List, get, create, update and delete the models of a deployment, and show, set and remove
+    /// their schedules (the Admin API's JSON on standard output, progress on standard error).
+    /// Exit codes: 0 the model reached its goal, 1 invalid input or refused by a rule (nothing
+    /// changed), 2 usage or I/O error, 3 AWS failure or the model did not reach its goal.
     Models(models::ModelsArgs),
     /// Show what deploying a folder of model definitions would change: new, changed (with the
     /// resources the change set would touch and whether any is replaced), unchanged, absent.
@@ -50,7 +50,8 @@ pub enum Command {
     /// Serve the Admin Model Management API over HTTP for one deployment.
     ///
     /// `GET /models`, `GET /models/{modelId}`, `POST /models`, `PUT /models/{modelId}` and
-    /// `DELETE /models/{modelId}` take and return the Admin API's JSON, for admins only
+    /// `DELETE /models/{modelId}`, and `GET`, `PUT` and `DELETE /models/{modelId}/schedule`
+    /// for a model's schedule, take and return the Admin API's JSON, for admins only
     /// (`Authorization: Bearer <token>`); `GET /health` and `GET /openapi.json` are open. The
     /// deployment must be bootstrapped (`lisa-ops bootstrap`). Operations that change stacks
     /// answer at once with the new status and go on in the background; the registry and the

@@ -18,8 +18,10 @@ pub struct Clients {
     /// S3 (registration code and large templates).
     pub s3: aws_sdk_s3::Client,
     /// EC2 (instance-type offerings).
+    #[cfg(feature = "preflight")]
     pub ec2: aws_sdk_ec2::Client,
     /// Service Quotas (the vCPU quota).
+    #[cfg(feature = "preflight")]
     pub service_quotas: aws_sdk_servicequotas::Client,
     /// ECS (why a model's task stopped).
     pub ecs: aws_sdk_ecs::Client,
@@ -41,7 +43,9 @@ impl Clients {
             cloudformation: aws_sdk_cloudformation::Client::new(config),
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3),
+            #[cfg(feature = "preflight")]
             ec2: aws_sdk_ec2::Client::new(config),
+            #[cfg(feature = "preflight")]
             service_quotas: aws_sdk_servicequotas::Client::new(config),
             ecs: aws_sdk_ecs::Client::new(config),
             region: config

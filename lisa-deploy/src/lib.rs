@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod error;
 pub mod fleet;
 pub mod lifecycle;
+#[cfg(feature = "preflight")]
 pub mod preflight;
 pub mod registry;
 pub mod stack_status;

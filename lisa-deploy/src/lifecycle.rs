@@ -69,6 +69,8 @@ pub enum Waited {
 /// The lifecycle over one deployment.
 #[derive(Debug, Clone)]
 pub struct Deployer {
+    /// Read by the preflight checks only.
+    #[cfg_attr(not(feature = "preflight"), allow(dead_code))]
     clients: Clients,
     options: DeployerOptions,
     bootstrap: BootstrapOutputs,
@@ -164,8 +166,28 @@ impl Deployer {
 
     /// The preflight checks of a hosted model (region, Availability Zones, vCPU quota); the
     /// warnings of checks that could not run. Refuses with [`DeployError::Preflight`].
+    #[cfg(feature = "preflight")]
     pub async fn preflight(&self, definition: &ModelDefinition) -> Result<Vec<String>> {
         crate::preflight::check(&self.clients, definition, &self.environment().subnet_ids).await
+    }
+
+    /// The preflight checks before a create or a resize, unless they are turned off.
+    async fn check_before(&self, definition: &ModelDefinition) -> Result<()> {
+        if self.options.skip_preflight {
+            return Ok(());
+        }
+        #[cfg(feature = "preflight")]
+        {
+            self.preflight(definition).await.map(drop)
+        }
+        #[cfg(not(feature = "preflight"))]
+        {
+            Err(DeployError::Preflight(format!(
+                "model {}: this build has no preflight checks (the `preflight` feature); \
+                 turn them off with DeployerOptions::skip_preflight",
+                definition.model_id
+            )))
+        }
     }
 
     /// Every model, each in-progress status reconciled with its stack. Settled models are
@@ -299,9 +321,7 @@ impl Deployer {
         };
         let (stack, values) =
             self.synthesize(&definition, true, capacity::desired_on_create(&definition))?;
-        if !self.options.skip_preflight {
-            self.preflight(&definition).await?;
-        }
+        self.check_before(&definition).await?;
         let stack_name = stack.name.as_str().to_owned();
         let record = ModelRecord {
             definition,
@@ -431,8 +451,8 @@ impl Deployer {
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled, desired_capacity)?;
         let resized = update.auto_scaling_instance_config.is_some() || request == Request::Start;
-        if resized && !self.options.skip_preflight {
-            self.preflight(&next.definition).await?;
+        if resized {
+            self.check_before(&next.definition).await?;
         }
         self.deploy_change(previous, next, working, &stack, &values)
             .await

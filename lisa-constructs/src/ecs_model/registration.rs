@@ -168,7 +168,7 @@ pub mod function {
     pub const HANDLER: &str = "bootstrap";
     /// The instruction set the package is built for.
     pub const ARCHITECTURE: &str = "x86_64";
-    /// The package's file name, as `scripts/package-registrar OUT_DIR` writes it.
+    /// The package's file name, as `scripts/package-functions OUT_DIR` writes it.
     pub const PACKAGE_FILE: &str = "lisa-registrar.zip";
     /// The function's timeout in seconds (Lambda's longest). A hosted model whose load takes longer
     /// is handed on to a fresh invocation of the function.

@@ -133,3 +133,33 @@ fn the_help_explains_the_stop_by_hand_rule() {
         assert!(help.contains(phrase), "{phrase}: {help}");
     }
 }
+
+#[test]
+fn a_whole_model_definition_given_as_a_schedule_gets_one_hint() {
+    let definition = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/models/mistral-vllm-nightly.json"
+    );
+    let (output, contacted) = lisa_without_aws(
+        &[
+            "models",
+            "schedule",
+            "set",
+            "mistral-vllm-nightly",
+            definition,
+        ],
+        "",
+    );
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(!contacted, "{text}");
+    let problems: Vec<&str> = text.lines().filter(|l| l.starts_with(definition)).collect();
+    assert_eq!(
+        problems,
+        [format!(
+            "{definition}: (payload): is a model definition, not a schedule: give its \
+             `schedule` object alone"
+        )],
+        "{text}"
+    );
+}

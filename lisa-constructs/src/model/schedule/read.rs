@@ -21,6 +21,14 @@ pub(crate) fn read_schedule(
     path: &str,
     value: &Value,
 ) -> Option<Schedule> {
+    if value.get("modelId").is_some() {
+        // One hint instead of a dozen unknown fields for the most likely mistake.
+        errors.push(
+            path,
+            "is a model definition, not a schedule: give its `schedule` object alone",
+        );
+        return None;
+    }
     let mut f = Fields::open(errors, path, value, SCHEDULE_FIELDS)?;
     let time_zone = f.required("timeZone", read_time_zone);
     let windows = read_windows(&mut f);

@@ -4,6 +4,7 @@
 use crate::output::{Diagnostics, Failure};
 use lisa_constructs::model::{DefinitionError, ValidationErrors, bounds};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -31,17 +32,16 @@ impl fmt::Display for Source {
 /// entries and anything else are skipped with a note, and a file given twice is read once.
 pub fn expand(paths: &[PathBuf], diagnostics: Diagnostics) -> Result<Vec<Source>, Failure> {
     let mut sources: Vec<Source> = Vec::new();
-    let mut seen: Vec<PathBuf> = Vec::new();
-    let mut add = |source: Source, sources: &mut Vec<Source>| {
-        if let Source::File(path) = &source {
-            let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-            if seen.contains(&key) {
-                diagnostics.note(format_args!("{source}: given more than once; read once"));
-                return;
-            }
-            seen.push(key);
+    let mut seen: HashSet<FileKey> = HashSet::new();
+    let mut add = |path: PathBuf, meta: &std::fs::Metadata, sources: &mut Vec<Source>| {
+        if seen.insert(file_key(&path, meta)) {
+            sources.push(Source::File(path));
+        } else {
+            diagnostics.note(format_args!(
+                "{}: given more than once; read once",
+                path.display()
+            ));
         }
-        sources.push(source);
     };
     let mut stdin_taken = false;
     for path in paths {
@@ -52,32 +52,58 @@ pub fn expand(paths: &[PathBuf], diagnostics: Diagnostics) -> Result<Vec<Source>
                 ));
             }
             stdin_taken = true;
-            add(Source::Stdin, &mut sources);
-        } else if path.is_dir() {
-            let found = scan_directory(path, diagnostics)?;
-            if found.is_empty() {
+            sources.push(Source::Stdin);
+            continue;
+        }
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let found = scan_directory(path, diagnostics)?;
+                if found.is_empty() {
+                    return Err(Failure::Usage(format!(
+                        "{}: no model definition (*.json) in this directory",
+                        path.display()
+                    )));
+                }
+                for (file, meta) in found {
+                    add(file, &meta, &mut sources);
+                }
+            }
+            Ok(meta) => add(path.clone(), &meta, &mut sources),
+            Err(_) => {
                 return Err(Failure::Usage(format!(
-                    "{}: no model definition (*.json) in this directory",
+                    "{}: no such file or directory",
                     path.display()
                 )));
             }
-            for file in found {
-                add(Source::File(file), &mut sources);
-            }
-        } else if path.exists() {
-            add(Source::File(path.clone()), &mut sources);
-        } else {
-            return Err(Failure::Usage(format!(
-                "{}: no such file or directory",
-                path.display()
-            )));
         }
     }
     Ok(sources)
 }
 
-/// The definition files directly inside `dir`, sorted; notes every entry skipped.
-fn scan_directory(dir: &Path, diagnostics: Diagnostics) -> Result<Vec<PathBuf>, Failure> {
+/// What makes two paths one file: its device and inode on Unix (a link and its target are one
+/// file, and the metadata is at hand), its canonical path elsewhere.
+#[cfg(unix)]
+type FileKey = (u64, u64);
+#[cfg(not(unix))]
+type FileKey = PathBuf;
+
+#[cfg(unix)]
+fn file_key(_path: &Path, meta: &std::fs::Metadata) -> FileKey {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_key(path: &Path, _meta: &std::fs::Metadata) -> FileKey {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The definition files directly inside `dir`, sorted, each with its metadata; notes every
+/// entry skipped.
+fn scan_directory(
+    dir: &Path,
+    diagnostics: Diagnostics,
+) -> Result<Vec<(PathBuf, std::fs::Metadata)>, Failure> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Failure::Io(format!("cannot read directory {}: {e}", dir.display())))?;
     let mut found = Vec::new();
@@ -92,19 +118,19 @@ fn scan_directory(dir: &Path, diagnostics: Diagnostics) -> Result<Vec<PathBuf>, 
             .is_some_and(|ext| ext.eq_ignore_ascii_case("json"));
         // `metadata` follows links: a broken link has none.
         let reason = match std::fs::metadata(&path) {
-            _ if name.starts_with('.') => Some("hidden"),
-            Err(_) => Some("a broken link"),
-            Ok(meta) if meta.is_dir() => Some("a directory (directories are not searched)"),
-            Ok(meta) if !meta.is_file() => Some("not a regular file"),
-            Ok(_) if !is_json => Some("not named *.json"),
-            Ok(_) => None,
+            _ if name.starts_with('.') => Err("hidden"),
+            Err(_) => Err("a broken link"),
+            Ok(meta) if meta.is_dir() => Err("a directory (directories are not searched)"),
+            Ok(meta) if !meta.is_file() => Err("not a regular file"),
+            Ok(_) if !is_json => Err("not named *.json"),
+            Ok(meta) => Ok(meta),
         };
         match reason {
-            Some(reason) => skipped.push((path, reason)),
-            None => found.push(path),
+            Err(reason) => skipped.push((path, reason)),
+            Ok(meta) => found.push((path, meta)),
         }
     }
-    found.sort();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
     skipped.sort();
     for (path, reason) in skipped {
         diagnostics.note(format_args!("{}: skipped: {reason}", path.display()));
@@ -122,8 +148,12 @@ pub fn read_text(source: &Source) -> Result<String, FileProblem> {
             .lock()
             .take(limit as u64 + 1)
             .read_to_end(&mut bytes),
-        Source::File(path) => std::fs::File::open(path)
-            .and_then(|file| file.take(limit as u64 + 1).read_to_end(&mut bytes)),
+        Source::File(path) => std::fs::File::open(path).and_then(|file| {
+            // Sized from the start: one read for the text and one to see its end.
+            let size = file.metadata().map_or(0, |meta| meta.len());
+            bytes.reserve_exact(size.min(limit as u64) as usize + 1);
+            file.take(limit as u64 + 1).read_to_end(&mut bytes)
+        }),
     };
     if let Err(error) = read {
         return Err(FileProblem::io(source, format!("cannot read: {error}")));

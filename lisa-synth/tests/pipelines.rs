@@ -523,6 +523,33 @@ fn the_same_file_twice_is_read_once() {
 }
 
 #[test]
+fn a_file_reached_by_a_link_or_another_path_is_read_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("seed.json");
+    std::fs::copy(model("mistral-vllm.json"), &file).expect("copies");
+    std::os::unix::fs::symlink(&file, dir.path().join("link.json")).expect("links");
+    // The folder (the file and its link), then the file again by a path with `..` in it.
+    let again = dir
+        .path()
+        .join("..")
+        .join(dir.path().file_name().expect("a name"))
+        .join("seed.json");
+    let output = run([
+        "validate",
+        dir.path().to_str().expect("UTF-8"),
+        again.to_str().expect("UTF-8"),
+    ]);
+    let text = stderr(&output);
+    assert_eq!(code(&output), 0, "{text}");
+    assert_eq!(
+        text.matches("given more than once; read once").count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("1 definition(s) valid"), "{text}");
+}
+
+#[test]
 fn an_update_payload_given_as_a_definition_gets_a_hint() {
     let output = run([
         "validate",

@@ -5,6 +5,7 @@
 use crate::cli::{ErrorFormat, InputArgs, TemplateFormat};
 use crate::inputs::{self, FileProblem, Source};
 use crate::output::{Diagnostics, Failure};
+use crate::parallel;
 use lisa_constructs::ecs_model::{self, StackOptions};
 use lisa_constructs::model::{ModelUpdate, SUPPORTED_REGIONS, ValidDefinition, bounds};
 use std::collections::BTreeMap;
@@ -97,7 +98,7 @@ pub fn definitions(
     diagnostics: Diagnostics,
 ) -> Result<Vec<(Source, ValidDefinition)>, Failure> {
     let (sources, regions) = prepare(input, diagnostics, true)?;
-    let read = parallel_map(&sources, |source| read_definition(source, &regions));
+    let read = parallel::map(&sources, |source| read_definition(source, &regions));
     let total = sources.len();
     let mut problems = Vec::new();
     let mut definitions = Vec::with_capacity(total);
@@ -188,30 +189,70 @@ pub fn synthesize(
     format: TemplateFormat,
     diagnostics: Diagnostics,
 ) -> Result<Vec<Rendered>, Failure> {
+    let definitions = definitions_to_synthesize(input, options, diagnostics)?;
+    render_each(
+        &definitions,
+        options,
+        format,
+        input.error_format,
+        diagnostics,
+        Ok,
+    )
+}
+
+/// [`definitions`], once `options` are known to be usable. The script templates compile on a
+/// thread of their own meanwhile, so that no synthesis waits for them.
+pub fn definitions_to_synthesize(
+    input: &InputArgs,
+    options: &StackOptions,
+    diagnostics: Diagnostics,
+) -> Result<Vec<(Source, ValidDefinition)>, Failure> {
     options
         .check()
         .map_err(|e| Failure::Usage(format!("--deployment-name: {e}")))?;
-    let definitions = definitions(input, diagnostics)?;
-    let rendered = parallel_map(&definitions, |(source, definition)| {
-        render(source, definition, options, format)
+    std::thread::scope(|scope| {
+        scope.spawn(ecs_model::scripts::prepare);
+        definitions(input, diagnostics)
+    })
+}
+
+/// Every stack synthesized and rendered, each handed to `each` by the thread that rendered it
+/// (a writer stores one template while the other threads render theirs). A template that cannot
+/// be rendered, or is over CloudFormation's 1 MB limit, is a problem of its input: all such
+/// problems are reported together. Otherwise the first failure of `each`, if any, is returned.
+pub fn render_each<R: Send>(
+    definitions: &[(Source, ValidDefinition)],
+    options: &StackOptions,
+    format: TemplateFormat,
+    error_format: ErrorFormat,
+    diagnostics: Diagnostics,
+    each: impl Fn(Rendered) -> Result<R, Failure> + Sync,
+) -> Result<Vec<R>, Failure> {
+    let results = parallel::map(definitions, |(source, definition)| {
+        render(source, definition, options, format).map(&each)
     });
     let mut problems = Vec::new();
-    let mut stacks = Vec::with_capacity(rendered.len());
-    for result in rendered {
+    let mut failure = None;
+    let mut done = Vec::with_capacity(results.len());
+    for result in results {
         match result {
-            Ok(stack) => stacks.push(stack),
+            Ok(Ok(value)) => done.push(value),
+            Ok(Err(error)) => failure = failure.or(Some(error)),
             Err(problem) => problems.push(problem),
         }
     }
     if !problems.is_empty() {
         return Err(report(
             &problems,
-            input.error_format,
+            error_format,
             definitions.len(),
             diagnostics,
         ));
     }
-    Ok(stacks)
+    match failure {
+        Some(failure) => Err(failure),
+        None => Ok(done),
+    }
 }
 
 fn render(
@@ -289,7 +330,7 @@ fn read_definition(
 /// Reads and validates update payloads (no synthesis: an update is not a stack).
 pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Failure> {
     let (sources, _) = prepare(input, diagnostics, false)?;
-    let results = parallel_map(&sources, |source| {
+    let results = parallel::map(&sources, |source| {
         let text = inputs::read_text(source).map_err(|p| vec![p])?;
         ModelUpdate::from_json_str(&text)
             .map(drop)
@@ -323,29 +364,4 @@ pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Fai
             diagnostics,
         ))
     }
-}
-
-/// `f` over every item, on as many threads as there are cores, results in item order. Reading,
-/// synthesizing and writing are independent per model, and a thousand models take a large part
-/// of a second on one core.
-pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    if threads < 2 || items.len() < 2 {
-        return items.iter().map(f).collect();
-    }
-    let chunk_len = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk_len)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker.join() {
-                Ok(results) => results,
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
 }

@@ -11,4 +11,5 @@ pub mod commands;
 pub mod gate;
 pub mod inputs;
 pub mod output;
+pub mod parallel;
 pub mod yaml;

@@ -6,6 +6,9 @@ use lisa_synth::commands;
 use lisa_synth::output::{self, Diagnostics};
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     output::set_program_name("lisa-synth");
     let cli = match cli::parse_or_exit::<cli::Cli>() {

@@ -47,6 +47,13 @@ pub struct RenderError {
     source: Box<handlebars::RenderError>,
 }
 
+/// Compiles the script templates now; otherwise the first synthesis does it, and any other
+/// thread synthesizing meanwhile waits for it. A program that synthesizes many stacks can call
+/// this on a thread of its own while it reads its inputs.
+pub fn prepare() {
+    registry();
+}
+
 fn registry() -> &'static Handlebars<'static> {
     static REGISTRY: OnceLock<Handlebars<'static>> = OnceLock::new();
     REGISTRY.get_or_init(|| {

@@ -2,9 +2,10 @@
 
 use crate::cli::{SynthArgs, TemplateFormat};
 use crate::gate::{self, Rendered};
+use crate::inputs::Source;
 use crate::output::{self, Diagnostics, Failure, Outcome};
 use lisa_constructs::ecs_model::{Lifecycle, StackOptions};
-use lisa_constructs::model::bounds;
+use lisa_constructs::model::{ValidDefinition, bounds};
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
@@ -20,100 +21,143 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
         // A create deployment passes the definition's count; a synthesized file leaves it out.
         desired_capacity: None,
     };
-    let stacks = gate::synthesize(&args.input, &options, args.format, diagnostics)?;
-    if stacks.len() > 1 && args.out.is_none() {
-        return Err(Failure::Usage(format!(
-            "{} model definitions: give --out DIR to write one template each",
-            stacks.len()
-        )));
-    }
-    for stack in &stacks {
-        if stack.text.len() > bounds::TEMPLATE_INLINE_MAX_BYTES {
-            diagnostics.note(format_args!(
-                "{}: the template is {} bytes, over CloudFormation's {}-byte limit for a template \
-                 sent inline: upload it to S3 and deploy it by URL",
-                stack.name,
-                stack.text.len(),
-                bounds::TEMPLATE_INLINE_MAX_BYTES
-            ));
+    let definitions = gate::definitions_to_synthesize(&args.input, &options, diagnostics)?;
+    let Some(dir) = &args.out else {
+        if definitions.len() > 1 {
+            return Err(Failure::Usage(format!(
+                "{} model definitions: give --out DIR to write one template each",
+                definitions.len()
+            )));
         }
+        let stacks = render_each(args, &definitions, &options, diagnostics, Ok)?;
+        let Some(stack) = stacks.first() else {
+            return Err(Failure::Usage("nothing to synthesize".into()));
+        };
+        note_if_too_large_to_send(&stack.name, stack.text.len(), diagnostics);
+        return output::product(stack.text.as_bytes());
+    };
+    // Each template is stored as soon as it is rendered, then all of them move in at once.
+    let staging = Staging::new(dir, args.format)?;
+    let written = render_each(args, &definitions, &options, diagnostics, |stack| {
+        staging.write(&stack)
+    })?;
+    for (name, size) in &written {
+        note_if_too_large_to_send(name, *size, diagnostics);
     }
-    match &args.out {
-        None => match stacks.first() {
-            Some(stack) => output::product(stack.text.as_bytes()),
-            None => Err(Failure::Usage("nothing to synthesize".into())),
-        },
-        Some(dir) => {
-            write_all(dir, &stacks, args.format)?;
-            diagnostics.note(format_args!(
-                "wrote {} template(s) to {}",
-                stacks.len(),
-                dir.display()
-            ));
-            Ok(())
-        }
+    staging.move_in(written.iter().map(|(name, _)| name.as_str()))?;
+    diagnostics.note(format_args!(
+        "wrote {} template(s) to {}",
+        written.len(),
+        dir.display()
+    ));
+    Ok(())
+}
+
+fn render_each<R: Send>(
+    args: &SynthArgs,
+    definitions: &[(Source, ValidDefinition)],
+    options: &StackOptions,
+    diagnostics: Diagnostics,
+    each: impl Fn(Rendered) -> Result<R, Failure> + Sync,
+) -> Result<Vec<R>, Failure> {
+    let format = args.input.error_format;
+    gate::render_each(definitions, options, args.format, format, diagnostics, each)
+}
+
+fn note_if_too_large_to_send(name: &str, size: usize, diagnostics: Diagnostics) {
+    if size > bounds::TEMPLATE_INLINE_MAX_BYTES {
+        diagnostics.note(format_args!(
+            "{name}: the template is {size} bytes, over CloudFormation's {}-byte limit for a \
+             template sent inline: upload it to S3 and deploy it by URL",
+            bounds::TEMPLATE_INLINE_MAX_BYTES
+        ));
     }
 }
 
-/// Writes every template into a temporary folder, then moves them in: a template that cannot
-/// be written leaves `dir` as it was. The folder is on `dir`'s own file system, so no move
-/// crosses one: inside `dir` when it exists (it may be a mount point, such as a container's
-/// volume, or a link to another disk), beside it otherwise.
-fn write_all(dir: &Path, stacks: &[Rendered], format: TemplateFormat) -> Outcome {
-    let io = |what: &Path, e: std::io::Error| Failure::Io(format!("{}: {e}", what.display()));
-    if dir.exists() && !dir.is_dir() {
-        return Err(Failure::Usage(format!(
-            "--out {}: exists and is not a directory",
-            dir.display()
-        )));
-    }
-    let home = if dir.is_dir() {
-        dir.to_path_buf()
-    } else {
-        let parent = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
-        parent
-    };
-    let staging = tempfile::Builder::new()
-        .prefix(".lisa-synth-")
-        .tempdir_in(&home)
-        .map_err(|e| io(&home, e))?;
-    let file_name = |stack: &Rendered| format!("{}.{}", stack.name, format.extension());
-    gate::parallel_map(stacks, |stack| {
-        let path = staging.path().join(file_name(stack));
-        std::fs::write(&path, &stack.text).map_err(|e| {
-            Failure::Io(format!(
-                "cannot write {}: {e}",
-                dir.join(file_name(stack)).display()
-            ))
-        })
-    })
-    .into_iter()
-    .collect::<Result<Vec<()>, Failure>>()?;
-    if !dir.exists() {
-        // One rename: the directory appears with every template in it.
-        let staged = staging.keep();
-        return std::fs::rename(&staged, dir).map_err(|e| {
-            let _ = std::fs::remove_dir_all(&staged);
-            io(dir, e)
-        });
-    }
-    for stack in stacks {
-        let target = dir.join(file_name(stack));
-        if target.is_dir() {
-            return Err(Failure::Io(format!(
-                "cannot write {}: a directory is in the way",
-                target.display()
+/// A temporary folder the templates are written into before they move into `--out`: a template
+/// that cannot be written leaves the destination as it was. The folder is on the destination's
+/// own file system, so no move crosses one: inside it when it exists (it may be a mount point,
+/// such as a container's volume, or a link to another disk), beside it otherwise.
+struct Staging {
+    dir: PathBuf,
+    folder: tempfile::TempDir,
+    format: TemplateFormat,
+}
+
+impl Staging {
+    fn new(dir: &Path, format: TemplateFormat) -> Result<Staging, Failure> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Failure::Usage(format!(
+                "--out {}: exists and is not a directory",
+                dir.display()
             )));
         }
+        let home = if dir.is_dir() {
+            dir.to_path_buf()
+        } else {
+            let parent = match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
+            parent
+        };
+        let folder = tempfile::Builder::new()
+            .prefix(".lisa-synth-")
+            .tempdir_in(&home)
+            .map_err(|e| io(&home, e))?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            folder,
+            format,
+        })
     }
-    for stack in stacks {
-        let name = file_name(stack);
-        std::fs::rename(staging.path().join(&name), dir.join(&name))
-            .map_err(|e| io(&dir.join(&name), e))?;
+
+    fn file_name(&self, stack_name: &str) -> String {
+        format!("{stack_name}.{}", self.format.extension())
     }
-    Ok(())
+
+    /// Stores one template; answers its stack name and size.
+    fn write(&self, stack: &Rendered) -> Result<(String, usize), Failure> {
+        let name = self.file_name(&stack.name);
+        std::fs::write(self.folder.path().join(&name), &stack.text).map_err(|e| {
+            Failure::Io(format!(
+                "cannot write {}: {e}",
+                self.dir.join(&name).display()
+            ))
+        })?;
+        Ok((stack.name.clone(), stack.text.len()))
+    }
+
+    /// Moves the stored templates into the destination: the whole folder in one rename when
+    /// the destination does not exist yet, else one file at a time, once none is in the way.
+    fn move_in<'a>(self, stack_names: impl Iterator<Item = &'a str> + Clone) -> Outcome {
+        let dir = &self.dir;
+        if !dir.exists() {
+            let staged = self.folder.keep();
+            return std::fs::rename(&staged, dir).map_err(|e| {
+                let _ = std::fs::remove_dir_all(&staged);
+                io(dir, e)
+            });
+        }
+        for stack_name in stack_names.clone() {
+            let target = dir.join(self.file_name(stack_name));
+            if target.is_dir() {
+                return Err(Failure::Io(format!(
+                    "cannot write {}: a directory is in the way",
+                    target.display()
+                )));
+            }
+        }
+        for stack_name in stack_names {
+            let name = self.file_name(stack_name);
+            std::fs::rename(self.folder.path().join(&name), dir.join(&name))
+                .map_err(|e| io(&dir.join(&name), e))?;
+        }
+        Ok(())
+    }
+}
+
+fn io(what: &Path, e: std::io::Error) -> Failure {
+    Failure::Io(format!("{}: {e}", what.display()))
 }

@@ -31,14 +31,18 @@ node -e '
     fs.writeFileSync(`${dir}/${id}.json`, JSON.stringify({ ...definition, modelId: id }));
   }' "$root/examples/models/mistral-vllm.json" "$work/definitions" "$count"
 
-now() { date +%s%N; }
-ms() { echo "scale=1; $1 / 1000000" | bc; }
+# Bash's own clock, read into a variable: forking `date` (or a command substitution) inside the
+# timed span would add a process start to every figure. `us` turns a reading into microseconds.
+us() { local t=${1/[.,]/}; echo "$((10#$t))"; }
+ms() { echo "scale=1; $1 / 1000" | bc; }
 cdk_total=0; lisa_total=0
 printf '%-6s %12s %12s\n' round 'cdk (ms)' 'lisa (ms)'
 for round in $(seq "$rounds"); do
   rm -rf "$work/cdk.out" "$work/lisa.out"
-  start=$(now); node "$here/app.js" "$work/definitions" "$work/cdk.out" 2>/dev/null; cdk=$(( $(now) - start ))
-  start=$(now); "$synth" synth "$work/definitions" --out "$work/lisa.out" -q; lisa=$(( $(now) - start ))
+  t0=$EPOCHREALTIME; node "$here/app.js" "$work/definitions" "$work/cdk.out" 2>/dev/null; t1=$EPOCHREALTIME
+  cdk=$(( $(us "$t1") - $(us "$t0") ))
+  t0=$EPOCHREALTIME; "$synth" synth "$work/definitions" --out "$work/lisa.out" -q; t1=$EPOCHREALTIME
+  lisa=$(( $(us "$t1") - $(us "$t0") ))
   [ "$(ls "$work/cdk.out"/*.template.json | wc -l)" -eq "$count" ] || { echo "CDK wrote the wrong number of templates" >&2; exit 1; }
   [ "$(ls "$work/lisa.out" | wc -l)" -eq "$count" ] || { echo "lisa-synth wrote the wrong number of templates" >&2; exit 1; }
   printf '%-6s %12s %12s\n' "$round" "$(ms $cdk)" "$(ms $lisa)"

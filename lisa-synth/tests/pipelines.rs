@@ -412,6 +412,42 @@ fn out_writes_every_template_or_none() {
         file_names(&fresh),
         ["lisa-a.template.json", "lisa-b.template.json"]
     );
+
+    // A destination whose parents do not exist yet: made only once every template is written.
+    let nested = dir.path().join("new").join("deeper").join("out");
+    let mut bad = inputs.clone().into_os_string();
+    bad.push("-bad");
+    std::fs::create_dir(&bad).expect("mkdir");
+    write(std::path::Path::new(&bad), "c.json", r#"{"modelId": 3}"#);
+    let synth_to_nested = |input: &std::ffi::OsStr| {
+        command(["synth"])
+            .arg(input)
+            .arg("--out")
+            .arg(&nested)
+            .output()
+            .expect("runs")
+    };
+    let output = synth_to_nested(&bad);
+    assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert!(
+        !dir.path().join("new").exists(),
+        "nothing made for a bad input"
+    );
+    let output = synth_to_nested(inputs.as_os_str());
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(
+        file_names(&nested),
+        ["lisa-a.template.json", "lisa-b.template.json"]
+    );
+    assert_eq!(
+        file_names(&dir.path().join("new")),
+        ["deeper"],
+        "no temporary folder left"
+    );
+    assert_eq!(
+        file_names(dir.path()),
+        ["fresh", "in", "in-bad", "new", "out"]
+    );
 }
 
 // 10. Usage errors reported as invalid input; regions.

@@ -75,9 +75,10 @@ fn note_if_too_large_to_send(name: &str, size: usize, diagnostics: Diagnostics) 
 }
 
 /// A temporary folder the templates are written into before they move into `--out`: a template
-/// that cannot be written leaves the destination as it was. The folder is on the destination's
-/// own file system, so no move crosses one: inside it when it exists (it may be a mount point,
-/// such as a container's volume, or a link to another disk), beside it otherwise.
+/// that cannot be written leaves the file system as it was, with no folder created. The folder
+/// is on the destination's own file system, so no move crosses one: inside it when it exists (it
+/// may be a mount point, such as a container's volume, or a link to another disk), else in its
+/// nearest existing ancestor, where the missing folders will be made.
 struct Staging {
     dir: PathBuf,
     folder: tempfile::TempDir,
@@ -92,20 +93,15 @@ impl Staging {
                 dir.display()
             )));
         }
-        let home = if dir.is_dir() {
-            dir.to_path_buf()
-        } else {
-            let parent = match dir.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
-            parent
-        };
+        let home = dir
+            .ancestors()
+            .find(|p| p.is_dir())
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         let folder = tempfile::Builder::new()
             .prefix(".lisa-synth-")
-            .tempdir_in(&home)
-            .map_err(|e| io(&home, e))?;
+            .tempdir_in(home)
+            .map_err(|e| io(home, e))?;
         Ok(Staging {
             dir: dir.to_path_buf(),
             folder,
@@ -134,6 +130,9 @@ impl Staging {
     fn move_in<'a>(self, stack_names: impl Iterator<Item = &'a str> + Clone) -> Outcome {
         let dir = &self.dir;
         if !dir.exists() {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+            }
             let staged = self.folder.keep();
             return std::fs::rename(&staged, dir).map_err(|e| {
                 let _ = std::fs::remove_dir_all(&staged);

@@ -11,7 +11,8 @@ pub const INPUTS_HELP: &str = "Inputs: each FILE is read whatever its name; `-` 
 input (once). A DIR stands for the regular files directly inside it whose names end in `.json` \
 (any case), in name order; hidden files (names starting with `.`, such as macOS's `._x.json`), \
 subdirectories, broken links and other files are skipped, and each skip is noted on standard \
-error. A DIR without any definition is a usage error. A payload is at most 6 MiB (the Admin \
+error. A DIR without any definition is a usage error. A file given twice, by another path or \
+through a link, is read once. A payload is at most 6 MiB (the Admin \
 API's request limit); a UTF-8 byte-order mark is accepted; a key given twice is refused.";
 
 /// Validates model definitions (the Admin API's JSON payloads) and turns them into

@@ -60,8 +60,15 @@ fn render_each<R: Send>(
     diagnostics: Diagnostics,
     each: impl Fn(Rendered) -> Result<R, Failure> + Sync,
 ) -> Result<Vec<R>, Failure> {
-    let format = args.input.error_format;
-    gate::render_each(definitions, options, args.format, format, diagnostics, each)
+    let error_format = args.input.error_format;
+    gate::render_each(
+        definitions,
+        options,
+        args.format,
+        error_format,
+        diagnostics,
+        each,
+    )
 }
 
 fn note_if_too_large_to_send(name: &str, size: usize, diagnostics: Diagnostics) {

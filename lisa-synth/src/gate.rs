@@ -211,7 +211,7 @@ pub fn definitions_to_synthesize(
         .check()
         .map_err(|e| Failure::Usage(format!("--deployment-name: {e}")))?;
     std::thread::scope(|scope| {
-        scope.spawn(ecs_model::scripts::prepare);
+        parallel::spawn(scope, ecs_model::scripts::prepare);
         definitions(input, diagnostics)
     })
 }

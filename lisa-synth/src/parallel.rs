@@ -1,12 +1,16 @@
 //! Work over many inputs on every core: reading, synthesizing and writing are independent per
 //! model, and a thousand models take a large part of a second on one core.
 
+mod placement;
+
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::{Scope, ScopedJoinHandle};
 
 /// `f` over every item, on as many threads as there are cores, results in item order. Each
 /// thread takes the next item left, so a thread that is held up leaves its share to the others;
-/// the calling thread is one of them. A panic in `f` is resumed on the calling thread.
+/// the calling thread is one of them, and each helper starts on a core of its own
+/// ([`placement`]). A panic in `f` is resumed on the calling thread.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = cores().min(items.len());
     if threads < 2 {
@@ -25,7 +29,11 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
     };
     let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let origin = placement::current_core();
+        let helpers: Vec<_> = (1..threads)
+            .map(|nth| start_helper(scope, origin, nth - 1, work))
+            .collect();
+        placement::let_helpers_move();
         let mut place = |done: Vec<(usize, R)>| {
             for (i, result) in done {
                 results[i] = Some(result);
@@ -43,6 +51,29 @@ pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
         .into_iter()
         .map(|result| result.expect("every item is taken by exactly one thread"))
         .collect()
+}
+
+/// `f` on a thread of its own in `scope`, started on another core than the calling thread's, so
+/// that neither waits for the other to be moved ([`placement`]).
+pub fn spawn<'scope, T: Send + 'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> ScopedJoinHandle<'scope, T> {
+    let helper = start_helper(scope, placement::current_core(), 0, f);
+    placement::let_helpers_move();
+    helper
+}
+
+fn start_helper<'scope, T: Send + 'scope>(
+    scope: &'scope Scope<'scope, '_>,
+    origin: Option<usize>,
+    nth: usize,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> ScopedJoinHandle<'scope, T> {
+    scope.spawn(move || {
+        placement::leave(origin, nth);
+        f()
+    })
 }
 
 /// The number of cores this process may use, looked up once (it reads the cgroup's limits).

@@ -133,6 +133,25 @@ fn unprintable(c: char) -> bool {
     matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
+/// Whether `bytes` holds a byte of 0x7f or above: every [`unprintable`] character's UTF-8
+/// starts with one (DEL itself, 0xc2 for the C1 controls, 0xef for U+FFFE and U+FFFF). Eight
+/// bytes at a time, as one word: adding 1 to a byte's low seven bits sets its high bit exactly
+/// when those bits are all ones, so a byte's high bit ends up set when it is 0x7f, or 0x80 and
+/// above. Most strings of a template are short, where a general search's setup costs more than
+/// the scan itself.
+fn has_byte_from_del(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let word = u64::from_ne_bytes(word.try_into().expect("a chunk of 8 bytes"));
+        if (word | ((word & !HIGH_BITS) + ONES)) & HIGH_BITS != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| b >= 0x7f)
+}
+
 /// An I/O failure of the writer is the writer's; anything else is a rendering failure.
 fn write_error(e: serde_json::Error) -> CfnError {
     match e.io_error_kind() {
@@ -158,9 +177,8 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeUnprint
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        // Every unprintable character's UTF-8 starts with one of these bytes: text without
-        // them, almost all text, is written as it is after one fast scan.
-        if memchr::memchr3(0x7f, 0xc2, 0xef, fragment.as_bytes()).is_none() {
+        // Text without a byte from DEL up, almost all text, is written as it is.
+        if !has_byte_from_del(fragment.as_bytes()) {
             return writer.write_all(fragment.as_bytes());
         }
         let mut rest = fragment;
@@ -351,6 +369,38 @@ mod unprintable_tests {
             assert_eq!(escaped, "\"a\\u009ab\\u007f\u{85}\\uffffé\\u001a\"");
             let back: String = serde_json::from_str(&escaped).expect("still JSON");
             assert_eq!(back, raw);
+        }
+    }
+
+    #[test]
+    fn the_word_scan_finds_a_byte_from_del_up_at_every_place() {
+        for len in 0..20 {
+            let plain = vec![b'~'; len];
+            assert!(!has_byte_from_del(&plain), "{len} plain bytes");
+            for at in 0..len {
+                for byte in [0x00, 0x1f, 0x7e, 0x7f, 0x80, 0xc2, 0xef, 0xfe, 0xff] {
+                    let mut bytes = plain.clone();
+                    bytes[at] = byte;
+                    assert_eq!(
+                        has_byte_from_del(&bytes),
+                        byte >= 0x7f,
+                        "byte {byte:#x} at {at} of {len}"
+                    );
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        // Mostly bytes below DEL, so that both answers come up often.
+        fn the_word_scan_agrees_with_a_byte_by_byte_one(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![60 => 0u8..0x7f, 1 => 0x7fu8..=0xff],
+                0..64,
+            )
+        ) {
+            proptest::prop_assert_eq!(has_byte_from_del(&bytes), bytes.iter().any(|&b| b >= 0x7f));
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use handlebars::Handlebars;
 use serde::Serialize;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::load_balancer::IDLE_TIMEOUT_SECONDS;
 use super::server_settings::VllmLimits;
@@ -89,9 +89,21 @@ struct UserData<'a> {
 }
 
 /// The instance user data, as an `Fn::Sub` template: `cluster_sub` is the `${...}` reference
-/// to the cluster's name.
+/// to the cluster's name. Every model on the same kind of instance has the same script, so the
+/// last few rendered are kept: a copy costs a small part of a rendering.
 pub fn user_data(cluster_sub: &str, gpu: bool, local_nvme: bool) -> Result<String, RenderError> {
-    render(
+    type Inputs = (String, bool, bool);
+    /// At most this many scripts are kept (a long-running process sees few kinds of instance).
+    const KEPT: usize = 8;
+    static RENDERED: Mutex<Vec<(Inputs, String)>> = Mutex::new(Vec::new());
+    let rendered = || RENDERED.lock().unwrap_or_else(PoisonError::into_inner);
+    let same = |(kept, _): &&(Inputs, String)| {
+        kept.0 == cluster_sub && kept.1 == gpu && kept.2 == local_nvme
+    };
+    if let Some((_, script)) = rendered().iter().find(same) {
+        return Ok(script.clone());
+    }
+    let script = render(
         "user-data",
         &UserData {
             cluster: cluster_sub,
@@ -100,7 +112,15 @@ pub fn user_data(cluster_sub: &str, gpu: bool, local_nvme: bool) -> Result<Strin
             lisa_root: LISA_ROOT,
             weights_dir: HOST_WEIGHTS_DIR,
         },
-    )
+    )?;
+    let mut kept = rendered();
+    if !kept.iter().any(|entry| same(&entry)) {
+        if kept.len() == KEPT {
+            kept.remove(0);
+        }
+        kept.push(((cluster_sub.to_owned(), gpu, local_nvme), script.clone()));
+    }
+    Ok(script)
 }
 
 #[derive(Serialize)]
@@ -194,6 +214,41 @@ mod tests {
         assert!(script.contains("--exclude 'original/*' \"$source\" /models"));
         // Fn::Sub would read any other ${...} as a reference.
         assert_eq!(script.matches("${").count(), 1, "{script}");
+    }
+
+    #[test]
+    fn user_data_kept_from_an_earlier_model_is_the_script_of_the_same_inputs() {
+        let inputs: Vec<(String, bool, bool)> = (0..20)
+            .flat_map(|i| {
+                let cluster = format!("${{Cluster{i}}}");
+                [(cluster.clone(), true, false), (cluster, false, true)]
+            })
+            .collect();
+        let fresh = |(cluster, gpu, nvme): &(String, bool, bool)| {
+            render(
+                "user-data",
+                &UserData {
+                    cluster,
+                    gpu: *gpu,
+                    local_nvme: *nvme,
+                    lisa_root: LISA_ROOT,
+                    weights_dir: HOST_WEIGHTS_DIR,
+                },
+            )
+            .expect("renders")
+        };
+        // Each in turn, then again in another order: kept or evicted, always its own script.
+        for round in 0..3 {
+            for i in 0..inputs.len() {
+                let input = &inputs[(i * 7 + round) % inputs.len()];
+                let script = user_data(&input.0, input.1, input.2).expect("renders");
+                assert_eq!(script, fresh(input), "{input:?}");
+                assert!(
+                    script.contains(&format!("ECS_CLUSTER={}", input.0)),
+                    "{script}"
+                );
+            }
+        }
     }
 
     #[test]

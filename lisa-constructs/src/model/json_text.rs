@@ -31,14 +31,34 @@ pub(crate) fn parse(text: &str) -> Result<Value, DefinitionError> {
     }
     let text = text.strip_prefix(BOM).unwrap_or(text);
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = Strict { path: "" }.deserialize(&mut deserializer)?;
+    let value = Strict { at: At::Root }.deserialize(&mut deserializer)?;
     deserializer.end()?;
     Ok(value)
 }
 
-/// A JSON value at `path` whose objects may not repeat a key.
-struct Strict<'p> {
-    path: &'p str,
+/// A JSON value whose objects may not repeat a key, at `at`.
+struct Strict<'a> {
+    at: At<'a>,
+}
+
+/// Where a value stands in the payload: the way down from the root, made into a path only for
+/// an error message (almost every payload has none).
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Field(&'a At<'a>, &'a str),
+    Item(&'a At<'a>, usize),
+}
+
+impl At<'_> {
+    /// The path as errors print it: `a.b[0].c`.
+    fn path(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Field(parent, key) => child_path(&parent.path(), key),
+            At::Item(parent, index) => format!("{}[{index}]", parent.path()),
+        }
+    }
 }
 
 impl<'de> DeserializeSeed<'de> for Strict<'_> {
@@ -91,8 +111,8 @@ impl<'de> Visitor<'de> for Strict<'_> {
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
         loop {
-            let path = format!("{}[{}]", self.path, items.len());
-            match seq.next_element_seed(Strict { path: &path })? {
+            let at = At::Item(&self.at, items.len());
+            match seq.next_element_seed(Strict { at })? {
                 Some(item) => items.push(item),
                 None => return Ok(Value::Array(items)),
             }
@@ -102,13 +122,14 @@ impl<'de> Visitor<'de> for Strict<'_> {
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let path = child_path(self.path, &key);
+            let at = At::Field(&self.at, &key);
             if object.contains_key(&key) {
                 return Err(de::Error::custom(format!(
-                    "duplicate key {key:?} at {path}: each key may appear once in an object"
+                    "duplicate key {key:?} at {}: each key may appear once in an object",
+                    at.path()
                 )));
             }
-            let value = map.next_value_seed(Strict { path: &path })?;
+            let value = map.next_value_seed(Strict { at })?;
             object.insert(key, value);
         }
         Ok(Value::Object(object))

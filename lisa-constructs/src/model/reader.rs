@@ -204,11 +204,6 @@ pub(crate) fn integer(
     bound: IntBound,
 ) -> impl Fn(&mut ValidationErrors, &str, &Value) -> Option<u32> {
     move |errors, path, value| {
-        let unit = if bound.unit.is_empty() {
-            String::new()
-        } else {
-            format!(" {}", bound.unit)
-        };
         let whole = match value {
             Value::Number(n) => n
                 .as_i64()
@@ -222,12 +217,15 @@ pub(crate) fn integer(
                 }),
             _ => None,
         };
-        let in_range = format!(
-            "must be a whole number from {} to {}{unit}",
-            bound.min, bound.max
-        );
+        if let Some(n) = whole.filter(|&n| bound.contains_wide(n)) {
+            return u32::try_from(n).ok();
+        }
+        let unit = if bound.unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", bound.unit)
+        };
         let message = match whole {
-            Some(n) if bound.contains_wide(n) => return u32::try_from(n).ok(),
             // Without an upper bound of its own, the largest value is u32's; say so when the
             // value is beyond it, rather than "at least 1".
             Some(n) if bound.max == u32::MAX && n > i128::from(bound.max) => {
@@ -236,7 +234,10 @@ pub(crate) fn integer(
             _ if bound.max == u32::MAX => {
                 format!("must be a whole number of at least {}{unit}", bound.min)
             }
-            _ => in_range,
+            _ => format!(
+                "must be a whole number from {} to {}{unit}",
+                bound.min, bound.max
+            ),
         };
         errors.push(path, format!("{message}, found {}", describe(value)));
         None

@@ -1,6 +1,6 @@
 //! The one gate every command passes definitions through: read, validate, check the regions,
 //! refuse duplicate modelIds, synthesize and check the template's size. `validate`, `synth` and
-//! `ls` all call [`synthesize`], so whatever one accepts the others accept.
+//! `ls` all go through [`synthesize_each`], so whatever one accepts the others accept.
 
 use crate::cli::{ErrorFormat, InputArgs, TemplateFormat};
 use crate::inputs::{self, FileProblem, Source};
@@ -97,34 +97,25 @@ pub fn definitions(
     input: &InputArgs,
     diagnostics: Diagnostics,
 ) -> Result<Vec<(Source, ValidDefinition)>, Failure> {
-    let (sources, regions) = prepare(input, diagnostics, true)?;
-    let read = parallel::map(&sources, |source| read_definition(source, &regions));
-    let total = sources.len();
-    let mut problems = Vec::new();
-    let mut definitions = Vec::with_capacity(total);
-    let mut first_source_of: BTreeMap<String, Source> = BTreeMap::new();
-    for (source, result) in sources.into_iter().zip(read) {
-        match result {
-            Ok(definition) => {
-                let id = definition.model_id.to_string();
-                if let Some(first) = first_source_of.get(&id) {
-                    problems.push(FileProblem::new(
-                        &source,
-                        "modelId",
-                        format!("{id:?} is already defined in {first}"),
-                    ));
-                } else {
-                    first_source_of.insert(id, source.clone());
-                    definitions.push((source, definition));
-                }
-            }
-            Err(found) => problems.extend(found),
+    Inputs::gather(input, diagnostics)?.definitions(diagnostics)
+}
+
+/// Where each modelId was first defined: a second definition of one is a problem of its input.
+#[derive(Debug, Default)]
+struct FirstDefinitions(BTreeMap<String, Source>);
+
+impl FirstDefinitions {
+    fn check(&mut self, source: &Source, definition: &ValidDefinition) -> Option<FileProblem> {
+        let id = definition.model_id.to_string();
+        if let Some(first) = self.0.get(&id) {
+            return Some(FileProblem::new(
+                source,
+                "modelId",
+                format!("{id:?} is already defined in {first}"),
+            ));
         }
-    }
-    if problems.is_empty() {
-        Ok(definitions)
-    } else {
-        Err(report(&problems, input.error_format, total, diagnostics))
+        self.0.insert(id, source.clone());
+        None
     }
 }
 
@@ -166,19 +157,71 @@ pub fn update_file(
     Err(report(&problems, ErrorFormat::Text, 1, diagnostics))
 }
 
-/// The inputs and regions, or a usage failure.
-fn prepare(
-    input: &InputArgs,
-    diagnostics: Diagnostics,
-    with_regions: bool,
-) -> Result<(Vec<Source>, Vec<String>), Failure> {
-    let regions = if with_regions {
-        regions(&input.regions)?
-    } else {
-        Vec::new()
-    };
-    let sources = inputs::expand(&input.paths, diagnostics)?;
-    Ok((sources, regions))
+/// The inputs a command names and the regions to check them in: everything known before any
+/// input is read.
+#[derive(Debug)]
+pub struct Inputs {
+    sources: Vec<Source>,
+    regions: Vec<String>,
+    error_format: ErrorFormat,
+}
+
+impl Inputs {
+    /// The regions and the inputs' paths expanded, or a usage failure.
+    pub fn gather(input: &InputArgs, diagnostics: Diagnostics) -> Result<Inputs, Failure> {
+        let regions = regions(&input.regions)?;
+        let sources = inputs::expand(&input.paths, diagnostics)?;
+        Ok(Inputs {
+            sources,
+            regions,
+            error_format: input.error_format,
+        })
+    }
+
+    /// How many inputs there are (a file given twice counts once).
+    pub fn count(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Every definition read and validated, in the regions, no modelId defined twice: the
+    /// definitions in input order, or the problems reported.
+    pub fn definitions(
+        &self,
+        diagnostics: Diagnostics,
+    ) -> Result<Vec<(Source, ValidDefinition)>, Failure> {
+        let read = parallel::map(&self.sources, |source| {
+            read_definition(source, &self.regions)
+        });
+        let mut problems = Vec::new();
+        let mut definitions = Vec::with_capacity(self.count());
+        let mut first_definitions = FirstDefinitions::default();
+        for (source, result) in self.sources.iter().zip(read) {
+            match result {
+                Ok(definition) => match first_definitions.check(source, &definition) {
+                    Some(problem) => problems.push(problem),
+                    None => definitions.push((source.clone(), definition)),
+                },
+                Err(found) => problems.extend(found),
+            }
+        }
+        if problems.is_empty() {
+            Ok(definitions)
+        } else {
+            Err(report(
+                &problems,
+                self.error_format,
+                self.count(),
+                diagnostics,
+            ))
+        }
+    }
+}
+
+/// `options`, or the usage failure they amount to.
+pub fn check_options(options: &StackOptions) -> Result<(), Failure> {
+    options
+        .check()
+        .map_err(|e| Failure::Usage(format!("--deployment-name: {e}")))
 }
 
 /// [`definitions`], then every stack synthesized and rendered; a template over CloudFormation's
@@ -189,65 +232,64 @@ pub fn synthesize(
     format: TemplateFormat,
     diagnostics: Diagnostics,
 ) -> Result<Vec<Rendered>, Failure> {
-    let definitions = definitions_to_synthesize(input, options, diagnostics)?;
-    render_each(
-        &definitions,
-        options,
-        format,
-        input.error_format,
-        diagnostics,
-        Ok,
-    )
+    check_options(options)?;
+    let inputs = Inputs::gather(input, diagnostics)?;
+    synthesize_each(&inputs, options, format, diagnostics, Ok)
 }
 
-/// [`definitions`], once `options` are known to be usable. The script templates compile on a
-/// thread of their own meanwhile, so that no synthesis waits for them.
-pub fn definitions_to_synthesize(
-    input: &InputArgs,
-    options: &StackOptions,
-    diagnostics: Diagnostics,
-) -> Result<Vec<(Source, ValidDefinition)>, Failure> {
-    options
-        .check()
-        .map_err(|e| Failure::Usage(format!("--deployment-name: {e}")))?;
-    std::thread::scope(|scope| {
-        parallel::spawn(scope, ecs_model::scripts::prepare);
-        definitions(input, diagnostics)
-    })
-}
-
-/// Every stack synthesized and rendered, each handed to `each` by the thread that rendered it
-/// (a writer stores one template while the other threads render theirs). A template that cannot
-/// be rendered, or is over CloudFormation's 1 MB limit, is a problem of its input: all such
-/// problems are reported together. Otherwise the first failure of `each`, if any, is returned.
-pub fn render_each<R: Send>(
-    definitions: &[(Source, ValidDefinition)],
+/// Every input read and checked, its stack synthesized and rendered, and each template handed to
+/// `each` by the thread that rendered it (a writer stores one template while the other threads
+/// render theirs). A thread reads inputs while any is left, then renders: the script templates
+/// compile on a helper meanwhile, and no thread waits for the others in between
+/// ([`parallel::map_in_two_steps`]).
+///
+/// The problems are those of steps taken one after the other: problems in the inputs
+/// (unreadable, invalid, a modelId defined twice) are reported alone; then templates that cannot
+/// be rendered or are over CloudFormation's 1 MB limit, all together; then the first failure of
+/// `each`. So `each` may be handed templates that are not kept (when another input turns out
+/// to be in error): what it does must be undone on failure, as `synth --out`'s staging folder is.
+pub fn synthesize_each<R: Send>(
+    inputs: &Inputs,
     options: &StackOptions,
     format: TemplateFormat,
-    error_format: ErrorFormat,
     diagnostics: Diagnostics,
     each: impl Fn(Rendered) -> Result<R, Failure> + Sync,
 ) -> Result<Vec<R>, Failure> {
-    let results = parallel::map(definitions, |(source, definition)| {
-        render(source, definition, options, format).map(&each)
-    });
-    let mut problems = Vec::new();
+    let outcomes = parallel::map_in_two_steps(
+        &inputs.sources,
+        ecs_model::scripts::prepare,
+        |source| read_definition(source, &inputs.regions),
+        |source, read| {
+            let definition = read.as_ref().ok()?;
+            Some(render(source, definition, options, format).map(&each))
+        },
+    );
+    let mut input_problems = Vec::new();
+    let mut first_definitions = FirstDefinitions::default();
+    let mut render_problems = Vec::new();
     let mut failure = None;
-    let mut done = Vec::with_capacity(results.len());
-    for result in results {
-        match result {
-            Ok(Ok(value)) => done.push(value),
-            Ok(Err(error)) => failure = failure.or(Some(error)),
-            Err(problem) => problems.push(problem),
+    let mut done = Vec::with_capacity(outcomes.len());
+    for (source, (read, rendered)) in inputs.sources.iter().zip(outcomes) {
+        match read {
+            Ok(definition) => input_problems.extend(first_definitions.check(source, &definition)),
+            Err(found) => input_problems.extend(found),
+        }
+        match rendered {
+            None => {}
+            Some(Err(problem)) => render_problems.push(problem),
+            Some(Ok(Err(error))) => failure = failure.or(Some(error)),
+            Some(Ok(Ok(value))) => done.push(value),
         }
     }
-    if !problems.is_empty() {
-        return Err(report(
-            &problems,
-            error_format,
-            definitions.len(),
-            diagnostics,
-        ));
+    for problems in [input_problems, render_problems] {
+        if !problems.is_empty() {
+            return Err(report(
+                &problems,
+                inputs.error_format,
+                inputs.count(),
+                diagnostics,
+            ));
+        }
     }
     match failure {
         Some(failure) => Err(failure),
@@ -329,7 +371,7 @@ fn read_definition(
 
 /// Reads and validates update payloads (no synthesis: an update is not a stack).
 pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Failure> {
-    let (sources, _) = prepare(input, diagnostics, false)?;
+    let sources = inputs::expand(&input.paths, diagnostics)?;
     let results = parallel::map(&sources, |source| {
         let text = inputs::read_text(source).map_err(|p| vec![p])?;
         ModelUpdate::from_json_str(&text)

@@ -48,6 +48,10 @@ fn validate_refuses_duplicate_model_ids_as_synth_does() {
     let dir = tempfile::tempdir().expect("temp dir");
     write(dir.path(), "a.json", seed_with_id("same"));
     write(dir.path(), "b.json", seed_with_id("same"));
+    // Synthesized while the others are read, and dropped with them.
+    for id in ["c", "d", "e"] {
+        write(dir.path(), &format!("{id}.json"), seed_with_id(id));
+    }
     let out = dir.path().join("out");
     for args in [
         vec!["validate".to_owned()],
@@ -69,6 +73,11 @@ fn validate_refuses_duplicate_model_ids_as_synth_does() {
         );
     }
     assert!(!out.exists(), "nothing written");
+    assert_eq!(
+        file_names(dir.path()),
+        ["a.json", "b.json", "c.json", "d.json", "e.json"],
+        "no temporary folder left behind"
+    );
 }
 
 #[test]

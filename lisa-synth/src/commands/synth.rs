@@ -2,10 +2,9 @@
 
 use crate::cli::{SynthArgs, TemplateFormat};
 use crate::gate::{self, Rendered};
-use crate::inputs::Source;
 use crate::output::{self, Diagnostics, Failure, Outcome};
 use lisa_constructs::ecs_model::{Lifecycle, StackOptions};
-use lisa_constructs::model::{ValidDefinition, bounds};
+use lisa_constructs::model::bounds;
 use std::path::{Path, PathBuf};
 
 pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
@@ -21,15 +20,18 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
         // A create deployment passes the definition's count; a synthesized file leaves it out.
         desired_capacity: None,
     };
-    let definitions = gate::definitions_to_synthesize(&args.input, &options, diagnostics)?;
+    gate::check_options(&options)?;
+    let inputs = gate::Inputs::gather(&args.input, diagnostics)?;
     let Some(dir) = &args.out else {
-        if definitions.len() > 1 {
+        if inputs.count() > 1 {
+            // Problems in the inputs come first, as they do with --out.
+            inputs.definitions(diagnostics)?;
             return Err(Failure::Usage(format!(
                 "{} model definitions: give --out DIR to write one template each",
-                definitions.len()
+                inputs.count()
             )));
         }
-        let stacks = render_each(args, &definitions, &options, diagnostics, Ok)?;
+        let stacks = gate::synthesize_each(&inputs, &options, args.format, diagnostics, Ok)?;
         let Some(stack) = stacks.first() else {
             return Err(Failure::Usage("nothing to synthesize".into()));
         };
@@ -38,7 +40,7 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
     };
     // Each template is stored as soon as it is rendered, then all of them move in at once.
     let staging = Staging::new(dir, args.format)?;
-    let written = render_each(args, &definitions, &options, diagnostics, |stack| {
+    let written = gate::synthesize_each(&inputs, &options, args.format, diagnostics, |stack| {
         staging.write(&stack)
     })?;
     for (name, size) in &written {
@@ -51,24 +53,6 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
         dir.display()
     ));
     Ok(())
-}
-
-fn render_each<R: Send>(
-    args: &SynthArgs,
-    definitions: &[(Source, ValidDefinition)],
-    options: &StackOptions,
-    diagnostics: Diagnostics,
-    each: impl Fn(Rendered) -> Result<R, Failure> + Sync,
-) -> Result<Vec<R>, Failure> {
-    let error_format = args.input.error_format;
-    gate::render_each(
-        definitions,
-        options,
-        args.format,
-        error_format,
-        diagnostics,
-        each,
-    )
 }
 
 fn note_if_too_large_to_send(name: &str, size: usize, diagnostics: Diagnostics) {

@@ -11,6 +11,7 @@
 
 pub mod condition;
 pub mod expr;
+mod json_writer;
 pub mod raw;
 pub mod references;
 pub mod resources;

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::condition::Condition;
 use super::expr::Expr;
+use super::json_writer::{JsonWriter, WriteError};
 use super::references::{ReferenceTo, References};
 use super::shape::{Shape, shape};
 use super::values::Integer;
@@ -92,18 +93,15 @@ impl Template {
 
     /// Writes the template as pretty-printed JSON (two-space indents) straight to `writer`.
     pub fn write_json<W: io::Write>(&self, writer: W) -> Result<(), CfnError> {
-        let formatter = EscapeUnprintable(Indented::default());
-        self.serialize(&mut serde_json::Serializer::with_formatter(
-            writer, formatter,
-        ))
-        .map_err(write_error)
+        self.serialize(&mut JsonWriter::new(writer, Indented::default()))
+            .map_err(write_error)
     }
 
     /// Writes the template as compact JSON straight to `writer`.
     pub fn write_compact_json<W: io::Write>(&self, writer: W) -> Result<(), CfnError> {
-        let formatter = EscapeUnprintable(serde_json::ser::CompactFormatter);
-        self.serialize(&mut serde_json::Serializer::with_formatter(
-            writer, formatter,
+        self.serialize(&mut JsonWriter::new(
+            writer,
+            serde_json::ser::CompactFormatter,
         ))
         .map_err(write_error)
     }
@@ -126,37 +124,11 @@ impl Template {
     }
 }
 
-/// Whether `c` may not appear raw in a YAML document: template readers parse JSON templates
-/// as YAML (moto, cfn-lint), and YAML allows neither DEL, the C1 controls (but NEL) nor
-/// U+FFFE and U+FFFF. serde_json escapes only the C0 controls.
-fn unprintable(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
-}
-
-/// Whether `bytes` holds a byte of 0x7f or above: every [`unprintable`] character's UTF-8
-/// starts with one (DEL itself, 0xc2 for the C1 controls, 0xef for U+FFFE and U+FFFF). Eight
-/// bytes at a time, as one word: adding 1 to a byte's low seven bits sets its high bit exactly
-/// when those bits are all ones, so a byte's high bit ends up set when it is 0x7f, or 0x80 and
-/// above. Most strings of a template are short, where a general search's setup costs more than
-/// the scan itself.
-fn has_byte_from_del(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let word = u64::from_ne_bytes(word.try_into().expect("a chunk of 8 bytes"));
-        if (word | ((word & !HIGH_BITS) + ONES)) & HIGH_BITS != 0 {
-            return true;
-        }
-    }
-    words.remainder().iter().any(|&b| b >= 0x7f)
-}
-
-/// An I/O failure of the writer is the writer's; anything else is a rendering failure.
-fn write_error(e: serde_json::Error) -> CfnError {
-    match e.io_error_kind() {
-        Some(kind) => CfnError::Write(io::Error::new(kind, e)),
-        None => CfnError::Serialize(e),
+/// A failure of the writer is the writer's; anything else is a rendering failure.
+fn write_error(e: WriteError) -> CfnError {
+    match e {
+        WriteError::Io(e) => CfnError::Write(e),
+        WriteError::Value(message) => CfnError::Serialize(serde::ser::Error::custom(message)),
     }
 }
 
@@ -164,71 +136,6 @@ fn write_error(e: serde_json::Error) -> CfnError {
 fn text_of(bytes: Vec<u8>) -> Result<String, CfnError> {
     String::from_utf8(bytes)
         .map_err(|e| CfnError::Serialize(serde::ser::Error::custom(format!("not UTF-8: {e}"))))
-}
-
-/// A JSON formatter that writes every [`unprintable`] character of a string as its `\uXXXX`
-/// escape, and otherwise formats as the formatter it wraps (JSON's structure is ASCII, so such
-/// a character can only stand inside a string). The text still means the same JSON.
-struct EscapeUnprintable<F>(F);
-
-impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeUnprintable<F> {
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        // Text without a byte from DEL up, almost all text, is written as it is.
-        if !has_byte_from_del(fragment.as_bytes()) {
-            return writer.write_all(fragment.as_bytes());
-        }
-        let mut rest = fragment;
-        while let Some((at, c)) = rest.char_indices().find(|(_, c)| unprintable(*c)) {
-            writer.write_all(&rest.as_bytes()[..at])?;
-            write!(writer, "\\u{:04x}", u32::from(c))?;
-            rest = &rest[at + c.len_utf8()..];
-        }
-        writer.write_all(rest.as_bytes())
-    }
-
-    // The layout is the wrapped formatter's.
-    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_array(w)
-    }
-    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array(w)
-    }
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.0.begin_array_value(w, first)
-    }
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_array_value(w)
-    }
-    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object(w)
-    }
-    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object(w)
-    }
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.0.begin_object_key(w, first)
-    }
-    fn end_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object_key(w)
-    }
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.begin_object_value(w)
-    }
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
-        self.0.end_object_value(w)
-    }
 }
 
 /// serde_json's pretty layout (two-space indents, `": "` after keys, `[]` and `{}` when
@@ -342,65 +249,6 @@ mod layout_tests {
                 .expect("JSON");
             let theirs = serde_json::to_vec_pretty(&value).expect("JSON");
             assert_eq!(String::from_utf8(ours), String::from_utf8(theirs));
-        }
-    }
-}
-
-#[cfg(test)]
-mod unprintable_tests {
-    use super::*;
-
-    #[test]
-    fn characters_yaml_refuses_are_escaped_and_the_json_means_the_same() {
-        let raw = "a\u{9a}b\u{7f}\u{85}\u{ffff}é\u{1a}";
-        for pretty in [false, true] {
-            let mut text = Vec::new();
-            let serializer = |t: &mut Vec<u8>| -> serde_json::Result<()> {
-                if pretty {
-                    let f = EscapeUnprintable(serde_json::ser::PrettyFormatter::new());
-                    raw.serialize(&mut serde_json::Serializer::with_formatter(t, f))
-                } else {
-                    let f = EscapeUnprintable(serde_json::ser::CompactFormatter);
-                    raw.serialize(&mut serde_json::Serializer::with_formatter(t, f))
-                }
-            };
-            serializer(&mut text).expect("JSON");
-            let escaped = String::from_utf8(text).expect("UTF-8");
-            assert_eq!(escaped, "\"a\\u009ab\\u007f\u{85}\\uffffé\\u001a\"");
-            let back: String = serde_json::from_str(&escaped).expect("still JSON");
-            assert_eq!(back, raw);
-        }
-    }
-
-    #[test]
-    fn the_word_scan_finds_a_byte_from_del_up_at_every_place() {
-        for len in 0..20 {
-            let plain = vec![b'~'; len];
-            assert!(!has_byte_from_del(&plain), "{len} plain bytes");
-            for at in 0..len {
-                for byte in [0x00, 0x1f, 0x7e, 0x7f, 0x80, 0xc2, 0xef, 0xfe, 0xff] {
-                    let mut bytes = plain.clone();
-                    bytes[at] = byte;
-                    assert_eq!(
-                        has_byte_from_del(&bytes),
-                        byte >= 0x7f,
-                        "byte {byte:#x} at {at} of {len}"
-                    );
-                }
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        // Mostly bytes below DEL, so that both answers come up often.
-        fn the_word_scan_agrees_with_a_byte_by_byte_one(
-            bytes in proptest::collection::vec(
-                proptest::prop_oneof![60 => 0u8..0x7f, 1 => 0x7fu8..=0xff],
-                0..64,
-            )
-        ) {
-            proptest::prop_assert_eq!(has_byte_from_del(&bytes), bytes.iter().any(|&b| b >= 0x7f));
         }
     }
 }

@@ -224,8 +224,8 @@ pub fn check_options(options: &StackOptions) -> Result<(), Failure> {
         .map_err(|e| Failure::Usage(format!("--deployment-name: {e}")))
 }
 
-/// [`definitions`], then every stack synthesized and rendered; a template over CloudFormation's
-/// 1 MB limit is a problem of its input.
+/// Every template of [`synthesize_each`], kept in memory: the checks of `validate`, and the
+/// stack names of `ls`.
 pub fn synthesize(
     input: &InputArgs,
     options: &StackOptions,

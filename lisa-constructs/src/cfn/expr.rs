@@ -4,7 +4,7 @@
 //! hidden inside a string, so the construct layer can enumerate and validate every reference before
 //! rendering.
 
-use indexmap::IndexMap;
+use crate::cfn::OrderedMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -84,7 +84,7 @@ pub enum Expr {
     /// A JSON array of values.
     List(Vec<Expr>),
     /// A JSON object of values, in insertion order.
-    Map(IndexMap<String, Expr>),
+    Map(OrderedMap<Expr>),
     /// `{"Ref": name}`: a resource logical id or a parameter name.
     Ref(String),
     /// `{"Ref": "AWS::..."}`: a pseudo parameter.
@@ -94,7 +94,7 @@ pub enum Expr {
     /// `{"Fn::Sub": template}`.
     Sub(String),
     /// `{"Fn::Sub": [template, variables]}`.
-    SubWith(String, IndexMap<String, Expr>),
+    SubWith(String, OrderedMap<Expr>),
     /// `{"Fn::Join": [separator, values]}`.
     Join(String, Vec<Expr>),
     /// `{"Fn::Select": [index, list]}`.
@@ -293,7 +293,7 @@ impl Expr {
     pub fn from_json(value: &serde_json::Value) -> Expr {
         use serde_json::Value;
         match value {
-            Value::Null => Expr::Map(IndexMap::new()),
+            Value::Null => Expr::Map(OrderedMap::default()),
             Value::Bool(b) => Expr::Bool(*b),
             Value::Number(n) => match n.as_i64() {
                 Some(i) => Expr::Int(i),
@@ -378,7 +378,7 @@ fn intrinsic_from_json(key: &str, arg: &serde_json::Value) -> Option<Expr> {
 
 /// The names a `Fn::Sub` template string references: `${Name}` and `${Name.Attr}`, skipping
 /// `${!Literal}` escapes, pseudo parameters (`${AWS::...}`) and names bound in `bound`.
-pub fn sub_references(template: &str, bound: &IndexMap<String, Expr>) -> Vec<Reference> {
+pub fn sub_references(template: &str, bound: &OrderedMap<Expr>) -> Vec<Reference> {
     let mut out = Vec::new();
     visit_sub_references(template, |name| bound.contains_key(name), &mut |r| {
         out.push(r.to_reference())
@@ -637,6 +637,12 @@ mod tests {
             [("Local", Expr::ref_("Real"))],
         );
         assert_eq!(e.referenced_names(), ["Other", "Real"]);
+    }
+
+    #[test]
+    fn a_dollar_without_a_brace_is_text() {
+        let e = Expr::sub("$HOME ${A} $${B} $ ${!C} $$ ${D}$");
+        assert_eq!(e.referenced_names(), ["A", "B", "D"]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! template's references through it, and rendering writes the same typed values, so what is
 //! checked is what is written.
 
-use indexmap::IndexMap;
+use crate::cfn::OrderedMap;
 
 use super::expr::{Expr, Pseudo, Reference};
 use super::values::{Integer, NumericString};
@@ -124,8 +124,13 @@ pub(crate) fn visit_sub_references<'a>(
     visit: &mut dyn FnMut(ReferenceTo<'a>),
 ) {
     let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
+    // A search for the one byte `$` (memchr) rather than the pair: scripts are long, and a
+    // two-byte pattern takes the general substring search.
+    while let Some(dollar) = rest.find('$') {
+        let Some(after) = rest[dollar + 1..].strip_prefix('{') else {
+            rest = &rest[dollar + 1..];
+            continue;
+        };
         let Some(end) = after.find('}') else { break };
         let inner = after[..end].trim();
         rest = &after[end + 1..];
@@ -178,7 +183,7 @@ impl<T: References + ?Sized> References for Box<T> {
     }
 }
 
-impl<T: References> References for IndexMap<String, T> {
+impl<T: References> References for OrderedMap<T> {
     fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
         self.values().for_each(|v| v.visit_references(visit));
     }

@@ -5,6 +5,8 @@ use std::fmt;
 use std::io;
 
 use indexmap::IndexMap;
+
+use super::OrderedMap;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -32,21 +34,21 @@ pub struct Template {
     pub description: Option<String>,
     /// Template-level metadata.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub metadata: IndexMap<String, Value>,
+    pub metadata: OrderedMap<Value>,
     /// Input parameters by name.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub parameters: IndexMap<String, Parameter>,
+    pub parameters: OrderedMap<Parameter>,
     /// Named rules: assertions on the parameter values, checked before any resource changes.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub rules: IndexMap<String, Rule>,
+    pub rules: OrderedMap<Rule>,
     /// Named conditions.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub conditions: IndexMap<String, Condition>,
+    pub conditions: OrderedMap<Condition>,
     /// Resources by logical id.
-    pub resources: IndexMap<String, Resource>,
+    pub resources: OrderedMap<Resource>,
     /// Outputs by name.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub outputs: IndexMap<String, Output>,
+    pub outputs: OrderedMap<Output>,
 }
 
 impl Default for Template {
@@ -54,12 +56,12 @@ impl Default for Template {
         Template {
             format_version: FORMAT_VERSION.to_owned(),
             description: None,
-            metadata: IndexMap::new(),
-            parameters: IndexMap::new(),
-            rules: IndexMap::new(),
-            conditions: IndexMap::new(),
-            resources: IndexMap::new(),
-            outputs: IndexMap::new(),
+            metadata: OrderedMap::default(),
+            parameters: OrderedMap::default(),
+            rules: OrderedMap::default(),
+            conditions: OrderedMap::default(),
+            resources: OrderedMap::default(),
+            outputs: OrderedMap::default(),
         }
     }
 }
@@ -589,7 +591,7 @@ pub struct Resource {
     /// What happens to the old resource on replacement.
     pub update_replace_policy: Option<DeletionPolicy>,
     /// Resource metadata (tool annotations such as checkov skips).
-    pub metadata: IndexMap<String, Value>,
+    pub metadata: OrderedMap<Value>,
 }
 
 /// [`ResourceProperties`] as an object a template can hold whatever the type: rendered through
@@ -715,7 +717,7 @@ impl Resource {
             update_policy: None,
             deletion_policy: None,
             update_replace_policy: None,
-            metadata: IndexMap::new(),
+            metadata: OrderedMap::default(),
         })
     }
 

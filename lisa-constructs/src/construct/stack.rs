@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use indexmap::IndexMap;
+use crate::cfn::OrderedMap;
 
 use super::id::{IdError, LogicalId, StackName};
 use super::validate::{Problem, SynthError, validate_template};
@@ -69,7 +69,7 @@ pub type Validation = dyn Fn(&Template) -> Vec<String> + Send + Sync;
 pub struct Stack {
     name: StackName,
     template: Template,
-    paths: IndexMap<String, LogicalId>,
+    paths: OrderedMap<LogicalId>,
     validations: Vec<(String, Box<Validation>)>,
 }
 
@@ -93,7 +93,7 @@ impl Stack {
         Stack {
             name,
             template: Template::new(),
-            paths: IndexMap::new(),
+            paths: OrderedMap::default(),
             validations: Vec::new(),
         }
     }

@@ -1,6 +1,6 @@
 //! Custom resources (`Custom::<Name>`).
 
-use indexmap::IndexMap;
+use crate::cfn::OrderedMap;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -16,7 +16,7 @@ pub struct CustomResource {
     type_name: String,
     service_token: Expr,
     service_timeout: Option<Integer>,
-    properties: IndexMap<String, Expr>,
+    properties: OrderedMap<Expr>,
 }
 
 impl CustomResource {
@@ -44,7 +44,7 @@ impl CustomResource {
             type_name: format!("{PREFIX}{bare}"),
             service_token: service_token.into(),
             service_timeout: None,
-            properties: IndexMap::new(),
+            properties: OrderedMap::default(),
         })
     }
 
@@ -93,7 +93,7 @@ impl CustomResource {
     }
 
     /// The provider properties (without `ServiceToken` / `ServiceTimeout`).
-    pub fn properties(&self) -> &IndexMap<String, Expr> {
+    pub fn properties(&self) -> &OrderedMap<Expr> {
         &self.properties
     }
 }

@@ -1,6 +1,8 @@
 //! `AWS::ECS::*`: cluster, task definition, service.
 
 use indexmap::IndexMap;
+
+use crate::cfn::OrderedMap;
 use serde::Serialize;
 
 use super::Tag;
@@ -177,7 +179,7 @@ pub struct ContainerDefinition {
     pub ulimits: Vec<Ulimit>,
     /// Docker labels.
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub docker_labels: IndexMap<String, NumericString>,
+    pub docker_labels: OrderedMap<NumericString>,
 }
 crate::references_of_fields!(ContainerDefinition {
     name,
@@ -235,7 +237,7 @@ impl ContainerDefinition {
             start_timeout: None,
             stop_timeout: None,
             ulimits: Vec::new(),
-            docker_labels: IndexMap::new(),
+            docker_labels: OrderedMap::default(),
         }
     }
 }
@@ -388,7 +390,7 @@ pub struct LogConfiguration {
     pub log_driver: Expr,
     /// Driver options (all values are strings).
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    pub options: IndexMap<String, NumericString>,
+    pub options: OrderedMap<NumericString>,
 }
 crate::references_of_fields!(LogConfiguration {
     log_driver,
@@ -402,7 +404,7 @@ impl LogConfiguration {
         region: impl Into<Expr>,
         stream_prefix: impl Into<Expr>,
     ) -> LogConfiguration {
-        let mut options = IndexMap::new();
+        let mut options = OrderedMap::default();
         options.insert(
             "awslogs-group".to_owned(),
             NumericString::from(group.into()),

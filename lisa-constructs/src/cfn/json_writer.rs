@@ -10,79 +10,84 @@ use serde::Serialize;
 use serde::ser::{self, Impossible};
 use serde_json::ser::{CharEscape, Formatter};
 use std::fmt;
-use std::io;
+use std::io::{self, Write};
 
 /// JSON text written to `out`, laid out by `layout`.
-pub(crate) struct JsonWriter<W, F> {
-    out: W,
+pub(crate) struct JsonWriter<F> {
+    out: Vec<u8>,
     layout: F,
 }
 
-impl<W: io::Write, F: Formatter> JsonWriter<W, F> {
-    pub(crate) fn new(out: W, layout: F) -> Self {
+impl<F: Formatter> JsonWriter<F> {
+    pub(crate) fn new(out: Vec<u8>, layout: F) -> Self {
         JsonWriter { out, layout }
     }
 
-    fn string(&mut self, text: &str) -> io::Result<()> {
-        self.layout.begin_string(&mut self.out)?;
-        self.escaped(text)?;
-        self.layout.end_string(&mut self.out)
+    /// What was written to.
+    pub(crate) fn into_inner(self) -> Vec<u8> {
+        self.out
     }
 
-    /// `text` with every character JSON or YAML needs escaped written as its escape.
+    /// `text` as a JSON string. Every layout here quotes strings with `"` (serde_json's
+    /// default), so the quotes go straight into the buffer, which is grown once for the
+    /// string; escapes are written by the layout.
+    fn string(&mut self, text: &str) -> io::Result<()> {
+        self.out.reserve(text.len() + 2);
+        self.out.push(b'"');
+        self.escaped(text)?;
+        self.out.push(b'"');
+        Ok(())
+    }
+
+    /// `text` with every character JSON or YAML needs escaped written as its escape. Eight
+    /// bytes are looked at at once; when one of them may need an escape, the look says which
+    /// comes first, and the next look starts right after it.
     fn escaped(&mut self, text: &str) -> io::Result<()> {
         let bytes = text.as_bytes();
         let mut run = 0; // where the text not written yet starts
         let mut i = 0;
         while i < bytes.len() {
-            if !needs_a_look(word_at(bytes, i)) {
+            let flagged = look(word_at(bytes, i));
+            if flagged == 0 {
                 i += 8;
                 continue;
             }
-            // A byte of these eight (or of the last few) may need an escape: one at a time.
-            let end = (i + 8).min(bytes.len());
-            while i < end {
-                let byte = bytes[i];
+            i += flagged.trailing_zeros() as usize / 8;
+            let byte = bytes[i];
+            if byte < 0x7f {
                 let escape = match byte {
-                    b'"' => Some(CharEscape::Quote),
-                    b'\\' => Some(CharEscape::ReverseSolidus),
-                    b'\n' => Some(CharEscape::LineFeed),
-                    b'\r' => Some(CharEscape::CarriageReturn),
-                    b'\t' => Some(CharEscape::Tab),
-                    0x08 => Some(CharEscape::Backspace),
-                    0x0c => Some(CharEscape::FormFeed),
-                    0x00..0x20 => Some(CharEscape::AsciiControl(byte)),
-                    _ => None,
+                    b'"' => CharEscape::Quote,
+                    b'\\' => CharEscape::ReverseSolidus,
+                    b'\n' => CharEscape::LineFeed,
+                    b'\r' => CharEscape::CarriageReturn,
+                    b'\t' => CharEscape::Tab,
+                    0x08 => CharEscape::Backspace,
+                    0x0c => CharEscape::FormFeed,
+                    _ => CharEscape::AsciiControl(byte),
                 };
-                if let Some(escape) = escape {
-                    self.fragment(&text[run..i])?;
-                    self.layout.write_char_escape(&mut self.out, escape)?;
-                    i += 1;
-                    run = i;
-                } else if byte < 0x7f {
-                    i += 1;
-                } else {
-                    // DEL or the first byte of a character beyond ASCII: steps go a whole
-                    // character at a time, so none starts inside one.
-                    let c = text[i..].chars().next().expect("a character starts here");
-                    if unprintable(c) {
-                        self.fragment(&text[run..i])?;
-                        write!(self.out, "\\u{:04x}", u32::from(c))?;
-                        run = i + c.len_utf8();
-                    }
-                    i += c.len_utf8();
+                self.fragment(&text[run..i]);
+                self.layout.write_char_escape(&mut self.out, escape)?;
+                i += 1;
+                run = i;
+            } else {
+                // DEL or the first byte of a character beyond ASCII: a look starts only where a
+                // character does, so this one starts here.
+                let c = text[i..].chars().next().expect("a character starts here");
+                if unprintable(c) {
+                    self.fragment(&text[run..i]);
+                    write!(self.out, "\\u{:04x}", u32::from(c))?;
+                    run = i + c.len_utf8();
                 }
+                i += c.len_utf8();
             }
         }
-        self.fragment(&text[run..])
+        self.fragment(&text[run..]);
+        Ok(())
     }
 
     /// Text that needs no escape, as it is.
-    fn fragment(&mut self, text: &str) -> io::Result<()> {
-        if text.is_empty() {
-            return Ok(());
-        }
-        self.layout.write_string_fragment(&mut self.out, text)
+    fn fragment(&mut self, text: &str) {
+        self.out.extend_from_slice(text.as_bytes());
     }
 
     /// `{"variant": ` of an enum variant with content.
@@ -101,16 +106,18 @@ impl<W: io::Write, F: Formatter> JsonWriter<W, F> {
     }
 }
 
-/// The eight bytes of `bytes` from `at`, as one word; past the end, spaces (which need no
-/// escape), so that the last few bytes of a string, and whole short strings, are one test too.
+/// The eight bytes of `bytes` from `at`, as one word, the first in its lowest bits. Past the
+/// end, spaces, which need no escape: the last few bytes of a string, and whole short strings,
+/// are one look too.
 fn word_at(bytes: &[u8], at: usize) -> u64 {
     match bytes.get(at..at + 8) {
-        Some(word) => u64::from_ne_bytes(word.try_into().expect("8 bytes")),
+        Some(word) => u64::from_le_bytes(word.try_into().expect("8 bytes")),
         None => {
             let mut word = [b' '; 8];
-            let rest = &bytes[at..];
-            word[..rest.len()].copy_from_slice(rest);
-            u64::from_ne_bytes(word)
+            for (into, &byte) in word.iter_mut().zip(&bytes[at..]) {
+                *into = byte;
+            }
+            u64::from_le_bytes(word)
         }
     }
 }
@@ -121,20 +128,21 @@ pub(crate) fn unprintable(c: char) -> bool {
     matches!(c, '\u{7f}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
 }
 
-/// Whether one of the eight bytes of `word` may need an escape: a control character, `"`, `\`,
-/// or a byte from DEL up (every [`unprintable`] character starts with one). Almost always none
-/// does, and the eight are written as they are. Each test sets a byte's high bit: subtracting 1
-/// from a zero byte (after `^` with the byte looked for) or 0x20 from a byte below 0x20 borrows
-/// into it, and adding 1 to seven low bits that are all ones carries into it.
-fn needs_a_look(word: u64) -> bool {
+/// The bytes of `word` that may need an escape, each marked by its high bit: a control
+/// character, `"`, `\`, or a byte from DEL up (every [`unprintable`] character starts with one).
+/// Almost always none is, and the eight are written as they are. The tests run on each byte's
+/// seven low bits, so no sum carries into the next byte and every mark is exact: adding 1 makes
+/// DEL reach the high bit, adding 0x60 makes every byte from a space up reach it, and adding 0x7f
+/// makes every byte but zero reach it (after `^` with the byte looked for).
+fn look(word: u64) -> u64 {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGH_BITS;
-    let control = word.wrapping_sub(ONES * 0x20) & !word & HIGH_BITS;
-    let quote = zero_byte(word ^ (ONES * u64::from(b'"')));
-    let backslash = zero_byte(word ^ (ONES * u64::from(b'\\')));
-    let from_del = (word | ((word & !HIGH_BITS) + ONES)) & HIGH_BITS;
-    control | quote | backslash | from_del != 0
+    const LOW_BITS: u64 = ONES * 0x7f;
+    let low = word & LOW_BITS;
+    let del = low + ONES;
+    let printable = low + ONES * 0x60;
+    let not_quote = (low ^ (ONES * u64::from(b'"'))) + LOW_BITS;
+    let not_backslash = (low ^ (ONES * u64::from(b'\\'))) + LOW_BITS;
+    (word | del | !(printable & not_quote & not_backslash)) & !LOW_BITS
 }
 
 /// Why a template could not be written: its writer failed, or a value cannot be JSON.
@@ -169,16 +177,16 @@ impl From<io::Error> for WriteError {
 
 type Result<T = (), E = WriteError> = std::result::Result<T, E>;
 
-impl<'a, W: io::Write, F: Formatter> ser::Serializer for &'a mut JsonWriter<W, F> {
+impl<'a, F: Formatter> ser::Serializer for &'a mut JsonWriter<F> {
     type Ok = ();
     type Error = WriteError;
-    type SerializeSeq = Compound<'a, W, F>;
-    type SerializeTuple = Compound<'a, W, F>;
-    type SerializeTupleStruct = Compound<'a, W, F>;
-    type SerializeTupleVariant = Compound<'a, W, F>;
-    type SerializeMap = Compound<'a, W, F>;
-    type SerializeStruct = Compound<'a, W, F>;
-    type SerializeStructVariant = Compound<'a, W, F>;
+    type SerializeSeq = Compound<'a, F>;
+    type SerializeTuple = Compound<'a, F>;
+    type SerializeTupleStruct = Compound<'a, F>;
+    type SerializeTupleVariant = Compound<'a, F>;
+    type SerializeMap = Compound<'a, F>;
+    type SerializeStruct = Compound<'a, F>;
+    type SerializeStructVariant = Compound<'a, F>;
 
     fn serialize_bool(self, v: bool) -> Result {
         Ok(self.layout.write_bool(&mut self.out, v)?)
@@ -266,14 +274,14 @@ impl<'a, W: io::Write, F: Formatter> ser::Serializer for &'a mut JsonWriter<W, F
         value.serialize(&mut *self)?;
         self.close_variant()
     }
-    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, W, F>> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<Compound<'a, F>> {
         self.layout.begin_array(&mut self.out)?;
         Compound::open(self, len, Close::Array)
     }
-    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, W, F>> {
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'a, F>> {
         self.serialize_seq(Some(len))
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, W, F>> {
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, F>> {
         self.serialize_seq(Some(len))
     }
     fn serialize_tuple_variant(
@@ -282,16 +290,16 @@ impl<'a, W: io::Write, F: Formatter> ser::Serializer for &'a mut JsonWriter<W, F
         _: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'a, W, F>> {
+    ) -> Result<Compound<'a, F>> {
         self.open_variant(variant)?;
         self.layout.begin_array(&mut self.out)?;
         Compound::open(self, Some(len), Close::ArrayInVariant)
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, W, F>> {
+    fn serialize_map(self, len: Option<usize>) -> Result<Compound<'a, F>> {
         self.layout.begin_object(&mut self.out)?;
         Compound::open(self, len, Close::Object)
     }
-    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, W, F>> {
+    fn serialize_struct(self, _: &'static str, len: usize) -> Result<Compound<'a, F>> {
         self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
@@ -300,7 +308,7 @@ impl<'a, W: io::Write, F: Formatter> ser::Serializer for &'a mut JsonWriter<W, F
         _: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<Compound<'a, W, F>> {
+    ) -> Result<Compound<'a, F>> {
         self.open_variant(variant)?;
         self.layout.begin_object(&mut self.out)?;
         Compound::open(self, Some(len), Close::ObjectInVariant)
@@ -317,8 +325,8 @@ enum Close {
 }
 
 /// An array or object being written.
-pub(crate) struct Compound<'a, W, F> {
-    writer: &'a mut JsonWriter<W, F>,
+pub(crate) struct Compound<'a, F> {
+    writer: &'a mut JsonWriter<F>,
     close: Close,
     /// No member written yet.
     first: bool,
@@ -326,8 +334,8 @@ pub(crate) struct Compound<'a, W, F> {
     closed: bool,
 }
 
-impl<'a, W: io::Write, F: Formatter> Compound<'a, W, F> {
-    fn open(writer: &'a mut JsonWriter<W, F>, len: Option<usize>, close: Close) -> Result<Self> {
+impl<'a, F: Formatter> Compound<'a, F> {
+    fn open(writer: &'a mut JsonWriter<F>, len: Option<usize>, close: Close) -> Result<Self> {
         let mut compound = Compound {
             writer,
             close,
@@ -382,13 +390,28 @@ impl<'a, W: io::Write, F: Formatter> Compound<'a, W, F> {
     }
 
     fn value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
+        self.value_with(|writer| value.serialize(writer))
+    }
+
+    /// An object's value, written by `write`.
+    fn value_with(&mut self, write: impl FnOnce(&mut JsonWriter<F>) -> Result) -> Result {
         let writer = &mut *self.writer;
         writer.layout.begin_object_value(&mut writer.out)?;
-        value.serialize(&mut *writer)?;
+        write(&mut *writer)?;
         Ok(writer.layout.end_object_value(&mut writer.out)?)
     }
 
     fn field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
+        self.entry_with(key, |writer| value.serialize(writer))
+    }
+
+    /// An object's entry: `key`, and the value `write` writes. For a value whose type the
+    /// caller knows better than serde does (a resource's properties, written without `dyn`).
+    pub(crate) fn entry_with(
+        &mut self,
+        key: &str,
+        write: impl FnOnce(&mut JsonWriter<F>) -> Result,
+    ) -> Result {
         let writer = &mut *self.writer;
         writer
             .layout
@@ -396,11 +419,11 @@ impl<'a, W: io::Write, F: Formatter> Compound<'a, W, F> {
         self.first = false;
         writer.string(key)?;
         writer.layout.end_object_key(&mut writer.out)?;
-        self.value(value)
+        self.value_with(write)
     }
 }
 
-impl<W: io::Write, F: Formatter> ser::SerializeSeq for Compound<'_, W, F> {
+impl<F: Formatter> ser::SerializeSeq for Compound<'_, F> {
     type Ok = ();
     type Error = WriteError;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
@@ -411,7 +434,7 @@ impl<W: io::Write, F: Formatter> ser::SerializeSeq for Compound<'_, W, F> {
     }
 }
 
-impl<W: io::Write, F: Formatter> ser::SerializeTuple for Compound<'_, W, F> {
+impl<F: Formatter> ser::SerializeTuple for Compound<'_, F> {
     type Ok = ();
     type Error = WriteError;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
@@ -422,7 +445,7 @@ impl<W: io::Write, F: Formatter> ser::SerializeTuple for Compound<'_, W, F> {
     }
 }
 
-impl<W: io::Write, F: Formatter> ser::SerializeTupleStruct for Compound<'_, W, F> {
+impl<F: Formatter> ser::SerializeTupleStruct for Compound<'_, F> {
     type Ok = ();
     type Error = WriteError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
@@ -433,7 +456,7 @@ impl<W: io::Write, F: Formatter> ser::SerializeTupleStruct for Compound<'_, W, F
     }
 }
 
-impl<W: io::Write, F: Formatter> ser::SerializeTupleVariant for Compound<'_, W, F> {
+impl<F: Formatter> ser::SerializeTupleVariant for Compound<'_, F> {
     type Ok = ();
     type Error = WriteError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result {
@@ -444,7 +467,7 @@ impl<W: io::Write, F: Formatter> ser::SerializeTupleVariant for Compound<'_, W, 
     }
 }
 
-impl<W: io::Write, F: Formatter> ser::SerializeMap for Compound<'_, W, F> {
+impl<F: Formatter> ser::SerializeMap for Compound<'_, F> {
     type Ok = ();
     type Error = WriteError;
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result {
@@ -458,7 +481,7 @@ impl<W: io::Write, F: Formatter> ser::SerializeMap for Compound<'_, W, F> {
     }
 }
 
-impl<W: io::Write, F: Formatter> ser::SerializeStruct for Compound<'_, W, F> {
+impl<F: Formatter> ser::SerializeStruct for Compound<'_, F> {
     type Ok = ();
     type Error = WriteError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
@@ -469,7 +492,7 @@ impl<W: io::Write, F: Formatter> ser::SerializeStruct for Compound<'_, W, F> {
     }
 }
 
-impl<W: io::Write, F: Formatter> ser::SerializeStructVariant for Compound<'_, W, F> {
+impl<F: Formatter> ser::SerializeStructVariant for Compound<'_, F> {
     type Ok = ();
     type Error = WriteError;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result {
@@ -482,9 +505,9 @@ impl<W: io::Write, F: Formatter> ser::SerializeStructVariant for Compound<'_, W,
 
 /// An object's key: JSON keys are strings, so a number or a boolean is written as one (as
 /// serde_json does) and anything else is refused.
-struct KeyWriter<'a, W, F>(&'a mut JsonWriter<W, F>);
+struct KeyWriter<'a, F>(&'a mut JsonWriter<F>);
 
-impl<W: io::Write, F: Formatter> KeyWriter<'_, W, F> {
+impl<F: Formatter> KeyWriter<'_, F> {
     fn quoted(self, scalar: impl fmt::Display) -> Result {
         Ok(self.0.string(&scalar.to_string())?)
     }
@@ -494,7 +517,7 @@ fn not_a_key() -> WriteError {
     WriteError::Value("an object's key must be a string".into())
 }
 
-impl<W: io::Write, F: Formatter> ser::Serializer for KeyWriter<'_, W, F> {
+impl<F: Formatter> ser::Serializer for KeyWriter<'_, F> {
     type Ok = ();
     type Error = WriteError;
     type SerializeSeq = Impossible<(), WriteError>;
@@ -627,16 +650,15 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn written<T: Serialize>(value: &T, pretty: bool) -> String {
-        let mut out = Vec::new();
-        if pretty {
-            value
-                .serialize(&mut JsonWriter::new(&mut out, PrettyFormatter::new()))
-                .expect("writes");
+        let out = if pretty {
+            let mut writer = JsonWriter::new(Vec::new(), PrettyFormatter::new());
+            value.serialize(&mut writer).expect("writes");
+            writer.into_inner()
         } else {
-            value
-                .serialize(&mut JsonWriter::new(&mut out, CompactFormatter))
-                .expect("writes");
-        }
+            let mut writer = JsonWriter::new(Vec::new(), CompactFormatter);
+            value.serialize(&mut writer).expect("writes");
+            writer.into_inner()
+        };
         String::from_utf8(out).expect("UTF-8")
     }
 
@@ -735,17 +757,22 @@ mod tests {
     }
 
     #[test]
-    fn the_word_test_flags_exactly_the_bytes_that_may_need_an_escape() {
+    fn a_look_marks_exactly_the_bytes_that_may_need_an_escape() {
         let may_need = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x7f;
+        let marks_of = |word: [u8; 8]| {
+            word.iter().enumerate().fold(0u64, |marks, (i, &b)| {
+                marks | if may_need(b) { 0x80 << (8 * i) } else { 0 }
+            })
+        };
         for byte in 0..=255u8 {
             for at in 0..8 {
-                let mut word = [b'a'; 8];
-                word[at] = byte;
-                assert_eq!(
-                    needs_a_look(u64::from_ne_bytes(word)),
-                    may_need(byte),
-                    "byte {byte:#x} at {at}"
-                );
+                for fill in [
+                    b'a', 0, 0x1f, 0x20, b'!', b'"', b'#', b'\\', 0x7e, 0x7f, 0xa2, 0xff,
+                ] {
+                    let mut word = [fill; 8];
+                    word[at] = byte;
+                    assert_eq!(look(u64::from_le_bytes(word)), marks_of(word), "{word:x?}");
+                }
             }
         }
     }
@@ -753,9 +780,8 @@ mod tests {
     #[test]
     fn a_key_that_cannot_be_a_string_is_an_error() {
         let map: BTreeMap<Vec<u8>, u8> = [(vec![1], 1)].into();
-        let mut out = Vec::new();
         let error = map
-            .serialize(&mut JsonWriter::new(&mut out, CompactFormatter))
+            .serialize(&mut JsonWriter::new(Vec::new(), CompactFormatter))
             .expect_err("a list is no key");
         assert!(error.to_string().contains("must be a string"), "{error}");
     }

@@ -4,11 +4,11 @@ use std::any::Any;
 use std::fmt;
 use std::io;
 
-use indexmap::IndexMap;
-
 use super::OrderedMap;
 use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeStruct, Serializer};
 use serde_json::Value;
+use serde_json::ser::{CompactFormatter, Formatter};
 
 use super::condition::Condition;
 use super::expr::Expr;
@@ -23,31 +23,23 @@ pub const FORMAT_VERSION: &str = "2010-09-09";
 
 /// A whole CloudFormation template. Every map keeps insertion order, so the same construction
 /// always renders the same bytes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Template {
     /// Always [`FORMAT_VERSION`].
-    #[serde(rename = "AWSTemplateFormatVersion")]
     pub format_version: String,
     /// Free text shown in the console (at most 1024 bytes).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Template-level metadata.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub metadata: OrderedMap<Value>,
     /// Input parameters by name.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub parameters: OrderedMap<Parameter>,
     /// Named rules: assertions on the parameter values, checked before any resource changes.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub rules: OrderedMap<Rule>,
     /// Named conditions.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub conditions: OrderedMap<Condition>,
     /// Resources by logical id.
     pub resources: OrderedMap<Resource>,
     /// Outputs by name.
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
     pub outputs: OrderedMap<Output>,
 }
 
@@ -79,33 +71,89 @@ impl Template {
 
     /// The template as pretty-printed JSON text.
     pub fn to_json_string(&self) -> Result<String, CfnError> {
-        // Sized for the whole text up front (about a kilobyte per resource): growing the buffer
-        // from empty would copy it a dozen times.
-        let mut text = Vec::with_capacity(2048 + 1280 * self.resources.len());
-        self.write_json(&mut text)?;
-        text_of(text)
+        text_of(self.render(Indented::default())?)
     }
 
     /// The template as compact JSON text, as it is sent to CloudFormation.
     pub fn to_compact_json_string(&self) -> Result<String, CfnError> {
-        let mut text = Vec::with_capacity(1024 + 768 * self.resources.len());
-        self.write_compact_json(&mut text)?;
-        text_of(text)
+        text_of(self.render(CompactFormatter)?)
     }
 
-    /// Writes the template as pretty-printed JSON (two-space indents) straight to `writer`.
-    pub fn write_json<W: io::Write>(&self, writer: W) -> Result<(), CfnError> {
-        self.serialize(&mut JsonWriter::new(writer, Indented::default()))
-            .map_err(write_error)
+    /// Writes the template as pretty-printed JSON (two-space indents) to `writer`, in one write.
+    pub fn write_json<W: io::Write>(&self, mut writer: W) -> Result<(), CfnError> {
+        let text = self.render(Indented::default())?;
+        writer.write_all(&text).map_err(CfnError::Write)
     }
 
-    /// Writes the template as compact JSON straight to `writer`.
-    pub fn write_compact_json<W: io::Write>(&self, writer: W) -> Result<(), CfnError> {
-        self.serialize(&mut JsonWriter::new(
-            writer,
-            serde_json::ser::CompactFormatter,
-        ))
-        .map_err(write_error)
+    /// Writes the template as compact JSON to `writer`, in one write.
+    pub fn write_compact_json<W: io::Write>(&self, mut writer: W) -> Result<(), CfnError> {
+        let text = self.render(CompactFormatter)?;
+        writer.write_all(&text).map_err(CfnError::Write)
+    }
+
+    /// The JSON text in `layout`. Written as [`Serialize`] writes it, except that each
+    /// resource's properties go through their own type's serializer for `layout` (see
+    /// [`Layout`]) rather than through `erased_serde`.
+    fn render<F: Layout>(&self, layout: F) -> Result<Vec<u8>, CfnError> {
+        // Sized for the whole text up front (about a kilobyte per resource): growing the buffer
+        // from empty would copy it a dozen times.
+        let text = Vec::with_capacity(2048 + 1280 * self.resources.len());
+        let mut out = JsonWriter::new(text, layout);
+        let mut sections = (&mut out)
+            .serialize_struct("Template", self.section_count())
+            .map_err(write_error)?;
+        self.sections(&mut sections, |sections| {
+            sections.entry_with("Resources", |out| {
+                let mut resources = out.serialize_map(Some(self.resources.len()))?;
+                for (id, resource) in &self.resources {
+                    resources.entry_with(id, |out| resource.render(out))?;
+                }
+                SerializeMap::end(resources)
+            })
+        })
+        .map_err(write_error)?;
+        SerializeStruct::end(sections).map_err(write_error)?;
+        Ok(out.into_inner())
+    }
+
+    /// How many sections [`sections`](Self::sections) writes.
+    fn section_count(&self) -> usize {
+        2 + usize::from(self.description.is_some())
+            + usize::from(!self.metadata.is_empty())
+            + usize::from(!self.parameters.is_empty())
+            + usize::from(!self.rules.is_empty())
+            + usize::from(!self.conditions.is_empty())
+            + usize::from(!self.outputs.is_empty())
+    }
+
+    /// Writes the sections to `sections` in template order, leaving out empty ones;
+    /// `resources` writes the `Resources` section.
+    fn sections<S: SerializeStruct>(
+        &self,
+        sections: &mut S,
+        resources: impl FnOnce(&mut S) -> Result<(), S::Error>,
+    ) -> Result<(), S::Error> {
+        sections.serialize_field("AWSTemplateFormatVersion", &self.format_version)?;
+        if let Some(description) = &self.description {
+            sections.serialize_field("Description", description)?;
+        }
+        if !self.metadata.is_empty() {
+            sections.serialize_field("Metadata", &self.metadata)?;
+        }
+        if !self.parameters.is_empty() {
+            sections.serialize_field("Parameters", &self.parameters)?;
+        }
+        if !self.rules.is_empty() {
+            sections.serialize_field("Rules", &self.rules)?;
+        }
+        if !self.conditions.is_empty() {
+            sections.serialize_field("Conditions", &self.conditions)?;
+        }
+        resources(sections)?;
+        if !self.outputs.is_empty() {
+            sections.serialize_field("Outputs", &self.outputs)?;
+        }
+        Ok(())
     }
 
     /// The resources of one type (e.g. `"AWS::ECS::Service"`), in template order.
@@ -123,6 +171,44 @@ impl Template {
         self.resources
             .iter()
             .filter_map(|(id, r)| Some((id.as_str(), r.properties::<P>()?)))
+    }
+}
+
+impl Serialize for Template {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut sections = serializer.serialize_struct("Template", self.section_count())?;
+        self.sections(&mut sections, |sections| {
+            sections.serialize_field("Resources", &self.resources)
+        })?;
+        sections.end()
+    }
+}
+
+/// A layout the template is rendered in. Every properties type is monomorphized for each layout
+/// (see [`AnyProperties`]), so its fields are written by direct calls: through `erased_serde`
+/// each field, string and number was a virtual call, a tenth of a synthesis.
+trait Layout: Formatter + Sized {
+    fn write_properties(
+        properties: &dyn AnyProperties,
+        out: &mut JsonWriter<Self>,
+    ) -> Result<(), WriteError>;
+}
+
+impl Layout for Indented {
+    fn write_properties(
+        properties: &dyn AnyProperties,
+        out: &mut JsonWriter<Self>,
+    ) -> Result<(), WriteError> {
+        properties.write_indented(out)
+    }
+}
+
+impl Layout for CompactFormatter {
+    fn write_properties(
+        properties: &dyn AnyProperties,
+        out: &mut JsonWriter<Self>,
+    ) -> Result<(), WriteError> {
+        properties.write_compact(out)
     }
 }
 
@@ -598,6 +684,8 @@ pub struct Resource {
 /// `erased_serde`, read back typed through `Any`.
 trait AnyProperties: erased_serde::Serialize + fmt::Debug + Send + Sync {
     fn resource_type(&self) -> &str;
+    fn write_indented(&self, out: &mut JsonWriter<Indented>) -> Result<(), WriteError>;
+    fn write_compact(&self, out: &mut JsonWriter<CompactFormatter>) -> Result<(), WriteError>;
     fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>));
     fn as_any(&self) -> &dyn Any;
     fn as_any_mut(&mut self) -> &mut dyn Any;
@@ -607,6 +695,12 @@ trait AnyProperties: erased_serde::Serialize + fmt::Debug + Send + Sync {
 impl<P: ResourceProperties> AnyProperties for P {
     fn resource_type(&self) -> &str {
         ResourceProperties::resource_type(self)
+    }
+    fn write_indented(&self, out: &mut JsonWriter<Indented>) -> Result<(), WriteError> {
+        Serialize::serialize(self, out)
+    }
+    fn write_compact(&self, out: &mut JsonWriter<CompactFormatter>) -> Result<(), WriteError> {
+        Serialize::serialize(self, out)
     }
     fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
         References::visit_references(self, visit);
@@ -669,11 +763,35 @@ impl PartialEq for Resource {
 
 impl Serialize for Resource {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
         let mut entry = serializer.serialize_struct("Resource", 8)?;
+        self.entry(&mut entry, |entry| {
+            entry.serialize_field("Properties", &self.properties)
+        })?;
+        entry.end()
+    }
+}
+
+impl Resource {
+    /// The entry as [`Template::render`] writes it: the properties through their own type.
+    fn render<F: Layout>(&self, out: &mut JsonWriter<F>) -> Result<(), WriteError> {
+        let mut entry = out.serialize_struct("Resource", 8)?;
+        self.entry(&mut entry, |entry| {
+            entry.entry_with("Properties", |out| {
+                F::write_properties(self.properties.as_ref(), out)
+            })
+        })?;
+        SerializeStruct::end(entry)
+    }
+
+    /// Writes the entry's fields to `entry`; `properties` writes `Properties`.
+    fn entry<S: SerializeStruct>(
+        &self,
+        entry: &mut S,
+        properties: impl FnOnce(&mut S) -> Result<(), S::Error>,
+    ) -> Result<(), S::Error> {
         entry.serialize_field("Type", self.resource_type())?;
         if shape(self.properties.as_ref()) != Shape::EmptyObject {
-            entry.serialize_field("Properties", &self.properties)?;
+            properties(entry)?;
         }
         if !self.depends_on.is_empty() {
             entry.serialize_field("DependsOn", &self.depends_on)?;
@@ -693,7 +811,7 @@ impl Serialize for Resource {
         if !self.metadata.is_empty() {
             entry.serialize_field("Metadata", &self.metadata)?;
         }
-        entry.end()
+        Ok(())
     }
 }
 
@@ -826,11 +944,12 @@ impl Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cfn::RawProperties;
     use crate::cfn::resources::logs::LogGroup;
     use serde_json::json;
 
-    #[test]
-    fn template_sections_render_in_order_and_skip_empty() {
+    /// A template with every section, and resources with every attribute.
+    fn every_section() -> Template {
         let mut t = Template::new();
         t.description = Some("d".into());
         t.parameters.insert(
@@ -873,7 +992,12 @@ mod tests {
                 .description("log group")
                 .export(Expr::sub("${AWS::StackName}-logs")),
         );
-        let v = t.to_json().expect("json");
+        t
+    }
+
+    #[test]
+    fn template_sections_render_in_order_and_skip_empty() {
+        let v = every_section().to_json().expect("json");
         let keys: Vec<&str> = v
             .as_object()
             .expect("object")
@@ -923,6 +1047,49 @@ mod tests {
             v["Outputs"]["LogGroupName"],
             json!({"Value": {"Ref": "Logs"}, "Description": "log group", "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-logs"}}})
         );
+    }
+
+    /// The text is written by its own walk (properties without `erased_serde`); it must be
+    /// what serde_json writes for the template's `Serialize`, in both layouts.
+    #[test]
+    fn the_text_is_what_serialize_gives() {
+        let mut full = every_section();
+        full.metadata
+            .insert("Note".into(), json!({"k": [1, "two"]}));
+        full.resources.insert(
+            "Empty".into(),
+            Resource::new(&LogGroup::default())
+                .expect("renders")
+                .depends_on("Logs")
+                .update_policy(UpdatePolicy {
+                    auto_scaling_replacing_update: Some(AutoScalingReplacingUpdate {
+                        will_replace: true,
+                    }),
+                    ..Default::default()
+                }),
+        );
+        let raw = RawProperties::new("Custom::Thing", json!({"A": {"Ref": "Logs"}, "B": []}))
+            .expect("an object");
+        full.resources.insert(
+            "Raw".into(),
+            Resource::from_properties(raw).expect("an object"),
+        );
+        for template in [full, Template::new()] {
+            assert_eq!(
+                template.to_json_string().expect("renders"),
+                serde_json::to_string_pretty(&template).expect("renders")
+            );
+            assert_eq!(
+                template.to_compact_json_string().expect("renders"),
+                serde_json::to_string(&template).expect("renders")
+            );
+            let mut written = Vec::new();
+            template.write_json(&mut written).expect("writes");
+            assert_eq!(
+                String::from_utf8(written).expect("UTF-8"),
+                template.to_json_string().expect("renders")
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Load on `GET /models` over loopback: a real server holding 100 models, 50 clients with
 //! keep-alive connections, bounded in time and in requests. Prints requests per second and the
 //! latency percentiles. `cargo bench -p lisa-api --bench load` (`-- --seconds N --clients N`).
+//! Each client connects from a loopback address of its own (127.0.0.10, 127.0.0.11, ...), as
+//! distinct clients do: the server gives one address only a share of its connections.
 //!
 //! The lifecycle behind the server here is the in-memory one of the HTTP tests, so the figures
 //! are the HTTP layer's own: routing, authentication, serialization of 100 models.
@@ -9,6 +11,7 @@
 mod common;
 
 use common::{Server, TOKEN};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 const MODELS: usize = 100;
@@ -49,15 +52,20 @@ async fn run(budget: Duration, clients: usize) {
         assert!(status.is_success(), "{body}");
     }
     let url = format!("{}/models", server.base);
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()
-        .expect("client");
+    let first = u32::from(Ipv4Addr::new(127, 0, 0, 10));
+    let http: Vec<reqwest::Client> = (0..clients)
+        .map(|index| {
+            let from = Ipv4Addr::from(first + u32::try_from(index).expect("a loopback address"));
+            reqwest::Client::builder()
+                .local_address(IpAddr::V4(from))
+                .build()
+                .expect("client")
+        })
+        .collect();
     let started = Instant::now();
     let per_client = MAX_REQUESTS / clients.max(1);
     let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let client = client.clone();
+    for client in http {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();

@@ -88,6 +88,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
             ServiceError::Invalid(errors) => return ApiError::invalid(errors.clone()),
             ServiceError::Refused(_) => (StatusCode::BAD_REQUEST, "Refused"),
+            ServiceError::Misconfigured(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Misconfigured"),
             ServiceError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Unavailable"),
             ServiceError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Internal"),
         };

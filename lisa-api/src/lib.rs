@@ -24,6 +24,7 @@ mod routes;
 mod schedule;
 mod server;
 mod service;
+mod slots;
 mod view;
 
 pub use auth::{AdminTokens, MIN_TOKEN_LENGTH, TokenError};

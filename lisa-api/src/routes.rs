@@ -211,12 +211,17 @@ fn model_id(raw: &str) -> Result<ModelId, ApiError> {
 fn body_text(body: Result<Bytes, BytesRejection>) -> Result<String, ApiError> {
     let bytes = body.map_err(|rejection| {
         let status = rejection.status();
-        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            "PayloadTooLarge"
-        } else {
-            "BadBody"
-        };
-        ApiError::new(status, code, rejection.body_text())
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(
+                status,
+                "PayloadTooLarge",
+                format!(
+                    "the body is over the {} KiB a request may carry",
+                    crate::BODY_LIMIT / 1024
+                ),
+            );
+        }
+        ApiError::new(status, "BadBody", rejection.body_text())
     })?;
     String::from_utf8(bytes.to_vec()).map_err(|e| {
         ApiError::new(

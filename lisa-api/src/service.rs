@@ -73,6 +73,11 @@ pub enum ServiceError {
     /// The request is well-formed but not allowed now, e.g. starting a running model (400).
     #[error("{0}")]
     Refused(String),
+    /// The deployment or the server's configuration must be changed by an operator before the
+    /// request can succeed (a part the bootstrap lacks, credentials, rights): 500, since
+    /// trying the same request again cannot help.
+    #[error("{0}")]
+    Misconfigured(String),
     /// A service the system depends on cannot be reached (503).
     #[error("{0}")]
     Unavailable(String),

@@ -213,7 +213,7 @@ fn deployment_name(name: &str) -> Result<(), String> {
     };
     options.check().map_err(|_| {
         format!(
-            "a letter, then letters, digits and '-', at most {} characters",
+            "a letter, then letters and digits (no '-': it separates the deployment from the model in stack names), at most {} characters",
             crate::ecs_model::MAX_DEPLOYMENT_NAME_LEN
         )
     })

@@ -185,6 +185,11 @@ fn the_outputs_read_back_into_the_environment() {
         };
         assert_eq!(read.environment, expected, "{name}");
         assert!(read.registration_function_arn.is_some());
+        assert_eq!(
+            read.model_stack_role_arn.as_deref(),
+            Some(r#"resolved {"Fn::GetAtt":["ModelStackRole","Arn"]}"#),
+            "{name}"
+        );
     }
     let error = BootstrapOutputs::from_outputs([("VpcId", "vpc-1")]).expect_err("incomplete");
     assert!(error.to_string().contains("has no output"));
@@ -254,4 +259,141 @@ fn checkov_passes_with_only_justified_skips() {
     let text = String::from_utf8_lossy(&output.stdout).into_owned()
         + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{text}");
+}
+
+fn resource<'a>(template: &'a Value, logical_id: &str) -> &'a Value {
+    &template["Resources"][logical_id]
+}
+
+fn statements(role: &Value) -> Vec<&Value> {
+    role["Properties"]["Policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|policy| {
+            policy["PolicyDocument"]["Statement"]
+                .as_array()
+                .into_iter()
+                .flatten()
+        })
+        .collect()
+}
+
+fn actions(statement: &Value) -> Vec<&str> {
+    statement["Action"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[test]
+fn the_lifecycle_function_acts_on_stacks_only_through_the_model_stack_role() {
+    let template = json_of(&environment());
+    let function_role = resource(&template, "Lifecycle")["Properties"]["Role"]["Fn::GetAtt"][0]
+        .as_str()
+        .expect("role")
+        .to_owned();
+    let role = resource(&template, &function_role);
+    let model_stack_role = json!({"Fn::GetAtt": [
+        bootstrap::stack_role::LOGICAL_ID, "Arn"
+    ]});
+    assert_eq!(
+        template["Outputs"][bootstrap::output::MODEL_STACK_ROLE_ARN]["Value"],
+        model_stack_role
+    );
+    let statements = statements(role);
+    // What a stop or start changes inside a model stack is CloudFormation's to do.
+    for statement in statements.iter().filter(|s| s["Effect"] == "Allow") {
+        for action in actions(statement) {
+            let service = action.split(':').next().unwrap_or_default();
+            assert!(
+                ["cloudformation", "dynamodb", "s3", "logs", "iam", "ecs"].contains(&service),
+                "the lifecycle role keeps {action}"
+            );
+            assert!(!action.contains('*'), "the lifecycle role keeps {action}");
+        }
+        if actions(statement).iter().any(|a| a.starts_with("ecs:")) {
+            // Reads of the model's tasks, for a failed start's reason.
+            assert_eq!(actions(statement), ["ecs:ListTasks", "ecs:DescribeTasks"]);
+            assert!(statement["Condition"]["ArnLike"]["ecs:cluster"].is_object());
+        }
+    }
+    let passes: Vec<&&Value> = statements
+        .iter()
+        .filter(|s| actions(s).contains(&"iam:PassRole"))
+        .collect();
+    assert_eq!(passes.len(), 1);
+    assert_eq!(passes[0]["Resource"], json!([model_stack_role]));
+    assert_eq!(
+        passes[0]["Condition"],
+        json!({"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}})
+    );
+    let creates: Vec<&&Value> = statements
+        .iter()
+        .filter(|s| {
+            s["Effect"] == "Allow" && actions(s).contains(&"cloudformation:CreateChangeSet")
+        })
+        .collect();
+    assert_eq!(creates.len(), 1);
+    assert_eq!(
+        creates[0]["Condition"],
+        json!({"ArnEquals": {"cloudformation:RoleArn": model_stack_role}})
+    );
+    assert_eq!(actions(creates[0]), ["cloudformation:CreateChangeSet"]);
+    // The bootstrap stack may start with the model stacks' prefix: changing it is denied.
+    let denied: Vec<&&Value> = statements
+        .iter()
+        .filter(|s| s["Effect"] == "Deny")
+        .collect();
+    assert_eq!(denied.len(), 1);
+    let bootstrap_stack = format!(
+        ":stack/{}/*",
+        bootstrap::stack_name(&environment().deployment_name)
+            .expect("name")
+            .as_str()
+    );
+    assert!(
+        denied[0]["Resource"][0]["Fn::Sub"]
+            .as_str()
+            .is_some_and(|arn| arn.ends_with(&bootstrap_stack))
+    );
+    for statement in statements.iter().filter(|s| s["Effect"] == "Allow") {
+        for action in actions(statement) {
+            if action.starts_with("cloudformation:") && !action.contains(":Describe") {
+                assert!(actions(denied[0]).contains(&action), "{action}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_lifecycle_function_drops_stale_events_and_retries_within_their_age() {
+    use bootstrap::lifecycle::{MAX_EVENT_AGE_SECONDS, MAX_RETRY_ATTEMPTS};
+    let template = json_of(&environment());
+    let configs = of_type(&template, "AWS::Lambda::EventInvokeConfig");
+    assert_eq!(configs.len(), 1);
+    let config = configs[0];
+    assert_eq!(config["Condition"], "HasLifecycleCode");
+    assert_eq!(
+        config["Properties"],
+        json!({
+            "FunctionName": {"Ref": "Lifecycle"},
+            "Qualifier": "$LATEST",
+            "MaximumEventAgeInSeconds": MAX_EVENT_AGE_SECONDS,
+            "MaximumRetryAttempts": MAX_RETRY_ATTEMPTS,
+        })
+    );
+    // Lambda's bounds, and Lambda's own waits before its retries (about one minute, then two)
+    // inside the age a transition may have.
+    const { assert!(MAX_EVENT_AGE_SECONDS >= 60 && MAX_EVENT_AGE_SECONDS <= 21_600) };
+    const { assert!(MAX_RETRY_ATTEMPTS <= 2) };
+    let waits: u32 = [60, 120].iter().take(MAX_RETRY_ATTEMPTS as usize).sum();
+    assert!(waits < MAX_EVENT_AGE_SECONDS);
+    // The schedules give their delivery the same tolerance.
+    assert_eq!(
+        MAX_EVENT_AGE_SECONDS,
+        lisa_constructs::ecs_model::schedule::MAXIMUM_EVENT_AGE_SECONDS
+    );
 }

@@ -5,14 +5,17 @@
 mod common;
 
 use common::{case, cases, synth};
+use lisa_constructs::cfn::resources::application_autoscaling::ScalingPolicy as ServicePolicy;
 use lisa_constructs::cfn::resources::autoscaling::{
-    AutoScalingGroup, PredefinedMetricSpecification, ScalingPolicy,
+    AutoScalingGroup, PredefinedMetricSpecification, ScalingPolicy, TargetTrackingConfiguration,
 };
 use lisa_constructs::cfn::resources::ec2::{
     EgressRule, IngressRule, LaunchTemplate, MetadataOptions, SecurityGroup, SecurityGroupIngress,
 };
 use lisa_constructs::cfn::resources::ecs::{ContainerDefinition, Service, TaskDefinition};
-use lisa_constructs::cfn::resources::elbv2::{Attribute, LoadBalancer, TargetGroup};
+use lisa_constructs::cfn::resources::elbv2::{
+    Action, Attribute, ListenerRule, LoadBalancer, TargetGroup,
+};
 use lisa_constructs::cfn::{Expr, Integer, Resource, ResourceProperties, Template};
 use lisa_constructs::construct::{Problem, Stack, StackName};
 use lisa_constructs::ecs_model::guards::{self, GUARDS};
@@ -20,6 +23,15 @@ use lisa_constructs::ecs_model::guards::{self, GUARDS};
 const SEED: &str = "seed-mistral-vllm";
 const AUTOSCALING: &str = "vllm-autoscaling";
 const TEI_CPU: &str = "tei-embedding-cpu-ecr";
+// The seed's logical ids the tests break.
+const TARGET_GROUP: &str = "LoadBalancerTargetGroup81D27C85";
+const ALTERNATE_TARGET_GROUP: &str = "LoadBalancerAlternateTargetGroup223F306C";
+const LOAD_BALANCER: &str = "LoadBalancerBE9EEC3A";
+const LB_SECURITY_GROUP: &str = "LoadBalancerSecurityGroup7560AED0";
+const INSTANCE_SECURITY_GROUP: &str = "CapacitySecurityGroup93E22146";
+const PRODUCTION_RULE: &str = "LoadBalancerProductionRule1FFFF78B";
+const TEST_RULE: &str = "LoadBalancerTestRule238EEAAF";
+const GATE_INGRESS: &str = "LoadBalancerIngressFromGate49170F13";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -108,6 +120,10 @@ const TESTED_GUARDS: &[&str] = &[
     "no-open-all-traffic",
     "draining-covers-idle-timeout",
     "task-definition-size",
+    "blue-green-target-groups",
+    "test-listener-gate-only",
+    "service-scaling-both-groups",
+    "blue-green-room",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -139,17 +155,18 @@ fn every_case_passes_every_guard() {
 
 #[test]
 fn target_group_timeout_not_below_interval() {
-    let mut t = template(SEED);
-    let tg = id_of(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
-    // Equal is already too long; a string-typed number must be read as well.
-    props_mut::<TargetGroup>(&mut t).health_check_timeout_seconds =
-        Some(Integer::from(Expr::from("60")));
-    assert_only_breaks(
-        &t,
-        "target-group-health-check",
-        &tg,
-        "timeout 60 s must be less than the interval 60 s",
-    );
+    for tg in [TARGET_GROUP, ALTERNATE_TARGET_GROUP] {
+        let mut t = template(SEED);
+        // Equal is already too long; a string-typed number must be read as well.
+        props_of::<TargetGroup>(&mut t, tg).health_check_timeout_seconds =
+            Some(Integer::from(Expr::from("60")));
+        assert_only_breaks(
+            &t,
+            "target-group-health-check",
+            tg,
+            "timeout 60 s must be less than the interval 60 s",
+        );
+    }
 }
 
 #[test]
@@ -211,6 +228,38 @@ fn service_load_balancer_names_an_unmapped_port() {
     );
 }
 
+/// The seed with a target-tracking policy on its Auto Scaling group, on the load balancer's
+/// requests per target (a library user's own stack may scale the group itself).
+fn with_group_policy() -> (Template, &'static str) {
+    const POLICY: &str = "GroupPolicy";
+    let mut t = template(SEED);
+    let group = id_of(&t, "AWS::AutoScaling::AutoScalingGroup");
+    let policy = ScalingPolicy::target_tracking(
+        Expr::ref_(group),
+        TargetTrackingConfiguration {
+            predefined_metric_specification: Some(PredefinedMetricSpecification {
+                predefined_metric_type: Expr::from("ALBRequestCountPerTarget"),
+                resource_label: Some(Expr::join(
+                    "/",
+                    [
+                        Expr::get_att(LOAD_BALANCER, "LoadBalancerFullName"),
+                        Expr::get_att(TARGET_GROUP, "TargetGroupFullName"),
+                    ],
+                )),
+            }),
+            customized_metric_specification: None,
+            target_value: 30.0,
+            disable_scale_in: None,
+        },
+    );
+    t.resources.insert(
+        POLICY.to_owned(),
+        Resource::from_properties(policy).expect("renders"),
+    );
+    assert_eq!(guards::check(&t), Vec::<String>::new());
+    (t, POLICY)
+}
+
 fn metric(t: &mut Template) -> &mut PredefinedMetricSpecification {
     props_mut::<ScalingPolicy>(t)
         .target_tracking_configuration
@@ -228,54 +277,49 @@ fn resource_label_join(t: &mut Template) -> (&mut String, &mut Vec<Expr>) {
 
 #[test]
 fn scaling_resource_label_is_not_a_join() {
-    let mut t = template(AUTOSCALING);
-    let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
+    let (mut t, policy) = with_group_policy();
     metric(&mut t).resource_label = Some(Expr::from("app/lb/123/targetgroup/tg/456"));
     assert_only_breaks(
         &t,
         "scaling-resource-label",
-        &policy,
+        policy,
         "ResourceLabel must join",
     );
 }
 
 #[test]
 fn scaling_resource_label_has_the_names_swapped() {
-    let mut t = template(AUTOSCALING);
-    let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
+    let (mut t, policy) = with_group_policy();
     resource_label_join(&mut t).1.reverse();
     assert_only_breaks(
         &t,
         "scaling-resource-label",
-        &policy,
+        policy,
         "ResourceLabel must be Join(\"/\"",
     );
 }
 
 #[test]
 fn scaling_resource_label_uses_another_separator() {
-    let mut t = template(AUTOSCALING);
-    let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
+    let (mut t, policy) = with_group_policy();
     *resource_label_join(&mut t).0 = String::new();
     assert_only_breaks(
         &t,
         "scaling-resource-label",
-        &policy,
+        policy,
         "ResourceLabel must be Join(\"/\"",
     );
 }
 
 #[test]
 fn scaling_resource_label_names_a_target_group_no_listener_routes_to() {
-    let mut t = template(AUTOSCALING);
-    let policy = id_of(&t, "AWS::AutoScaling::ScalingPolicy");
-    let lb = id_of(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer");
+    let (mut t, policy) = with_group_policy();
     resource_label_join(&mut t).1[1] = Expr::get_att("OtherTargetGroup", "TargetGroupFullName");
     assert_only_breaks(
         &t,
         "scaling-resource-label",
-        &policy,
-        &format!("no listener of {lb} forwards to OtherTargetGroup"),
+        policy,
+        &format!("no listener of {LOAD_BALANCER} forwards to OtherTargetGroup"),
     );
 }
 
@@ -418,7 +462,8 @@ fn inline_egress_of_all_traffic_to_anywhere() {
 #[test]
 fn inline_ingress_of_all_traffic_from_anywhere_v6() {
     let mut t = template(SEED);
-    let lb_group = "LoadBalancerSecurityGroup7560AED0";
+    // The instances' group: on the load balancer's, the rule would also open the test listener.
+    let lb_group = INSTANCE_SECURITY_GROUP;
     props_of::<SecurityGroup>(&mut t, lb_group).security_group_ingress = vec![IngressRule {
         ip_protocol: Expr::from("-1"),
         from_port: None,
@@ -522,12 +567,17 @@ fn group_with_an_empty_subnet_list() {
 #[test]
 fn draining_shorter_than_the_idle_timeout() {
     let mut t = template(SEED);
-    let id = id_of(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
-    props_mut::<TargetGroup>(&mut t).target_group_attributes = vec![Attribute {
-        key: Expr::from("deregistration_delay.timeout_seconds"),
-        value: "30".into(),
-    }];
-    assert_only_breaks(&t, "draining-covers-idle-timeout", &id, "30 s");
+    props_of::<TargetGroup>(&mut t, ALTERNATE_TARGET_GROUP).target_group_attributes =
+        vec![Attribute {
+            key: Expr::from("deregistration_delay.timeout_seconds"),
+            value: "30".into(),
+        }];
+    assert_only_breaks(
+        &t,
+        "draining-covers-idle-timeout",
+        ALTERNATE_TARGET_GROUP,
+        "30 s",
+    );
 }
 
 #[test]
@@ -546,5 +596,92 @@ fn task_definition_over_the_ecs_limit() {
         "task-definition-size",
         &task,
         "over ECS's limit of 65536 bytes",
+    );
+}
+
+#[test]
+fn a_blue_green_rule_that_misses_a_target_group() {
+    for (rule, role) in [(PRODUCTION_RULE, "production"), (TEST_RULE, "test")] {
+        let mut t = template(SEED);
+        props_of::<ListenerRule>(&mut t, rule).actions =
+            vec![Action::forward(Expr::ref_(TARGET_GROUP))];
+        assert_only_breaks(
+            &t,
+            "blue-green-target-groups",
+            "Service",
+            &format!(
+                "{role} listener rule {rule} must forward to both target groups ({ALTERNATE_TARGET_GROUP}, {TARGET_GROUP}), found {TARGET_GROUP}"
+            ),
+        );
+    }
+}
+
+#[test]
+fn the_test_listener_open_to_another_source() {
+    // An address range on the test port.
+    let mut t = template(SEED);
+    let mut wide = props_of::<SecurityGroupIngress>(&mut t, GATE_INGRESS).clone();
+    wide.rule.source_security_group_id = None;
+    wide.rule.cidr_ip = Some(Expr::from("10.0.0.0/8"));
+    t.resources.insert(
+        "TestPortFromTheVpc".into(),
+        Resource::from_properties(wide).expect("renders"),
+    );
+    assert_only_breaks(
+        &t,
+        "test-listener-gate-only",
+        "TestPortFromTheVpc",
+        "admits port 9080 of test listener",
+    );
+    // The clients' security group on the test port.
+    let mut t = template(SEED);
+    props_of::<SecurityGroupIngress>(&mut t, GATE_INGRESS)
+        .rule
+        .source_security_group_id = Some(Expr::ref_("LoadBalancerIngressSecurityGroupId"));
+    assert_only_breaks(
+        &t,
+        "test-listener-gate-only",
+        GATE_INGRESS,
+        "from another source than the GateSecurityGroupId parameter",
+    );
+}
+
+#[test]
+fn request_count_scaling_that_reads_one_target_group() {
+    let mut t = template(AUTOSCALING);
+    let policy = id_of(&t, "AWS::ApplicationAutoScaling::ScalingPolicy");
+    let spec = props_mut::<ServicePolicy>(&mut t)
+        .target_tracking_scaling_policy_configuration
+        .as_mut()
+        .and_then(|c| c.customized_metric_specification.as_mut())
+        .expect("customized metric");
+    let green = spec.metrics[1]
+        .metric_stat
+        .as_mut()
+        .expect("a metric")
+        .metric
+        .dimensions
+        .iter_mut()
+        .find(|d| d.name == Expr::from("TargetGroup"))
+        .expect("a target group dimension");
+    green.value = Expr::get_att(TARGET_GROUP, "TargetGroupFullName");
+    assert_only_breaks(
+        &t,
+        "service-scaling-both-groups",
+        &policy,
+        &format!("must be read from both target groups of the service, found {TARGET_GROUP}"),
+    );
+}
+
+#[test]
+fn a_group_without_room_for_green_tasks() {
+    let mut t = template(AUTOSCALING);
+    // maxCapacity 4: a deployment at that size runs 8 tasks.
+    props_mut::<AutoScalingGroup>(&mut t).max_size = 7u32.into();
+    assert_only_breaks(
+        &t,
+        "blue-green-room",
+        "Service",
+        "has MaxSize 7, below the 8 instances a blue/green deployment of 4 tasks needs",
     );
 }

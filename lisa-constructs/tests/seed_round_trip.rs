@@ -57,3 +57,27 @@ fn seed_invalid_update_is_rejected() {
             .contains("cannot be combined with enabled")
     );
 }
+
+/// The fields beyond the seed (`serverArgs`, `serverMetric`) keep what the payload said too: an
+/// empty argument list stays an empty list, and an absent one stays absent.
+#[test]
+fn server_arguments_and_metric_round_trip() {
+    let round_trip = |value: &Value| {
+        let definition = ModelDefinition::from_json_value(value).expect("valid");
+        assert_eq!(&serde_json::to_value(&definition).expect("serializes"), value);
+        definition
+    };
+    let mut value = read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mistral-vllm-queue.json"),
+    );
+    round_trip(&value);
+    value["containerConfig"]["serverArgs"] = serde_json::json!([]);
+    let definition = round_trip(&value);
+    let hosting = definition.hosting.as_ref().expect("hosted");
+    assert_eq!(hosting.container_config.server_args, Some(Vec::new()));
+    value["containerConfig"]
+        .as_object_mut()
+        .expect("an object")
+        .remove("serverArgs");
+    round_trip(&value);
+}

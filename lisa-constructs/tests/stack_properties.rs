@@ -1009,8 +1009,64 @@ fn stack_name_is_deployment_dash_model_id() {
         synth(&case("titan-stopped-custom-deployment"))
             .name
             .as_str(),
-        "prod-eu-titan-express-v1"
+        "prodeu-titan-express-v1"
     );
+}
+
+fn model_stack_name(deployment: &str, model_id: &str) -> String {
+    let definition = ModelDefinition::from_json_str(&format!(
+        r#"{{"modelId": "{model_id}", "modelName": "bedrock/x", "modelType": "textgen"}}"#
+    ))
+    .expect("definition");
+    lisa_constructs::ecs_model::stack_name(deployment, &definition)
+        .expect("stack name")
+        .as_str()
+        .to_owned()
+}
+
+#[test]
+fn stack_names_of_two_deployments_never_meet() {
+    // One deployment's name a prefix of another's, and the rest moved into the model id.
+    assert_ne!(
+        model_stack_name("lisa", "prod-m1"),
+        model_stack_name("lisaprod", "m1")
+    );
+    // The deployment and the model are read back from a model stack's name, and only from one.
+    let name = model_stack_name("lisaprod", "m1-x");
+    assert_eq!(
+        lisa_constructs::ecs_model::model_of_stack(&name),
+        Some(("lisaprod", "m1-x"))
+    );
+    // The deployment's own stack is no model's, and no model may take its name.
+    assert_eq!(lisa_constructs::ecs_model::model_of_stack("lisa-bootstrap"), None);
+    let bootstrap = ModelDefinition::from_json_str(
+        r#"{"modelId": "bootstrap", "modelName": "bedrock/x", "modelType": "textgen"}"#,
+    )
+    .expect_err("a reserved id");
+    assert!(bootstrap.to_string().contains("reserved"), "{bootstrap}");
+    // What IAM wildcards and the registration function match on: one deployment's prefix
+    // starts none of another's stack names.
+    let prefix = lisa_constructs::ecs_model::model_stack_prefix("lisa");
+    assert_eq!(prefix, "lisa-");
+    assert!(!model_stack_name("lisaprod", "m1").starts_with(&prefix));
+}
+
+#[test]
+fn a_deployment_name_that_could_blur_the_separator_is_refused() {
+    for name in ["lisa-prod", "lisa-", "a-b-c", "9lisa"] {
+        let options = StackOptions {
+            deployment_name: name.to_owned(),
+            ..StackOptions::default()
+        };
+        assert!(options.check().is_err(), "{name} was accepted");
+    }
+    for name in ["lisa", "lisaprod", "Prod2"] {
+        let options = StackOptions {
+            deployment_name: name.to_owned(),
+            ..StackOptions::default()
+        };
+        assert!(options.check().is_ok(), "{name} was refused");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -995,3 +995,130 @@ fn a_key_given_twice_is_refused_with_its_path() {
         other => panic!("expected a syntax error, got {other:?}"),
     }
 }
+
+const FALCON_TGI: &str = "falcon-7b-tgi";
+const BGE_TEI: &str = "bge-large-tei";
+
+#[test]
+fn server_arguments() {
+    const ARGS: &str = "/containerConfig/serverArgs";
+    let args = |items: Value| vec![set(ARGS, items)];
+    check(vec![
+        row(
+            "tool calling flags",
+            args(json!([
+                "--enable-auto-tool-choice",
+                "--tool-call-parser",
+                "hermes"
+            ])),
+        ),
+        row("empty array", args(json!([]))),
+        row("a shell string", args(json!("--enable-auto-tool-choice --x")))
+            .rejects("containerConfig.serverArgs", "must be an array of strings"),
+        row("an empty argument", args(json!(["--x", ""])))
+            .rejects("containerConfig.serverArgs[1]", "must not be empty"),
+        row("a newline", args(json!(["--x\n--port 9000"])))
+            .rejects("containerConfig.serverArgs[0]", "control characters"),
+        row("a NUL", args(json!(["a\u{0}b"])))
+            .rejects("containerConfig.serverArgs[0]", "control characters"),
+        row("not a string", args(json!(["--x", 8])))
+            .rejects("containerConfig.serverArgs[1]", "must be a string"),
+        row(
+            "4096 bytes",
+            args(json!([format!("--chat-template={}", "x".repeat(4096 - 16))])),
+        ),
+        row("4097 bytes", args(json!(["x".repeat(4097)]))).rejects(
+            "containerConfig.serverArgs[0]",
+            "must be at most 4096 bytes long, found 4097 bytes",
+        ),
+        row("64 arguments", args(json!(vec!["--x"; 64]))),
+        row("65 arguments", args(json!(vec!["--x"; 65])))
+            .rejects("containerConfig.serverArgs", "at most 64 arguments, found 65"),
+        row("three long arguments", args(json!(vec!["y".repeat(4000); 3])))
+            .rejects("containerConfig.serverArgs", "must total at most 8192 bytes"),
+        row("the port", args(json!(["--port", "9000"]))).rejects(
+            "containerConfig.serverArgs[0]",
+            "--port is set by the product on the vllm command line",
+        ),
+        row("the served name, =", args(json!(["--served-model-name=x"])))
+            .rejects("containerConfig.serverArgs[0]", "modelName"),
+        row("an abbreviation vLLM takes", args(json!(["--tensor-parallel", "2"])))
+            .rejects("containerConfig.serverArgs[0]", "GPU count"),
+        row("underscores vLLM takes", args(json!(["--max_model_len", "8192"])))
+            .rejects("containerConfig.serverArgs[0]", "MAX_TOTAL_TOKENS"),
+        row("every bad item at once", args(json!(["--host", "", "--api-key=k"])))
+            .rejects("containerConfig.serverArgs[0]", "is set by the product")
+            .rejects("containerConfig.serverArgs[1]", "must not be empty")
+            .rejects("containerConfig.serverArgs[2]", "looks like a credential"),
+        row("TGI's short port", args(json!(["-p", "9000"])))
+            .on(FALCON_TGI)
+            .rejects(
+                "containerConfig.serverArgs[0]",
+                "-p is set by the product on the tgi command line",
+            ),
+        row("TGI has no abbreviations", args(json!(["--max-batch-prefill-tokens", "4096"])))
+            .on(FALCON_TGI),
+        row("TEI's model id", args(json!(["--model-id", "x"])))
+            .on(BGE_TEI)
+            .rejects("containerConfig.serverArgs[0]", "/models"),
+    ]);
+}
+
+#[test]
+fn server_metric() {
+    const METRIC: &str = "/autoScalingConfig/metricConfig/serverMetric";
+    const PATH: &str = "autoScalingConfig.metricConfig.serverMetric";
+    let metric = |value: Value| vec![set(METRIC, value)];
+    check(vec![
+        row(
+            "queue depth",
+            metric(json!({"name": "queueDepth", "targetValue": 4})),
+        ),
+        row(
+            "running requests on TEI",
+            metric(json!({"name": "runningRequests", "targetValue": 32})),
+        )
+        .on(BGE_TEI),
+        row(
+            "KV cache at its largest",
+            metric(json!({"name": "kvCacheUse", "targetValue": 1})),
+        ),
+        row(
+            "KV cache over 1",
+            metric(json!({"name": "kvCacheUse", "targetValue": 1.5})),
+        )
+        .rejects(format!("{PATH}.targetValue"), "at most 1, found 1.5"),
+        row(
+            "KV cache on TGI",
+            metric(json!({"name": "kvCacheUse", "targetValue": 0.8})),
+        )
+        .on(FALCON_TGI)
+        .rejects(
+            format!("{PATH}.name"),
+            "\"kvCacheUse\" is not published by \"tgi\"; it publishes \"queueDepth\" and \"runningRequests\"",
+        ),
+        row(
+            "an unknown signal",
+            metric(json!({"name": "queue", "targetValue": 4})),
+        )
+        .rejects(
+            format!("{PATH}.name"),
+            "must be \"queueDepth\", \"runningRequests\" or \"kvCacheUse\", found \"queue\"",
+        ),
+        row(
+            "a zero target",
+            metric(json!({"name": "queueDepth", "targetValue": 0})),
+        )
+        .rejects(format!("{PATH}.targetValue"), "greater than 0"),
+        row("no target", metric(json!({"name": "queueDepth"})))
+            .rejects(format!("{PATH}.targetValue"), "is required"),
+        row(
+            "a typo",
+            metric(json!({"name": "queueDepth", "targetValu": 4})),
+        )
+        .rejects(format!("{PATH}.targetValu"), "did you mean \"targetValue\"")
+        .rejects(format!("{PATH}.targetValue"), "is required"),
+        row("not an object", metric(json!("queueDepth")))
+            .rejects(PATH, "must be an object"),
+    ]);
+}

@@ -4,7 +4,8 @@
 use crate::error::DeployError;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use crate::aws_errors::AwsFault;
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use std::future::Future;
 use std::time::Duration;
 
@@ -27,7 +28,14 @@ pub struct Clients {
     pub ecs: aws_sdk_ecs::Client,
     /// The region the clients talk to.
     pub region: String,
+    /// The endpoint every call goes to, when one is set (an emulator, a VPC endpoint).
+    pub endpoint_url: Option<String>,
+    /// Where the clients' credentials come from ([`Clients::check`] asks it once).
+    pub credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
+
+/// How long [`Clients::check`] waits for a TCP connection to an endpoint, and for credentials.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The SDK's attempts per call before our own throttling retries take over.
 pub const SDK_MAX_ATTEMPTS: u32 = 5;
@@ -51,7 +59,42 @@ impl Clients {
             region: config
                 .region()
                 .map_or_else(String::new, |r| r.as_ref().to_owned()),
+            endpoint_url: config.endpoint_url().map(str::to_owned),
+            credentials: config.credentials_provider(),
         }
+    }
+
+    /// Checks, before any call, what an operator must set for calls to succeed: a region,
+    /// credentials, and (when one is set) an endpoint that accepts connections. Each problem
+    /// is one line naming the fix ([`crate::ErrorClass::Misconfigured`]), within seconds, where
+    /// the first call would otherwise retry for a while and fail with the SDK's whole chain.
+    pub async fn check(&self) -> Result<(), DeployError> {
+        if self.region.is_empty() {
+            return Err(DeployError::NoRegion);
+        }
+        if let Some(endpoint) = &self.endpoint_url {
+            check_endpoint(endpoint).await?;
+        }
+        if let Some(provider) = &self.credentials {
+            use aws_credential_types::provider::ProvideCredentials;
+            match tokio::time::timeout(CHECK_TIMEOUT, provider.provide_credentials()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => {
+                    return Err(DeployError::NoCredentials {
+                        reason: error.to_string(),
+                    });
+                }
+                Err(_) => {
+                    return Err(DeployError::NoCredentials {
+                        reason: format!(
+                            "none found within {} s",
+                            CHECK_TIMEOUT.as_secs()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Clients for an emulator or a fixed account: static credentials, an explicit region and
@@ -92,18 +135,6 @@ impl Clients {
         Clients::from_config(&loader.load().await)
     }
 }
-
-/// Error codes that mean "slow down".
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "RequestThrottled",
-    "SlowDown",
-];
 
 /// How many times a throttled call is tried again by [`call`] (after the SDK's own attempts).
 pub const THROTTLE_RETRIES: u32 = 6;
@@ -159,10 +190,12 @@ where
 {
     let mut tries = 0;
     loop {
-        match attempt().await {
+        // On the heap: an SDK call's future is tens of kilobytes, and every operation that
+        // awaits several of them would carry them all in its own.
+        match Box::pin(attempt()).await {
             Ok(value) => return Ok(value),
             Err(error) => {
-                let throttled = error.code().is_some_and(|c| THROTTLING_CODES.contains(&c));
+                let throttled = AwsFault::is_throttling(error.code());
                 if throttled && tries < policy.retries {
                     tokio::time::sleep(backoff(tries, policy.base, policy.cap)).await;
                     tries += 1;
@@ -179,12 +212,57 @@ pub fn aws_error<E>(operation: &'static str, error: &E) -> DeployError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    let fault = AwsFault::of(error.code(), error);
+    let message = match error.message() {
+        Some(message) => message.to_owned(),
+        // No answer from the service: the innermost cause says what happened, in one line
+        // (the whole chain repeats itself and can run over many lines).
+        None => innermost(error)
+            .to_string()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    };
     DeployError::Aws {
         operation,
         code: error.code().map(str::to_owned),
-        message: error
-            .message()
-            .map_or_else(|| DisplayErrorContext(error).to_string(), str::to_owned),
+        message,
+        fault,
+    }
+}
+
+fn innermost<'a>(error: &'a (dyn std::error::Error + 'static)) -> &'a (dyn std::error::Error + 'static) {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current
+}
+
+/// Connects to an endpoint's host and port once, to fail at once when nothing listens there.
+async fn check_endpoint(endpoint: &str) -> Result<(), DeployError> {
+    let unreachable = |reason: String| DeployError::Unreachable {
+        endpoint: endpoint.to_owned(),
+        reason,
+    };
+    let rest = endpoint
+        .split_once("://")
+        .map_or(endpoint, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let default_port = if endpoint.starts_with("http://") { 80 } else { 443 };
+    let address = if authority.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) {
+        authority.to_owned()
+    } else {
+        format!("{authority}:{default_port}")
+    };
+    match tokio::time::timeout(CHECK_TIMEOUT, tokio::net::TcpStream::connect(&address)).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(unreachable(error.to_string())),
+        Err(_) => Err(unreachable(format!(
+            "no answer within {} s",
+            CHECK_TIMEOUT.as_secs()
+        ))),
     }
 }
 

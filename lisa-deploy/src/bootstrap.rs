@@ -1,15 +1,110 @@
 //! Deploying the bootstrap stack and reading it back. A first run creates the stack (registry
 //! and bucket), uploads the functions' code content-addressed (the registration function's and
 //! the lifecycle function's), then updates the stack so the functions exist; a run with the
-//! same inputs changes nothing and says so.
+//! same inputs changes nothing and says so. [`check`] tells beforehand what would make the
+//! run fail, or deploy a function that cannot start, with nothing uploaded.
+
+pub mod package;
 
 use crate::aws::{Clients, call};
 use crate::error::{DeployError, Result};
 use crate::stack_status::StackClass;
-use crate::stacks::{Polling, StackEvent, StackOps, Started, sha256_hex};
+use crate::stacks::{Budgets, Polling, Progress, StackOps, Started, sha256_hex};
 use lisa_constructs::bootstrap::{self, BootstrapOutputs, lifecycle, stack_name};
+use lisa_constructs::ecs_model::registration;
 use lisa_constructs::environment::Environment;
+use package::{Architecture, PackageProblem};
 use std::time::Duration;
+
+/// The functions a bootstrap deploys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    /// The LiteLLM registration function (`--registrar-zip`).
+    Registration,
+    /// The lifecycle function model schedules invoke (`--lifecycle-zip`).
+    Lifecycle,
+}
+
+impl Function {
+    /// Its name in a sentence.
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Registration => "registration function",
+            Function::Lifecycle => "lifecycle function",
+        }
+    }
+}
+
+/// Something a bootstrap run would fail on, or deploy broken, found before anything is
+/// uploaded: the operator must change it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BootstrapProblem {
+    /// A function's package cannot run.
+    #[error("the {}'s package {problem}", function.name())]
+    Package {
+        /// Whose package.
+        function: Function,
+        /// What is wrong with it.
+        problem: PackageProblem,
+    },
+    /// The environment names a VPC, subnet or security group that does not exist.
+    #[error("{field}: {id} does not exist in {region}")]
+    Missing {
+        /// The environment's field.
+        field: &'static str,
+        /// The id.
+        id: String,
+        /// Where it was looked for.
+        region: String,
+    },
+    /// A subnet of the environment lies in another VPC.
+    #[error("{field}: {id} is in {actual}, not in vpcId {vpc_id}")]
+    OutsideVpc {
+        /// The environment's field.
+        field: &'static str,
+        /// The subnet.
+        id: String,
+        /// The VPC it is in.
+        actual: String,
+        /// The environment's VPC.
+        vpc_id: String,
+    },
+}
+
+/// What can be known before a bootstrap uploads anything: that each package given can start
+/// (a zip holding an executable `bootstrap` for the functions' architecture) and, with
+/// `network`, that the environment's VPC, subnets and security groups exist (EC2 describe
+/// calls, the preflight's; a build without the `preflight` feature checks the packages only).
+/// Every problem at once; `Err` only when a check itself could not be made.
+pub async fn check(
+    clients: &Clients,
+    environment: &Environment,
+    registrar_zip: Option<&[u8]>,
+    lifecycle_zip: Option<&[u8]>,
+    network: bool,
+) -> Result<Vec<BootstrapProblem>> {
+    let architecture = Architecture::from_lambda_name(registration::function::ARCHITECTURE)
+        .unwrap_or(Architecture::X86_64);
+    let mut problems: Vec<BootstrapProblem> = [
+        (Function::Registration, registrar_zip),
+        (Function::Lifecycle, lifecycle_zip),
+    ]
+    .into_iter()
+    .filter_map(|(function, zip)| Some((function, zip?)))
+    .flat_map(|(function, zip)| {
+        package::check(zip, architecture)
+            .into_iter()
+            .map(move |problem| BootstrapProblem::Package { function, problem })
+    })
+    .collect();
+    #[cfg(feature = "preflight")]
+    if network {
+        problems.extend(crate::preflight::network(clients, environment).await?);
+    }
+    #[cfg(not(feature = "preflight"))]
+    let _ = (clients, environment, network);
+    Ok(problems)
+}
 
 /// What a bootstrap run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,10 +120,9 @@ pub enum BootstrapChange {
 /// How long a bootstrap operation may take.
 pub const BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
-fn stack_error(stack_name: &str, reason: impl Into<String>) -> DeployError {
-    DeployError::Stack {
+fn vanished(stack_name: &str) -> DeployError {
+    DeployError::StackVanished {
         stack_name: stack_name.to_owned(),
-        reason: reason.into(),
     }
 }
 
@@ -45,7 +139,7 @@ async fn deploy_and_wait(
     name: &str,
     template: &lisa_constructs::cfn::Template,
     values: &[(String, String)],
-    progress: &mut (dyn FnMut(&StackEvent) + Send),
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<bool> {
     let keys: Vec<&str> = values.iter().map(|(_, key)| key.as_str()).collect();
     let token = format!(
@@ -62,9 +156,9 @@ async fn deploy_and_wait(
         Started::NoChanges { .. } => Ok(false),
         Started::Executing { stack_id } => {
             let settled = ops
-                .wait(&stack_id, BOOTSTRAP_TIMEOUT, progress)
+                .wait(&stack_id, BOOTSTRAP_TIMEOUT, &Budgets::default(), progress)
                 .await?
-                .ok_or_else(|| stack_error(name, "disappeared while deploying"))?;
+                .ok_or_else(|| vanished(name))?;
             match settled.status.class() {
                 StackClass::Complete => Ok(true),
                 StackClass::InProgress
@@ -74,10 +168,11 @@ async fn deploy_and_wait(
                 | StackClass::FailedNeedsContinueRollback
                 | StackClass::Deleted => {
                     let reason = ops.failure_reason(&stack_id).await?.unwrap_or_default();
-                    Err(stack_error(
-                        name,
-                        format!("ended {}: {reason}", settled.status.as_str()),
-                    ))
+                    Err(DeployError::StackFailed {
+                        stack_name: name.to_owned(),
+                        status: settled.status.as_str().to_owned(),
+                        reason,
+                    })
                 }
             }
         }
@@ -88,14 +183,16 @@ async fn deploy_and_wait(
 /// registration function's, with `lifecycle_zip` the lifecycle function's (the function model
 /// schedules invoke). A function whose zip is not given keeps the code it has (or stays absent).
 /// Idempotent: each zip is uploaded under its SHA-256, so the same inputs change nothing.
+/// Uploads what it is given: [`check`] first says whether the packages can run.
 pub async fn bootstrap(
     clients: &Clients,
     environment: &Environment,
     registrar_zip: Option<&[u8]>,
     lifecycle_zip: Option<&[u8]>,
     polling: Polling,
-    progress: &mut (dyn FnMut(&StackEvent) + Send),
+    progress: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<(BootstrapChange, BootstrapOutputs)> {
+    clients.check().await?;
     let synthesized = bootstrap::synthesize(environment).map_err(|e| DeployError::Synth {
         stack_name: format!("{}-bootstrap", environment.deployment_name),
         message: e.to_string(),
@@ -126,7 +223,7 @@ pub async fn bootstrap(
         change = BootstrapChange::Created;
         current = ops.describe(&name).await?;
     }
-    let current = current.ok_or_else(|| stack_error(&name, "was not created"))?;
+    let current = current.ok_or_else(|| vanished(&name))?;
     let mut bucket = None;
     let mut values = Vec::with_capacity(functions.len());
     for function in &functions {

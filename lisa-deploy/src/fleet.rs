@@ -1,5 +1,6 @@
 //! A folder of model definitions as the desired fleet: the plan (new, changed, unchanged,
-//! absent) and its application, many stacks at once with bounded concurrency.
+//! absent), the preflight checks of what it grows, and its application, many stacks at once
+//! with bounded concurrency.
 
 use crate::error::Result;
 use crate::lifecycle::{Deployer, Waited};
@@ -13,13 +14,16 @@ use lisa_constructs::model::{ModelDefinition, ModelRecord, ModelStatus};
 pub enum PlanItem {
     /// Not deployed yet: create it.
     Create(ModelDefinition),
-    /// Its definition changed: update it. `changes` lists what the stack's change set would
-    /// touch (empty for a stopped model, whose change is saved for its next start).
+    /// Its definition changed: update it.
     Update {
         /// The new definition.
         definition: ModelDefinition,
-        /// The resources the change set would touch.
-        changes: Vec<ResourceChange>,
+        /// The resources the stack's change set would touch, when the plan was previewed
+        /// (empty for a stopped model, whose change is saved for its next start).
+        changes: Option<Vec<ResourceChange>>,
+        /// Whether the update grows a running model (a higher maxCapacity, another instance
+        /// type): the preflight checks it, as they check a create.
+        resizes: bool,
     },
     /// Deployed as defined.
     Unchanged(String),
@@ -40,7 +44,8 @@ impl PlanItem {
 }
 
 /// Compares the desired definitions with the registry; with `preview`, each changed model's
-/// change set is computed (and deleted) to list the resources it would touch.
+/// change set is computed (and deleted) to list the resources it would touch. `diff` and
+/// `deploy --dry-run` both show a previewed plan, so they say the same.
 pub async fn plan(
     deployer: &Deployer,
     desired: Vec<ModelDefinition>,
@@ -59,18 +64,24 @@ pub async fn plan(
             }
             // A changed model, or one whose record cannot be read (its redefinition then says so).
             Some(listed) => {
-                let changes = match listed.record() {
-                    Some(record) if preview && record.status != ModelStatus::Stopped => {
+                let running = listed
+                    .record()
+                    .filter(|record| record.status != ModelStatus::Stopped);
+                let changes = match running {
+                    Some(record) if preview => {
                         match deployer.preview(&definition, record.enabled).await? {
-                            Preview::Changes(changes) => changes,
-                            Preview::Create | Preview::Unchanged => Vec::new(),
+                            Preview::Changes(changes) => Some(changes),
+                            Preview::Create | Preview::Unchanged => Some(Vec::new()),
                         }
                     }
-                    _ => Vec::new(),
+                    _ if preview => Some(Vec::new()),
+                    _ => None,
                 };
+                let resizes = running.is_some_and(|record| grows(&record.definition, &definition));
                 PlanItem::Update {
                     definition,
                     changes,
+                    resizes,
                 }
             }
         };
@@ -82,6 +93,52 @@ pub async fn plan(
         }
     }
     Ok(items)
+}
+
+/// Whether `next` needs more of the account than `deployed`: another instance type, or a
+/// higher maxCapacity.
+fn grows(deployed: &ModelDefinition, next: &ModelDefinition) -> bool {
+    match (&deployed.hosting, &next.hosting) {
+        (Some(before), Some(after)) => {
+            before.instance_type != after.instance_type
+                || after.auto_scaling_config.max_capacity > before.auto_scaling_config.max_capacity
+        }
+        (None, Some(_)) => true,
+        (_, None) => false,
+    }
+}
+
+/// What the preflight checks said of one model of a plan.
+#[cfg(feature = "preflight")]
+#[derive(Debug)]
+pub struct Checked {
+    /// The model.
+    pub model_id: String,
+    /// The warnings of checks that could not run, or the refusal.
+    pub result: Result<Vec<String>>,
+}
+
+/// The preflight checks of what a plan grows: each create, and each update that resizes a
+/// running model. Models the plan does not grow are not checked.
+#[cfg(feature = "preflight")]
+pub async fn preflight(deployer: &Deployer, plan: &[PlanItem]) -> Vec<Checked> {
+    let mut checked = Vec::new();
+    for item in plan {
+        let definition = match item {
+            PlanItem::Create(definition)
+            | PlanItem::Update {
+                definition,
+                resizes: true,
+                ..
+            } => definition,
+            PlanItem::Update { .. } | PlanItem::Unchanged(_) | PlanItem::Absent(_) => continue,
+        };
+        checked.push(Checked {
+            model_id: definition.model_id.to_string(),
+            result: deployer.preflight(definition).await,
+        });
+    }
+    checked
 }
 
 /// How one model's part of a deploy ended.

@@ -7,6 +7,7 @@
 //! rule refused ([`DeployError::Refused`]) or which service failed.
 
 pub mod aws;
+pub mod aws_errors;
 pub mod bootstrap;
 pub mod error;
 pub mod fleet;
@@ -18,6 +19,7 @@ pub mod stack_status;
 pub mod stacks;
 
 pub use aws::Clients;
-pub use error::{DeployError, Result};
+pub use aws_errors::AwsFault;
+pub use error::{DeployError, ErrorClass, Result};
 pub use lifecycle::{Deployer, DeployerOptions, Waited};
 pub use registry::{Listed, Unreadable};

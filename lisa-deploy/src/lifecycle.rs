@@ -12,10 +12,12 @@ use crate::aws::Clients;
 use crate::error::{DeployError, Result};
 use crate::registry::{Listed, Registry, Unreadable, WriteError};
 use crate::stack_status::StackStatus;
-use crate::stacks::{Polling, Preview, StackEvent, StackOps, Started};
+use crate::stacks::{Budgets, Polling, Prepared, Preview, Progress, StackOps, Started};
 use lisa_constructs::bootstrap::BootstrapOutputs;
 use lisa_constructs::ecs_model::stack_io::{Functions, parameter_values};
-use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, capacity, synthesize};
+use lisa_constructs::ecs_model::{
+    Lifecycle, ModelStack, StackOptions, capacity, model_stack_prefix, synthesize,
+};
 use lisa_constructs::environment::Environment;
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::status::{self, Request, Step};
@@ -36,8 +38,11 @@ pub struct DeployerOptions {
     /// Templates larger than this go through the artifacts bucket.
     pub inline_limit: usize,
     /// An operation that has not reached its stack (no stack yet, or no event with its token)
-    /// is left alone this long: its ExecuteChangeSet may still be on its way. Older, it is taken
-    /// as never run: a create is marked `Failed`, anything else goes back to where it was.
+    /// is left alone while this deployer has watched its record unchanged for less than this
+    /// (by its own clock): its ExecuteChangeSet may still be on its way. Longer, it is taken as
+    /// never run: a create is marked `Failed`, anything else goes back to where it was. An
+    /// operation still alive then finds it lost the record and deletes its change set instead
+    /// of executing it.
     pub stale_after: Duration,
     /// Skip the preflight checks of creates and resizes (for accounts where the calls are not
     /// allowed).
@@ -76,6 +81,27 @@ pub struct Deployer {
     bootstrap: BootstrapOutputs,
     registry: Registry,
     stacks: StackOps,
+    observed: Observed,
+}
+
+/// When this process first saw each (model, record version), by its own monotonic clock. An
+/// operation is taken for dead when its record has stood unchanged, and unseen on its stack,
+/// for `stale_after` of this process's own watching: the record's timestamp, written by another
+/// machine's clock, is never compared with this one's.
+#[derive(Debug, Clone, Default)]
+struct Observed(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, u64), std::time::Instant>>>);
+
+impl Observed {
+    /// How long this process has seen `record` unchanged.
+    fn unchanged_for(&self, record: &ModelRecord) -> Duration {
+        let key = (model_id_of(record), record.version);
+        let now = std::time::Instant::now();
+        let mut seen = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.len() > 10_000 {
+            seen.retain(|_, first| now.duration_since(*first) < Duration::from_secs(3600));
+        }
+        now.duration_since(*seen.entry(key).or_insert(now))
+    }
 }
 
 fn conflict(model_id: &str, current: Option<ModelStatus>) -> DeployError {
@@ -97,6 +123,14 @@ fn refused(model_id: &str, refusal: status::Refusal) -> DeployError {
 const CREATE_STARTING_RULE: &str =
     "its create has not reached CloudFormation yet; try again in a few seconds";
 
+/// How a fenced deploy went.
+enum Fenced {
+    /// The change set runs; the record as written by the fence.
+    Owned(ModelRecord),
+    /// Nothing to change; the stack's id.
+    NoChanges(String),
+}
+
 /// Appended to an operation's token for the ContinueUpdateRollback that finishes its rollback:
 /// an operation's rollback is continued once.
 const CONTINUED: &str = "-continued";
@@ -108,19 +142,10 @@ fn unreadable_error(unreadable: &Unreadable) -> DeployError {
     }
 }
 
-fn age(last_modified: &str) -> Option<Duration> {
-    let then = aws_sdk_dynamodb::primitives::DateTime::from_str(
-        last_modified,
-        aws_sdk_dynamodb::primitives::DateTimeFormat::DateTime,
-    )
-    .ok()?;
-    let then = std::time::SystemTime::try_from(then).ok()?;
-    std::time::SystemTime::now().duration_since(then).ok()
-}
-
 impl Deployer {
     /// A deployer of `options.deployment_name`, reading its environment from the bootstrap stack.
     pub async fn connect(clients: Clients, options: DeployerOptions) -> Result<Deployer> {
+        clients.check().await?;
         let bootstrap = crate::bootstrap::read(&clients, &options.deployment_name).await?;
         Ok(Deployer::new(clients, options, bootstrap))
     }
@@ -138,12 +163,15 @@ impl Deployer {
         );
         stacks.polling = options.polling;
         stacks.inline_limit = options.inline_limit;
+        stacks.deployment_name = Some(options.deployment_name.clone());
+        stacks.role_arn = bootstrap.model_stack_role_arn.clone();
         Deployer {
             clients,
             options,
             bootstrap,
             registry,
             stacks,
+            observed: Observed::default(),
         }
     }
 
@@ -152,6 +180,11 @@ impl Deployer {
         let mut deployer = self.clone();
         deployer.options.skip_preflight = true;
         deployer
+    }
+
+    /// What the deployment's bootstrap stack gives its models (registry, functions, roles).
+    pub fn bootstrap_outputs(&self) -> &BootstrapOutputs {
+        &self.bootstrap
     }
 
     /// The deployment's environment.
@@ -182,11 +215,9 @@ impl Deployer {
         }
         #[cfg(not(feature = "preflight"))]
         {
-            Err(DeployError::Preflight(format!(
-                "model {}: this build has no preflight checks (the `preflight` feature); \
-                 turn them off with DeployerOptions::skip_preflight",
-                definition.model_id
-            )))
+            Err(DeployError::NoPreflight {
+                model_id: definition.model_id.to_string(),
+            })
         }
     }
 
@@ -246,7 +277,11 @@ impl Deployer {
         enabled: bool,
         desired_capacity: Option<u32>,
     ) -> Result<(ModelStack, Vec<(String, String)>)> {
-        let name = format!("{}-{}", self.options.deployment_name, definition.model_id);
+        let name = format!(
+            "{}{}",
+            model_stack_prefix(&self.options.deployment_name),
+            definition.model_id
+        );
         let synth_error = |message: String| DeployError::Synth {
             stack_name: name.clone(),
             message,
@@ -351,16 +386,14 @@ impl Deployer {
             }
             Err(WriteError::Failed(error)) => return Err(error),
         };
-        let token = record.operation_token.clone().unwrap_or_default();
-        match self
-            .stacks
-            .deploy(&stack_name, &stack.template, &values, &token, true)
-            .await
-        {
-            Ok(started) => self.started(record, started).await,
-            Err(error) => {
+        match self.deploy_fenced(record.clone(), &stack, &values, true).await {
+            Ok(Fenced::Owned(record)) => Ok(record),
+            Ok(Fenced::NoChanges(stack_id)) => {
+                self.started(record, Started::NoChanges { stack_id }).await
+            }
+            Err((error, version)) => {
                 // Nothing was created: take the record back so the registry stays true.
-                let taken_back = self.registry.remove(&model_id, record.version).await;
+                let taken_back = self.registry.remove(&model_id, version).await;
                 Err(self
                     .lost_to_another_request(&model_id, taken_back, error)
                     .await)
@@ -414,7 +447,12 @@ impl Deployer {
             Some(true) => Request::Start,
             None => Request::Update,
         };
-        let step = status::begin(Some(record.status), request).map_err(|r| refused(model_id, r))?;
+        let requester = match scheduled {
+            Some(_) => status::Requester::Schedule,
+            None => status::Requester::Administrator,
+        };
+        let step = status::begin_as(Some(record.status), request, requester)
+            .map_err(|r| refused(model_id, r))?;
         let definition = record
             .definition
             .apply_update(update, None)
@@ -522,14 +560,66 @@ impl Deployer {
         let token = Self::next_token(&model_id_of(&next), next.version);
         next.operation_token = Some(token.clone());
         let next = self.write(next).await?;
-        match self
-            .stacks
-            .deploy(&next.stack_name, &stack.template, values, &token, false)
-            .await
-        {
-            Ok(started) => self.started(next, started).await,
-            Err(error) => Err(self.take_back(previous, next.version, error).await),
+        match self.deploy_fenced(next.clone(), stack, values, false).await {
+            Ok(Fenced::Owned(record)) => Ok(record),
+            Ok(Fenced::NoChanges(stack_id)) => {
+                self.started(next, Started::NoChanges { stack_id }).await
+            }
+            Err((error, version)) => Err(self.take_back(previous, version, error).await),
         }
+    }
+
+    /// Computes the change set of `record`'s operation and executes it only while the
+    /// operation still owns the record: a guarded write of the record (with the stack's id)
+    /// right before ExecuteChangeSet. A reader that took the operation for dead and gave the
+    /// model back meanwhile wrote first; then the change set is deleted instead, so the stack
+    /// never runs what the registry no longer says ([`DeployError::Conflict`]).
+    async fn deploy_fenced(
+        &self,
+        record: ModelRecord,
+        stack: &ModelStack,
+        values: &[(String, String)],
+        must_be_new: bool,
+    ) -> std::result::Result<Fenced, (DeployError, u64)> {
+        let token = record.operation_token.clone().unwrap_or_default();
+        let version = record.version;
+        let change_set = match self
+            .stacks
+            .prepare(
+                &record.stack_name,
+                &stack.template,
+                values,
+                must_be_new,
+                record.stack_id.as_deref(),
+            )
+            .await
+            .map_err(|error| (error, version))?
+        {
+            Prepared::NoChanges { stack_id } => return Ok(Fenced::NoChanges(stack_id)),
+            Prepared::Ready(change_set) => change_set,
+        };
+        let model_id = model_id_of(&record);
+        let mut claim = record;
+        claim.stack_id = Some(change_set.stack_id.clone());
+        let owned = match self.registry.replace(claim).await {
+            Ok(owned) => owned,
+            Err(lost) => {
+                let _ = self.stacks.discard(&change_set).await;
+                let error = match lost {
+                    WriteError::Conflict => {
+                        let current = self.registry.get(&model_id).await.ok().flatten();
+                        conflict(&model_id, current.map(|r| r.status))
+                    }
+                    WriteError::Failed(error) => error,
+                };
+                return Err((error, version));
+            }
+        };
+        if let Err(error) = self.stacks.execute(&change_set, &token).await {
+            let _ = self.stacks.discard(&change_set).await;
+            return Err((error, owned.version));
+        }
+        Ok(Fenced::Owned(owned))
     }
 
     /// A stack operation could not start: the record goes back to `previous` so the registry
@@ -620,7 +710,11 @@ impl Deployer {
             .stack_id
             .clone()
             .unwrap_or_else(|| next.stack_name.clone());
-        match self.stacks.delete(&stack, &token).await {
+        match self
+            .stacks
+            .delete(&stack, &token, next.stack_id.as_deref())
+            .await
+        {
             Ok(Some(_)) => Ok(Some(next)),
             Ok(None) => {
                 self.remove(&next).await?;
@@ -640,7 +734,12 @@ impl Deployer {
         let stack = unreadable
             .stack
             .clone()
-            .unwrap_or_else(|| format!("{}-{model_id}", self.options.deployment_name));
+            .unwrap_or_else(|| {
+                format!(
+                    "{}{model_id}",
+                    model_stack_prefix(&self.options.deployment_name)
+                )
+            });
         match self
             .registry
             .set_status(model_id, version, ModelStatus::Deleting)
@@ -652,7 +751,11 @@ impl Deployer {
         }
         let deleting = version + 1;
         let token = Self::next_token(model_id, version);
-        match self.stacks.delete(&stack, &token).await {
+        match self
+            .stacks
+            .delete(&stack, &token, unreadable.stack.as_deref())
+            .await
+        {
             Ok(Some(_)) => Ok(None),
             Ok(None) => match self.registry.remove(model_id, deleting).await {
                 Ok(()) | Err(WriteError::Conflict) => Ok(None),
@@ -679,13 +782,17 @@ impl Deployer {
         }
     }
 
-    /// Follows the model's current operation to its end, calling `progress` with each stack
-    /// event, and records the outcome.
+    /// Follows the model's current operation to its end, telling `progress` of each stack event
+    /// and of what the stack waits on (its registration against the registration's
+    /// `ServiceTimeout`), and records the outcome, read as soon as the stack settles.
     pub async fn wait(
         &self,
         model_id: &str,
-        progress: &mut (dyn FnMut(&StackEvent) + Send),
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Waited> {
+        // Whether the stack was found settled while the record still says working: the stack
+        // may be settled from an earlier operation that this one has not reached yet.
+        let mut followed = false;
         loop {
             let record = match self.find(model_id).await {
                 Ok(Some(record)) => record,
@@ -702,7 +809,7 @@ impl Deployer {
                     };
                     let settled = self
                         .stacks
-                        .wait(&deleting, self.options.timeout, progress)
+                        .wait(&deleting, self.options.timeout, &Budgets::default(), progress)
                         .await?;
                     if settled.is_some_and(|info| info.status != StackStatus::DeleteComplete) {
                         return Err(error);
@@ -714,16 +821,23 @@ impl Deployer {
             if !status::is_working(record.status) {
                 return Ok(Waited::Settled(Box::new(record)));
             }
+            if followed {
+                // Look again after a pause rather than at once.
+                tokio::time::sleep(self.options.polling.pause()).await;
+            }
             let stack = record
                 .stack_id
                 .clone()
                 .unwrap_or_else(|| record.stack_name.clone());
+            let budgets = self
+                .synthesize(&record.definition, record.enabled, None)
+                .map(|(synthesized, _)| Budgets::of_template(&synthesized.template))
+                .unwrap_or_default();
             self.stacks
-                .wait(&stack, self.options.timeout, progress)
+                .wait(&stack, self.options.timeout, &budgets, progress)
                 .await?;
-            // The stack may be settled from an earlier operation while this one has not
-            // reached it yet: look again after a pause rather than at once.
-            tokio::time::sleep(self.options.polling.pause()).await;
+            followed = true;
+            tokio::time::sleep(self.options.polling.pause()).await; // BEFORE-REVERT
         }
     }
 

@@ -4,6 +4,7 @@
 //! except [`StackOps::wait`], which polls gently.
 
 use crate::aws::{Clients, call};
+use crate::aws_errors::{is_missing_stack, means_no_changes};
 use crate::error::{DeployError, Result};
 use crate::stack_status::StackStatus;
 use aws_sdk_cloudformation::types::{
@@ -11,7 +12,15 @@ use aws_sdk_cloudformation::types::{
 };
 use lisa_constructs::cfn::Template;
 use sha2::{Digest, Sha256};
+
+mod progress;
+
+pub use progress::{Budgets, DEFAULT_SERVICE_TIMEOUT, Pending, Progress, Resources, Waiting};
 use std::time::{Duration, Instant, SystemTime};
+
+/// The tag every stack this deployer creates carries, with the deployment's name as its value:
+/// a stack without it (or another deployment's) is never updated, adopted or deleted.
+pub const DEPLOYMENT_TAG: &str = "lisa:deployment";
 
 /// CloudFormation's limit for a template sent inline (`TemplateBody`), in bytes.
 pub const INLINE_TEMPLATE_LIMIT: usize = 51_200;
@@ -54,9 +63,18 @@ pub struct StackInfo {
     pub outputs: Vec<(String, String)>,
     /// Its parameters.
     pub parameters: Vec<(String, String)>,
+    /// Its tags.
+    pub tags: Vec<(String, String)>,
 }
 
 impl StackInfo {
+    /// Whether the stack carries the mark of `deployment_name`, written when it was created.
+    pub fn has_mark_of(&self, deployment_name: &str) -> bool {
+        self.tags
+            .iter()
+            .any(|(key, value)| key == DEPLOYMENT_TAG && value == deployment_name)
+    }
+
     /// One output's value.
     pub fn output(&self, name: &str) -> Option<&str> {
         self.outputs
@@ -129,6 +147,8 @@ pub struct StackEvent {
     pub event_id: String,
     /// The ClientRequestToken of the operation that caused it, if it was given one.
     pub token: Option<String>,
+    /// When it happened, by CloudFormation's clock.
+    pub timestamp: Option<SystemTime>,
 }
 
 /// The stack operations, over one set of clients.
@@ -141,6 +161,33 @@ pub struct StackOps {
     pub inline_limit: usize,
     /// How often to poll.
     pub polling: Polling,
+    /// The CloudFormation service role every change set and delete is passed, so the stack and
+    /// its rollbacks act with its rights, whoever calls.
+    pub role_arn: Option<String>,
+    /// The deployment whose mark ([`DEPLOYMENT_TAG`]) new stacks get and existing stacks must
+    /// carry (or be known by id) to be updated or deleted.
+    pub deployment_name: Option<String>,
+}
+
+/// A computed change set, not executed yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeSet {
+    /// The change set's id.
+    pub change_set_id: String,
+    /// Its stack's id.
+    pub stack_id: String,
+}
+
+/// What [`StackOps::prepare`] found to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// A change set to execute (or to discard).
+    Ready(ChangeSet),
+    /// The template and parameters are what the stack has already.
+    NoChanges {
+        /// The stack's id.
+        stack_id: String,
+    },
 }
 
 fn parameters(values: &[(String, String)]) -> Vec<Parameter> {
@@ -163,16 +210,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Whether an error says the stack does not exist.
-fn is_missing_stack(error: &DeployError) -> bool {
-    matches!(error, DeployError::Aws { code: Some(code), message, .. }
-        if code == "ValidationError" && message.contains("does not exist"))
-}
-
-/// Whether a failed change set only says there was nothing to change.
-fn means_no_changes(reason: &str) -> bool {
-    reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
-}
 
 impl StackOps {
     /// Stack operations with default polling and the inline limit.
@@ -182,7 +219,24 @@ impl StackOps {
             artifacts_bucket,
             inline_limit: INLINE_TEMPLATE_LIMIT,
             polling: Polling::default(),
+            role_arn: None,
+            deployment_name: None,
         }
+    }
+
+    /// Refuses a stack this deployment did not make: it must carry the deployment's mark, or be
+    /// the stack `known_id` (recorded when this deployer created it, before stacks were marked).
+    fn check_ours(&self, info: &StackInfo, known_id: Option<&str>) -> Result<()> {
+        let Some(deployment) = &self.deployment_name else {
+            return Ok(());
+        };
+        if info.has_mark_of(deployment) || known_id == Some(info.stack_id.as_str()) {
+            return Ok(());
+        }
+        Err(DeployError::StackNotOurs {
+            stack_name: info.stack_name.clone(),
+            why: "it does not carry this deployment's mark",
+        })
     }
 
     /// Describes a stack by name or id; `None` when it does not exist (by name: deleted stacks
@@ -226,6 +280,11 @@ impl StackOps {
                     ))
                 })
                 .collect(),
+            tags: stack
+                .tags()
+                .iter()
+                .filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned())))
+                .collect(),
         }))
     }
 
@@ -247,12 +306,9 @@ impl StackOps {
         let bucket = self
             .artifacts_bucket
             .as_deref()
-            .ok_or_else(|| DeployError::Stack {
+            .ok_or_else(|| DeployError::NoArtifactsBucket {
                 stack_name: stack_name.to_owned(),
-                reason: format!(
-                    "the template is {} bytes, over the inline limit, and there is no artifacts bucket to upload it to",
-                    body.len()
-                ),
+                bytes: body.len(),
             })?;
         let key = format!(
             "{}{stack_name}/{}.json",
@@ -273,6 +329,18 @@ impl StackOps {
             "https://{bucket}.s3.{}.amazonaws.com/{key}",
             self.clients.region
         )))
+    }
+
+    /// The tags a new stack gets; an existing stack keeps the tags it has (a change set without
+    /// tags leaves them alone, and one with new tags would touch every taggable resource).
+    fn mark(&self, exists: bool) -> Option<Vec<aws_sdk_cloudformation::types::Tag>> {
+        let deployment = self.deployment_name.as_ref().filter(|_| !exists)?;
+        Some(vec![
+            aws_sdk_cloudformation::types::Tag::builder()
+                .key(DEPLOYMENT_TAG)
+                .value(deployment)
+                .build(),
+        ])
     }
 
     /// Creates a change set and waits until CloudFormation has computed it. `Ok(None)`: there
@@ -306,6 +374,8 @@ impl StackOps {
                 .change_set_type(kind.clone())
                 .capabilities(Capability::CapabilityIam)
                 .set_parameters(Some(parameters(values)))
+                .set_role_arn(self.role_arn.clone())
+                .set_tags(self.mark(exists))
                 .client_token(&name);
             match &source {
                 TemplateSource::Body(body) => request.template_body(body),
@@ -347,9 +417,9 @@ impl StackOps {
                             .await;
                         return Ok(None);
                     }
-                    return Err(DeployError::Stack {
+                    return Err(DeployError::ChangeSetFailed {
                         stack_name: stack_name.to_owned(),
-                        reason: format!("change set failed: {reason}"),
+                        reason: reason.to_owned(),
                     });
                 }
                 _ => tokio::time::sleep(pause).await,
@@ -357,11 +427,9 @@ impl StackOps {
         }
     }
 
-    /// Deploys `template` with `values` to the stack: a change set (CREATE or UPDATE), executed
-    /// with `token` as its ClientRequestToken, so a repeated call with the same token is
-    /// recognized by CloudFormation. Returns once execution started, or at once when there is
-    /// nothing to change. A stack left by a create that rolled back is refused (delete it first);
-    /// so is an existing stack when `must_be_new` (a create never adopts a stack it did not make).
+    /// Deploys `template` with `values` to the stack: [`StackOps::prepare`], then
+    /// [`StackOps::execute`] at once. For stacks no registry record describes (the bootstrap
+    /// stack); a model's operation puts its fence between the two.
     pub async fn deploy(
         &self,
         stack_name: &str,
@@ -370,61 +438,109 @@ impl StackOps {
         token: &str,
         must_be_new: bool,
     ) -> Result<Started> {
+        match self
+            .prepare(stack_name, template, values, must_be_new, None)
+            .await?
+        {
+            Prepared::NoChanges { stack_id } => Ok(Started::NoChanges { stack_id }),
+            Prepared::Ready(change_set) => {
+                self.execute(&change_set, token).await?;
+                Ok(Started::Executing {
+                    stack_id: change_set.stack_id,
+                })
+            }
+        }
+    }
+
+    /// Computes the change set (CREATE or UPDATE) that deploys `template` with `values`,
+    /// without executing it. A stack left by a create that rolled back is refused (delete it
+    /// first); so is an existing stack when `must_be_new` (a create never adopts a stack it did
+    /// not make), and a stack that carries neither this deployment's mark nor the id `known_id`.
+    pub async fn prepare(
+        &self,
+        stack_name: &str,
+        template: &Template,
+        values: &[(String, String)],
+        must_be_new: bool,
+        known_id: Option<&str>,
+    ) -> Result<Prepared> {
+        use crate::stack_status::StackClass;
         let current = self.describe(stack_name).await?;
         let exists = match &current {
             None => false,
             Some(info) => match info.status.class() {
-                crate::stack_status::StackClass::AwaitingExecution => false,
-                crate::stack_status::StackClass::Complete
-                | crate::stack_status::StackClass::RolledBack
-                    if must_be_new =>
-                {
-                    return Err(DeployError::Stack {
+                StackClass::AwaitingExecution => false,
+                StackClass::Complete | StackClass::RolledBack if must_be_new => {
+                    return Err(DeployError::StackNotOurs {
                         stack_name: stack_name.to_owned(),
-                        reason: "exists already but no model in the registry has it; delete the stack or choose another modelId".to_owned(),
+                        why: "no model in the registry has it",
                     });
                 }
-                crate::stack_status::StackClass::Complete
-                | crate::stack_status::StackClass::RolledBack => true,
-                crate::stack_status::StackClass::InProgress => {
-                    return Err(DeployError::Stack {
+                StackClass::Complete | StackClass::RolledBack => {
+                    self.check_ours(info, known_id)?;
+                    true
+                }
+                StackClass::InProgress => {
+                    return Err(DeployError::StackBusy {
                         stack_name: stack_name.to_owned(),
-                        reason: format!(
-                            "is busy ({}); wait until it settles",
-                            info.status.as_str()
-                        ),
+                        status: info.status.as_str().to_owned(),
                     });
                 }
-                crate::stack_status::StackClass::FailedNeedsDelete
-                | crate::stack_status::StackClass::FailedNeedsContinueRollback
-                | crate::stack_status::StackClass::Deleted => {
-                    return Err(DeployError::Stack {
+                StackClass::FailedNeedsDelete
+                | StackClass::FailedNeedsContinueRollback
+                | StackClass::Deleted => {
+                    return Err(DeployError::StackCannotUpdate {
                         stack_name: stack_name.to_owned(),
-                        reason: format!(
-                            "is {} and cannot be updated; delete the model and create it again",
-                            info.status.as_str()
-                        ),
+                        status: info.status.as_str().to_owned(),
                     });
                 }
             },
         };
-        let Some((change_set_id, stack_id)) = self
+        match self
             .change_set(stack_name, template, values, exists)
             .await?
-        else {
-            let stack_id = current.map_or_else(|| stack_name.to_owned(), |i| i.stack_id);
-            return Ok(Started::NoChanges { stack_id });
-        };
+        {
+            Some((change_set_id, stack_id)) => Ok(Prepared::Ready(ChangeSet {
+                change_set_id,
+                stack_id,
+            })),
+            None => Ok(Prepared::NoChanges {
+                stack_id: current.map_or_else(|| stack_name.to_owned(), |i| i.stack_id),
+            }),
+        }
+    }
+
+    /// Executes a computed change set with `token` as its ClientRequestToken, so a repeated
+    /// call with the same token is recognized by CloudFormation, and every event of the
+    /// operation carries it. Returns once execution started.
+    pub async fn execute(&self, change_set: &ChangeSet, token: &str) -> Result<()> {
         let cfn = &self.clients.cloudformation;
         call("CloudFormation.ExecuteChangeSet", || {
             cfn.execute_change_set()
-                .change_set_name(&change_set_id)
-                .stack_name(&stack_id)
+                .change_set_name(&change_set.change_set_id)
+                .stack_name(&change_set.stack_id)
                 .client_request_token(token)
                 .send()
         })
         .await?;
-        Ok(Started::Executing { stack_id })
+        Ok(())
+    }
+
+    /// Deletes a change set that will not be executed (one already gone is no error).
+    pub async fn discard(&self, change_set: &ChangeSet) -> Result<()> {
+        let cfn = &self.clients.cloudformation;
+        match call("CloudFormation.DeleteChangeSet", || {
+            cfn.delete_change_set()
+                .change_set_name(&change_set.change_set_id)
+                .stack_name(&change_set.stack_id)
+                .send()
+        })
+        .await
+        {
+            Ok(_) => Ok(()),
+            Err(error) if crate::aws_errors::is_missing_change_set(&error) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 
     /// What deploying `template` would change, without changing anything.
@@ -486,13 +602,19 @@ impl StackOps {
     /// whose last delete failed is deleted keeping the resources that failed (CloudFormation
     /// allows nothing else: a plain delete fails on them again); they stay in the account, named
     /// by the stack's `DELETE_SKIPPED` events.
-    pub async fn delete(&self, name_or_id: &str, token: &str) -> Result<Option<String>> {
+    pub async fn delete(
+        &self,
+        name_or_id: &str,
+        token: &str,
+        known_id: Option<&str>,
+    ) -> Result<Option<String>> {
         let Some(info) = self.describe(name_or_id).await? else {
             return Ok(None);
         };
         if info.status == StackStatus::DeleteComplete {
             return Ok(None);
         }
+        self.check_ours(&info, known_id)?;
         let retain = if info.status == StackStatus::DeleteFailed {
             self.failed_to_delete(&info.stack_id).await?
         } else {
@@ -503,6 +625,7 @@ impl StackOps {
             cfn.delete_stack()
                 .stack_name(&info.stack_id)
                 .client_request_token(token)
+                .set_role_arn(self.role_arn.clone())
                 .set_retain_resources((!retain.is_empty()).then(|| retain.clone()))
                 .send()
         })
@@ -538,6 +661,7 @@ impl StackOps {
             cfn.continue_update_rollback()
                 .stack_name(stack_id)
                 .client_request_token(token)
+                .set_role_arn(self.role_arn.clone())
                 .send()
         })
         .await?;
@@ -572,6 +696,7 @@ impl StackOps {
                 reason: e.resource_status_reason().map(str::to_owned),
                 event_id: e.event_id().unwrap_or_default().to_owned(),
                 token: e.client_request_token().map(str::to_owned),
+                timestamp: e.timestamp().and_then(|t| SystemTime::try_from(*t).ok()),
             })
             .collect())
     }
@@ -659,8 +784,10 @@ impl StackOps {
         Some(reason)
     }
 
-    /// Polls the stack until it settles, calling `progress` with each new event; gives up after
-    /// `timeout`. Returns the settled stack, or `None` when it is gone.
+    /// Polls the stack until it settles; gives up after `timeout`. Returns the settled stack, or
+    /// `None` when it is gone. `progress` hears of each new event (with the operation's
+    /// resources counted as CloudFormation reported them) and, after each look that found the
+    /// stack still working, of what it waits on, each resource's limit taken from `budgets`.
     ///
     /// Gentle: one DescribeStackEvents call per round (every [`Polling::interval`], jittered);
     /// the stack's own events say when it has settled, and only then is the stack described
@@ -669,29 +796,35 @@ impl StackOps {
         &self,
         stack_id: &str,
         timeout: Duration,
-        progress: &mut (dyn FnMut(&StackEvent) + Send),
+        budgets: &Budgets,
+        progress: &mut (dyn FnMut(Progress<'_>) + Send),
     ) -> Result<Option<StackInfo>> {
         let started = Instant::now();
         let name = stack_name_of(stack_id);
-        let mut seen: std::collections::HashSet<String> = self
-            .events(stack_id, 100)
-            .await
-            .map(|events| events.into_iter().map(|e| e.event_id).collect())
-            .unwrap_or_default();
+        let (mut seen, mut resources) = match self.events(stack_id, 100).await {
+            // The operation so far is counted, not reported again.
+            Ok(events) => (
+                events.iter().map(|e| e.event_id.clone()).collect(),
+                Resources::of_latest_operation(&events, name),
+            ),
+            Err(_) => (std::collections::HashSet::new(), Resources::default()),
+        };
         loop {
+            let mut status = None;
             let settled_by_events = match self.events(stack_id, 50).await {
                 Ok(events) => {
                     for event in events.iter().rev() {
                         if seen.insert(event.event_id.clone()) {
-                            progress(event);
+                            resources.record(event, name);
+                            progress(Progress::Event(event, &resources));
                         }
                     }
                     // The newest event of the stack itself; an unknown status means: look.
-                    events
+                    status = events
                         .iter()
                         .find(|e| e.resource_type == STACK_RESOURCE_TYPE && e.logical_id == name)
-                        .and_then(|e| StackStatus::parse(&e.status))
-                        .is_none_or(StackStatus::is_settled)
+                        .and_then(|e| StackStatus::parse(&e.status));
+                    status.is_none_or(StackStatus::is_settled)
                 }
                 Err(_) => true,
             };
@@ -704,11 +837,22 @@ impl StackOps {
                 }
             }
             if started.elapsed() > timeout {
-                return Err(DeployError::Stack {
+                return Err(DeployError::Timeout {
                     stack_name: stack_id.to_owned(),
-                    reason: format!("did not settle within {} s", timeout.as_secs()),
+                    seconds: timeout.as_secs(),
                 });
             }
+            let now = SystemTime::now();
+            progress(Progress::Waiting(&Waiting {
+                stack_name: name.to_owned(),
+                status,
+                elapsed: resources
+                    .began()
+                    .and_then(|began| now.duration_since(began).ok())
+                    .unwrap_or_else(|| started.elapsed()),
+                pending: resources.pending(budgets, now),
+                resources: resources.clone(),
+            }));
             tokio::time::sleep(self.polling.pause()).await;
         }
     }

@@ -96,6 +96,10 @@ async fn a_stop_whose_process_died_before_its_change_set_leaves_the_model_servin
     };
     tokio::time::sleep(Duration::from_millis(700)).await;
     stopping.abort();
+    // The impatient reader watches the record stand unchanged for longer than its
+    // `stale_after`, by its own clock.
+    let first = deployer.get("titan").await.expect("get");
+    assert_eq!(first.status, ModelStatus::Stopping, "{first:?}");
     tokio::time::sleep(Duration::from_millis(3000)).await;
 
     let record = deployer.get("titan").await.expect("get");
@@ -117,6 +121,64 @@ async fn a_stop_whose_process_died_before_its_change_set_leaves_the_model_servin
             .iter()
             .any(|(kind, _)| kind == "Update"),
         "nothing was deployed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operation_given_up_while_alive_never_executes_its_change_set() {
+    let d = deployment("fence").await;
+    let before = in_service(&d, "titan").await;
+    assert_eq!(before.definition.streaming, Some(true));
+    let impatient = impatient(&d, Duration::from_secs(1)).await;
+
+    // The update's change set takes 3 s to be made (throttling, a slow upload): longer than the
+    // impatient reader waits before it takes the operation for dead. The operation is alive
+    // and goes on once its change set exists.
+    fault(
+        "delay",
+        &format!("action=CreateChangeSet&seconds=3&match={}-titan", d.name),
+        "",
+    )
+    .await;
+    let updating = {
+        let deployer = d.deployer.clone();
+        tokio::spawn(async move {
+            deployer
+                .update("titan", &update(json!({"streaming": false})))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seen = impatient.get("titan").await.expect("get");
+    assert_eq!(seen.status, ModelStatus::Updating, "{seen:?}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let given_back = impatient.get("titan").await.expect("get");
+    assert_eq!(given_back.status, ModelStatus::InService, "{given_back:?}");
+    assert_eq!(given_back.definition.streaming, Some(true));
+
+    let answer = updating.await.expect("joined");
+    assert!(
+        matches!(answer, Err(lisa_deploy::DeployError::Conflict { .. })),
+        "the operation learns it lost the model: {answer:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // The registry and the stack agree: the stack never ran the update the registry gave up.
+    let record = d.deployer.get("titan").await.expect("get");
+    assert_eq!(record.status, ModelStatus::InService, "{record:?}");
+    assert_eq!(record.definition.streaming, Some(true), "{record:?}");
+    assert_eq!(
+        stack_status(&d, "titan").await.as_deref(),
+        Some("CREATE_COMPLETE"),
+        "the stack was updated although the registry gave the update up"
+    );
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(
+        !d.registrar
+            .requests("titan")
+            .iter()
+            .any(|(kind, _)| kind == "Update"),
+        "the registration was updated although the registry gave the update up"
     );
 }
 

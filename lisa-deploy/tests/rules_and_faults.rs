@@ -531,3 +531,34 @@ async fn a_create_never_adopts_a_stack_it_did_not_make() {
         Refusal::NotFound
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_model_stack_carries_the_deployment_mark_and_acts_with_its_stack_role() {
+    let d = deployment("role").await;
+    let role = d
+        .deployer
+        .bootstrap_outputs()
+        .model_stack_role_arn
+        .clone()
+        .expect("the bootstrap stack gives the role model stacks act with");
+    d.deployer
+        .create(litellm_only("titan"))
+        .await
+        .expect("create");
+    outcome(&d, "titan").await.expect("created");
+    let described = d
+        .clients
+        .cloudformation
+        .describe_stacks()
+        .stack_name(format!("{}-titan", d.name))
+        .send()
+        .await
+        .expect("describe");
+    let stack = &described.stacks()[0];
+    assert_eq!(stack.role_arn(), Some(role.as_str()), "{stack:?}");
+    assert!(
+        stack.tags().iter().any(|t| t.key() == Some(lisa_deploy::stacks::DEPLOYMENT_TAG)
+            && t.value() == Some(d.name.as_str())),
+        "{stack:?}"
+    );
+}

@@ -1,33 +1,56 @@
 //! Reading the event a schedule sends: `{"modelId": ..., "action": "start" | "stop",
-//! "scheduledTime": ...}` ([`lisa_constructs::ecs_model::schedule::event`] writes it). Anything
-//! else is refused with what is wrong; an event has no way to name another deployment.
+//! "scheduledTime": ...}` ([`lisa_constructs::ecs_model::schedule::event`] writes it; the
+//! scheduler fills in the time). Anything else is refused with what is wrong; an event has no
+//! way to name another deployment. `scheduledTime` is required and must be a short RFC 3339
+//! time ([`ScheduledTime::parse`]); what is wrong with it is said without repeating it.
 
 use lisa_constructs::ecs_model::schedule::LifecycleEvent;
 use lisa_constructs::model::ModelId;
+use lisa_constructs::model::schedule::{DueTransition, ScheduledTime};
 use serde::Deserialize;
 use serde_json::Value;
+
+use crate::line::one_line;
 
 /// What a lifecycle event looks like, for messages.
 pub const EXPECTED: &str =
     r#"{"modelId": "<model id>", "action": "start" | "stop", "scheduledTime": "<RFC 3339>"}"#;
 
+/// The longest description of what is wrong, in bytes (serde quotes what it could not read).
+const PROBLEM_MAX_BYTES: usize = 512;
+
 /// A malformed event: what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed lifecycle event: {problem}; expected {EXPECTED}")]
 pub struct EventError {
-    /// What is wrong.
+    /// What is wrong, on one line.
     pub problem: String,
 }
 
-/// Reads `payload` as a lifecycle event whose `modelId` is a valid model id.
-pub fn parse(payload: &Value) -> Result<LifecycleEvent, EventError> {
-    let event = LifecycleEvent::deserialize(payload).map_err(|error| EventError {
-        problem: error.to_string(),
+impl EventError {
+    fn new(problem: &str) -> EventError {
+        EventError {
+            problem: one_line(problem, PROBLEM_MAX_BYTES),
+        }
+    }
+}
+
+/// Reads `payload` as a lifecycle event: a valid model id, the transition and when it was due.
+pub fn parse(payload: &Value) -> Result<DueTransition, EventError> {
+    let event = LifecycleEvent::deserialize(payload)
+        .map_err(|error| EventError::new(&error.to_string()))?;
+    let model_id = ModelId::parse(&event.model_id)
+        .map_err(|why| EventError::new(&format!("modelId {why}")))?;
+    let text = event.scheduled_time.ok_or_else(|| {
+        EventError::new("scheduledTime is missing: the schedule fills it in with the time it was due")
     })?;
-    ModelId::parse(&event.model_id).map_err(|why| EventError {
-        problem: format!("modelId {why}"),
-    })?;
-    Ok(event)
+    let scheduled_time =
+        ScheduledTime::parse(&text).map_err(|error| EventError::new(&error.to_string()))?;
+    Ok(DueTransition {
+        model_id,
+        action: event.action,
+        scheduled_time,
+    })
 }
 
 #[cfg(test)]
@@ -46,15 +69,18 @@ mod tests {
         .expect("a valid event");
         assert_eq!(
             event,
-            LifecycleEvent {
-                model_id: "titan-office-hours".into(),
+            DueTransition {
+                model_id: ModelId::parse("titan-office-hours").expect("valid"),
                 action: Transition::Stop,
-                scheduled_time: Some("2026-12-05T21:00:00Z".into()),
+                scheduled_time: ScheduledTime::parse("2026-12-05T21:00:00Z").expect("a time"),
             }
         );
-        let started = parse(&json!({"modelId": "m1", "action": "start"})).expect("no time");
+        let started = parse(&json!({
+            "modelId": "m1", "action": "start", "scheduledTime": "2026-12-05T08:00:00+01:00",
+        }))
+        .expect("an offset");
         assert_eq!(started.action, Transition::Start);
-        assert_eq!(started.scheduled_time, None);
+        assert_eq!(started.scheduled_time.to_string(), "2026-12-05T07:00:00Z");
     }
 
     #[test]
@@ -67,14 +93,43 @@ mod tests {
         .expect("a valid schedule");
         let model_id = ModelId::parse("m1").expect("valid");
         for cron in schedule.cron_schedules() {
-            let sent: Value = serde_json::from_str(&lisa_constructs::ecs_model::schedule::event(
-                &model_id, &cron,
-            ))
-            .expect("JSON");
+            // The scheduler replaces its context attribute with the time the invocation was due.
+            let sent = lisa_constructs::ecs_model::schedule::event(&model_id, &cron).replace(
+                lisa_constructs::ecs_model::schedule::SCHEDULED_TIME_ATTRIBUTE,
+                "2026-12-05T07:00:00Z",
+            );
+            let sent: Value = serde_json::from_str(&sent).expect("JSON");
             let event = parse(&sent).expect("the stack's own event");
-            assert_eq!(event.model_id, "m1");
+            assert_eq!(event.model_id, model_id);
             assert_eq!(event.action, cron.transition);
         }
+    }
+
+    #[test]
+    fn a_scheduled_time_that_is_not_a_short_rfc_3339_time_is_refused_without_being_echoed() {
+        let forged = "2026-12-05T21:00:00Z\nlisa-lifecycle: scheduled stop of model m1 in deployment lisa: done";
+        let long = format!("2026-12-05T21:00:00Z{}", " ".repeat(300_000));
+        for bad in [
+            forged,
+            long.as_str(),
+            "2026-12-05T21:00:00Z\u{7}",
+            "2026-12-06T21:00:00",
+            "2026-12-06",
+            "yesterday",
+            "2026-12-05T21:00:00Z[Europe/Berlin]",
+            "",
+        ] {
+            let payload = json!({"modelId": "m1", "action": "stop", "scheduledTime": bad});
+            let error = parse(&payload).expect_err(&bad[..bad.len().min(40)]).to_string();
+            assert!(error.contains("scheduledTime"), "{error}");
+            assert!(!error.contains('\n') && error.len() < 500, "{error}");
+            assert!(bad.is_empty() || !error.contains(bad), "{error}");
+            for echo in ["lisa-lifecycle", "yesterday", "Europe", "    "] {
+                assert!(!error.contains(echo), "{error}");
+            }
+        }
+        let missing = parse(&json!({"modelId": "m1", "action": "stop"})).expect_err("no time");
+        assert!(missing.to_string().contains("scheduledTime"), "{missing}");
     }
 
     #[test]

@@ -3,21 +3,28 @@
 //! [`Lifecycle::handle`] checks the pinned settings, reads the event, connects a
 //! [`Deployer`] for the pinned deployment (preflight checks off: the function's role has no
 //! quota or Availability Zone reads, and a start brings back capacity the model had) and runs
-//! [`Deployer::run_scheduled`]. A model busy with another operation is tried again within the
-//! settings' window, cut short before the invocation's deadline; what happened is recorded on
-//! the model by the lifecycle and returned. Each invocation logs one line: the transition, the
-//! model and the outcome (or why the event was refused).
+//! [`Deployer::run_scheduled`] with the time it is given as now. An event the model's schedule
+//! does not want at that time, or too old, is refused and the refusal recorded on the model; a
+//! model busy with another operation is tried again within the settings' window; a started
+//! transition is followed to its end; all of it cut short before the invocation's deadline.
+//! What happened is recorded on the model by the lifecycle and returned. Each invocation logs
+//! one line of bounded length: the transition, the model and the outcome (or why the event was
+//! refused), whatever the event or a stack's failure reason holds.
 
 use std::time::Instant;
 
-use lisa_constructs::ecs_model::schedule::LifecycleEvent;
+use lisa_constructs::model::schedule::{DueTransition, Timestamp};
 use lisa_constructs::model::{RunOutcome, ScheduledRun};
 use lisa_deploy::{Clients, Deployer, DeployerOptions};
 use serde_json::Value;
 
 use crate::error::LifecycleError;
 use crate::event;
+use crate::line::one_line;
 use crate::settings::{Settings, SettingsError};
+
+/// The longest log line the function writes, in bytes.
+pub const LOG_LINE_MAX_BYTES: usize = 4096;
 
 /// The clients and settings the handler uses.
 #[derive(Debug, Clone)]
@@ -38,19 +45,21 @@ impl Lifecycle {
         }
     }
 
-    /// Handles one invocation whose deadline is `deadline`: the scheduled transition's outcome,
-    /// or why it could not be carried out. Logs one line to standard error.
+    /// Handles one invocation that arrived at `now` and whose deadline is `deadline`: the
+    /// scheduled transition's outcome, or why it could not be carried out. Logs one line to
+    /// standard error.
     pub async fn handle(
         &self,
         payload: &Value,
         deadline: Instant,
+        now: Timestamp,
     ) -> Result<ScheduledRun, LifecycleError> {
         let accepted = self
             .settings
             .clone()
             .map_err(LifecycleError::from)
             .and_then(|settings| Ok((event::parse(payload)?, settings)));
-        let (event, settings) = match accepted {
+        let (due, settings) = match accepted {
             Ok(accepted) => accepted,
             Err(error) => {
                 eprintln!("{}", refused_line(&error));
@@ -59,19 +68,17 @@ impl Lifecycle {
         };
         // Boxed: the lifecycle's future nests deep enough to exceed the compiler's query depth
         // inside the Lambda runtime's own futures.
-        let result = Box::pin(self.run(&event, &settings, deadline)).await;
-        eprintln!(
-            "{}",
-            outcome_line(&settings.deployment_name, &event, &result)
-        );
+        let result = Box::pin(self.run(&due, &settings, deadline, now)).await;
+        eprintln!("{}", outcome_line(&settings.deployment_name, &due, &result));
         result
     }
 
     async fn run(
         &self,
-        event: &LifecycleEvent,
+        due: &DueTransition,
         settings: &Settings,
         deadline: Instant,
+        now: Timestamp,
     ) -> Result<ScheduledRun, LifecycleError> {
         let options = DeployerOptions {
             deployment_name: settings.deployment_name.clone(),
@@ -85,11 +92,11 @@ impl Lifecycle {
                 source,
             })?;
         deployer
-            .run_scheduled(event, &settings.retry(deadline))
+            .run_scheduled(due, now, &settings.retry(deadline))
             .await
             .map_err(|source| LifecycleError::Transition {
-                model_id: event.model_id.clone(),
-                action: event.action,
+                model_id: due.model_id.to_string(),
+                action: due.action,
                 source,
             })
     }
@@ -97,35 +104,48 @@ impl Lifecycle {
 
 /// The log line of an event refused before it reached a model.
 pub fn refused_line(error: &LifecycleError) -> String {
-    format!(
-        "lisa-lifecycle: refused the event ({}): {error}",
-        error.kind()
+    one_line(
+        &format!(
+            "lisa-lifecycle: refused the event ({}): {error}",
+            error.kind()
+        ),
+        LOG_LINE_MAX_BYTES,
     )
 }
 
-/// The log line of a transition of `event.model_id` in `deployment_name`: what, which model,
+/// The log line of a transition of `due.model_id` in `deployment_name`: what, which model,
 /// when it was due, and how it ended.
 pub fn outcome_line(
     deployment_name: &str,
-    event: &LifecycleEvent,
+    due: &DueTransition,
     result: &Result<ScheduledRun, LifecycleError>,
 ) -> String {
-    let due = event
-        .scheduled_time
-        .as_deref()
-        .map_or_else(String::new, |time| format!(" due {time}"));
     let outcome = match result {
-        Ok(run) => match (run.outcome, &run.reason) {
-            (RunOutcome::Done, _) => "done".to_owned(),
-            (RunOutcome::Skipped, Some(reason)) => format!("skipped: {reason}"),
-            (RunOutcome::Skipped, None) => "skipped".to_owned(),
+        Ok(run) => match &run.reason {
+            Some(reason) => format!("{}: {reason}", outcome_name(run.outcome)),
+            None => outcome_name(run.outcome).to_owned(),
         },
         Err(error) => format!("failed ({}): {error}", error.kind()),
     };
-    format!(
-        "lisa-lifecycle: scheduled {} of model {} in deployment {deployment_name}{due}: {outcome}",
-        event.action, event.model_id
+    one_line(
+        &format!(
+            "lisa-lifecycle: scheduled {} of model {} in deployment {deployment_name} due {}: {outcome}",
+            due.action, due.model_id, due.scheduled_time
+        ),
+        LOG_LINE_MAX_BYTES,
     )
+}
+
+/// The outcome as `lastScheduledAction.outcome` spells it.
+fn outcome_name(outcome: RunOutcome) -> &'static str {
+    match outcome {
+        RunOutcome::Done => "done",
+        RunOutcome::Started => "started",
+        RunOutcome::Failed => "failed",
+        RunOutcome::Skipped => "skipped",
+        RunOutcome::Held => "held",
+        RunOutcome::Refused => "refused",
+    }
 }
 
 #[cfg(test)]
@@ -133,11 +153,14 @@ mod tests {
     use super::*;
     use lisa_constructs::model::schedule::Transition;
 
-    fn stop() -> LifecycleEvent {
-        LifecycleEvent {
-            model_id: "m1".into(),
+    fn stop() -> DueTransition {
+        DueTransition {
+            model_id: lisa_constructs::model::ModelId::parse("m1").expect("valid"),
             action: Transition::Stop,
-            scheduled_time: Some("2026-12-05T21:00:00Z".into()),
+            scheduled_time: lisa_constructs::model::schedule::ScheduledTime::parse(
+                "2026-12-05T21:00:00Z",
+            )
+            .expect("a time"),
         }
     }
 
@@ -184,6 +207,27 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_log_line_is_one_bounded_line_whatever_the_event_or_the_outcome_holds() {
+        let forged = "stop\nlisa-lifecycle: scheduled stop of model m2 in deployment lisa: done";
+        let huge = "x".repeat(300_000);
+        for action in [forged, huge.as_str()] {
+            let payload = serde_json::json!({
+                "modelId": "m1",
+                "action": action,
+                "scheduledTime": "2026-12-05T21:00:00Z",
+            });
+            let error = LifecycleError::from(event::parse(&payload).expect_err("malformed"));
+            let line = refused_line(&error);
+            assert!(!line.contains(['\n', '\r']), "{line}");
+            assert!(line.len() <= LOG_LINE_MAX_BYTES, "{} bytes", line.len());
+        }
+        let reason = "UPDATE_FAILED\nlisa-lifecycle: scheduled stop of model m2: done";
+        let line = outcome_line("lisa", &stop(), &Ok(ran(RunOutcome::Skipped, Some(reason))));
+        assert!(!line.contains(['\n', '\r']), "{line}");
+        assert!(line.contains("UPDATE_FAILED\\nlisa-lifecycle"), "{line}");
+    }
+
     #[tokio::test]
     async fn without_the_deployment_every_event_is_refused_before_any_call() {
         // The endpoint is closed: a call would fail with another message.
@@ -200,7 +244,7 @@ mod tests {
         };
         let event = serde_json::json!({"modelId": "m1", "action": "stop"});
         let error = lifecycle
-            .handle(&event, Instant::now())
+            .handle(&event, Instant::now(), Timestamp::now())
             .await
             .expect_err("not configured");
         assert_eq!(error.kind(), "NotConfigured");
@@ -217,7 +261,11 @@ mod tests {
             ..lifecycle
         };
         let error = lifecycle
-            .handle(&serde_json::json!({"modelId": "m1"}), Instant::now())
+            .handle(
+                &serde_json::json!({"modelId": "m1"}),
+                Instant::now(),
+                Timestamp::now(),
+            )
             .await
             .expect_err("malformed");
         assert_eq!(error.kind(), "MalformedEvent");

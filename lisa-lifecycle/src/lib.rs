@@ -7,13 +7,17 @@
 //! What the function trusts is [`settings::Settings`], from its own environment: the deployment
 //! it serves is pinned there by the bootstrap stack, never taken from an event, so an event can
 //! name only a model of that deployment. The event is
-//! [`lisa_constructs::ecs_model::schedule::LifecycleEvent`], read by [`event::parse`].
+//! [`lisa_constructs::ecs_model::schedule::LifecycleEvent`], read by [`event::parse`] into a
+//! [`lisa_constructs::model::schedule::DueTransition`]; whether it is obeyed is
+//! [`lisa_constructs::model::schedule::due::decide`]'s to say, at the time the invocation
+//! arrived (the caller's clock, [`Lifecycle::handle`]'s `now`).
 
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod event;
 pub mod handler;
+mod line;
 pub mod settings;
 
 pub use error::LifecycleError;

@@ -11,8 +11,9 @@ use lisa_constructs::bootstrap::lifecycle::{
 use lisa_constructs::ecs_model::registration::function::ENV_DEPLOYMENT_NAME;
 use lisa_deploy::lifecycle::ScheduleRetry;
 
-/// Kept free before the invocation's deadline after the last wait for a busy model: the stop or
-/// start itself (a change set and a registry write) and recording a skip.
+/// Kept free before the invocation's deadline after the last wait for a busy model or the last
+/// look at a started transition: the stop or start itself (a change set and a registry write)
+/// and recording its outcome.
 pub const DEADLINE_MARGIN: Duration = Duration::from_secs(60);
 
 /// The function's configuration.
@@ -86,14 +87,14 @@ impl Settings {
         })
     }
 
-    /// How a transition invoked now, with `deadline` as the invocation's, retries a busy model:
-    /// within the configured window, cut short so the outcome is recorded
-    /// [`DEADLINE_MARGIN`] before the deadline.
+    /// How a transition invoked now, with `deadline` as the invocation's, retries a busy model
+    /// (within the configured window) and follows the stop or start it started to its end, both
+    /// cut short so the outcome is recorded [`DEADLINE_MARGIN`] before the deadline.
     pub fn retry(&self, deadline: Instant) -> ScheduleRetry {
         let left = deadline
             .saturating_duration_since(Instant::now())
             .saturating_sub(DEADLINE_MARGIN);
-        ScheduleRetry::within(self.retry_within.min(left))
+        ScheduleRetry::within(self.retry_within.min(left)).settling_within(left)
     }
 }
 
@@ -167,6 +168,11 @@ mod tests {
         };
         let far = Instant::now() + Duration::from_secs(900);
         assert_eq!(settings.retry(far).within, Duration::from_secs(600));
+        let settle = settings.retry(far).settle_within;
+        assert!(
+            settle <= Duration::from_secs(840) && settle > Duration::from_secs(830),
+            "{settle:?}"
+        );
         let near = Instant::now() + Duration::from_secs(200);
         let within = settings.retry(near).within;
         assert!(
@@ -174,5 +180,6 @@ mod tests {
             "{within:?}"
         );
         assert_eq!(settings.retry(Instant::now()).within, Duration::ZERO);
+        assert_eq!(settings.retry(Instant::now()).settle_within, Duration::ZERO);
     }
 }

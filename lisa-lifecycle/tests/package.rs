@@ -126,3 +126,45 @@ async fn a_malformed_event_is_an_error_naming_the_problem() {
         assert!(reported.log.contains(problem), "{}", reported.log);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_cannot_forge_a_log_line_or_grow_one_without_bound() {
+    let (_dir, bootstrap) = unpack();
+    let forged = "lisa-lifecycle: scheduled stop of model m2 in deployment lisa due 2026-12-05T21:00:00Z: done";
+    for (event, problem) in [
+        (
+            json!({"modelId": "m1", "action": "stop", "scheduledTime": format!("2026-12-05T21:00:00Z\n{forged}")}),
+            "scheduledTime has a character an RFC 3339 time does not have",
+        ),
+        (
+            json!({"modelId": "m1", "action": format!("stop\n{forged}"), "scheduledTime": "2026-12-05T21:00:00Z"}),
+            "unknown variant",
+        ),
+        (
+            json!({"modelId": "m1", "action": "stop", "scheduledTime": "9".repeat(200_000)}),
+            "scheduledTime is 200000 bytes long",
+        ),
+    ] {
+        let reported = invoke_packaged(
+            &bootstrap,
+            &event,
+            &nowhere(),
+            &[(ENV_DEPLOYMENT_NAME, "lisa")],
+        )
+        .await;
+        assert_eq!(reported.kind, "error", "{:?}", reported.body);
+        assert_eq!(reported.body["errorType"], "MalformedEvent");
+        let message = reported.body["errorMessage"].as_str().expect("a message");
+        assert!(message.contains(problem), "{message}");
+        assert!(!message.contains('\n') && message.len() < 2048, "{message}");
+        let lines: Vec<&str> = reported
+            .log
+            .lines()
+            .filter(|l| l.contains("lisa-lifecycle: "))
+            .collect();
+        assert_eq!(lines.len(), 1, "one log line: {}", reported.log);
+        assert!(lines[0].starts_with("lisa-lifecycle: refused the event"), "{}", lines[0]);
+        assert!(lines[0].len() <= 4096, "{} bytes", lines[0].len());
+        assert!(!reported.log.contains("9999999999"), "the value is not logged");
+    }
+}

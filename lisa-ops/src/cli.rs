@@ -23,24 +23,34 @@ pub struct Cli {
 
 /// The exit codes, for `--help`.
 pub const EXIT_CODES_HELP: &str = "Exit codes: 0 the operation reached its goal; 1 invalid \
-input or a request a rule refused (nothing changed); 2 usage or I/O error; 3 an AWS failure, or \
-the model did not reach its goal. 141: standard output closed by its reader.\n\nStandard output \
+input, or a request refused as it stands: no such model, exists already, busy with another \
+operation, a rule (nothing changed); 2 usage or I/O error, or a configuration the operator must \
+change (credentials, region, an unreachable endpoint, a deployment not bootstrapped or lacking a \
+function); 3 an AWS failure, or the model did not reach its goal. 141: standard output closed by its reader.\n\nStandard output \
 carries only the product (the Admin API's JSON, a plan); progress, problems and notes go to \
 standard error.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Deploy a deployment's bootstrap stack (model registry, LiteLLM registration function,
-    /// lifecycle function for model schedules) from an environment file. Exit codes: 0 done,
-    /// 1 invalid config, 2 usage or I/O error, 3 AWS failure.
+    /// lifecycle function for model schedules) from an environment file. Before anything is
+    /// uploaded, each function package is checked (a zip holding an executable `bootstrap` for
+    /// x86_64) and, unless --skip-preflight, that the VPC, subnets and security groups exist;
+    /// every problem is reported at once. Exit codes: 0 done, 1 invalid config, 2 usage or I/O
+    /// error, or a problem found before uploading (nothing uploaded), 3 AWS failure.
     Bootstrap(bootstrap::BootstrapArgs),
-    /// List, get, create, update and delete the models of a deployment, and show, set and remove
-    /// their schedules (the Admin API's JSON on standard output, progress on standard error).
-    /// Exit codes: 0 the model reached its goal, 1 invalid input or refused by a rule (nothing
-    /// changed), 2 usage or I/O error, 3 AWS failure or the model did not reach its goal.
+    /// List, get, create, update, delete and watch the models of a deployment, and show, set and
+    /// remove their schedules (the Admin API's JSON on standard output, progress on standard
+    /// error: each stack event, and while the stack works without news a heartbeat line every
+    /// 30 s, or every LISA_HEARTBEAT_SECONDS, 0 for none, saying what it waits for). Exit codes:
+    /// 0 the model reached its goal, 1 invalid input or refused as it stands (nothing changed),
+    /// 2 usage or I/O error or a configuration to change, 3 AWS failure or the model did not
+    /// reach its goal.
     Models(models::ModelsArgs),
     /// Show what deploying a folder of model definitions would change: new, changed (with the
-    /// resources the change set would touch and whether any is replaced), unchanged, absent.
+    /// resources the change set would touch and whether any is replaced), unchanged, absent,
+    /// after the preflight checks of the new and the resized models (warnings on standard
+    /// error). The same as `deploy --dry-run`.
     Diff(fleet::DiffArgs),
     /// Deploy a folder of model definitions: create the new, update the changed and, with
     /// --prune (folders only, confirmed with --yes or at a terminal), delete the absent, many

@@ -7,6 +7,8 @@
 
 #[path = "../../lisa-deploy/tests/common/mod.rs"]
 mod deploy;
+#[path = "support/package.rs"]
+mod package;
 
 use deploy::{REGION, endpoint};
 use serde_json::{Value, json};
@@ -175,12 +177,10 @@ fn write_model(dir: &Path, id: &str, base: &str, edit: impl FnOnce(&mut Value)) 
 #[test]
 fn bootstrap_models_diff_and_deploy_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let name = format!("c{}-cli", std::process::id());
+    let name = format!("c{}cli", std::process::id());
     let config = environment(dir.path(), &name);
-    let zip = dir.path().join("registrar.zip");
-    std::fs::write(&zip, b"PK\x05\x06 any zip").expect("zip");
-    let lifecycle_zip = dir.path().join("lifecycle.zip");
-    std::fs::write(&lifecycle_zip, b"PK\x05\x06 lifecycle zip").expect("zip");
+    let zip = package::runnable(dir.path(), "registrar");
+    let lifecycle_zip = package::runnable(dir.path(), "lifecycle");
     let config_arg = config.to_str().expect("utf-8");
     let zip_arg = zip.to_str().expect("utf-8");
     let lifecycle_arg = lifecycle_zip.to_str().expect("utf-8");
@@ -295,7 +295,11 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
         ]
         .concat(),
     );
-    assert_eq!(code(&again), 1, "{}", stderr(&again));
+    // A stop by hand of a stopped model is saved (it holds the model against scheduled starts),
+    // and says the status once.
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert_eq!(stdout_json(&again)["model"]["status"], "Stopped");
+    assert_eq!(stderr(&again).matches("titan-a: Stopped").count(), 1, "{}", stderr(&again));
 
     let unknown = lisa(&[&["models", "get", "nope"][..], &dn[..]].concat());
     assert_eq!(code(&unknown), 1);
@@ -442,10 +446,9 @@ fn deployed_ids(dn: &[&str]) -> Vec<String> {
 #[test]
 fn prune_deletes_only_the_absent_models_of_folders_and_only_once_confirmed() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let name = format!("c{}-prune", std::process::id());
+    let name = format!("c{}prune", std::process::id());
     let config = environment(dir.path(), &name);
-    let zip = dir.path().join("registrar.zip");
-    std::fs::write(&zip, b"PK\x05\x06 any zip").expect("zip");
+    let zip = package::runnable(dir.path(), "registrar");
     let booted = lisa(&[
         "bootstrap",
         "--config",

@@ -4,16 +4,22 @@
 //!   DescribeChangeSet, between the registry write and ExecuteChangeSet), and a SIGTERM in the
 //!   same window: the operation still runs to its end, and afterwards the registry and the stack
 //!   agree (the model is InService, its stack CREATE_COMPLETE);
-//! - with the default limits: a client that trickles its headers (slowloris) is cut off, a
-//!   connection over the cap is answered 503 (and a place frees when a connection closes), and
-//!   a burst over the rate limit gets 429 with Retry-After;
+//! - with the default limits: a client that trickles its headers (slowloris) is cut off, one
+//!   address holds at most 32 connections (its next is answered 429 while other addresses are
+//!   served), at the cap of 256 a new client takes the place of an idle connection, and a
+//!   burst over the rate limit gets 429 with Retry-After;
 //! - the flags that set each limit.
 //!
+//! Clients that must be told apart connect from addresses of their own (127.0.0.2, ...).
 //! Needs `LISA_MOTO_ENDPOINT` (scripts/test.sh starts moto's server).
 
+#[path = "../../lisa-api/tests/common/raw.rs"]
+mod raw;
 mod support;
 
+use raw::{HEALTH, closed_within, connect_from, exchange, loopback};
 use reqwest::StatusCode;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use support::{Server, TOKEN, deploy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,6 +29,7 @@ const TITAN: &str = include_str!("../../examples/models/titan-express-v1.json");
 const TITAN_ID: &str = "titan-express-v1";
 /// The defaults the README states for `serve`.
 const DEFAULT_MAX_CONNECTIONS: usize = 256;
+const DEFAULT_CONNECTIONS_PER_CLIENT: usize = 32;
 const DEFAULT_RATE_BURST: usize = 20;
 
 /// Makes moto's launcher hold the next call of `action` whose request names `matching` for
@@ -139,16 +146,19 @@ async fn sigterm_waits_for_the_operation_under_way_before_the_server_exits() {
     settled_and_agreeing(&deployment, TITAN_ID, "InService").await;
 }
 
-/// Whether the server closed the connection: a read that ends (or fails) within `wait`.
-async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
-    let mut buffer = [0u8; 1024];
-    loop {
-        match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
-            Ok(Ok(0) | Err(_)) => return true,
-            Ok(Ok(_)) => continue,
-            Err(_elapsed) => return false,
-        }
-    }
+fn address_of(server: &Server) -> SocketAddr {
+    server.address.parse().expect("the server's address")
+}
+
+/// `GET /health` on a connection of its own from `from`: the status.
+async fn health_from(server: &Server, from: u8) -> u16 {
+    let mut stream = connect_from(loopback(from), address_of(server))
+        .await
+        .expect("connects");
+    exchange(&mut stream, HEALTH)
+        .await
+        .expect("exchange")
+        .map_or(0, |answer| answer.status)
 }
 
 /// The status code of a raw HTTP/1.1 answer.
@@ -190,37 +200,62 @@ async fn by_default_a_client_trickling_its_headers_is_cut_off() {
     );
 }
 
-/// The connection cap (256): idle connections hold every place; one more is answered 503.
+/// One address holds at most 32 connections: the next is answered 429 with Retry-After at
+/// once, while another address is served; once they close, the address is served again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn by_default_a_connection_over_the_cap_is_answered_503() {
+async fn by_default_one_address_holds_at_most_32_connections() {
+    let deployment = deploy::deployment("share").await;
+    let server = Server::start(&deployment.name);
+    let address = address_of(&server);
+    let mut held = Vec::new();
+    for _ in 0..DEFAULT_CONNECTIONS_PER_CLIENT {
+        held.push(connect_from(loopback(2), address).await.expect("connects"));
+    }
+    let mut extra = connect_from(loopback(2), address).await.expect("connects");
+    let refused = exchange(&mut extra, HEALTH)
+        .await
+        .expect("exchange")
+        .expect("an answer");
+    assert!(
+        refused.status == 429 && refused.header("retry-after") == Some("1"),
+        "connection {} from one address got {refused:?}",
+        DEFAULT_CONNECTIONS_PER_CLIENT + 1
+    );
+    assert_eq!(health_from(&server, 3).await, 200, "another address");
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(health_from(&server, 2).await, 200, "its places are free");
+}
+
+/// The connection cap (256): with every place held by idle connections (eight addresses, 32
+/// each), a new client takes the place of the longest idle one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn by_default_at_the_cap_a_new_client_takes_the_place_of_an_idle_connection() {
     let deployment = deploy::deployment("cap").await;
     let server = Server::start(&deployment.name);
+    let address = address_of(&server);
     let mut idle = Vec::new();
-    for _ in 0..DEFAULT_MAX_CONNECTIONS {
-        idle.push(TcpStream::connect(&server.address).await.expect("connects"));
+    for client in 0..DEFAULT_MAX_CONNECTIONS / DEFAULT_CONNECTIONS_PER_CLIENT {
+        let from = loopback(2 + u8::try_from(client).expect("a few clients"));
+        for _ in 0..DEFAULT_CONNECTIONS_PER_CLIENT {
+            idle.push(connect_from(from, address).await.expect("connects"));
+        }
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut extra = TcpStream::connect(&server.address).await.expect("connects");
-    extra
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .expect("sends");
-    let answer = answer_status(&mut extra).await;
-    assert!(
-        answer.starts_with("HTTP/1.1 503") && answer.to_lowercase().contains("retry-after: 1"),
-        "connection {} got: {answer:?}",
+    assert_eq!(
+        health_from(&server, 20).await,
+        200,
+        "connection {} is served",
         DEFAULT_MAX_CONNECTIONS + 1
     );
-    drop(idle);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let health = reqwest::get(format!("{}/health", server.base))
-        .await
-        .expect("answers");
-    assert_eq!(health.status(), StatusCode::OK, "a place is free again");
+    assert!(
+        closed_within(&mut idle[0], Duration::from_secs(2)).await,
+        "the longest idle connection gave its place"
+    );
 }
 
 /// A burst over the rate limit (20 at once, then 10 a second) gets 429 with Retry-After; the
-/// health check is not counted.
+/// health checks have a bucket of their own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_default_a_burst_over_the_rate_limit_gets_429_with_retry_after() {
     let deployment = deploy::deployment("burst").await;
@@ -289,33 +324,26 @@ async fn the_flags_set_each_limit() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
     drop(slow);
 
-    // Two connections held, the third is refused. On a busy machine the server may take the
-    // two later than a moment after they connect: until it has, a third is answered, so it is
-    // tried again (each answered try spends a token of the rate limit, given back below).
-    let first = TcpStream::connect(&server.address).await.expect("connects");
-    let second = TcpStream::connect(&server.address).await.expect("connects");
-    let mut tries = 0;
-    let refused = loop {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        tries += 1;
-        let mut third = TcpStream::connect(&server.address).await.expect("connects");
-        third
-            .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .await
-            .expect("sends");
-        let answer = answer_status(&mut third).await;
-        if answer.starts_with("HTTP/1.1 503") || tries == 20 {
-            break answer;
-        }
-    };
-    assert!(refused.starts_with("HTTP/1.1 503"), "{refused:?}");
-    drop((first, second));
-    // The rate limit gives a token back each second.
-    let refill = if tries > 1 { 3000 } else { 0 };
-    tokio::time::sleep(Duration::from_millis(300 + refill)).await;
+    // Two places: at the cap, a new address takes the place of the longest idle connection.
+    let address = address_of(&server);
+    let mut first = connect_from(loopback(2), address).await.expect("connects");
+    let answer = exchange(&mut first, HEALTH).await.expect("exchange");
+    assert_eq!(answer.map(|a| a.status), Some(200));
+    let mut second = connect_from(loopback(3), address).await.expect("connects");
+    let answer = exchange(&mut second, HEALTH).await.expect("exchange");
+    assert_eq!(answer.map(|a| a.status), Some(200));
+    assert_eq!(health_from(&server, 4).await, 200, "an idle place is taken");
+    assert!(
+        closed_within(&mut first, Duration::from_secs(2)).await,
+        "two places: the longest idle connection gave its place"
+    );
+    drop(second);
 
-    // Three at once, then one a second.
-    let http = reqwest::Client::new();
+    // Three at once, then one a second (health checks have a bucket of their own).
+    let http = reqwest::Client::builder()
+        .local_address(loopback(5))
+        .build()
+        .expect("client");
     let mut statuses = Vec::new();
     for _ in 0..4 {
         let response = http

@@ -1,6 +1,7 @@
 //! Why a request could not be carried out, in words an operator can act on (these become the
 //! `Reason` of a failed answer, after the master key is redacted).
 
+use crate::claim::Operation;
 use crate::litellm::LiteLlmError;
 
 /// The handler's failures.
@@ -123,6 +124,34 @@ pub enum RegistrarError {
         /// The missing variable.
         variable: &'static str,
     },
+    /// What the request claims does not hold.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// What CloudFormation or Elastic Load Balancing says about the stack could not be read.
+    #[error(
+        "cannot check the request against stack {stack_id}: {source}; check that the registration function's role may call cloudformation:DescribeStackResources and cloudformation:DescribeStacks on the deployment's stacks and elasticloadbalancing:DescribeLoadBalancers, and that its network reaches those APIs"
+    )]
+    StackLookup {
+        /// The stack the request names.
+        stack_id: String,
+        /// The failed read.
+        #[source]
+        source: crate::stacks::LookupError,
+    },
+    /// The answer could not be sent to CloudFormation.
+    #[error("cannot send the answer to CloudFormation: {message}")]
+    Answer {
+        /// Why.
+        message: String,
+    },
+}
+
+/// Why a request is not carried out: what it claims about itself does not hold. Whoever may
+/// invoke the function (or create a stack with its ServiceToken) writes the request, so a refused
+/// create or update fails, and a refused delete succeeds without removing anything (see
+/// [`crate::claim`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
     /// The request comes from a stack this function does not serve.
     #[error(
         "refused: stack {stack_id} is not a stack of deployment {deployment} in this function's account and region ({why}); the function registers only its own deployment's models"
@@ -147,11 +176,77 @@ pub enum RegistrarError {
         /// What the function is configured with.
         pinned: String,
     },
-    /// The answer could not be sent to CloudFormation.
-    #[error("cannot send the answer to CloudFormation: {message}")]
-    Answer {
-        /// Why.
-        message: String,
+    /// The request names another model than the one its stack is named after.
+    #[error(
+        "refused: stack {stack_id} holds model {stack_model:?} (a model stack is named <deployment>-<modelId>), but the resource's ModelId is {model_id:?}"
+    )]
+    NotTheStacksModel {
+        /// The requesting stack.
+        stack_id: String,
+        /// The model the stack's name gives.
+        stack_model: String,
+        /// What the request gives.
+        model_id: String,
+    },
+    /// A delete names another registration than its stack's.
+    #[error(
+        "refused: the PhysicalResourceId {physical_id:?} is not the registration id {expected:?} derived from stack {stack_id} and its model"
+    )]
+    NotTheStacksRegistration {
+        /// The requesting stack.
+        stack_id: String,
+        /// What the request gives.
+        physical_id: String,
+        /// The stack's own registration id.
+        expected: String,
+    },
+    /// CloudFormation is not making this request.
+    #[error(
+        "refused: CloudFormation is not {} resource {logical_id} of stack {stack_id} ({found}; while it is, the resource is {}); the function carries out only the operation CloudFormation is running",
+        .operation.doing(),
+        .operation.in_progress()
+    )]
+    NotInProgress {
+        /// The requesting stack.
+        stack_id: String,
+        /// The resource the request names.
+        logical_id: String,
+        /// What the request asks for.
+        operation: Operation,
+        /// What CloudFormation shows instead.
+        found: String,
+    },
+    /// The request points the model at another host than its stack's load balancer.
+    #[error(
+        "refused: the resource's ApiBase {api_base:?} is not http(s)://<host>/v1 for a host of stack {stack_id}'s own ({served}); LiteLLM would send the model's prompts there"
+    )]
+    NotTheStacksApiBase {
+        /// The requesting stack.
+        stack_id: String,
+        /// What the request gives.
+        api_base: String,
+        /// The stack's load balancer names, or that it has none.
+        served: String,
+    },
+    /// A hosted model's request without its base URL.
+    #[error(
+        "refused: the resource gives no ApiBase, but stack {stack_id} serves its model from its own load balancer ({served})"
+    )]
+    NoApiBase {
+        /// The requesting stack.
+        stack_id: String,
+        /// The stack's load balancer names.
+        served: String,
+    },
+    /// The request waits on another stack's target group.
+    #[error(
+        "refused: the resource's target group {target_group} (TargetGroupArn or AlternateTargetGroupArn) is not a target group of stack {stack_id}"
+    )]
+    NotTheStacksTargetGroup {
+        /// The requesting stack.
+        stack_id: String,
+        /// What the request gives.
+        target_group: String,
     },
 }
 

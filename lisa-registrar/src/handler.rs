@@ -12,9 +12,13 @@
 //! Every write is read back. A hosted model is added on create and on start only once its target
 //! group has a healthy target, within its load budget.
 //!
-//! Trust (see [`crate::pinned`]): a request from a stack outside the function's deployment,
-//! account or region, or naming another LiteLLM endpoint or secret than the pinned ones, is
-//! answered FAILED before the master key is read.
+//! Trust (see [`crate::pinned`] and [`crate::claim`]): a request from a stack outside the
+//! function's deployment, account or region, naming another LiteLLM endpoint or secret than the
+//! pinned ones, another model than its stack's, a resource CloudFormation is not creating,
+//! updating or deleting, or (create, update) a host other than its stack's own load balancer, is
+//! refused before the master key is read. A refused create or update is answered FAILED; a
+//! refused delete (one naming any entry but its own stack's registration, say) removes nothing
+//! and is answered SUCCESS, so it never holds up a stack's delete.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -29,6 +33,7 @@ use lisa_constructs::ecs_model::registration::{
 };
 use serde_json::{Map, Value, json};
 
+use crate::claim::{Claim, Operation};
 use crate::error::RegistrarError;
 use crate::health;
 use crate::litellm::{Deployment, LiteLlmClient};
@@ -37,6 +42,7 @@ use crate::progress::Progress;
 use crate::relay::{self, MAX_HOPS, Relayed};
 use crate::respond::{self, Echo};
 use crate::secret;
+use crate::stacks::{AwsStacks, StackResource, Stacks};
 
 /// The `api_key` LiteLLM sends to an OpenAI-compatible model server that checks none (TGI, TEI).
 pub const PLACEHOLDER_API_KEY: &str = "no-key-required";
@@ -124,6 +130,8 @@ pub struct Registrar {
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     /// Lambda (handing a request on).
     pub lambda: aws_sdk_lambda::Client,
+    /// What CloudFormation says about the stack a request claims to come from.
+    pub stacks: Arc<dyn Stacks>,
     /// HTTP (LiteLLM and the ResponseURL).
     pub http: reqwest::Client,
     /// Timings.
@@ -143,7 +151,8 @@ enum Kind {
     Create,
     Update {
         physical_id: String,
-        old: Option<RegistrationProperties>,
+        /// Whether the old properties read and had the model enabled (it was serving).
+        was_enabled: bool,
     },
     Delete {
         physical_id: String,
@@ -178,7 +187,10 @@ fn parse(request: &Value) -> Result<(Parsed, Value), RegistrarError> {
         CloudFormationCustomResourceRequest::Update(r) => (
             Kind::Update {
                 physical_id: r.physical_resource_id,
-                old: serde_json::from_value(r.old_resource_properties).ok(),
+                was_enabled: serde_json::from_value::<RegistrationProperties>(
+                    r.old_resource_properties,
+                )
+                .is_ok_and(|old| old.enabled),
             },
             r.resource_properties,
         ),
@@ -266,6 +278,7 @@ impl Registrar {
             secrets: aws_sdk_secretsmanager::Client::new(&config),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(&config),
             lambda: aws_sdk_lambda::Client::new(&config),
+            stacks: Arc::new(AwsStacks::new(&config)),
             http: reqwest::Client::new(),
             settings: Settings::from_env(),
             pinned: Pinned::from_env(),
@@ -435,53 +448,45 @@ enum Readiness {
 impl Context<'_> {
     async fn carry_out(&self, parsed: Parsed, raw: Value) -> Result<Step, Failure> {
         let echo = &parsed.echo;
-        let known = match &parsed.kind {
-            Kind::Update { physical_id, .. } | Kind::Delete { physical_id } => {
-                Some(physical_id.clone())
+        let (known, operation) = match &parsed.kind {
+            Kind::Create => (None, Operation::Create),
+            Kind::Update { physical_id, .. } => (Some(physical_id.clone()), Operation::Update),
+            Kind::Delete { physical_id } => {
+                if *physical_id == unregistered_id(echo) {
+                    // A create that registered nothing (refused, unreadable): nothing to remove.
+                    return Ok(Step::Answer(respond::success(
+                        echo,
+                        physical_id,
+                        HashMap::new(),
+                    )));
+                }
+                return self.delete(echo, physical_id, raw).await;
             }
-            Kind::Create => None,
         };
-        if let Kind::Delete { physical_id } = &parsed.kind
-            && *physical_id == unregistered_id(echo)
-        {
-            // A create that registered nothing (refused, unreadable): nothing to remove.
-            return Ok(Step::Answer(respond::success(
-                echo,
-                physical_id,
-                HashMap::new(),
-            )));
-        }
+        let keep = |e: RegistrarError| (known.clone(), e);
         let pinned = self
             .registrar
             .pinned
             .as_ref()
-            .map_err(|&variable| (known.clone(), RegistrarError::NotPinned { variable }))?;
-        pinned
+            .map_err(|&variable| keep(RegistrarError::NotPinned { variable }))?;
+        let stack_model = pinned
             .admit(&echo.stack_id, &self.invocation.function_arn)
-            .map_err(|e| (known.clone(), e))?;
-        if let Kind::Delete { physical_id } = &parsed.kind {
-            let Ok(props) = properties(raw) else {
-                // A create with unreadable properties registered nothing: nothing to remove.
-                return Ok(Step::Answer(respond::success(
-                    echo,
-                    physical_id,
-                    HashMap::new(),
-                )));
-            };
-            pinned.check(&props).map_err(|e| (known.clone(), e))?;
-            let client = self.client(pinned).await.map_err(|e| (known.clone(), e))?;
-            self.remove(&client, physical_id)
-                .await
-                .map_err(|e| (known, e))?;
-            return Ok(Step::Answer(respond::success(
-                echo,
-                physical_id,
-                data(physical_id),
-            )));
-        }
+            .map_err(|e| keep(e.into()))?;
         let props = properties(raw).map_err(|e| (None, e))?;
-        pinned.check(&props).map_err(|e| (known.clone(), e))?;
-        let id = registration_id(&echo.stack_id, &props.model_id);
+        pinned.check(&props).map_err(|e| keep(e.into()))?;
+        let claim = Claim {
+            stack_id: &echo.stack_id,
+            logical_id: &echo.logical_resource_id,
+            stack_model: &stack_model,
+            operation,
+        };
+        claim.same_model(&props).map_err(|e| keep(e.into()))?;
+        let resources = self.in_progress(&claim).await.map_err(keep)?;
+        claim
+            .served_by_stack(self.registrar.stacks.as_ref(), &resources, &props)
+            .await
+            .map_err(keep)?;
+        let id = claim.registration_id();
         let fail = |e| (Some(id.clone()), e);
         let done = || Ok(Step::Answer(respond::success(echo, &id, data(&id))));
         if !props.enabled {
@@ -493,7 +498,7 @@ impl Context<'_> {
         }
         let starting = match &parsed.kind {
             Kind::Create => true,
-            Kind::Update { old, .. } => !old.as_ref().is_some_and(|o| o.enabled),
+            Kind::Update { was_enabled, .. } => !was_enabled,
             Kind::Delete { .. } => false,
         };
         if starting {
@@ -515,6 +520,79 @@ impl Context<'_> {
         let client = self.client(pinned).await.map_err(fail)?;
         self.register(&client, &props, &id).await.map_err(fail)?;
         done()
+    }
+
+    /// A delete removes the stack's own registration, and only while CloudFormation deletes the
+    /// resource. A refused delete removes nothing and is answered SUCCESS: CloudFormation then
+    /// finishes deleting the stack (a FAILED answer would leave it in DELETE_FAILED until an
+    /// operator retains the resource), and a crafted request gains nothing from the answer.
+    async fn delete(&self, echo: &Echo, physical_id: &str, raw: Value) -> Result<Step, Failure> {
+        let keep = |e: RegistrarError| (Some(physical_id.to_owned()), e);
+        let pinned = self
+            .registrar
+            .pinned
+            .as_ref()
+            .map_err(|&variable| keep(RegistrarError::NotPinned { variable }))?;
+        match self.check_delete(pinned, echo, physical_id, raw).await {
+            Ok(true) => {}
+            // A create with unreadable properties registered nothing: nothing to remove.
+            Ok(false) => {
+                return Ok(Step::Answer(respond::success(
+                    echo,
+                    physical_id,
+                    HashMap::new(),
+                )));
+            }
+            Err(RegistrarError::Refused(refusal)) => {
+                return Ok(Step::Answer(respond::declined(
+                    echo,
+                    physical_id,
+                    format!("{refusal}; nothing was removed, so the stack's delete can finish"),
+                )));
+            }
+            Err(e) => return Err(keep(e)),
+        }
+        let client = self.client(pinned).await.map_err(keep)?;
+        self.remove(&client, physical_id).await.map_err(keep)?;
+        Ok(Step::Answer(respond::success(
+            echo,
+            physical_id,
+            data(physical_id),
+        )))
+    }
+
+    /// Whether the delete is to be carried out (`false`: nothing was ever registered), or why not.
+    async fn check_delete(
+        &self,
+        pinned: &Pinned,
+        echo: &Echo,
+        physical_id: &str,
+        raw: Value,
+    ) -> Result<bool, RegistrarError> {
+        let stack_model = pinned.admit(&echo.stack_id, &self.invocation.function_arn)?;
+        let Ok(props) = properties(raw) else {
+            return Ok(false);
+        };
+        pinned.check(&props)?;
+        let claim = Claim {
+            stack_id: &echo.stack_id,
+            logical_id: &echo.logical_resource_id,
+            stack_model: &stack_model,
+            operation: Operation::Delete,
+        };
+        claim.same_model(&props)?;
+        claim.own_registration(physical_id)?;
+        self.in_progress(&claim).await?;
+        Ok(true)
+    }
+
+    /// [`Claim::in_progress`], as a stage of the work.
+    async fn in_progress(&self, claim: &Claim<'_>) -> Result<Vec<StackResource>, RegistrarError> {
+        self.progress.stage(format!(
+            "checking the request against stack {}",
+            claim.stack_id
+        ));
+        claim.in_progress(self.registrar.stacks.as_ref()).await
     }
 
     /// A client of the pinned endpoint with the key from the pinned secret: the only place the

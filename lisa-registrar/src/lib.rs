@@ -8,8 +8,11 @@
 //! hangs or the code panics. The custom resource's properties are
 //! [`lisa_constructs::ecs_model::registration::RegistrationProperties`], the type the template
 //! renders them from. What the function trusts (its deployment, the LiteLLM endpoint, the
-//! master-key secret) is [`pinned::Pinned`], from its own environment, never from a request.
+//! master-key secret) is [`pinned::Pinned`], from its own environment, never from a request; what
+//! a request claims about its stack is checked against CloudFormation ([`claim`], through the
+//! reads of [`stacks`]).
 
+pub mod claim;
 pub mod error;
 pub mod handler;
 pub mod health;
@@ -19,6 +22,7 @@ pub mod progress;
 pub mod relay;
 pub mod respond;
 pub mod secret;
+pub mod stacks;
 
 pub use error::RegistrarError;
 pub use handler::{Invocation, Outcome, Registrar, Settings};

@@ -4,14 +4,16 @@
 //! function serves only its deployment's stacks in its own account and region, and sends the
 //! master key only to the pinned endpoint, read only from the pinned secret.
 
+use lisa_constructs::ecs_model::model_stack_prefix;
 use lisa_constructs::ecs_model::registration::{RegistrationProperties, function};
+use lisa_constructs::model::ModelId;
 
-use crate::error::RegistrarError;
+use crate::error::Refusal;
 
 /// The function's pinned configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pinned {
-    /// The deployment: its model stacks are named `<deployment>-<modelId>`.
+    /// The deployment: its model stacks' names are [`model_stack_prefix`] and the model id.
     pub deployment_name: String,
     /// The LiteLLM proxy's base URL.
     pub litellm_endpoint: String,
@@ -69,10 +71,12 @@ impl Pinned {
         })
     }
 
-    /// Admits a request from `stack_id` to the function `function_arn` when the stack is named
-    /// `<deployment>-...` and lives in the function's partition, account and region.
-    pub fn admit(&self, stack_id: &str, function_arn: &str) -> Result<(), RegistrarError> {
-        let refuse = |why: String| RegistrarError::ForeignStack {
+    /// Admits a request from `stack_id` to the function `function_arn` when the stack is one of
+    /// the deployment's model stacks (its name is [`model_stack_prefix`] and a model id) and
+    /// lives in the function's partition, account and region; gives the model the stack's name
+    /// says it holds.
+    pub fn admit(&self, stack_id: &str, function_arn: &str) -> Result<ModelId, Refusal> {
+        let refuse = |why: String| Refusal::ForeignStack {
             stack_id: stack_id.to_owned(),
             deployment: self.deployment_name.clone(),
             why,
@@ -96,24 +100,30 @@ impl Pinned {
                 stack.account, stack.region, own.account, own.region
             )));
         }
-        let prefix = format!("{}-", self.deployment_name);
-        if !stack_name.starts_with(&prefix) || stack_name.len() == prefix.len() {
-            return Err(refuse(format!("its name does not start with {prefix:?}")));
-        }
-        Ok(())
+        let prefix = model_stack_prefix(&self.deployment_name);
+        // A deployment name cannot hold the separator, so the prefix is this deployment's only.
+        let model = stack_name
+            .strip_prefix(&prefix)
+            .filter(|model| !model.is_empty())
+            .ok_or_else(|| refuse(format!("its name does not start with {prefix:?}")))?;
+        ModelId::parse(model).map_err(|why| {
+            refuse(format!(
+                "its name after {prefix:?} is not a model id: it {why}"
+            ))
+        })
     }
 
     /// Accepts properties that name the pinned endpoint and secret.
-    pub fn check(&self, properties: &RegistrationProperties) -> Result<(), RegistrarError> {
+    pub fn check(&self, properties: &RegistrationProperties) -> Result<(), Refusal> {
         if !same_endpoint(&properties.lite_llm_endpoint, &self.litellm_endpoint) {
-            return Err(RegistrarError::NotPinnedValue {
+            return Err(Refusal::NotPinnedValue {
                 property: "LiteLlmEndpoint",
                 given: properties.lite_llm_endpoint.clone(),
                 pinned: self.litellm_endpoint.clone(),
             });
         }
         if properties.master_key_secret_arn.trim() != self.master_key_secret_arn {
-            return Err(RegistrarError::NotPinnedValue {
+            return Err(Refusal::NotPinnedValue {
                 property: "MasterKeySecretArn",
                 given: properties.master_key_secret_arn.clone(),
                 pinned: self.master_key_secret_arn.clone(),
@@ -144,35 +154,54 @@ mod tests {
     #[test]
     fn only_the_deployments_stacks_in_the_functions_account_and_region_are_admitted() {
         let p = pinned();
-        assert!(
-            p.admit(&stack("123456789012", "us-east-1", "lisa-m"), FUNCTION)
-                .is_ok()
-        );
+        let ours = |model: &str| format!("{}{model}", model_stack_prefix("lisa"));
+        let model = |name: &str| {
+            p.admit(&stack("123456789012", "us-east-1", name), FUNCTION)
+                .map(|model| model.as_str().to_owned())
+                .ok()
+        };
+        assert_eq!(model(&ours("m")).as_deref(), Some("m"));
+        assert_eq!(model(&ours("m-2")).as_deref(), Some("m-2"));
+        let others = format!("{}m", model_stack_prefix("prod"));
+        // Another deployment whose name starts with this one's.
+        let longer = format!("{}m", model_stack_prefix("lisaprod"));
         for (stack_id, why) in [
             (
-                stack("123456789012", "us-east-1", "prod-m"),
+                stack("123456789012", "us-east-1", &others),
+                "does not start",
+            ),
+            (
+                stack("123456789012", "us-east-1", &longer),
                 "does not start",
             ),
             (stack("123456789012", "us-east-1", "lisa"), "does not start"),
             (
-                stack("123456789012", "us-east-1", "lisa-"),
+                stack("123456789012", "us-east-1", &ours("")),
                 "does not start",
             ),
             (
-                stack("210987654321", "us-east-1", "lisa-m"),
+                stack("123456789012", "us-east-1", &ours("-m")),
+                "is not a model id",
+            ),
+            (
+                stack("123456789012", "us-east-1", &ours("Model")),
+                "is not a model id",
+            ),
+            (
+                stack("210987654321", "us-east-1", &ours("m")),
                 "account 210987654321",
             ),
             (
-                stack("123456789012", "eu-west-1", "lisa-m"),
+                stack("123456789012", "eu-west-1", &ours("m")),
                 "region eu-west-1",
             ),
-            ("lisa-m".to_owned(), "not a stack ARN"),
+            (ours("m"), "not a stack ARN"),
         ] {
             let error = p
                 .admit(&stack_id, FUNCTION)
                 .expect_err(&stack_id)
                 .to_string();
-            assert!(error.contains(why), "{error}");
+            assert!(error.contains(why), "{stack_id}: {error}");
         }
     }
 }

@@ -42,6 +42,21 @@ pub fn success(
     )
 }
 
+/// A success that did nothing, with the reason (for the function's log and the stack's events).
+pub fn declined(
+    echo: &Echo,
+    physical_id: &str,
+    reason: String,
+) -> CloudFormationCustomResourceResponse {
+    document(
+        echo,
+        CloudFormationCustomResourceResponseStatus::Success,
+        Some(reason),
+        physical_id,
+        HashMap::new(),
+    )
+}
+
 /// A failure, with the reason an operator reads in the stack's events.
 pub fn failure(
     echo: &Echo,

@@ -5,16 +5,33 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lisa_constructs::ecs_model::registration::{MODEL_ID_ATTRIBUTE, registration_id};
+use lisa_constructs::ecs_model::model_stack_prefix;
+use lisa_constructs::ecs_model::registration::{
+    MODEL_ID_ATTRIBUTE, RESOURCE_TYPE, registration_id,
+};
 use lisa_registrar::handler::Step;
-use lisa_registrar::{Outcome, Pinned, Settings};
+use lisa_registrar::{Outcome, Pinned, Registrar, Settings};
 use serde_json::{Value, json};
+use support::cloud::Cloud;
 use support::litellm::{LiteLlm, Mode};
 use support::*;
 
 const KEY: &str = "sk-master-0d9f8e7c";
+
+/// The model the fixtures register.
+const MODEL: &str = "mistral-vllm";
+/// The fixtures' ApiBase: the stack's load balancer.
+const LB_DNS: &str = "internal-lisa-mistral-1234567890.us-east-1.elb.amazonaws.com";
+const LB_ARN: &str = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/lisa-mistral/50dc6c495c0c9188";
+
+fn stack_id_of(stack: &str) -> String {
+    format!(
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/{stack}/5b6a8f40-cb7e-11ef-9a6b-0affd1b2c3d4"
+    )
+}
 
 /// One test's world.
 struct World {
@@ -24,6 +41,8 @@ struct World {
     secret: String,
     stack: String,
     target_group: String,
+    /// What CloudFormation says about the stacks.
+    cloud: Cloud,
 }
 
 impl World {
@@ -32,25 +51,42 @@ impl World {
     }
 
     async fn with_entries(mode: Mode, entries: Vec<Value>) -> World {
-        World {
+        let w = World {
             litellm: LiteLlm::start_with(KEY, mode, entries).await,
             answers: Answers::start().await,
             lambda: LambdaApi::start().await,
             secret: secret(KEY).await,
-            stack: unique("lisa-mistral"),
+            stack: stack_name(MODEL),
             target_group: target_group().await,
-        }
+            cloud: Cloud::default(),
+        };
+        // The hosted model's stack: its registration, load balancer and target group.
+        let stack_id = w.stack_id();
+        w.cloud.set_resource(
+            &stack_id,
+            "Registration",
+            RESOURCE_TYPE,
+            None,
+            "CREATE_IN_PROGRESS",
+        );
+        w.cloud
+            .set_load_balancer(&stack_id, "LoadBalancer", LB_ARN, LB_DNS);
+        w.cloud.set_resource(
+            &stack_id,
+            "LoadBalancerTargetGroup",
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            Some(&w.target_group),
+            "CREATE_COMPLETE",
+        );
+        w
     }
 
     fn stack_id(&self) -> String {
-        format!(
-            "arn:aws:cloudformation:us-east-1:123456789012:stack/{}/5b6a8f40-cb7e-11ef-9a6b-0affd1b2c3d4",
-            self.stack
-        )
+        stack_id_of(&self.stack)
     }
 
     fn id(&self) -> String {
-        registration_id(&self.stack_id(), "mistral-vllm")
+        registration_id(&self.stack_id(), MODEL)
     }
 
     fn request(&self, name: &str, extra: &[(&str, &str)]) -> Value {
@@ -75,8 +111,12 @@ impl World {
         fixture(name, &fill)
     }
 
-    /// A LiteLLM-only model's request: no target group, no budget, no api_base.
+    /// A LiteLLM-only model's request: no target group, no budget, no api_base; the stack has
+    /// no load balancer from then on.
     fn litellm_only(&self, name: &str) -> Value {
+        for logical_id in ["LoadBalancer", "LoadBalancerTargetGroup"] {
+            self.cloud.remove_resource(&self.stack_id(), logical_id);
+        }
         let mut r = self.request(name, &[]);
         for key in ["TargetGroupArn", "LoadBudgetSeconds", "ApiBase"] {
             set_property(&mut r, key, None);
@@ -89,8 +129,34 @@ impl World {
         r
     }
 
+    /// Runs a request CloudFormation makes: its resource is in progress as the request says.
     async fn run(&self, request: Value) -> Outcome {
         self.run_with(request, fast_settings(), 30.0).await
+    }
+
+    /// Runs a request whatever CloudFormation says about its stack (a crafted one).
+    async fn run_crafted(&self, request: Value) -> Outcome {
+        self.run_trusting(request, fast_settings(), 30.0, self.pinned(), false)
+            .await
+    }
+
+    /// Marks the request's resource as CloudFormation does while it makes the request.
+    fn in_progress(&self, request: &Value) {
+        let inner = request.get("request").unwrap_or(request);
+        let (Some(kind), Some(stack_id), Some(logical_id)) = (
+            inner["RequestType"].as_str(),
+            inner["StackId"].as_str(),
+            inner["LogicalResourceId"].as_str(),
+        ) else {
+            return;
+        };
+        self.cloud.set_resource(
+            stack_id,
+            logical_id,
+            RESOURCE_TYPE,
+            None,
+            &format!("{}_IN_PROGRESS", kind.to_uppercase()),
+        );
     }
 
     /// What this world's function trusts: its LiteLLM stand-in and its secret.
@@ -99,7 +165,7 @@ impl World {
     }
 
     async fn run_with(&self, request: Value, settings: Settings, seconds: f64) -> Outcome {
-        self.run_trusting(request, settings, seconds, self.pinned())
+        self.run_trusting(request, settings, seconds, self.pinned(), true)
             .await
     }
 
@@ -109,12 +175,26 @@ impl World {
         settings: Settings,
         seconds: f64,
         pinned: Pinned,
+        from_cloudformation: bool,
     ) -> Outcome {
-        registrar(&self.lambda.server.url(), settings, pinned)
+        if from_cloudformation {
+            self.in_progress(&request);
+        }
+        self.registrar(settings, pinned)
             .await
             .run(request, invocation(seconds))
             .await
             .expect("answered")
+    }
+
+    async fn registrar(&self, settings: Settings, pinned: Pinned) -> Arc<Registrar> {
+        registrar(
+            &self.lambda.server.url(),
+            settings,
+            pinned,
+            Arc::new(self.cloud.clone()),
+        )
+        .await
     }
 
     fn ids(&self) -> Vec<String> {
@@ -147,6 +227,18 @@ fn assert_success(answer: &Value, id: &str) {
     assert_eq!(answer["Data"][MODEL_ID_ATTRIBUTE], id);
     assert_eq!(answer["LogicalResourceId"], "Registration");
     assert_eq!(answer["RequestId"].as_str().map(str::len), Some(36));
+}
+
+/// A refused delete: SUCCESS, so CloudFormation finishes deleting the stack, with the
+/// request's own physical id, no attributes and the reason nothing was removed.
+fn assert_declined(answer: &Value, physical_id: &str, words: &[&str]) {
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], physical_id);
+    assert!(answer["Data"].get(MODEL_ID_ATTRIBUTE).is_none(), "{answer}");
+    let reason = answer["Reason"].as_str().expect("a reason");
+    for w in words.iter().chain(&["nothing was removed"]) {
+        assert!(reason.contains(w), "reason {reason:?} lacks {w:?}");
+    }
 }
 
 fn assert_failed(answer: &Value, words: &[&str]) -> String {
@@ -320,7 +412,7 @@ async fn a_hand_on_that_fails_is_answered() {
         ..fast_settings()
     };
     let nowhere = format!("http://127.0.0.1:{}", server::closed_port());
-    registrar(&nowhere, settings, w.pinned())
+    registrar(&nowhere, settings, w.pinned(), Arc::new(w.cloud.clone()))
         .await
         .run(w.request("create", &[("BUDGET", "120")]), invocation(6.0))
         .await
@@ -358,8 +450,8 @@ async fn stopping_removes_the_registration_and_keeps_the_id() {
     let w = World::new(Mode::Normal).await;
     w.run(w.litellm_only("create")).await;
     w.answers.seen.lock().expect("not poisoned").clear();
-    let mut r = w.request("update", &[("ENABLED", "false")]);
-    set_property(&mut r, "TargetGroupArn", None);
+    let mut r = w.litellm_only("update");
+    set_property(&mut r, "Enabled", Some("false"));
     w.run(r).await;
     assert_success(&w.answer(), &w.id());
     assert!(w.litellm.entries().is_empty());
@@ -390,6 +482,13 @@ async fn changed_parameters_replace_the_registration() {
     add_healthy_target(&w.target_group).await;
     w.run(w.request("create", &[])).await;
     w.answers.seen.lock().expect("not poisoned").clear();
+    // The update replaced the load balancer.
+    w.cloud.set_load_balancer(
+        &w.stack_id(),
+        "LoadBalancer",
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/other/1",
+        "internal-other.us-east-1.elb.amazonaws.com",
+    );
     let mut r = w.request("update", &[]);
     set_property(&mut r, "Mode", Some("embedding"));
     set_property(
@@ -470,7 +569,8 @@ async fn litellm_down_fails_with_the_endpoint() {
     let mut r = w.litellm_only("create");
     set_property(&mut r, "LiteLlmEndpoint", Some(&down));
     let trusted = pinned(&down, &w.secret);
-    w.run_trusting(r, fast_settings(), 30.0, trusted).await;
+    w.run_trusting(r, fast_settings(), 30.0, trusted, true)
+        .await;
     assert_failed(
         &w.answers.only(),
         &["cannot reach LiteLLM at", &down, "LiteLlmEndpoint"],
@@ -536,7 +636,8 @@ async fn a_wrong_master_key_says_to_check_the_secret() {
     let wrong = secret("sk-not-the-key").await;
     set_property(&mut r, "MasterKeySecretArn", Some(&wrong));
     let trusted = pinned(&w.litellm.server.url(), &wrong);
-    w.run_trusting(r, fast_settings(), 30.0, trusted).await;
+    w.run_trusting(r, fast_settings(), 30.0, trusted, true)
+        .await;
     let reason = assert_failed(&w.answers.only(), &["401", "master key"]);
     assert!(!reason.contains("sk-not-the-key"), "{reason}");
 }
@@ -551,7 +652,8 @@ async fn a_missing_secret_names_the_secret_and_the_permission() {
     );
     set_property(&mut r, "MasterKeySecretArn", Some(&missing));
     let trusted = pinned(&w.litellm.server.url(), &missing);
-    w.run_trusting(r, fast_settings(), 30.0, trusted).await;
+    w.run_trusting(r, fast_settings(), 30.0, trusted, true)
+        .await;
     assert_failed(
         &w.answers.only(),
         &[
@@ -606,7 +708,7 @@ async fn malformed_properties_fail_and_their_delete_succeeds() {
 #[tokio::test]
 async fn a_panic_is_answered() {
     let w = World::new(Mode::Normal).await;
-    let registrar = registrar(&w.lambda.server.url(), fast_settings(), w.pinned()).await;
+    let registrar = w.registrar(fast_settings(), w.pinned()).await;
     let outcome = registrar
         .run_with(
             w.litellm_only("create"),
@@ -636,7 +738,7 @@ async fn a_panic_is_answered() {
 #[tokio::test]
 async fn an_event_without_a_response_url_is_an_error_not_an_answer() {
     let w = World::new(Mode::Normal).await;
-    let registrar = registrar(&w.lambda.server.url(), fast_settings(), w.pinned()).await;
+    let registrar = w.registrar(fast_settings(), w.pinned()).await;
     let result = registrar
         .run(json!({"hello": "world"}), invocation(10.0))
         .await;
@@ -671,7 +773,14 @@ async fn a_request_naming_another_endpoint_is_refused_before_the_key_is_read() {
         set_property(&mut r, "LiteLlmEndpoint", Some(&host.url()));
         w.run(r).await;
         let answer = w.answers.only();
-        assert_failed(&answer, &["refused", "LiteLlmEndpoint", &host.url()]);
+        let words = ["refused", "LiteLlmEndpoint", &host.url()];
+        match kind {
+            // A refused delete lets the stack's delete finish (see below).
+            "delete" => assert_declined(&answer, &w.id(), &words),
+            _ => {
+                assert_failed(&answer, &words);
+            }
+        }
         if kind != "create" {
             assert_eq!(answer["PhysicalResourceId"], w.id(), "{kind} keeps its id");
         }
@@ -700,18 +809,24 @@ async fn a_request_naming_another_secret_is_refused() {
 #[tokio::test]
 async fn a_stack_outside_the_deployment_is_refused() {
     let w = World::new(Mode::Normal).await;
+    let outside = format!("does not start with {:?}", model_stack_prefix(DEPLOYMENT));
     let outsiders = [
         (
-            w.stack_id().replace(":stack/lisa-", ":stack/other-"),
-            "does not start with \"lisa-\"",
+            stack_id_of(&format!("{}{MODEL}", model_stack_prefix("other"))),
+            outside.clone(),
+        ),
+        (
+            // A deployment whose name starts with this one's.
+            stack_id_of(&format!("{}{MODEL}", model_stack_prefix("lisaprod"))),
+            outside,
         ),
         (
             w.stack_id().replace(":123456789012:", ":210987654321:"),
-            "account 210987654321",
+            "account 210987654321".to_owned(),
         ),
         (
             w.stack_id().replace(":us-east-1:", ":eu-west-1:"),
-            "region eu-west-1",
+            "region eu-west-1".to_owned(),
         ),
     ];
     for (stack_id, why) in outsiders {
@@ -719,7 +834,7 @@ async fn a_stack_outside_the_deployment_is_refused() {
         let mut r = w.litellm_only("create");
         r["StackId"] = json!(stack_id);
         w.run(r).await;
-        assert_failed(&w.answers.only(), &["refused", &stack_id, why]);
+        assert_failed(&w.answers.only(), &["refused", &stack_id, &why]);
     }
     assert!(w.litellm.calls().is_empty(), "{:?}", w.litellm.calls());
 }
@@ -728,7 +843,10 @@ async fn a_stack_outside_the_deployment_is_refused() {
 async fn the_rollback_of_a_refused_create_succeeds_without_a_call() {
     let w = World::new(Mode::Normal).await;
     let mut r = w.litellm_only("create");
-    r["StackId"] = json!(w.stack_id().replace(":stack/lisa-", ":stack/other-"));
+    r["StackId"] = json!(stack_id_of(&format!(
+        "{}{MODEL}",
+        model_stack_prefix("other")
+    )));
     w.run(r.clone()).await;
     let answer = w.answers.only();
     let physical = answer["PhysicalResourceId"]
@@ -747,8 +865,7 @@ async fn the_rollback_of_a_refused_create_succeeds_without_a_call() {
 #[tokio::test]
 async fn a_function_without_its_pinned_settings_refuses_every_request() {
     let w = World::new(Mode::Normal).await;
-    let mut registrar =
-        (*registrar(&w.lambda.server.url(), fast_settings(), w.pinned()).await).clone();
+    let mut registrar = (*w.registrar(fast_settings(), w.pinned()).await).clone();
     registrar.pinned =
         Err(lisa_constructs::ecs_model::registration::function::ENV_LITELLM_ENDPOINT);
     std::sync::Arc::new(registrar)
@@ -758,6 +875,330 @@ async fn a_function_without_its_pinned_settings_refuses_every_request() {
     assert_failed(
         &w.answers.only(),
         &["not configured", "LISA_LITELLM_ENDPOINT"],
+    );
+    assert!(w.litellm.calls().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trust: a request is checked against the stack it claims to come from
+
+/// Another model's registration, in another stack of the deployment.
+fn victim() -> (String, Value) {
+    let stack_id = stack_id_of(&stack_name("victim"));
+    let id = registration_id(&stack_id, "victim");
+    let entry = json!({
+        "model_name": "victim",
+        "litellm_params": {"model": "hosted_vllm/victim", "api_base": "http://internal-victim.us-east-1.elb.amazonaws.com/v1"},
+        "model_info": {"id": id, "mode": "chat"},
+    });
+    (stack_id, entry)
+}
+
+fn removals(w: &World) -> Vec<String> {
+    w.litellm
+        .calls()
+        .into_iter()
+        .filter(|c| c == "POST /model/delete")
+        .collect()
+}
+
+#[tokio::test]
+async fn a_delete_naming_another_models_id_removes_nothing() {
+    let (_, entry) = victim();
+    let w = World::with_entries(Mode::Normal, vec![entry.clone()]).await;
+    w.run(w.litellm_only("create")).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    let theirs = entry["model_info"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    // CloudFormation is deleting this stack, but the request names the victim's entry.
+    w.run(w.request("delete", &[("PHYSICAL_ID", &theirs)]))
+        .await;
+    assert_declined(
+        &w.answer(),
+        &theirs,
+        &["refused", &theirs, &w.id(), "not the registration id"],
+    );
+    assert_eq!(removals(&w), Vec::<String>::new());
+    assert_eq!(w.ids(), vec![theirs, w.id()], "both entries are kept");
+}
+
+#[tokio::test]
+async fn a_delete_any_id_not_derived_from_its_stack_and_model_removes_nothing() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.litellm_only("create")).await;
+    for (physical, model) in [
+        ("mistral-vllm-000000000000", MODEL),
+        ("Registration", MODEL),
+        // The id is derived from the stack's own model, not the ModelId the request gives.
+        (&registration_id(&w.stack_id(), "other") as &str, "other"),
+    ] {
+        w.answers.seen.lock().expect("not poisoned").clear();
+        let mut d = w.request("delete", &[("PHYSICAL_ID", physical)]);
+        set_property(&mut d, "ModelId", Some(model));
+        w.run(d).await;
+        assert_declined(&w.answer(), physical, &["refused"]);
+    }
+    assert_eq!(removals(&w), Vec::<String>::new());
+    assert_eq!(w.ids(), vec![w.id()]);
+}
+
+#[tokio::test]
+async fn a_delete_of_a_stack_cloudformation_is_not_deleting_removes_nothing() {
+    let (victim_stack, entry) = victim();
+    let w = World::with_entries(Mode::Normal, vec![entry.clone()]).await;
+    let theirs = entry["model_info"]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned();
+    let stack = stack_name("victim");
+    let crafted = |w: &World| {
+        let mut d = w.request("delete", &[("PHYSICAL_ID", &theirs), ("STACK", &stack)]);
+        set_property(&mut d, "ModelId", Some("victim"));
+        d
+    };
+    // The victim's stack is unknown to CloudFormation, then complete (serving), then being
+    // updated: the request names its stack, model and id correctly, but no delete is under way.
+    w.run_crafted(crafted(&w)).await;
+    assert_declined(&w.answer(), &theirs, &["refused", &stack, "no such stack"]);
+    for status in ["CREATE_COMPLETE", "UPDATE_IN_PROGRESS"] {
+        w.cloud.set_resource(
+            &victim_stack,
+            "Registration",
+            RESOURCE_TYPE,
+            Some(&theirs),
+            status,
+        );
+        w.answers.seen.lock().expect("not poisoned").clear();
+        w.run_crafted(crafted(&w)).await;
+        assert_declined(
+            &w.answer(),
+            &theirs,
+            &["refused", status, "DELETE_IN_PROGRESS"],
+        );
+    }
+    assert_eq!(removals(&w), Vec::<String>::new());
+    assert_eq!(w.litellm.entries(), vec![entry]);
+}
+
+#[tokio::test]
+async fn a_delete_that_cannot_be_checked_fails_and_removes_nothing() {
+    let w = World::new(Mode::Normal).await;
+    w.run(w.litellm_only("create")).await;
+    w.answers.seen.lock().expect("not poisoned").clear();
+    w.cloud
+        .fail("AccessDenied: not authorized to perform cloudformation:DescribeStackResources");
+    w.run(w.request("delete", &[])).await;
+    let answer = w.answer();
+    assert_failed(
+        &answer,
+        &[
+            "cannot check",
+            &w.stack_id(),
+            "AccessDenied",
+            "cloudformation:DescribeStackResources",
+        ],
+    );
+    assert_eq!(answer["PhysicalResourceId"], w.id());
+    assert_eq!(w.ids(), vec![w.id()]);
+}
+
+#[tokio::test]
+async fn a_create_from_a_stack_cloudformation_does_not_know_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    let ghost = stack_name("ghost");
+    let mut r = w.request("create", &[("STACK", &ghost)]);
+    set_property(&mut r, "ModelId", Some("ghost"));
+    w.run_crafted(r).await;
+    let answer = w.answer();
+    assert_failed(&answer, &["refused", &ghost, "no such stack"]);
+    assert_eq!(answer["PhysicalResourceId"], "Registration-unregistered");
+    assert!(w.litellm.calls().is_empty(), "{:?}", w.litellm.calls());
+}
+
+#[tokio::test]
+async fn a_create_or_update_whose_resource_is_not_in_progress_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.run(w.request("create", &[])).await;
+    let before = w.litellm.entries();
+    // The stack is serving: a replayed create, or an update that would stop the model.
+    let stack_id = w.stack_id();
+    for (request, status) in [
+        (w.request("create", &[]), "CREATE_COMPLETE"),
+        (
+            w.request("update", &[("ENABLED", "false")]),
+            "UPDATE_COMPLETE",
+        ),
+        (
+            w.request("update", &[("ENABLED", "false")]),
+            "CREATE_IN_PROGRESS",
+        ),
+        (w.request("create", &[]), "DELETE_IN_PROGRESS"),
+    ] {
+        w.cloud.set_status(&stack_id, "Registration", status);
+        w.answers.seen.lock().expect("not poisoned").clear();
+        w.run_crafted(request).await;
+        assert_failed(&w.answer(), &["refused", "Registration", status]);
+    }
+    assert_eq!(w.litellm.entries(), before, "the entry is untouched");
+    assert_eq!(removals(&w), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_create_naming_a_resource_that_is_not_a_registration_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    let mut r = w.request("create", &[]);
+    r["LogicalResourceId"] = json!("Service");
+    w.cloud.set_resource(
+        &w.stack_id(),
+        "Service",
+        "AWS::ECS::Service",
+        None,
+        "CREATE_IN_PROGRESS",
+    );
+    w.run_crafted(r).await;
+    assert_failed(&w.answer(), &["refused", "Service", "AWS::ECS::Service"]);
+    assert!(w.litellm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_model_name_other_than_the_stacks_model_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    let mut r = w.request("create", &[]);
+    set_property(&mut r, "ModelId", Some("gpt-4o"));
+    w.run(r).await;
+    assert_failed(&w.answer(), &["refused", "gpt-4o", "mistral-vllm"]);
+    assert!(w.litellm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_create_whose_api_base_is_not_the_stacks_load_balancer_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    let (host, seen) = attacker().await;
+    for api_base in [
+        format!("{}/v1", host.url()),
+        "http://internal-victim.us-east-1.elb.amazonaws.com/v1".to_owned(),
+        format!("http://{LB_DNS}.evil.example/v1"),
+        format!("http://{LB_DNS}@evil.example/v1"),
+        format!("http://{LB_DNS}:8080/v1"),
+        format!("http://{LB_DNS}/v1/../evil"),
+    ] {
+        w.answers.seen.lock().expect("not poisoned").clear();
+        let mut r = w.request("create", &[]);
+        set_property(&mut r, "ApiBase", Some(&api_base));
+        w.run(r).await;
+        assert_failed(&w.answer(), &["refused", "ApiBase", &api_base, LB_DNS]);
+    }
+    assert!(w.litellm.calls().is_empty(), "{:?}", w.litellm.calls());
+    assert!(seen.lock().expect("not poisoned").is_empty());
+}
+
+#[tokio::test]
+async fn an_update_moving_the_model_to_another_host_is_refused_and_keeps_the_entry() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.run(w.request("create", &[])).await;
+    let before = w.litellm.entries();
+    w.answers.seen.lock().expect("not poisoned").clear();
+    let mut r = w.request("update", &[]);
+    set_property(&mut r, "ApiBase", Some("https://prompts.evil.example/v1"));
+    w.run(r).await;
+    let answer = w.answer();
+    assert_failed(&answer, &["refused", "prompts.evil.example"]);
+    assert_eq!(answer["PhysicalResourceId"], w.id());
+    assert_eq!(w.litellm.entries(), before);
+}
+
+#[tokio::test]
+async fn a_hosted_stacks_registration_without_api_base_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    let mut r = w.request("create", &[]);
+    for key in ["ApiBase", "TargetGroupArn", "LoadBudgetSeconds"] {
+        set_property(&mut r, key, None);
+    }
+    w.run(r).await;
+    assert_failed(&w.answer(), &["refused", "no ApiBase", LB_DNS]);
+    assert!(w.litellm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn an_api_base_on_a_stack_without_a_load_balancer_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    // A LiteLLM-only model's stack holds only its registration.
+    let stack = &stack_name("titan");
+    w.cloud.set_resource(
+        &stack_id_of(stack),
+        "Registration",
+        RESOURCE_TYPE,
+        None,
+        "CREATE_IN_PROGRESS",
+    );
+    let mut r = w.litellm_only("create");
+    r["StackId"] = json!(stack_id_of(stack));
+    set_property(&mut r, "ModelId", Some("titan"));
+    set_property(&mut r, "ApiBase", Some("http://llm.evil.example/v1"));
+    w.run(r).await;
+    assert_failed(
+        &w.answer(),
+        &["refused", "llm.evil.example", "no load balancer"],
+    );
+    assert!(w.litellm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn a_target_group_of_another_stack_is_refused() {
+    let w = World::new(Mode::Normal).await;
+    let theirs = target_group().await;
+    add_healthy_target(&theirs).await;
+    w.run(w.request("create", &[("TARGET_GROUP", &theirs)]))
+        .await;
+    assert_failed(&w.answer(), &["refused", "TargetGroupArn", &theirs]);
+    w.answers.seen.lock().expect("not poisoned").clear();
+    let mut r = w.request("create", &[]);
+    set_property(&mut r, "AlternateTargetGroupArn", Some(&theirs));
+    w.run(r).await;
+    assert_failed(
+        &w.answer(),
+        &["refused", "AlternateTargetGroupArn", &theirs],
+    );
+    assert!(w.litellm.calls().is_empty());
+}
+
+#[tokio::test]
+async fn the_stacks_domain_name_is_its_load_balancers_name() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.cloud
+        .set_parameter(&w.stack_id(), "DomainName", "llm.example.com");
+    let mut r = w.request("create", &[]);
+    set_property(&mut r, "ApiBase", Some("https://llm.example.com/v1"));
+    w.run(r).await;
+    assert_success(&w.answer(), &w.id());
+    assert_eq!(
+        w.litellm.entries()[0]["litellm_params"]["api_base"],
+        "https://llm.example.com/v1"
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_cannot_be_checked_fails_and_writes_nothing() {
+    let w = World::new(Mode::Normal).await;
+    add_healthy_target(&w.target_group).await;
+    w.cloud.fail("Throttling: Rate exceeded");
+    w.run(w.request("create", &[])).await;
+    assert_failed(
+        &w.answer(),
+        &[
+            "cannot check",
+            "Throttling",
+            "cloudformation:DescribeStackResources",
+        ],
     );
     assert!(w.litellm.calls().is_empty());
 }

@@ -9,6 +9,9 @@
 //!   PUTs the answer to the ResponseURL and reports the invocation's result to the Runtime API.
 //! - Given a crafted event naming another host as the LiteLLM endpoint, it answers FAILED and
 //!   never calls that host.
+//! - Run against moto's CloudFormation, it registers a hosted model whose stack is being created
+//!   (the Create event moto queued for it), refuses the same event pointing the model at another
+//!   host, and removes nothing for a Delete naming another model's registration.
 
 mod support;
 
@@ -17,10 +20,11 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lisa_constructs::ecs_model::registration::function;
+use lisa_constructs::ecs_model::registration::{function, registration_id};
 use lisa_registrar::Pinned;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::litellm::{LiteLlm, Mode};
+use support::moto_stack::{self, Model, MotoStack};
 use support::server::{self, Handler, Seen};
 use support::*;
 
@@ -244,6 +248,26 @@ fn create_event(answers: &Answers, stack: &str, endpoint: &str, secret_arn: &str
     event
 }
 
+/// A hosted model's stack being created in moto, with a healthy target: its Create event as
+/// moto queued it, answered to `answers`.
+async fn hosted_stack(
+    answers: &Answers,
+    litellm: &LiteLlm,
+    secret_arn: &str,
+) -> (Model, MotoStack) {
+    let model = Model {
+        model_id: unique("pkg"),
+        endpoint: litellm.server.url(),
+        secret_arn: secret_arn.to_owned(),
+        hosted: true,
+    };
+    let mut stack = moto_stack::create(&model, None).await;
+    add_healthy_target(&moto_stack::physical_id(&stack.stack_id, moto_stack::TARGET_GROUP).await)
+        .await;
+    stack.event["ResponseURL"] = json!(answers.url());
+    (model, stack)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
     let (_dir, bootstrap) = unpack();
@@ -251,15 +275,10 @@ async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
     let litellm = LiteLlm::start(key, Mode::Normal).await;
     let answers = Answers::start().await;
     let secret_arn = secret(key).await;
-    let event = create_event(
-        &answers,
-        &unique("lisa-pkg"),
-        &litellm.server.url(),
-        &secret_arn,
-    );
+    let (model, stack) = hosted_stack(&answers, &litellm, &secret_arn).await;
     invoke_packaged(
         &bootstrap,
-        &event,
+        &stack.event,
         &pinned(&litellm.server.url(), &secret_arn),
     )
     .await;
@@ -270,12 +289,125 @@ async fn the_packaged_bootstrap_answers_a_create_event_from_the_runtime_api() {
         answer["Data"]["LiteLlmModelId"],
         answer["PhysicalResourceId"]
     );
-    assert_eq!(litellm.entries().len(), 1);
+    let entries = litellm.entries();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["model_name"], model.model_id);
+    assert_eq!(
+        entries[0]["litellm_params"]["api_base"],
+        stack.event["ResourceProperties"]["ApiBase"]
+    );
     assert!(
         litellm.violations().is_empty(),
         "{:?}",
         litellm.violations()
     );
+}
+
+/// Whoever may invoke the function writes the event: the Create of a stack really being created,
+/// with ApiBase pointing at a host of their own, is refused and registers nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crafted_create_pointing_a_model_at_another_host_registers_nothing() {
+    let (_dir, bootstrap) = unpack();
+    let key = "sk-package-api-base";
+    let litellm = LiteLlm::start(key, Mode::Normal).await;
+    let answers = Answers::start().await;
+    let secret_arn = secret(key).await;
+    let (_model, mut stack) = hosted_stack(&answers, &litellm, &secret_arn).await;
+    stack.event["ResourceProperties"]["ApiBase"] = json!("http://prompts.evil.example/v1");
+    invoke_packaged(
+        &bootstrap,
+        &stack.event,
+        &pinned(&litellm.server.url(), &secret_arn),
+    )
+    .await;
+
+    let answer = answers.only();
+    assert_eq!(answer["Status"], "FAILED", "{answer}");
+    let reason = answer["Reason"].as_str().expect("a reason");
+    for words in ["refused", "ApiBase", "prompts.evil.example"] {
+        assert!(reason.contains(words), "{reason:?} lacks {words:?}");
+    }
+    assert!(litellm.calls().is_empty(), "{:?}", litellm.calls());
+}
+
+/// A Delete naming another model's registration (from the caller's own stack, or from the
+/// victim's stack while CloudFormation is not deleting it) removes nothing, and is answered
+/// SUCCESS so a stack delete is never held up by it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crafted_delete_naming_another_models_registration_removes_nothing() {
+    let (_dir, bootstrap) = unpack();
+    let key = "sk-package-delete";
+    let answers = Answers::start().await;
+    let secret_arn = secret(key).await;
+    let victim = Model {
+        model_id: unique("victim"),
+        endpoint: String::new(),
+        secret_arn: secret_arn.clone(),
+        hosted: false,
+    };
+    // The victim's stack is being created (not deleted) in moto; its entry is in LiteLLM.
+    let victim_stack = moto_stack::create(&victim, None).await;
+    let victim_id = registration_id(&victim_stack.stack_id, &victim.model_id);
+    let entry = json!({
+        "model_name": victim.model_id,
+        "litellm_params": {"model": "bedrock/amazon.titan-text-express-v1"},
+        "model_info": {"id": victim_id, "mode": "chat"},
+    });
+    let litellm = LiteLlm::start_with(key, Mode::Normal, vec![entry.clone()]).await;
+    let trusted = pinned(&litellm.server.url(), &secret_arn);
+    let delete = |stack: &str, stack_id: Option<&str>, model_id: &str| {
+        let mut event = fixture(
+            "delete",
+            &[
+                ("RESPONSE_URL", &answers.url()),
+                ("STACK", stack),
+                ("ENDPOINT", &litellm.server.url()),
+                ("SECRET", &secret_arn),
+                ("TARGET_GROUP", "unused"),
+                ("BUDGET", "60"),
+                ("PHYSICAL_ID", &victim_id),
+            ],
+        );
+        for key in ["TargetGroupArn", "LoadBudgetSeconds", "ApiBase"] {
+            set_property(&mut event, key, None);
+        }
+        set_property(&mut event, "ModelId", Some(model_id));
+        if let Some(stack_id) = stack_id {
+            event["StackId"] = json!(stack_id);
+        }
+        event
+    };
+    let own = unique("own");
+    for (event, why) in [
+        (
+            delete(&stack_name(&own), None, &own),
+            "not the registration id",
+        ),
+        (
+            delete(
+                &victim.stack_name(),
+                Some(&victim_stack.stack_id),
+                &victim.model_id,
+            ),
+            "CREATE_IN_PROGRESS",
+        ),
+    ] {
+        answers.seen.lock().expect("not poisoned").clear();
+        invoke_packaged(&bootstrap, &event, &trusted).await;
+        let answer = answers.only();
+        assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+        assert_eq!(answer["PhysicalResourceId"], victim_id.as_str());
+        let reason = answer["Reason"].as_str().expect("a reason");
+        for words in ["refused", why, "nothing was removed"] {
+            assert!(reason.contains(words), "{reason:?} lacks {words:?}");
+        }
+    }
+    assert!(
+        !litellm.calls().iter().any(|c| c == "POST /model/delete"),
+        "{:?}",
+        litellm.calls()
+    );
+    assert_eq!(litellm.entries(), vec![entry]);
 }
 
 /// Whoever may create a stack with the function's ServiceToken writes the event: one naming a
@@ -295,7 +427,12 @@ async fn a_crafted_event_naming_another_host_never_sends_it_the_master_key() {
         Box::pin(async { (200, Vec::new(), r#"{"data": []}"#.to_owned()) })
     });
     let attacker = server::serve(handler).await;
-    let event = create_event(&answers, &unique("lisa-pkg"), &attacker.url(), &secret_arn);
+    let event = create_event(
+        &answers,
+        &stack_name(&unique("pkg")),
+        &attacker.url(),
+        &secret_arn,
+    );
     invoke_packaged(
         &bootstrap,
         &event,

@@ -4,14 +4,19 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use lisa_constructs::ecs_model::registration::{MODEL_ID_ATTRIBUTE, RESOURCE_TYPE};
 use lisa_constructs::ecs_model::{StackOptions, synthesize};
 use lisa_constructs::model::ModelDefinition;
 use serde_json::{Map, Value, json};
+use support::cloud::Cloud;
 use support::litellm::{LiteLlm, Mode};
 use support::*;
 
 const KEY: &str = "sk-template-contract";
+/// The load balancer's DNS name the stack is given.
+const LB_DNS: &str = "internal-lisa-model-123.us-east-1.elb.amazonaws.com";
 
 /// The resource's properties as CloudFormation hands them to the function.
 fn resolved(properties: &Value, parameters: &Map<String, Value>) -> Value {
@@ -27,9 +32,7 @@ fn resolved(properties: &Value, parameters: &Map<String, Value>) -> Value {
                     .cloned()
                     .unwrap_or_else(|| panic!("no value for Ref {name}"))
             }
-            Value::Object(o) if o.contains_key("Fn::Sub") => {
-                json!("http://internal-lisa-model-123.us-east-1.elb.amazonaws.com/v1")
-            }
+            Value::Object(o) if o.contains_key("Fn::Sub") => json!(format!("http://{LB_DNS}/v1")),
             other => panic!("CloudFormation would not pass {other} as a scalar"),
         }
     };
@@ -65,17 +68,37 @@ async fn carry_out(example: &str, healthy: bool) -> (Value, LiteLlm) {
     let secret_arn = secret(KEY).await;
     parameters.insert("LiteLlmEndpoint".into(), json!(litellm.server.url()));
     parameters.insert("LiteLlmMasterKeySecretArn".into(), json!(secret_arn));
-    // The target group's Ref is its ARN.
+    let stack_id = format!(
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/{}/0c5ad1e0-cb80-11ef-8d2b-0e1f2a3b4c5d",
+        stack.name.as_str()
+    );
+    // The stack as CloudFormation lists it while it creates the registration: the target
+    // group's Ref is its ARN, and the load balancer's DNS name is what `Fn::Sub` resolves to.
+    let cloud = Cloud::default();
     for (id, r) in template["Resources"].as_object().expect("resources") {
-        if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup" {
-            parameters.insert(id.clone(), json!(target_group));
+        let kind = r["Type"].as_str().expect("a type");
+        match kind {
+            "AWS::ElasticLoadBalancingV2::TargetGroup" => {
+                parameters.insert(id.clone(), json!(target_group));
+                cloud.set_resource(&stack_id, id, kind, Some(&target_group), "CREATE_COMPLETE");
+            }
+            "AWS::ElasticLoadBalancingV2::LoadBalancer" => cloud.set_load_balancer(
+                &stack_id,
+                id,
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/model/1",
+                LB_DNS,
+            ),
+            _ if id == logical_id => {
+                cloud.set_resource(&stack_id, id, kind, None, "CREATE_IN_PROGRESS");
+            }
+            _ => cloud.set_resource(&stack_id, id, kind, Some(id), "CREATE_COMPLETE"),
         }
     }
     let request = json!({
         "RequestType": "Create",
         "ServiceToken": FUNCTION_ARN,
         "ResponseURL": answers.url(),
-        "StackId": format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{}/0c5ad1e0-cb80-11ef-8d2b-0e1f2a3b4c5d", unique(stack.name.as_str())),
+        "StackId": stack_id,
         "RequestId": "1f0e2d3c-4b5a-4978-8695-a4b3c2d1e0f9",
         "LogicalResourceId": logical_id,
         "ResourceType": RESOURCE_TYPE,
@@ -83,11 +106,16 @@ async fn carry_out(example: &str, healthy: bool) -> (Value, LiteLlm) {
     });
     // The function's own configuration holds the same environment the stack's parameters do.
     let trusted = pinned(&litellm.server.url(), &secret_arn);
-    registrar(&lambda.server.url(), fast_settings(), trusted)
-        .await
-        .run(request, invocation(30.0))
-        .await
-        .expect("answered");
+    registrar(
+        &lambda.server.url(),
+        fast_settings(),
+        trusted,
+        Arc::new(cloud),
+    )
+    .await
+    .run(request, invocation(30.0))
+    .await
+    .expect("answered");
     assert!(
         litellm.violations().is_empty(),
         "{:?}",

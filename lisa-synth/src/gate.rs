@@ -68,6 +68,42 @@ pub fn report(
     inputs: usize,
     diagnostics: Diagnostics,
 ) -> Failure {
+    report_of(problems, format, inputs, diagnostics, Writes::Nothing)
+}
+
+/// Whether a command writes anything from its inputs: its summary of problems then says that
+/// nothing was written, and only then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Writes {
+    /// The command only reads and checks (`validate`, `ls`, an operation of `lisa-ops`).
+    Nothing,
+    /// The command writes templates (`synth`), all or nothing.
+    Templates,
+}
+
+/// The summary line after the problems.
+fn summary(problems: &[FileProblem], inputs: usize, writes: Writes) -> String {
+    let mut files: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
+    files.sort_unstable();
+    files.dedup();
+    let unwritten = match writes {
+        Writes::Nothing => "",
+        Writes::Templates => "; nothing written",
+    };
+    format!(
+        "{} problem(s) in {} of {inputs} input(s){unwritten}",
+        problems.len(),
+        files.len()
+    )
+}
+
+fn report_of(
+    problems: &[FileProblem],
+    format: ErrorFormat,
+    inputs: usize,
+    diagnostics: Diagnostics,
+    writes: Writes,
+) -> Failure {
     let text = match format {
         ErrorFormat::Text => problems.iter().map(|p| format!("{p}\n")).collect(),
         ErrorFormat::Json => serde_json::to_string_pretty(problems).map_or_else(
@@ -76,14 +112,7 @@ pub fn report(
         ),
     };
     Diagnostics::problems(&text);
-    let mut files: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
-    files.sort_unstable();
-    files.dedup();
-    diagnostics.note(format_args!(
-        "{} problem(s) in {} of {inputs} input(s); nothing written",
-        problems.len(),
-        files.len()
-    ));
+    diagnostics.note(format_args!("{}", summary(problems, inputs, writes)));
     if problems.iter().any(|p| p.io) {
         Failure::Unreadable
     } else {
@@ -164,6 +193,7 @@ pub struct Inputs {
     sources: Vec<Source>,
     regions: Vec<String>,
     error_format: ErrorFormat,
+    writes: Writes,
 }
 
 impl Inputs {
@@ -175,7 +205,13 @@ impl Inputs {
             sources,
             regions,
             error_format: input.error_format,
+            writes: Writes::Nothing,
         })
+    }
+
+    /// The same inputs, for a command that writes what it makes of them.
+    pub fn writing(self, writes: Writes) -> Inputs {
+        Inputs { writes, ..self }
     }
 
     /// How many inputs there are (a file given twice counts once).
@@ -207,11 +243,12 @@ impl Inputs {
         if problems.is_empty() {
             Ok(definitions)
         } else {
-            Err(report(
+            Err(report_of(
                 &problems,
                 self.error_format,
                 self.count(),
                 diagnostics,
+                self.writes,
             ))
         }
     }
@@ -283,11 +320,12 @@ pub fn synthesize_each<R: Send>(
     }
     for problems in [input_problems, render_problems] {
         if !problems.is_empty() {
-            return Err(report(
+            return Err(report_of(
                 &problems,
                 inputs.error_format,
                 inputs.count(),
                 diagnostics,
+                inputs.writes,
             ));
         }
     }
@@ -405,5 +443,26 @@ pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Fai
             sources.len(),
             diagnostics,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_command_that_writes_says_nothing_was_written() {
+        let problems = [
+            FileProblem::new(&Source::File("a.json".into()), "streamng", "unknown".into()),
+            FileProblem::new(&Source::File("a.json".into()), "modelId", "missing".into()),
+        ];
+        assert_eq!(
+            summary(&problems, 3, Writes::Nothing),
+            "2 problem(s) in 1 of 3 input(s)"
+        );
+        assert_eq!(
+            summary(&problems, 3, Writes::Templates),
+            "2 problem(s) in 1 of 3 input(s); nothing written"
+        );
     }
 }

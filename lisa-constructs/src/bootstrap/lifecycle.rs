@@ -4,19 +4,23 @@
 //! the model a schedule names, and the role is the one EventBridge Scheduler assumes to invoke
 //! it, allowed to invoke nothing else.
 //!
-//! The function's role reaches this deployment's stacks (`<deploymentName>-*`), its registry
-//! table and its artifacts bucket's templates, and what a stop or start changes in a model stack:
-//! the Auto Scaling group and its scaling policy (groups named after the stacks) and the
-//! registration custom resource (invoking the registration function). Preflight checks are not
-//! run by the function, so it needs no quota or Availability Zone reads.
+//! The function's role reaches this deployment's model stacks (named with
+//! [`model_stack_prefix`]), its registry table and its artifacts bucket's templates. What a stop
+//! or start changes inside a model stack is CloudFormation's to do, with the model-stack role
+//! (see [`super::stack_role`]): the function may pass that role to CloudFormation, and every
+//! change set it creates must name it. Preflight checks are not run by the function, so it needs
+//! no quota or Availability Zone reads.
 
-use crate::cfn::resources::iam::{Policy, PolicyDocument, Role, Statement};
-use crate::cfn::resources::lambda::{Code, Function, FunctionEnvironment, LoggingConfig};
+use crate::cfn::resources::iam::{Effect, Policy, PolicyDocument, Role, Statement};
+use crate::cfn::resources::lambda::{
+    Code, EventInvokeConfig, Function, FunctionEnvironment, LoggingConfig,
+};
 use crate::cfn::resources::logs::LogGroup;
 use crate::cfn::{Condition, Expr, Output, Parameter, ParameterType};
 use crate::construct::{ConstructError, ResourceHandle, Stack};
 use crate::ecs_model::registration::function as registrar;
 use crate::ecs_model::stack_io::parameter as name;
+use crate::ecs_model::{model_stack_prefix, schedule};
 use crate::environment::Environment;
 
 /// The parameter holding the lifecycle code's object key in the artifacts bucket.
@@ -36,6 +40,26 @@ pub const RESERVED_CONCURRENCY: u32 = 10;
 pub const ENV_RETRY_SECONDS: &str = "LISA_SCHEDULE_RETRY_SECONDS";
 /// The default of [`ENV_RETRY_SECONDS`]: well inside the timeout.
 pub const DEFAULT_RETRY_SECONDS: u32 = 600;
+/// The oldest a scheduled transition may be, counted from the time it was due, when the function
+/// takes it up: the same tolerance the schedules give their own delivery, so no part of the way
+/// from a schedule to a model carries out a transition the rest would have dropped. Lambda drops an
+/// event that waited longer in its queue (its age there starts no earlier than the time it was
+/// due), and the function refuses one older than this by its `scheduledTime`. A stop or start much
+/// later than its time surprises more than it helps; the next one comes with the schedule.
+pub const MAX_EVENT_AGE_SECONDS: u32 = schedule::MAXIMUM_EVENT_AGE_SECONDS;
+/// How many times Lambda invokes the function again after a failed invocation (an AWS call that
+/// failed, throttling when many models change at the same minute). Lambda waits about one, then
+/// two minutes, so both retries fit well inside [`MAX_EVENT_AGE_SECONDS`]; a retry is safe because
+/// a transition reads the model again first and skips one that is done or under way.
+pub const MAX_RETRY_ATTEMPTS: u32 = 2;
+
+/// What the function does to a model stack besides creating change sets (which must name the
+/// model-stack role).
+const STACK_CHANGES: [&str; 3] = [
+    "cloudformation:ExecuteChangeSet",
+    "cloudformation:DeleteChangeSet",
+    "cloudformation:ContinueUpdateRollback",
+];
 
 /// The lifecycle function's name (fixed, so the scheduler's role can name it without a cycle).
 pub fn function_name(deployment_name: &str) -> String {
@@ -52,11 +76,48 @@ pub(super) struct LifecycleProps<'a> {
     pub environment: &'a Environment,
     pub registry: &'a ResourceHandle,
     pub artifacts: &'a ResourceHandle,
-    pub registrar_function_arn: &'a Expr,
+    /// The role CloudFormation acts with on model stacks.
+    pub model_stack_role: &'a ResourceHandle,
+    /// From [`scheduler_role`].
+    pub scheduler_role: &'a ResourceHandle,
+    /// The bootstrap stack's name.
+    pub bootstrap_stack: &'a str,
 }
 
-/// Adds the code key parameter, the function with its role and logs, the scheduler's role and
-/// their outputs; the function and the roles exist once a code key is given.
+/// Adds the role EventBridge Scheduler invokes the lifecycle function with. It exists from the
+/// first deploy, before the function does, so the model-stack role can name it (CloudFormation
+/// passes it to the scheduler when it creates a model's schedules).
+pub(super) fn scheduler_role(
+    stack: &mut Stack,
+    deployment: &str,
+) -> Result<ResourceHandle, ConstructError> {
+    let function_name = function_name(deployment);
+    let function_arn = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function_name}"
+    ));
+    stack.root().add(
+        "SchedulerRole",
+        Role {
+            description: Some(Expr::str(
+                "EventBridge Scheduler: invokes the lifecycle function for model schedules, nothing else",
+            )),
+            policies: vec![Policy {
+                policy_name: Expr::str("invoke-lifecycle"),
+                policy_document: PolicyDocument::new([Statement::allow(
+                    ["lambda:InvokeFunction"],
+                    [function_arn, Expr::sub(format!(
+                        "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function_name}:*"
+                    ))],
+                )]),
+            }],
+            ..Role::new(scheduler_trust())
+        },
+    )
+}
+
+/// Adds the code key parameter, the function with its role, logs and asynchronous invocation
+/// settings, and the outputs naming it and the scheduler's role; they exist once a code key is
+/// given.
 pub(super) fn lifecycle(
     stack: &mut Stack,
     props: &LifecycleProps<'_>,
@@ -73,9 +134,6 @@ pub(super) fn lifecycle(
         Condition::not(Condition::equals(code_key.ref_(), Expr::str(""))),
     )?;
     let function_name = function_name(deployment);
-    let function_arn = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function_name}"
-    ));
     let log_group = stack.root().add_with(
         "LifecycleLogs",
         LogGroup {
@@ -89,15 +147,18 @@ pub(super) fn lifecycle(
             )
         },
     )?;
+    let prefix = model_stack_prefix(deployment);
     let stacks = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{deployment}-*/*"
+        "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{prefix}*/*"
     ));
-    let groups = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:autoscaling:${{AWS::Region}}:${{AWS::AccountId}}:autoScalingGroup:*:autoScalingGroupName/{deployment}-*"
+    let clusters = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:ecs:${{AWS::Region}}:${{AWS::AccountId}}:cluster/{prefix}*"
     ));
-    let stack_roles = Expr::sub(format!(
-        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{deployment}-*"
+    let bootstrap_stack = Expr::sub(format!(
+        "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{}/*",
+        props.bootstrap_stack
     ));
+    let model_stack_role = props.model_stack_role.get_att("Arn");
     let templates = Expr::sub(format!(
         "${{{}.Arn}}/{}*",
         props.artifacts.logical_id().as_str(),
@@ -112,18 +173,50 @@ pub(super) fn lifecycle(
             policies: vec![Policy {
                 policy_name: Expr::str("lifecycle"),
                 policy_document: PolicyDocument::new([
+                    // The environment is read from the bootstrap stack's outputs.
+                    Statement::allow(["cloudformation:DescribeStacks"], [bootstrap_stack.clone()]),
                     Statement::allow(
                         [
                             "cloudformation:DescribeStacks",
                             "cloudformation:DescribeStackEvents",
-                            "cloudformation:CreateChangeSet",
+                            "cloudformation:DescribeStackResource",
                             "cloudformation:DescribeChangeSet",
-                            "cloudformation:ExecuteChangeSet",
-                            "cloudformation:DeleteChangeSet",
-                            "cloudformation:ContinueUpdateRollback",
                         ],
-                        [stacks],
+                        [stacks.clone()],
                     ),
+                    Statement::allow(STACK_CHANGES, [stacks.clone()]),
+                    // A change set without the model-stack role would act with this role's
+                    // rights, which reach no resource of a model stack: refused at once rather
+                    // than failing halfway through the update.
+                    Statement {
+                        condition: Some(Expr::map([(
+                            "ArnEquals",
+                            Expr::map([("cloudformation:RoleArn", model_stack_role.clone())]),
+                        )])),
+                        ..Statement::allow(["cloudformation:CreateChangeSet"], [stacks])
+                    },
+                    // The model stacks' prefix may start the bootstrap stack's name too: the stack
+                    // that holds this role is not the function's to change.
+                    Statement {
+                        effect: Effect::Deny,
+                        ..Statement::allow(
+                            STACK_CHANGES
+                                .iter()
+                                .chain(&["cloudformation:CreateChangeSet"])
+                                .copied(),
+                            [bootstrap_stack],
+                        )
+                    },
+                    Statement {
+                        condition: Some(Expr::map([(
+                            "StringEquals",
+                            Expr::map([(
+                                "iam:PassedToService",
+                                Expr::str("cloudformation.amazonaws.com"),
+                            )]),
+                        )])),
+                        ..Statement::allow(["iam:PassRole"], [model_stack_role])
+                    },
                     Statement::allow(
                         [
                             "dynamodb:GetItem",
@@ -134,38 +227,17 @@ pub(super) fn lifecycle(
                         ],
                         [props.registry.get_att("Arn")],
                     ),
-                    // Templates over the inline limit are uploaded for CloudFormation to read.
-                    Statement::allow(["s3:PutObject"], [templates]),
-                    Statement::allow(
-                        [
-                            "autoscaling:UpdateAutoScalingGroup",
-                            "autoscaling:PutScalingPolicy",
-                            "autoscaling:DeletePolicy",
-                        ],
-                        [groups],
-                    ),
-                    // The Describe actions have no resource-level permissions; a group update
-                    // with a launch template is checked against RunInstances on its behalf.
-                    Statement::allow(
-                        [
-                            "autoscaling:DescribeAutoScalingGroups",
-                            "autoscaling:DescribePolicies",
-                            "autoscaling:DescribeScalingActivities",
-                            "ec2:DescribeLaunchTemplateVersions",
-                            "ec2:RunInstances",
-                            "ec2:CreateTags",
-                        ],
-                        ["*"],
-                    ),
+                    // Templates over the inline limit are uploaded, and CloudFormation reads a
+                    // template URL with the rights of whoever creates the change set.
+                    Statement::allow(["s3:PutObject", "s3:GetObject"], [templates]),
+                    // Why a model's last task stopped, when a start failed (best effort).
                     Statement {
                         condition: Some(Expr::map([(
-                            "StringEquals",
-                            Expr::map([("iam:PassedToService", Expr::str("ec2.amazonaws.com"))]),
+                            "ArnLike",
+                            Expr::map([("ecs:cluster", clusters)]),
                         )])),
-                        ..Statement::allow(["iam:PassRole"], [stack_roles])
+                        ..Statement::allow(["ecs:ListTasks", "ecs:DescribeTasks"], ["*"])
                     },
-                    // The registration custom resource is invoked with the caller's rights.
-                    Statement::allow(["lambda:InvokeFunction"], [props.registrar_function_arn.clone()]),
                     Statement::allow(
                         ["logs:CreateLogStream", "logs:PutLogEvents"],
                         [log_group.get_att("Arn")],
@@ -174,12 +246,7 @@ pub(super) fn lifecycle(
             }],
             ..Role::new(PolicyDocument::assume_role_by_service("lambda.amazonaws.com"))
         },
-        |r| {
-            r.condition(has_code.name()).checkov_skip(
-                "CKV_AWS_111",
-                "RunInstances and CreateTags are checked when a stop or start updates an Auto Scaling group with a launch template; the groups themselves are limited to this deployment's",
-            )
-        },
+        |r| r.condition(has_code.name()),
     )?;
     let function = stack.root().add_with(
         "Lifecycle",
@@ -216,7 +283,7 @@ pub(super) fn lifecycle(
             r.condition(has_code.name())
                 .checkov_skip(
                     "CKV_AWS_116",
-                    "Invoked asynchronously by EventBridge Scheduler, which retries; a skipped transition is recorded on the model",
+                    "Invoked asynchronously by EventBridge Scheduler; a transition older than the event age bound is stale and dropped by design, and a skipped one is recorded on the model",
                 )
                 .checkov_skip(
                     "CKV_AWS_117",
@@ -232,22 +299,13 @@ pub(super) fn lifecycle(
                 )
         },
     )?;
-    let scheduler_role = stack.root().add_with(
-        "SchedulerRole",
-        Role {
-            description: Some(Expr::str(
-                "EventBridge Scheduler: invokes the lifecycle function for model schedules, nothing else",
-            )),
-            policies: vec![Policy {
-                policy_name: Expr::str("invoke-lifecycle"),
-                policy_document: PolicyDocument::new([Statement::allow(
-                    ["lambda:InvokeFunction"],
-                    [function_arn.clone(), Expr::sub(format!(
-                        "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{function_name}:*"
-                    ))],
-                )]),
-            }],
-            ..Role::new(scheduler_trust())
+    stack.root().add_with(
+        "LifecycleInvokeConfig",
+        EventInvokeConfig {
+            function_name: function.ref_(),
+            qualifier: Expr::str(EventInvokeConfig::LATEST),
+            maximum_event_age_in_seconds: Some(MAX_EVENT_AGE_SECONDS.into()),
+            maximum_retry_attempts: Some(MAX_RETRY_ATTEMPTS.into()),
         },
         |r| r.condition(has_code.name()),
     )?;
@@ -259,7 +317,7 @@ pub(super) fn lifecycle(
     )?;
     stack.add_output(
         name::SCHEDULER_ROLE_ARN,
-        Output::new(scheduler_role.get_att("Arn"))
+        Output::new(props.scheduler_role.get_att("Arn"))
             .description("The role model schedules invoke it with")
             .condition(has_code.name()),
     )?;

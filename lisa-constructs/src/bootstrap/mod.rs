@@ -1,8 +1,8 @@
 //! The bootstrap stack, `<deploymentName>-bootstrap`: once per environment, the model registry
 //! (a DynamoDB table), the LiteLLM registration function with its role, the [`lifecycle`]
-//! function that carries out model schedules, the bucket their code and
-//! large templates are uploaded to, and outputs that record the environment, so model commands
-//! need nothing but the deployment name.
+//! function that carries out model schedules, the role CloudFormation acts with on model stacks
+//! ([`stack_role`]), the bucket their code and large templates are uploaded to, and outputs that
+//! record the environment, so model commands need nothing but the deployment name.
 //!
 //! The template is a function of the [`Environment`]: its values are written into the outputs.
 //! The one parameter is the registration code's object key, content-addressed, so the same zip
@@ -12,6 +12,7 @@
 
 pub mod lifecycle;
 mod outputs;
+pub mod stack_role;
 
 pub use outputs::{BootstrapOutputs, OutputsError, output};
 
@@ -179,6 +180,23 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
                         function::SELF_INVOKE_ACTIONS.map(Expr::str),
                         [function_arn.clone()],
                     ),
+                    // A request is checked against the model stack it names: the resource in
+                    // progress there, the stack's load balancer and DomainName.
+                    Statement::allow(
+                        [
+                            "cloudformation:DescribeStackResources",
+                            "cloudformation:DescribeStacks",
+                        ],
+                        [Expr::sub(format!(
+                            "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{}*/*",
+                            crate::ecs_model::model_stack_prefix(&environment.deployment_name)
+                        ))],
+                    ),
+                    // DescribeLoadBalancers has no resource-level permissions.
+                    Statement::allow(
+                        ["elasticloadbalancing:DescribeLoadBalancers"],
+                        [Expr::str("*")],
+                    ),
                     Statement::allow(
                         [Expr::str("logs:CreateLogStream"), Expr::str("logs:PutLogEvents")],
                         [log_group.get_att("Arn")],
@@ -250,13 +268,25 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
         },
     )?;
 
+    let scheduler_role = lifecycle::scheduler_role(&mut stack, &environment.deployment_name)?;
+    let model_stack_role = stack_role::model_stack_role(
+        &mut stack,
+        &stack_role::StackRoleProps {
+            environment,
+            bootstrap_stack: stack_name.as_str(),
+            registrar_function_arn: &function_arn,
+            scheduler_role: &scheduler_role,
+        },
+    )?;
     lifecycle::lifecycle(
         &mut stack,
         &lifecycle::LifecycleProps {
             environment,
             registry: &registry,
             artifacts: &artifacts,
-            registrar_function_arn: &function_arn,
+            model_stack_role: &model_stack_role,
+            scheduler_role: &scheduler_role,
+            bootstrap_stack: stack_name.as_str(),
         },
     )?;
     stack.add_output(
@@ -267,6 +297,11 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
         output::ARTIFACTS_BUCKET_NAME,
         Output::new(artifacts.ref_())
             .description("Where registration code and large templates are uploaded"),
+    )?;
+    stack.add_output(
+        output::MODEL_STACK_ROLE_ARN,
+        Output::new(model_stack_role.get_att("Arn"))
+            .description("The role CloudFormation acts with on model stacks: pass it as RoleARN"),
     )?;
     stack.add_output(
         name::REGISTRATION_FUNCTION_ARN,

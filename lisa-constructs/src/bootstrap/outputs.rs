@@ -12,6 +12,8 @@ pub mod output {
     pub const ARTIFACTS_BUCKET_NAME: &str = "ArtifactsBucketName";
     /// The deployment name.
     pub const DEPLOYMENT_NAME: &str = "DeploymentName";
+    /// The role CloudFormation acts with on every model stack (passed as `RoleARN`).
+    pub const MODEL_STACK_ROLE_ARN: &str = "ModelStackRoleArn";
 }
 
 /// A required output is missing.
@@ -40,6 +42,9 @@ pub struct BootstrapOutputs {
     pub lifecycle_function_arn: Option<String>,
     /// The role model schedules invoke the lifecycle function with.
     pub scheduler_role_arn: Option<String>,
+    /// The role CloudFormation acts with on model stacks: every change set and delete of a model
+    /// stack passes it as `RoleARN`. `None` for a bootstrap stack deployed before it existed.
+    pub model_stack_role_arn: Option<String>,
 }
 
 impl BootstrapOutputs {
@@ -80,6 +85,7 @@ impl BootstrapOutputs {
             registration_function_arn: get(name::REGISTRATION_FUNCTION_ARN),
             lifecycle_function_arn: get(name::LIFECYCLE_FUNCTION_ARN),
             scheduler_role_arn: get(name::SCHEDULER_ROLE_ARN),
+            model_stack_role_arn: get(output::MODEL_STACK_ROLE_ARN),
         })
     }
 }

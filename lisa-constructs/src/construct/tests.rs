@@ -725,11 +725,13 @@ fn kitchen_sink_stack_synthesizes() {
                     }),
                     maximum_percent: Some(100u32.into()),
                     minimum_healthy_percent: Some(0u32.into()),
+                    ..DeploymentConfiguration::default()
                 }),
                 load_balancers: vec![ServiceLoadBalancer {
                     container_name: "model".into(),
                     container_port: 8080u16.into(),
                     target_group_arn: tg.ref_(),
+                    advanced_configuration: None,
                 }],
                 health_check_grace_period_seconds: Some(600u32.into()),
                 enable_ecs_managed_tags: Some(true),

@@ -1,6 +1,6 @@
 //! The model's instances: role, security group, launch template, Auto Scaling group (rolled one
 //! instance at a time when its launch template changes) and the ECS capacity provider that
-//! drains an instance's tasks before it terminates.
+//! sizes the group for the service's tasks and drains an instance's tasks before it terminates.
 
 use super::Lifecycle;
 use super::parameters::Network;
@@ -12,7 +12,7 @@ use crate::cfn::resources::ec2::{
 };
 use crate::cfn::resources::ecs_capacity::{
     AutoScalingGroupProvider, CapacityProvider, CapacityProviderStrategyItem,
-    ClusterCapacityProviderAssociations,
+    ClusterCapacityProviderAssociations, ManagedScaling,
 };
 use crate::cfn::resources::iam::{InstanceProfile, PolicyDocument, Role};
 use crate::cfn::{AutoScalingRollingUpdate, UpdatePolicy};
@@ -24,6 +24,25 @@ use crate::model::{AutoScalingConfig, InstanceSpec, ModelDefinition, ModelUpdate
 pub const ECS_INSTANCE_POLICY: &str =
     "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role";
 
+/// The share of the group's instances ECS keeps running tasks (managed scaling's target): 100,
+/// one task per instance and no idle GPU.
+pub const TARGET_CAPACITY_PERCENT: u32 = 100;
+
+/// The most instances the group may hold for `config`: a blue/green deployment starts a green
+/// task for every blue one, each on an instance of its own, so at the largest size twice
+/// `maxCapacity`. The capacity checks count this peak against the account's quota.
+pub fn peak_instances_of(config: &AutoScalingConfig) -> u32 {
+    config.max_capacity.saturating_mul(2)
+}
+
+/// [`peak_instances_of`] of a hosted model; `None` for a LiteLLM-only model (no instances).
+pub fn peak_instances(definition: &ModelDefinition) -> Option<u32> {
+    definition
+        .hosting
+        .as_ref()
+        .map(|hosting| peak_instances_of(&hosting.auto_scaling_config))
+}
+
 /// The Auto Scaling group's sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupSizes {
@@ -31,29 +50,21 @@ pub struct GroupSizes {
     pub min: u32,
     /// MaxSize.
     pub max: u32,
-    /// DesiredCapacity, only in the deployment that asks for a count: a value kept in every
-    /// template would snap the group back to it on every later update and undo scale-out.
+    /// DesiredCapacity: only to stop the model at once; otherwise the capacity provider sets it.
     pub desired: Option<u32>,
 }
 
 impl GroupSizes {
-    /// The sizes for a lifecycle: the configuration while running, with `desired_now` (clamped
-    /// to the bounds) when this deployment asks for a count; 0/0/0 while stopped.
-    ///
-    /// The stored configuration's `desired_capacity` is deliberately not read: without a count,
-    /// CloudFormation leaves the group's current count alone (the group starts at MinSize, and
-    /// Auto Scaling raises or lowers the count itself when MinSize or MaxSize cross it).
-    pub fn for_lifecycle(
-        config: &AutoScalingConfig,
-        lifecycle: Lifecycle,
-        desired_now: Option<u32>,
-    ) -> GroupSizes {
+    /// The sizes for a lifecycle. Running: MinSize is `minCapacity` (those instances start with
+    /// the stack, before any task asks for them) and MaxSize the [peak](peak_instances_of); the
+    /// count is managed scaling's. Stopped: 0/0/0, which terminates every instance at once
+    /// instead of waiting for managed scaling's slow scale-in.
+    pub fn for_lifecycle(config: &AutoScalingConfig, lifecycle: Lifecycle) -> GroupSizes {
         match lifecycle {
             Lifecycle::Running => GroupSizes {
                 min: config.min_capacity,
-                max: config.max_capacity,
-                desired: desired_now
-                    .map(|count| count.clamp(config.min_capacity, config.max_capacity)),
+                max: peak_instances_of(config),
+                desired: None,
             },
             Lifecycle::Stopped => GroupSizes {
                 min: 0,
@@ -65,8 +76,8 @@ impl GroupSizes {
 }
 
 /// The count a create deployment applies: the definition's `desiredCapacity`. A start may pass
-/// it too, to restore the saved count (the group is at 0, so no scale-out is undone); without
-/// it a start begins at MinSize.
+/// it too, to restore the saved count (the service is at 0, so no scale-out is undone); without
+/// it a start begins at `minCapacity`.
 pub fn desired_on_create(definition: &ModelDefinition) -> Option<u32> {
     definition
         .hosting
@@ -120,8 +131,12 @@ pub struct Capacity {
     pub launch_template: ResourceHandle,
     /// The Auto Scaling group.
     pub group: ResourceHandle,
-    /// The capacity provider through which ECS drains instances before they terminate.
+    /// The capacity provider: ECS sizes the group for the tasks through it, and drains an
+    /// instance before it terminates.
     pub capacity_provider: ResourceHandle,
+    /// The capacity provider's association with the cluster: a service can use the provider
+    /// only once it exists.
+    pub cluster_providers: ResourceHandle,
 }
 
 /// Why the capacity part could not be built.
@@ -235,10 +250,15 @@ pub fn capacity(
         },
     )?;
 
-    // Managed draining: ECS puts a termination lifecycle hook on the group; when an instance
-    // is to terminate (scale-in, stop, rolling update), ECS drains it (its targets deregister and
-    // finish their requests, its tasks stop) and then completes the hook. No scaling by ECS: the
-    // group's own policy scales it.
+    // Managed scaling: ECS sets the group's count to the instances the service's tasks need
+    // (one each), so a service scale-out or a blue/green deployment brings its instances.
+    // Managed draining: ECS puts a termination lifecycle hook on the group; when an instance is
+    // to terminate (scale-in, rolling update), ECS replaces its tasks elsewhere and drains it
+    // before completing the hook. Managed termination protection stays off: it would keep a
+    // stop (MaxSize 0) and a delete waiting for ECS to unprotect each instance, and draining
+    // already keeps every task serving until its replacement is healthy.
+    // The id predates managed scaling: the provider has a fixed name, so a new id would replace
+    // it under the same name, which CloudFormation refuses.
     let capacity_provider = scope.add(
         "DrainingProvider",
         CapacityProvider {
@@ -248,12 +268,18 @@ pub fn capacity(
             auto_scaling_group_provider: AutoScalingGroupProvider {
                 auto_scaling_group_arn: group.ref_(),
                 managed_draining: Some(Expr::str("ENABLED")),
-                managed_scaling: None,
+                managed_scaling: Some(ManagedScaling {
+                    status: Expr::str("ENABLED"),
+                    target_capacity: Some(TARGET_CAPACITY_PERCENT.into()),
+                    minimum_scaling_step_size: Some(1u32.into()),
+                    maximum_scaling_step_size: None,
+                    instance_warmup_period: Some(props.default_instance_warmup.into()),
+                }),
                 managed_termination_protection: Some(Expr::str("DISABLED")),
             },
         },
     )?;
-    scope.add(
+    let cluster_providers = scope.add(
         "ClusterProviders",
         ClusterCapacityProviderAssociations {
             cluster: props.cluster.ref_(),
@@ -272,6 +298,7 @@ pub fn capacity(
         launch_template,
         group,
         capacity_provider,
+        cluster_providers,
     })
 }
 
@@ -287,8 +314,11 @@ pub const ROLLING_SUSPENDED_PROCESSES: [&str; 5] = [
 
 /// The group's update policy: a new AMI or launch template replaces the instances one at a time,
 /// keeping MinSize in service (below MaxSize, as CloudFormation requires), and waits for each new
-/// instance to serve before the next. A stopped group (MaxSize 0) has nothing to roll and no
-/// MinInstancesInService below its MaxSize, so it gets no policy.
+/// instance to serve before the next. Each old instance terminates only once managed draining
+/// has moved its task: the service keeps 100 % of its tasks healthy while instances drain, so
+/// the replacement task serves on the new instance before the old one stops. A stopped group
+/// (MaxSize 0) has nothing to roll and no MinInstancesInService below its MaxSize, so it gets no
+/// policy.
 pub fn rolling_update(sizes: GroupSizes, time_to_serve_seconds: u32) -> Option<UpdatePolicy> {
     if sizes.max == 0 {
         return None;

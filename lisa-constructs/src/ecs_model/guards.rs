@@ -2,14 +2,20 @@
 //! that deploys "successfully" and then fails or leaks at run time. They run in the stack's
 //! validation pass, so a library user composing their own stack from the parts gets them too.
 
+use super::stack_io::parameter::GATE_SECURITY_GROUP_ID;
+use crate::cfn::resources::application_autoscaling::{
+    ScalableTarget, ScalingPolicy as ServiceScalingPolicy,
+};
 use crate::cfn::resources::autoscaling::{AutoScalingGroup, ScalingPolicy};
 use crate::cfn::resources::ec2::{
-    LaunchTemplate, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress,
+    IngressRule, LaunchTemplate, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress,
 };
 use crate::cfn::resources::ecs::{Service, TaskDefinition};
-use crate::cfn::resources::elbv2::{Attribute, Listener, LoadBalancer, TargetGroup};
+use crate::cfn::resources::ecs_capacity::CapacityProvider;
+use crate::cfn::resources::elbv2::{Attribute, Listener, ListenerRule, LoadBalancer, TargetGroup};
 use crate::cfn::{Expr, Integer, NumericString, Template};
 use crate::model::bounds;
+use std::collections::BTreeSet;
 
 /// A named check over a template; returns one message per problem.
 pub type Guard = fn(&Template) -> Vec<String>;
@@ -35,6 +41,19 @@ pub const GUARDS: &[(&str, Guard)] = &[
     ("no-open-all-traffic", no_all_traffic_to_or_from_anywhere),
     ("draining-covers-idle-timeout", draining_covers_idle_timeout),
     ("task-definition-size", task_definitions_fit_ecs_limit),
+    (
+        "blue-green-target-groups",
+        blue_green_rules_forward_to_both_groups,
+    ),
+    (
+        "test-listener-gate-only",
+        test_listener_reached_only_by_the_gate,
+    ),
+    (
+        "service-scaling-both-groups",
+        request_count_scaling_reads_both_groups,
+    ),
+    ("blue-green-room", groups_have_room_for_green_tasks),
 ];
 
 /// Runs every guard; each message is prefixed with the guard's name.
@@ -434,4 +453,241 @@ pub fn task_definitions_fit_ecs_limit(template: &Template) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// The blue/green load balancers of the template's services: (service id, primary target group,
+/// alternate target group, production rule, test rule), each the logical id its `Ref` names.
+fn blue_green_load_balancers(
+    template: &Template,
+) -> Vec<(&str, Option<&str>, Option<&str>, Option<&str>, Option<&str>)> {
+    template
+        .properties_of::<Service>()
+        .flat_map(|(id, service)| {
+            service.load_balancers.iter().filter_map(move |lb| {
+                let advanced = lb.advanced_configuration.as_ref()?;
+                Some((
+                    id,
+                    target(Some(&lb.target_group_arn)),
+                    target(Some(&advanced.alternate_target_group_arn)),
+                    target(advanced.production_listener_rule.as_ref()),
+                    target(advanced.test_listener_rule.as_ref()),
+                ))
+            })
+        })
+        .collect()
+}
+
+/// ECS shifts traffic by the weights of a rule that forwards to both target groups; a rule that
+/// misses one fails the deployment ("Both targetGroup and alternateTargetGroup must be
+/// associated with the productionListenerRule or testListenerRule") only when it starts.
+pub fn blue_green_rules_forward_to_both_groups(template: &Template) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, primary, alternate, production, test) in blue_green_load_balancers(template) {
+        let wanted: BTreeSet<Option<&str>> = [primary, alternate].into_iter().collect();
+        for (role, rule_id) in [("production", production), ("test", test)] {
+            let Some(rule_id) = rule_id else {
+                if role == "production" {
+                    problems.push(format!(
+                        "{id}: a blue/green load balancer needs a production listener rule"
+                    ));
+                }
+                continue;
+            };
+            let Some(rule) = template
+                .resources
+                .get(rule_id)
+                .and_then(|r| r.properties::<ListenerRule>())
+            else {
+                problems.push(format!(
+                    "{id}: {role} listener rule {rule_id} is not a listener rule of this template"
+                ));
+                continue;
+            };
+            let forwarded: BTreeSet<Option<&str>> = rule
+                .actions
+                .iter()
+                .flat_map(|a| a.forwarded_target_groups())
+                .map(|(arn, _)| target(Some(arn)))
+                .collect();
+            if forwarded != wanted {
+                problems.push(format!(
+                    "{id}: {role} listener rule {rule_id} must forward to both target groups ({}), found {}",
+                    names(&wanted),
+                    names(&forwarded)
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn names(ids: &BTreeSet<Option<&str>>) -> String {
+    ids.iter()
+        .map(|id| id.unwrap_or("?"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether an ingress rule admits TCP on `port`.
+fn admits(rule: &IngressRule, port: i64) -> bool {
+    let tcp = matches!(text(&rule.ip_protocol), Some("tcp" | "6" | "-1" | "all"))
+        || rule.ip_protocol == Expr::Int(-1);
+    let from = int(rule.from_port.as_ref()).unwrap_or(i64::MIN);
+    let to = int(rule.to_port.as_ref()).unwrap_or(i64::MAX);
+    tcp && from <= port && port <= to
+}
+
+/// The test listener serves the new tasks before the gate has checked them: only the gate
+/// function's security group may reach its port, never an address range or another group.
+pub fn test_listener_reached_only_by_the_gate(template: &Template) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (_, _, _, _, test) in blue_green_load_balancers(template) {
+        let Some((listener_id, listener)) = test
+            .and_then(|rule_id| template.resources.get(rule_id))
+            .and_then(|r| r.properties::<ListenerRule>())
+            .and_then(|rule| target(Some(&rule.listener_arn)))
+            .and_then(|id| Some((id, template.resources.get(id)?.properties::<Listener>()?)))
+        else {
+            continue;
+        };
+        let Some(port) = int(listener.port.as_ref()) else {
+            continue;
+        };
+        let Some(groups) = target(Some(&listener.load_balancer_arn))
+            .and_then(|lb| template.resources.get(lb))
+            .and_then(|r| r.properties::<LoadBalancer>())
+            .and_then(|lb| lb.security_groups.as_ref())
+        else {
+            continue;
+        };
+        let groups: BTreeSet<&str> = match groups {
+            Expr::List(items) => items.iter().filter_map(|g| target(Some(g))).collect(),
+            other => target(Some(other)).into_iter().collect(),
+        };
+        let inline = template
+            .properties_of::<SecurityGroup>()
+            .filter(|(id, _)| groups.contains(id))
+            .flat_map(|(id, group)| group.security_group_ingress.iter().map(move |r| (id, r)));
+        let standalone = template
+            .properties_of::<SecurityGroupIngress>()
+            .filter(|(_, ingress)| {
+                target(Some(&ingress.group_id)).is_some_and(|g| groups.contains(g))
+            })
+            .map(|(id, ingress)| (id, &ingress.rule));
+        for (id, rule) in inline.chain(standalone) {
+            if !admits(rule, port) {
+                continue;
+            }
+            let from_gate = rule.cidr_ip.is_none()
+                && rule.cidr_ipv6.is_none()
+                && rule.source_prefix_list_id.is_none()
+                && rule
+                    .source_security_group_id
+                    .as_ref()
+                    .and_then(Expr::referenced_logical_id)
+                    == Some(GATE_SECURITY_GROUP_ID);
+            if !from_gate {
+                problems.push(format!(
+                    "{id}: admits port {port} of test listener {listener_id} from another source than the {GATE_SECURITY_GROUP_ID} parameter"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Production traffic alternates between the two target groups of a blue/green service, one
+/// deployment after the other: a `RequestCountPerTarget` signal that reads one of them reads an
+/// idle group half the time, and the service scales in under load.
+pub fn request_count_scaling_reads_both_groups(template: &Template) -> Vec<String> {
+    let services: Vec<BTreeSet<&str>> = blue_green_load_balancers(template)
+        .into_iter()
+        .map(|(_, primary, alternate, _, _)| primary.into_iter().chain(alternate).collect())
+        .collect();
+    let mut problems = Vec::new();
+    for (id, policy) in template.properties_of::<ServiceScalingPolicy>() {
+        let Some(spec) = policy
+            .target_tracking_scaling_policy_configuration
+            .as_ref()
+            .and_then(|c| c.customized_metric_specification.as_ref())
+        else {
+            continue;
+        };
+        let read: BTreeSet<&str> = spec
+            .metrics
+            .iter()
+            .filter_map(|q| q.metric_stat.as_ref())
+            .filter(|stat| text(&stat.metric.metric_name) == Some("RequestCountPerTarget"))
+            .flat_map(|stat| stat.metric.dimensions.iter())
+            .filter(|d| text(&d.name) == Some("TargetGroup"))
+            .filter_map(|d| target(Some(&d.value)))
+            .collect();
+        if read.is_empty() {
+            continue;
+        }
+        if !services.contains(&read) {
+            problems.push(format!(
+                "{id}: RequestCountPerTarget must be read from both target groups of the service, found {}",
+                read.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    problems
+}
+
+/// A blue/green deployment starts a green task beside every blue one, one task per instance: the
+/// group behind the service's capacity provider must hold twice the largest task count, or the
+/// green tasks wait for instances that never come.
+pub fn groups_have_room_for_green_tasks(template: &Template) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (id, service) in template.properties_of::<Service>() {
+        let blue_green = service
+            .deployment_configuration
+            .as_ref()
+            .and_then(|c| c.strategy.as_ref())
+            .and_then(text)
+            == Some("BLUE_GREEN");
+        if !blue_green {
+            continue;
+        }
+        let most_tasks = template
+            .properties_of::<ScalableTarget>()
+            .filter(|(_, t)| match &t.resource_id {
+                Expr::Join(_, parts) => parts.iter().any(|p| target(Some(p)) == Some(id)),
+                _ => false,
+            })
+            .filter_map(|(_, t)| t.max_capacity.as_literal())
+            .max();
+        let Some(most_tasks) = most_tasks else {
+            continue;
+        };
+        for item in &service.capacity_provider_strategy {
+            let Some(group) = target(Some(&item.capacity_provider))
+                .and_then(|p| template.resources.get(p))
+                .and_then(|r| r.properties::<CapacityProvider>())
+                .and_then(|p| target(Some(&p.auto_scaling_group_provider.auto_scaling_group_arn)))
+                .and_then(|g| {
+                    Some((
+                        g,
+                        template
+                            .resources
+                            .get(g)?
+                            .properties::<AutoScalingGroup>()?,
+                    ))
+                })
+            else {
+                continue;
+            };
+            let (group_id, group) = group;
+            if let Some(max_size) = numeric(&group.max_size)
+                && max_size < 2 * most_tasks
+            {
+                problems.push(format!(
+                    "{id}: group {group_id} has MaxSize {max_size}, below the {} instances a blue/green deployment of {most_tasks} tasks needs",
+                    2 * most_tasks
+                ));
+            }
+        }
+    }
+    problems
 }

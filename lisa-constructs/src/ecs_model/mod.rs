@@ -1,12 +1,15 @@
 //! The per-model stack: one CloudFormation stack per model definition.
 //!
 //! A LISA-hosted model's stack is composed from named parts, each a function a library user can
-//! also call on their own scope: [`capacity`] (GPU instances, rolled on change, drained before
-//! they terminate), [`task`] (roles, logs and the task definition, with [`server_settings`]
-//! translating the seed's limits per server), [`load_balancer`] (internal ALB, target group and
-//! optional alias record), [`service`] (the ECS service),
-//! [`scaling`] (the target-tracking policy) and [`registration`] (the LiteLLM custom resource). A
-//! LiteLLM-only model's stack holds only the registration. A model with a schedule adds its
+//! also call on their own scope: [`capacity`] (GPU instances on a capacity provider that sizes
+//! them for the tasks, rolled on change, drained before they terminate), [`task`] (roles, logs
+//! and the task definition, with [`server_settings`] translating the seed's limits per server
+//! and [`metrics`] publishing the server's own signals), [`load_balancer`] (internal ALB, the
+//! two target groups and listener rules of blue/green deployments, the test listener, optional
+//! alias record), [`deployment`] (what a blue/green deployment needs: roles, rollback alarm,
+//! gate), [`service`] (the ECS service), [`scaling`] (service auto scaling) and
+//! [`registration`] (the LiteLLM custom resource). A LiteLLM-only model's stack holds only the
+//! registration. A model with a schedule adds its
 //! [`schedule`] (EventBridge Scheduler schedules invoking the deployment's lifecycle function). Every lifecycle operation (stop, start,
 //! autoscaling change) is a new synthesis of the same definition with other [`StackOptions`], and
 //! so a stack update in which every logical id stays the same.
@@ -25,8 +28,10 @@
 //! ```
 
 pub mod capacity;
+pub mod deployment;
 pub mod guards;
 pub mod load_balancer;
+pub mod metrics;
 pub mod parameters;
 pub mod registration;
 pub mod scaling;
@@ -63,10 +68,11 @@ pub struct StackOptions {
     /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter, and optional
     /// `DomainName` and `HostedZoneId` parameters for a name the certificate covers).
     pub https: bool,
-    /// The group's DesiredCapacity in this deployment only: the count the create or update being
-    /// deployed asks for ([`capacity::desired_on_create`], [`capacity::desired_on_update`]).
-    /// `None` leaves the running group's count alone; a count carried into every later
-    /// synthesis would undo scale-out on each update.
+    /// The service's desired count in this deployment only: the count the create or update being
+    /// deployed asks for ([`capacity::desired_on_create`], [`capacity::desired_on_update`]),
+    /// within `minCapacity`..=`maxCapacity`. `None` leaves the running count alone (service auto
+    /// scaling moves it; a start reaches `minCapacity`); a count carried into every later
+    /// synthesis would undo scale-out on each update. The capacity provider sizes the group.
     pub desired_capacity: Option<u32>,
 }
 
@@ -87,18 +93,27 @@ pub const CLUSTER_ID: &str = "Cluster";
 /// The deployment name used when none is given.
 pub const DEFAULT_DEPLOYMENT_NAME: &str = "lisa";
 
-/// The longest deployment name: with `-` and the longest model id it still makes a valid stack name.
-pub const MAX_DEPLOYMENT_NAME_LEN: usize = 128 - 1 - crate::model::ModelId::MAX_LEN;
+/// What separates the deployment name from the model id in a model stack's name. A deployment
+/// name cannot contain it, so a model stack's name splits back into one deployment and one model
+/// at its first `-`, and one deployment's prefix (`lisa-`) starts none of another's stack names
+/// (`lisaprod-m1`): IAM wildcards on the prefix reach one deployment only. The deployment's own
+/// stack, `<deployment>-bootstrap`, is no model's: `bootstrap` is a reserved model id.
+pub const STACK_NAME_SEPARATOR: &str = "-";
+
+/// The longest deployment name: with the separator and the longest model id it still makes a
+/// valid stack name.
+pub const MAX_DEPLOYMENT_NAME_LEN: usize =
+    128 - STACK_NAME_SEPARATOR.len() - crate::model::ModelId::MAX_LEN;
 
 impl StackOptions {
-    /// Checks the deployment name: a letter, then letters, digits and `-`, at most
-    /// [`MAX_DEPLOYMENT_NAME_LEN`] characters.
+    /// Checks the deployment name: a letter, then letters and digits (no `-`: see
+    /// [`STACK_NAME_SEPARATOR`]), at most [`MAX_DEPLOYMENT_NAME_LEN`] characters.
     pub fn check(&self) -> Result<(), StackError> {
         let name = &self.deployment_name;
         let valid = !name.is_empty()
             && name.len() <= MAX_DEPLOYMENT_NAME_LEN
             && name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && name.chars().all(|c| c.is_ascii_alphanumeric());
         if valid {
             Ok(())
         } else {
@@ -127,7 +142,7 @@ pub enum StackError {
     Invalid(#[from] ValidationErrors),
     /// The deployment name cannot prefix a stack name.
     #[error(
-        "deployment name {name:?} must start with a letter and contain only letters, digits and '-', at most {max} characters"
+        "deployment name {name:?} must start with a letter and contain only letters and digits (no '-': it separates the deployment from the model in stack names), at most {max} characters"
     )]
     DeploymentName {
         /// The rejected name.
@@ -149,15 +164,30 @@ pub enum StackError {
     Synth(#[from] SynthError),
 }
 
-/// The stack name of a model: `<deployment_name>-<modelId>`.
+/// The stack name of a model: `<deployment_name>-<modelId>` (see [`STACK_NAME_SEPARATOR`]).
 pub fn stack_name(
     deployment_name: &str,
     definition: &ModelDefinition,
 ) -> Result<StackName, StackError> {
     Ok(StackName::new(format!(
-        "{deployment_name}-{}",
+        "{}{}",
+        model_stack_prefix(deployment_name),
         definition.model_id
     ))?)
+}
+
+/// What every model stack name of a deployment starts with, and no other deployment's stack
+/// name does: `<deployment_name>-`.
+pub fn model_stack_prefix(deployment_name: &str) -> String {
+    format!("{deployment_name}{STACK_NAME_SEPARATOR}")
+}
+
+/// The deployment and the model id a model stack's name stands for, or `None` for a name no
+/// model stack has (the bootstrap stack's, say).
+pub fn model_of_stack(stack_name: &str) -> Option<(&str, &str)> {
+    let (deployment, model) = stack_name.split_once(STACK_NAME_SEPARATOR)?;
+    let is_model = crate::model::ModelId::parse(model).is_ok();
+    (!deployment.is_empty() && is_model).then_some((deployment, model))
 }
 
 /// Synthesizes the model's stack. The definition is validated first; the same definition and
@@ -257,16 +287,14 @@ fn hosted_model(
             health_check: &hosting.load_balancer_config.health_check_config,
             certificate_arn: params.certificate_arn.clone(),
             domain: params.domain.as_ref(),
+            gate: &params.gate,
         },
     )?;
 
     let health_check_grace_seconds = hosting.container_config.health_check_config.start_period()
         + service::MODEL_LOAD_GRACE_SECONDS;
-    let sizes = capacity::GroupSizes::for_lifecycle(
-        &hosting.auto_scaling_config,
-        options.lifecycle,
-        options.desired_capacity,
-    );
+    let config = &hosting.auto_scaling_config;
+    let sizes = capacity::GroupSizes::for_lifecycle(config, options.lifecycle);
     let capacity = capacity::capacity(
         &mut stack.scope("Capacity"),
         &capacity::CapacityProps {
@@ -275,9 +303,9 @@ fn hosted_model(
             network: &params.network,
             image_id: params.image_id.clone(),
             sizes,
-            cooldown: hosting.auto_scaling_config.cooldown,
-            default_instance_warmup: hosting.auto_scaling_config.default_instance_warmup,
-            volume_size_gib: hosting.auto_scaling_config.block_device_volume_size(),
+            cooldown: config.cooldown,
+            default_instance_warmup: config.default_instance_warmup,
+            volume_size_gib: config.block_device_volume_size(),
             load_balancer_security_group: lb.security_group.get_att("GroupId"),
             time_to_serve_seconds: service::TIME_TO_SERVE_SECONDS,
         },
@@ -295,34 +323,63 @@ fn hosted_model(
             hosting,
             instance,
             models_bucket: params.models_bucket.clone(),
+            cluster: &cluster,
         },
     )?;
 
+    let deployment = deployment::deployment(
+        &mut stack.scope("Deployment"),
+        &deployment::DeploymentProps {
+            gate: &params.gate,
+            gate_details: deployment::GateDetails {
+                test_endpoint: lb.test_endpoint(options.https),
+                health_path: hosting.load_balancer_config.health_check_config.path.clone(),
+                served_model_name: definition.model_name.clone(),
+                model_type: definition.model_type.as_str().to_owned(),
+                inference_container: hosting.inference_container.as_str().to_owned(),
+            },
+            load_balancer_full_name: lb.load_balancer.get_att("LoadBalancerFullName"),
+        },
+    )?;
+
+    let (min_tasks, max_tasks) = scaling::service_bounds(config, options.lifecycle);
     let service = service::service(
         &mut stack.root(),
         &service::ServiceProps {
             cluster: cluster.ref_(),
             task_definition: task.definition.ref_(),
             container_name: task::SERVER_CONTAINER.to_owned(),
-            target_group: lb.target_group.ref_(),
-            listener: lb.listener.logical_id().as_str().to_owned(),
+            load_balancer: &lb,
+            capacity_provider: capacity.capacity_provider.ref_(),
+            deployment: &deployment,
             health_check_grace_seconds,
-            group: capacity.group.logical_id().as_str().to_owned(),
-            group_min_size: sizes.min,
+            desired_count: match options.lifecycle {
+                Lifecycle::Stopped => Some(0),
+                Lifecycle::Running => options
+                    .desired_capacity
+                    .map(|count| count.clamp(min_tasks, max_tasks)),
+            },
+            after: vec![
+                capacity.group.logical_id().as_str().to_owned(),
+                capacity.cluster_providers.logical_id().as_str().to_owned(),
+            ],
         },
     )?;
 
-    if sizes.max > sizes.min {
-        scaling::scaling_policy(
-            &mut stack.scope("Scaling"),
-            &scaling::ScalingProps {
-                group: capacity.group.ref_(),
-                metric: &hosting.auto_scaling_config.metric_config,
-                load_balancer_full_name: lb.load_balancer.get_att("LoadBalancerFullName"),
-                target_group_full_name: lb.target_group.get_att("TargetGroupFullName"),
-            },
-        )?;
-    }
+    let scaling = scaling::service_scaling(
+        &mut stack.scope("Scaling"),
+        &scaling::ScalingProps {
+            cluster: cluster.ref_(),
+            service_name: service.get_att("Name"),
+            lifecycle: options.lifecycle,
+            config,
+            container: hosting.inference_container,
+            load_balancer_full_name: lb.load_balancer.get_att("LoadBalancerFullName"),
+            target_group_full_names: lb
+                .target_groups()
+                .map(|group| group.get_att("TargetGroupFullName")),
+        },
+    )?;
 
     let registration = registration::registration(
         &mut stack.root(),
@@ -331,9 +388,12 @@ fn hosted_model(
             litellm: &params.litellm,
             api_base: Some(lb.api_base(options.https)),
             enabled: options.lifecycle == Lifecycle::Running,
-            after: Some(service.logical_id().as_str().to_owned()),
+            // After the scalable target: registering it is what brings a started service to
+            // minCapacity, and the registration waits for a healthy target.
+            after: Some(scaling.target.logical_id().as_str().to_owned()),
             readiness: Some(registration::Readiness {
                 target_group_arn: lb.target_group.ref_(),
+                alternate_target_group_arn: lb.alternate_target_group.ref_(),
                 // The service's grace period is the time a task may take to load the model;
                 // the registration waits for a healthy target no longer than that.
                 load_budget_seconds: health_check_grace_seconds,

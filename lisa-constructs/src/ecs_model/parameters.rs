@@ -54,6 +54,22 @@ pub struct LiteLlm {
     pub master_key_secret_arn: Expr,
 }
 
+/// The deployment gate: the function a blue/green deployment calls before production traffic
+/// moves to the new tasks, and the security group it calls the test listener from. Both are
+/// the deployment's (one function for every model, in the deployment's VPC), so they are
+/// parameters; a stack deployed without them runs blue/green without the gate.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    /// The gate function's ARN.
+    pub function_arn: Expr,
+    /// The condition under which a gate function was given.
+    pub has_function: String,
+    /// The gate function's security group.
+    pub security_group_id: Expr,
+    /// The condition under which that security group was given.
+    pub has_security_group: String,
+}
+
 /// The parameters of a model stack, as expressions the parts use.
 #[derive(Debug, Clone)]
 pub struct Parameters {
@@ -69,6 +85,8 @@ pub struct Parameters {
     pub certificate_arn: Option<Expr>,
     /// The optional name of an HTTPS load balancer.
     pub domain: Option<Domain>,
+    /// The deployment gate (hosted models).
+    pub gate: Gate,
 }
 
 /// The parameters of a LiteLLM-only stack.
@@ -201,6 +219,7 @@ impl Parameters {
         } else {
             None
         };
+        let gate = add_gate(stack)?;
         Ok(Parameters {
             litellm: add_litellm(stack)?,
             network: Network {
@@ -215,8 +234,48 @@ impl Parameters {
             image_id: image_id.ref_(),
             certificate_arn,
             domain,
+            gate,
         })
     }
+}
+
+/// The gate's parameters, their conditions, and the rule that a gate comes with the security
+/// group it reaches the test listener from (without it, every gated deployment would fail).
+fn add_gate(stack: &mut Stack) -> Result<Gate, ConstructError> {
+    let function = stack.add_parameter(
+        name::GATE_FUNCTION_ARN,
+        string("ARN of the function that checks a deployment's new tasks through the test listener before production traffic reaches them (from the bootstrap stack); empty to deploy without the gate")
+            .default_value("")
+            .allowed_pattern(
+                "^$|^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9_$-]+)?$",
+                "must be empty or a Lambda function ARN",
+            ),
+    )?;
+    let group = stack.add_parameter(
+        name::GATE_SECURITY_GROUP_ID,
+        string("Security group of the gate function, the only source allowed to the load balancer's test listener; empty for none")
+            .default_value("")
+            .allowed_pattern("^$|^sg-[0-9a-f]{8,17}$", "must be empty or a security group id (sg-...)"),
+    )?;
+    let given = |parameter: &crate::construct::ParameterHandle| {
+        Condition::not(Condition::equals(parameter.ref_(), Expr::str("")))
+    };
+    let has_function = stack.add_condition("HasGateFunction", given(&function))?;
+    let has_group = stack.add_condition("HasGateSecurityGroup", given(&group))?;
+    stack.add_rule(
+        "GateReachesTestListener",
+        Rule::assert(
+            given(&group),
+            "Give GateSecurityGroupId with GateFunctionArn: the gate calls the test listener from that security group",
+        )
+        .when(given(&function)),
+    )?;
+    Ok(Gate {
+        function_arn: function.ref_(),
+        has_function: has_function.name().to_owned(),
+        security_group_id: group.ref_(),
+        has_security_group: has_group.name().to_owned(),
+    })
 }
 
 /// The optional domain name of an HTTPS load balancer, its hosted zone, and the rule that a

@@ -58,9 +58,14 @@ pub struct RegistrationProperties<S = String> {
     /// A hosted model's OpenAI-compatible base URL; absent for LiteLLM-only models.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_base: Option<S>,
-    /// A hosted model's target group: it is registered only once a target there is healthy.
+    /// A hosted model's target group: it is registered only once a target there (or in the
+    /// alternate target group) is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<S>,
+    /// A hosted model's second target group: blue/green deployments move the serving tasks
+    /// from one group to the other, so after a deployment the healthy targets may be here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alternate_target_group_arn: Option<S>,
     /// How long a hosted model may take to get a healthy target, in seconds, counted from the
     /// first time the function sees the request.
     #[serde(
@@ -220,6 +225,8 @@ pub mod function {
 pub struct Readiness {
     /// The model's target group (its `Ref`, the ARN).
     pub target_group_arn: Expr,
+    /// The model's alternate target group (its `Ref`, the ARN).
+    pub alternate_target_group_arn: Expr,
     /// How long the model may take to get a healthy target, in seconds; at most
     /// [`MAX_LOAD_BUDGET_SECONDS`].
     pub load_budget_seconds: u32,
@@ -277,6 +284,10 @@ pub fn properties(props: &RegistrationProps<'_>) -> RegistrationProperties<Expr>
         master_key_secret_arn: props.litellm.master_key_secret_arn.clone(),
         api_base: props.api_base.clone(),
         target_group_arn: props.readiness.as_ref().map(|r| r.target_group_arn.clone()),
+        alternate_target_group_arn: props
+            .readiness
+            .as_ref()
+            .map(|r| r.alternate_target_group_arn.clone()),
         load_budget_seconds: props
             .readiness
             .as_ref()
@@ -369,6 +380,7 @@ mod tests {
             master_key_secret_arn: "arn:s".into(),
             api_base: Some("http://a/v1".into()),
             target_group_arn: Some("arn:tg".into()),
+            alternate_target_group_arn: Some("arn:tg2".into()),
             load_budget_seconds: Some(600),
         };
         let json = serde_json::to_value(&rendered).expect("renders");

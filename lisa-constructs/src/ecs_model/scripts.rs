@@ -1,5 +1,6 @@
-//! The shell scripts a model's instances and containers run, rendered from the handlebars
-//! templates under the workspace's `templates/` folder (compiled into the library).
+//! The shell scripts a model's instances and containers run, and the metrics agent's scrape
+//! configuration, rendered from the handlebars templates under the workspace's `templates/`
+//! folder (compiled into the library).
 
 use handlebars::Handlebars;
 use serde::Serialize;
@@ -35,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("vllm", include_str!("../../../templates/vllm.sh.hbs")),
     ("tgi", include_str!("../../../templates/tgi.sh.hbs")),
     ("tei", include_str!("../../../templates/tei.sh.hbs")),
+    (
+        "prometheus",
+        include_str!("../../../templates/prometheus.yml.hbs"),
+    ),
 ];
 
 /// A rendering failure. The templates are compiled in and their inputs typed, so this means a
@@ -153,17 +158,35 @@ struct Server<'a> {
     keep_alive_seconds: u32,
     max_model_len: Option<u32>,
     max_num_seqs: Option<u32>,
+    server_args: Vec<String>,
+}
+
+/// `arg` as one word of a POSIX shell command: as it is when it holds only characters the
+/// shell takes literally, single-quoted otherwise (a `'` inside becomes `'\''`). Validation
+/// keeps newlines and NUL out of server arguments, so a quoted word cannot end the command.
+pub fn shell_word(arg: &str) -> String {
+    let plain = !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c));
+    if plain {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
 }
 
 /// The inference server's start command. `model_name` is the served model name; validation
 /// limits hosted model names to `[A-Za-z0-9._/-]`, so it needs no shell quoting. `limits` are the
-/// seed's settings translated for vLLM (the other servers read them from the environment).
+/// seed's settings translated for vLLM (the other servers read them from the environment);
+/// `server_args` (`containerConfig.serverArgs`) follow the product's flags, each one word.
 pub fn server_command(
     container: InferenceContainer,
     model_name: &str,
     gpus: u32,
     embedding: bool,
     limits: VllmLimits,
+    server_args: &[String],
 ) -> Result<String, RenderError> {
     let template = match container {
         InferenceContainer::Vllm => "vllm",
@@ -179,8 +202,52 @@ pub fn server_command(
         keep_alive_seconds: SERVER_KEEP_ALIVE_SECONDS,
         max_model_len: limits.max_model_len,
         max_num_seqs: limits.max_num_seqs,
+        server_args: server_args.iter().map(|arg| shell_word(arg)).collect(),
     };
     render(template, &data)
+}
+
+#[derive(Serialize)]
+struct Prometheus<'a> {
+    scrape_interval_seconds: u32,
+    scrape_timeout_seconds: u32,
+    job: &'a str,
+    target: &'a str,
+    dimension: &'a str,
+    renames: Vec<Rename<'a>>,
+}
+
+/// A metric the scrape renames (`from` is matched whole).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rename<'a> {
+    /// The name the server gives it.
+    pub from: &'a str,
+    /// The name it is published under.
+    pub to: &'a str,
+}
+
+/// The Prometheus scrape configuration of one server, as an `Fn::Sub` template: job `job`
+/// scrapes `target`'s `/metrics` every `interval_seconds`, labels every series with `dimension`
+/// set to the stack's name, and applies `renames`.
+pub fn prometheus_config(
+    job: &str,
+    target: &str,
+    interval_seconds: u32,
+    dimension: &str,
+    renames: &[Rename<'_>],
+) -> Result<String, RenderError> {
+    render(
+        "prometheus",
+        &Prometheus {
+            scrape_interval_seconds: interval_seconds,
+            // A scrape must end before the next one starts.
+            scrape_timeout_seconds: interval_seconds.saturating_sub(5).max(1),
+            job,
+            target,
+            dimension,
+            renames: renames.to_vec(),
+        },
+    )
 }
 
 #[cfg(test)]
@@ -259,6 +326,7 @@ mod tests {
             4,
             false,
             VllmLimits::default(),
+            &[],
         )
         .expect("renders");
         assert!(vllm.contains("--served-model-name org/model"));
@@ -270,6 +338,7 @@ mod tests {
             1,
             true,
             VllmLimits::default(),
+            &[],
         )
         .expect("renders");
         assert!(vllm_embed.contains("--task embed"));
@@ -278,7 +347,7 @@ mod tests {
             max_model_len: Some(4096),
             max_num_seqs: Some(64),
         };
-        let limited = server_command(InferenceContainer::Vllm, "org/model", 1, false, limits)
+        let limited = server_command(InferenceContainer::Vllm, "org/model", 1, false, limits, &[])
             .expect("renders");
         assert!(limited.contains("--max-model-len 4096 \\\n  --max-num-seqs 64"));
         assert!(limited.starts_with("export VLLM_HTTP_TIMEOUT_KEEP_ALIVE=660\n"));
@@ -288,6 +357,7 @@ mod tests {
             4,
             false,
             VllmLimits::default(),
+            &[],
         )
         .expect("renders");
         assert!(
@@ -301,8 +371,54 @@ mod tests {
             0,
             true,
             VllmLimits::default(),
+            &[],
         )
         .expect("renders");
         assert!(tei.starts_with("exec text-embeddings-router") && tei.contains("--port 8080"));
+    }
+
+    #[test]
+    fn server_arguments_follow_the_products_flags_one_word_each() {
+        let args: Vec<String> = [
+            "--enable-auto-tool-choice",
+            "--tool-call-parser=hermes",
+            "--chat-template",
+            "{% for m in messages %}{{ m['content'] }} $HOME `id`{% endfor %}",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        for container in InferenceContainer::ALL {
+            let command =
+                server_command(*container, "org/model", 1, false, VllmLimits::default(), &args)
+                    .expect("renders");
+            assert!(
+                command.ends_with(
+                    " \\\n  --enable-auto-tool-choice \\\n  --tool-call-parser=hermes \\\n  --chat-template \\\n  '{% for m in messages %}{{ m['\\''content'\\''] }} $HOME `id`{% endfor %}'\n"
+                ),
+                "{command}"
+            );
+        }
+        let plain = server_command(
+            InferenceContainer::Tgi,
+            "org/model",
+            1,
+            false,
+            VllmLimits::default(),
+            &[],
+        )
+        .expect("renders");
+        assert!(plain.ends_with("--num-shard 1\n"), "{plain}");
+    }
+
+    #[test]
+    fn shell_words_survive_sh_unchanged() {
+        for arg in ["plain-1.0", "a b", "it's", "$(id)", "`id`", "\\n", "{\"k\": [1]}", "*"] {
+            let word = shell_word(arg);
+            let output = std::process::Command::new("sh")
+                .args(["-c", &format!("printf %s {word}")])
+                .output()
+                .expect("sh runs");
+            assert_eq!(String::from_utf8_lossy(&output.stdout), arg, "{word}");
+        }
     }
 }

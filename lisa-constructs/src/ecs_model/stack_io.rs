@@ -35,6 +35,12 @@ pub mod parameter {
     pub const LIFECYCLE_FUNCTION_ARN: &str = "LifecycleFunctionArn";
     /// The role EventBridge Scheduler assumes to invoke it (models with a schedule).
     pub const SCHEDULER_ROLE_ARN: &str = "SchedulerRoleArn";
+    /// The function that gates a blue/green deployment's green tasks (hosted models; empty for
+    /// no gate, the default).
+    pub const GATE_FUNCTION_ARN: &str = "GateFunctionArn";
+    /// The gate function's security group, the only source allowed to the test listener
+    /// (hosted models; empty for none, the default).
+    pub const GATE_SECURITY_GROUP_ID: &str = "GateSecurityGroupId";
 }
 
 /// The deployment's functions a model stack invokes, as its bootstrap stack reports them.

@@ -1,5 +1,7 @@
-//! The task: its roles, log group and task definition (weights copy, then the server).
+//! The task: its roles, log group and task definition (weights copy, then the server, with the
+//! metrics agent beside it).
 
+use super::metrics::{self, AGENT_MEMORY_MIB};
 use super::scripts::{self, CONTAINER_WEIGHTS_DIR, HOST_WEIGHTS_DIR, RenderError, SERVER_PORT};
 use super::server_settings::VllmLimits;
 use crate::cfn::resources::ecs::{
@@ -39,6 +41,8 @@ pub struct TaskProps<'a> {
     /// The logical name of the parameter (or resource) that holds the models bucket's name; the
     /// task role's ARNs and the weights copy refer to it inside `Fn::Sub`.
     pub models_bucket: String,
+    /// The cluster (the metrics agent names it).
+    pub cluster: &'a ResourceHandle,
 }
 
 /// The task part's resources.
@@ -75,12 +79,13 @@ impl From<TaskError> for super::StackError {
 }
 
 /// The server container's memory reservation: what a task may reserve on the instance
-/// ([`InstanceSpec::task_memory_mib`]) less what the weights copy reserves. The container has
-/// no hard limit, so the reservation only decides placement: one task per instance must fit.
+/// ([`InstanceSpec::task_memory_mib`]) less what the weights copy and the metrics agent
+/// reserve. The container has no hard limit, so the reservation only decides placement: one
+/// task per instance must fit.
 pub fn server_memory_mib(instance: &InstanceSpec) -> u32 {
     instance
         .task_memory_mib()
-        .saturating_sub(WEIGHTS_MEMORY_MIB)
+        .saturating_sub(WEIGHTS_MEMORY_MIB + AGENT_MEMORY_MIB)
         .max(WEIGHTS_MEMORY_MIB)
 }
 
@@ -112,12 +117,25 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
         },
     )?;
 
+    let log_group = scope.add_with(
+        "LogGroup",
+        LogGroup {
+            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
+            ..LogGroup::default()
+        },
+        |r| {
+            r.checkov_skip(
+                "CKV_AWS_158",
+                "Server logs hold no request payloads; CloudWatch Logs encrypts them at rest with its own key",
+            )
+        },
+    )?;
     let prefix = definition.model_name.trim_end_matches('/');
     let task_role = scope.add(
         "Role",
         Role {
             description: Some(Expr::sub(
-                "Model containers of ${AWS::StackName}: read the model's weights",
+                "Model containers of ${AWS::StackName}: read the model's weights, publish the server's metrics",
             )),
             policies: vec![Policy {
                 policy_name: Expr::str("read-model-weights"),
@@ -144,6 +162,9 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
                         )
                     },
                 ]),
+            }, Policy {
+                policy_name: Expr::str("publish-server-metrics"),
+                policy_document: PolicyDocument::new([metrics::agent_permissions(&log_group)]),
             }],
             ..Role::new(PolicyDocument::assume_role_by_service(
                 "ecs-tasks.amazonaws.com",
@@ -151,19 +172,6 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
         },
     )?;
 
-    let log_group = scope.add_with(
-        "LogGroup",
-        LogGroup {
-            retention_in_days: Some(LOG_RETENTION_DAYS.into()),
-            ..LogGroup::default()
-        },
-        |r| {
-            r.checkov_skip(
-                "CKV_AWS_158",
-                "Server logs hold no request payloads; CloudWatch Logs encrypts them at rest with its own key",
-            )
-        },
-    )?;
     let logs = |prefix: &str| {
         LogConfiguration::awslogs(log_group.ref_(), Expr::pseudo(Pseudo::Region), prefix)
     };
@@ -194,6 +202,7 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
         props.instance.gpus.max(1),
         definition.model_type == ModelType::Embedding,
         VllmLimits::from_environment(&container.environment),
+        container.server_args(),
     )?;
     let server_container = ContainerDefinition {
         essential: Some(true),
@@ -242,6 +251,13 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
         )
     };
 
+    let agent_container = metrics::agent_container(
+        hosting.inference_container,
+        SERVER_CONTAINER,
+        props.cluster,
+        &log_group,
+    )?;
+
     let task_definition = scope.add(
         "Definition",
         TaskDefinition {
@@ -249,7 +265,7 @@ pub fn task(scope: &mut Scope<'_>, props: &TaskProps<'_>) -> Result<Task, TaskEr
                 "${{AWS::StackName}}-{}",
                 definition.model_id
             ))),
-            container_definitions: vec![weights_container, server_container],
+            container_definitions: vec![weights_container, server_container, agent_container],
             network_mode: Some(Expr::str("bridge")),
             requires_compatibilities: vec![Expr::str("EC2")],
             task_role_arn: Some(task_role.get_att("Arn")),

@@ -55,6 +55,19 @@ pub const METRIC_DURATION: IntBound = IntBound::new(1, u32::MAX, "s");
 /// ECS: shared memory (`/dev/shm`) in MiB; also at most the instance's memory.
 pub const SHARED_MEMORY_SIZE: IntBound = IntBound::new(1, u32::MAX, "MiB");
 
+/// `containerConfig.serverArgs`: at most this many arguments.
+pub const SERVER_ARGS_MAX_COUNT: usize = 64;
+/// One server argument: at most this many bytes (an inline chat template fits).
+pub const SERVER_ARG_MAX_BYTES: usize = 4096;
+/// Every server argument together: at most this many bytes, so that the task definition keeps
+/// room for the environment ([`ENVIRONMENT_MAX_BYTES`]) within ECS's limit.
+pub const SERVER_ARGS_MAX_BYTES: usize = 8192;
+/// A server argument: one argument, no control character (no newline or NUL could pass from
+/// the array into the command).
+pub const SERVER_ARG_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f]+$";
+/// `serverMetric.targetValue` of `kvCacheUse`: a share of the cache, at most 1.
+pub const KV_CACHE_TARGET_MAX: f64 = 1.0;
+
 /// A model id: 1 to 63 characters of `[a-z0-9-]`, starting with a letter and not ending with
 /// `-`, so it is safe in stack and resource names.
 pub const MODEL_ID_MAX_CHARS: usize = 63;

@@ -1,7 +1,7 @@
 //! The model definition: the create payload of `POST /models`, as typed data.
 
 use super::catalog::{self, InstanceSpec};
-use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType};
+use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType, ServerMetricName};
 use super::error::ValidationErrors;
 use super::ids::ModelId;
 use super::parse::read_definition;
@@ -73,6 +73,17 @@ pub struct ContainerConfig {
     pub environment: BTreeMap<String, String>,
     /// The container health check ECS runs.
     pub health_check_config: ContainerHealthCheck,
+    /// Arguments appended to the server's command, one per item (never a shell string): a new
+    /// server flag needs no new release. Flags the product sets itself are refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_args: Option<Vec<String>>,
+}
+
+impl ContainerConfig {
+    /// The arguments appended to the server's command (none when absent).
+    pub fn server_args(&self) -> &[String] {
+        self.server_args.as_deref().unwrap_or_default()
+    }
 }
 
 /// The container image.
@@ -172,6 +183,23 @@ pub struct MetricConfig {
     pub duration: u32,
     /// The policy's EstimatedInstanceWarmup in seconds, 1–3600.
     pub estimated_instance_warmup: u32,
+    /// Scale on a signal of the model server instead of the load balancer's metric.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_metric: Option<ServerMetric>,
+}
+
+/// A signal of the model server and the value to hold it at, per task.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct ServerMetric {
+    /// The signal: `queueDepth` (waiting requests), `runningRequests` (requests in the batch)
+    /// or `kvCacheUse` (share of the KV cache in use, vLLM only).
+    pub name: ServerMetricName,
+    /// The value to hold, averaged over the tasks: a number of requests, or a share of the
+    /// cache from 0 (exclusive) to 1.
+    #[serde(serialize_with = "whole_numbers_as_integers")]
+    pub target_value: f64,
 }
 
 /// The load balancer settings.

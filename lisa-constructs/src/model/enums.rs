@@ -110,6 +110,19 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// A saturation signal the model server itself publishes, which service auto scaling can
+    /// track instead of the load balancer's metric.
+    ServerMetricName {
+        /// Requests waiting for a place in the running batch, averaged over the tasks.
+        QueueDepth = "queueDepth",
+        /// Requests in the running batch, averaged over the tasks.
+        RunningRequests = "runningRequests",
+        /// The share of the KV cache in use, 0 to 1, averaged over the tasks (vLLM only).
+        KvCacheUse = "kvCacheUse",
+    }
+}
+
 impl InferenceContainer {
     /// The model types this server can serve.
     pub fn serves(self, model_type: ModelType) -> bool {

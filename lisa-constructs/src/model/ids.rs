@@ -16,6 +16,9 @@ impl ModelId {
     /// The longest id allowed.
     pub const MAX_LEN: usize = super::bounds::MODEL_ID_MAX_CHARS;
 
+    /// Ids no model may have: a model's stack would take the name of the deployment's own.
+    pub const RESERVED: &'static [&'static str] = &["bootstrap"];
+
     /// Checks `value` against the id rules; the error says which rule it breaks.
     pub fn parse(value: &str) -> Result<Self, String> {
         let length = value.chars().count();
@@ -40,6 +43,11 @@ impl ModelId {
         }
         if value.ends_with('-') {
             return Err(format!("must not end with '-', found {value:?}"));
+        }
+        if Self::RESERVED.contains(&value) {
+            return Err(format!(
+                "{value:?} is reserved: the deployment's own stack is <deployment>-{value}"
+            ));
         }
         Ok(ModelId(value.to_owned()))
     }

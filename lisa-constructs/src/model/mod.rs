@@ -26,6 +26,7 @@ pub(crate) mod reader;
 mod record;
 pub mod schedule;
 mod schema;
+mod server;
 pub mod status;
 mod update;
 mod valid;
@@ -33,9 +34,13 @@ mod valid;
 pub use catalog::{CATALOG, InstanceSpec, SUPPORTED_REGIONS, families, instance};
 pub use definition::{
     AutoScalingConfig, ContainerConfig, ContainerHealthCheck, DefinitionError, Hosting,
-    ImageConfig, LoadBalancerConfig, MetricConfig, ModelDefinition, TargetHealthCheck,
+    ImageConfig, LoadBalancerConfig, MetricConfig, ModelDefinition, ServerMetric,
+    TargetHealthCheck,
 };
-pub use enums::{AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType};
+pub use enums::{
+    AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType, ServerMetricName,
+};
+pub use server::{ReservedFlag, VLLM_KV_CACHE_LEGACY_METRIC};
 pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
 pub use record::{ModelRecord, RunOutcome, ScheduledRun};

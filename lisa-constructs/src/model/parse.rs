@@ -5,9 +5,10 @@ use super::bounds;
 use super::catalog::{self, InstanceSpec};
 use super::definition::{
     AutoScalingConfig, ContainerConfig, ContainerHealthCheck, Hosting, ImageConfig,
-    LoadBalancerConfig, MetricConfig, ModelDefinition, TargetHealthCheck,
+    LoadBalancerConfig, MetricConfig, ModelDefinition, ServerMetric, TargetHealthCheck,
 };
-use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType};
+use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType, ServerMetricName};
+use super::server::check_server_arg;
 use super::error::ValidationErrors;
 use super::ids::ModelId;
 use super::image::check_image_reference;
@@ -166,9 +167,11 @@ fn read_hosting(
         read_instance_type(errors, path, value, container)
     });
     let container_config = f.optional("containerConfig", |errors, path, value| {
-        read_container_config(errors, path, value, instance)
+        read_container_config(errors, path, value, instance, container)
     });
-    let auto_scaling_config = f.optional("autoScalingConfig", read_auto_scaling_config);
+    let auto_scaling_config = f.optional("autoScalingConfig", |errors, path, value| {
+        read_auto_scaling_config(errors, path, value, container)
+    });
     let load_balancer_config = f.optional("loadBalancerConfig", read_load_balancer_config);
     Some(Some(Hosting {
         inference_container: container?,
@@ -237,6 +240,7 @@ const CONTAINER_FIELDS: &[&str] = &[
     "sharedMemorySize",
     "environment",
     "healthCheckConfig",
+    "serverArgs",
 ];
 
 fn read_container_config(
@@ -244,6 +248,7 @@ fn read_container_config(
     path: &str,
     value: &Value,
     instance: Option<&InstanceSpec>,
+    container: Option<InferenceContainer>,
 ) -> Option<ContainerConfig> {
     let mut f = Fields::open(errors, path, value, CONTAINER_FIELDS)?;
     let image = f.required("image", read_image);
@@ -252,12 +257,77 @@ fn read_container_config(
     });
     let environment = f.optional("environment", read_environment);
     let health_check_config = f.required("healthCheckConfig", read_container_health_check);
+    let server_args = f.optional("serverArgs", |errors, path, value| {
+        read_server_args(errors, path, value, container)
+    });
+    if !f.ok() {
+        return None;
+    }
     Some(ContainerConfig {
         image: image?,
         shared_memory_size: shared_memory_size?,
         environment: environment.unwrap_or_default(),
         health_check_config: health_check_config?,
+        server_args,
     })
+}
+
+/// Reads `serverArgs`: an array of arguments, each checked on its own (with its index in the
+/// path) against the flags `container`'s command sets.
+fn read_server_args(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+    container: Option<InferenceContainer>,
+) -> Option<Vec<String>> {
+    let Value::Array(items) = value else {
+        errors.push(
+            path,
+            format!(
+                "must be an array of strings, one argument each (never a shell string), found {}",
+                describe(value)
+            ),
+        );
+        return None;
+    };
+    if items.len() > bounds::SERVER_ARGS_MAX_COUNT {
+        errors.push(
+            path,
+            format!(
+                "must have at most {} arguments, found {}",
+                bounds::SERVER_ARGS_MAX_COUNT,
+                items.len()
+            ),
+        );
+        return None;
+    }
+    let mut args = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let item_path = format!("{path}[{i}]");
+        let Some(arg) = reader::string(errors, &item_path, item) else {
+            ok = false;
+            continue;
+        };
+        if let Err(message) = check_server_arg(container, &arg) {
+            errors.push(item_path, message);
+            ok = false;
+            continue;
+        }
+        args.push(arg);
+    }
+    let total: usize = args.iter().map(String::len).sum();
+    if ok && total > bounds::SERVER_ARGS_MAX_BYTES {
+        errors.push(
+            path,
+            format!(
+                "arguments must total at most {} bytes, found {total} bytes",
+                bounds::SERVER_ARGS_MAX_BYTES
+            ),
+        );
+        return None;
+    }
+    ok.then_some(args)
 }
 
 pub(crate) fn read_shared_memory_size(
@@ -298,7 +368,7 @@ fn read_image(errors: &mut ValidationErrors, path: &str, value: &Value) -> Optio
 
 /// Whether a variable name says it holds a secret (`HF_TOKEN`, `DB_PASSWORD`, `OPENAI_API_KEY`...).
 /// Names that only mention tokens as a quantity (`MAX_TOTAL_TOKENS`) do not count.
-fn looks_like_a_credential(name: &str) -> bool {
+pub(crate) fn looks_like_a_credential(name: &str) -> bool {
     const SUFFIXES: &[&str] = &[
         "TOKEN",
         "PASSWORD",
@@ -511,6 +581,7 @@ fn read_auto_scaling_config(
     errors: &mut ValidationErrors,
     path: &str,
     value: &Value,
+    container: Option<InferenceContainer>,
 ) -> Option<AutoScalingConfig> {
     let mut f = Fields::open(errors, path, value, AUTO_SCALING_FIELDS)?;
     let min = f.required("minCapacity", reader::integer(bounds::CAPACITY));
@@ -526,7 +597,9 @@ fn read_auto_scaling_config(
         "blockDeviceVolumeSize",
         reader::integer(bounds::BLOCK_DEVICE_VOLUME_SIZE),
     );
-    let metric_config = f.required("metricConfig", read_metric_config);
+    let metric_config = f.required("metricConfig", |errors, path, value| {
+        read_metric_config(errors, path, value, container)
+    });
     if !f.ok() {
         return None;
     }
@@ -576,12 +649,14 @@ const METRIC_FIELDS: &[&str] = &[
     "targetValue",
     "duration",
     "estimatedInstanceWarmup",
+    "serverMetric",
 ];
 
 fn read_metric_config(
     errors: &mut ValidationErrors,
     path: &str,
     value: &Value,
+    container: Option<InferenceContainer>,
 ) -> Option<MetricConfig> {
     let mut f = Fields::open(errors, path, value, METRIC_FIELDS)?;
     let alb_metric_name = f.required(
@@ -594,11 +669,65 @@ fn read_metric_config(
         "estimatedInstanceWarmup",
         reader::integer(bounds::INSTANCE_WARMUP),
     );
+    let server_metric = f.optional("serverMetric", |errors, path, value| {
+        read_server_metric(errors, path, value, container)
+    });
+    if !f.ok() {
+        return None;
+    }
     Some(MetricConfig {
         alb_metric_name: alb_metric_name?,
         target_value: target_value?,
         duration: duration?,
         estimated_instance_warmup: estimated_instance_warmup?,
+        server_metric,
+    })
+}
+
+/// Why a signal cannot be chosen for a container (reported on `serverMetric.name`).
+pub(crate) const SIGNAL_NOT_PUBLISHED: &str = "is not published by";
+
+fn read_server_metric(
+    errors: &mut ValidationErrors,
+    path: &str,
+    value: &Value,
+    container: Option<InferenceContainer>,
+) -> Option<ServerMetric> {
+    let mut f = Fields::open(errors, path, value, &["name", "targetValue"])?;
+    let name = f.required(
+        "name",
+        reader::one_of(ServerMetricName::ALL, ServerMetricName::from_wire),
+    );
+    let target_value = f.required("targetValue", reader::positive_number);
+    if let (Some(name), Some(container)) = (name, container)
+        && container.metric_of(name).is_none()
+    {
+        let published: Vec<String> = container.signals().map(|s| format!("\"{s}\"")).collect();
+        f.error(
+            "name",
+            format!(
+                "\"{name}\" {SIGNAL_NOT_PUBLISHED} \"{container}\"; it publishes {}",
+                published.join(" and ")
+            ),
+        );
+        return None;
+    }
+    let target_value = match (name, target_value) {
+        (Some(ServerMetricName::KvCacheUse), Some(t)) if t > bounds::KV_CACHE_TARGET_MAX => {
+            f.error(
+                "targetValue",
+                format!(
+                    "must be a share of the KV cache, greater than 0 and at most {}, found {t}",
+                    bounds::KV_CACHE_TARGET_MAX
+                ),
+            );
+            None
+        }
+        (_, t) => t,
+    };
+    Some(ServerMetric {
+        name: name?,
+        target_value: target_value?,
     })
 }
 

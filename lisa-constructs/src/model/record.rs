@@ -64,14 +64,25 @@ pub struct ScheduledRun {
     pub reason: Option<String>,
 }
 
-/// Whether a scheduled transition ran.
+/// What became of a scheduled transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum RunOutcome {
-    /// The lifecycle's stop or start was started.
+    /// The stop or start ran and the model's stack settled where it was asked to be.
     Done,
-    /// Nothing was changed; the reason says why.
+    /// The stop or start was started; its stack had not settled when this was recorded.
+    Started,
+    /// The stop or start did not get the model where it was asked to be (it could not start,
+    /// or its stack failed or rolled back); the reason says why.
+    Failed,
+    /// Nothing was changed; the reason says why (the model was there already, busy past the
+    /// retry window, being deleted or `Failed`).
     Skipped,
+    /// A scheduled start of a model an administrator stopped (or held stopped) by hand.
+    Held,
+    /// The event was not obeyed: older than the bound, dated in the future, contrary to what
+    /// the model's schedule wants at the time it arrived, or for a model without a schedule.
+    Refused,
 }
 
 /// The hosting fields the API shows as `null` for a LiteLLM-only model.

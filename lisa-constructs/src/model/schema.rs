@@ -10,7 +10,7 @@
 use super::bounds::{self, IntBound};
 use super::catalog::CATALOG;
 use super::definition::ModelDefinition;
-use super::enums::{InferenceContainer, ModelType};
+use super::enums::{InferenceContainer, ModelType, ServerMetricName};
 use super::error::ValidationError;
 use super::parse::HOSTING_FIELDS as HOSTING_FIELD_NAMES;
 use super::update::{CONTAINER_UPDATE_FIELDS, INSTANCE_CONFIG_FIELDS, ModelUpdate, UPDATE_FIELDS};
@@ -122,7 +122,9 @@ const RELATIONAL_RULES: &str = "Rules this schema cannot express, checked by `li
     interval; sharedMemorySize within the instance's memory; a GPU instance for vllm and tgi; \
     image references; a hosted model's weights prefix; no credential-like variable names; at most \
     32 KiB of environment names and values; a task definition (health-check command and \
-    environment included) within ECS's 64 KiB.";
+    environment included) within ECS's 64 KiB; a serverMetric the inferenceContainer publishes \
+    (kvCacheUse: vllm only); serverArgs that set no flag the product's server command sets and \
+    no credential, at most 8 KiB together.";
 
 /// The JSON Schema of the create payload (a model definition).
 pub fn definition_schema() -> Value {
@@ -236,11 +238,30 @@ fn apply_bounds(schema: &mut Value) {
             p["maxLength"] = json!(max);
         }
     }
-    if let Some(p) = property(schema, "MetricConfig", "targetValue") {
-        p["exclusiveMinimum"] = json!(0);
-        if let Some(object) = p.as_object_mut() {
-            object.remove("format");
+    for def in ["MetricConfig", "ServerMetric"] {
+        if let Some(p) = property(schema, def, "targetValue") {
+            p["exclusiveMinimum"] = json!(0);
+            if let Some(object) = p.as_object_mut() {
+                object.remove("format");
+            }
         }
+    }
+    if let Some(server_metric) = schema.pointer_mut("/$defs/ServerMetric") {
+        server_metric["if"] = json!({
+            "properties": {"name": {"const": ServerMetricName::KvCacheUse.as_str()}},
+            "required": ["name"],
+        });
+        server_metric["then"] =
+            json!({"properties": {"targetValue": {"maximum": bounds::KV_CACHE_TARGET_MAX}}});
+    }
+    if let Some(args) = property(schema, "ContainerConfig", "serverArgs") {
+        args["maxItems"] = json!(bounds::SERVER_ARGS_MAX_COUNT);
+        args["items"] = json!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": bounds::SERVER_ARG_MAX_BYTES,
+            "pattern": bounds::SERVER_ARG_PATTERN,
+        });
     }
     if let Some(p) = property(schema, "TargetHealthCheck", "path") {
         p["pattern"] = json!(bounds::HEALTH_CHECK_PATH_PATTERN);
@@ -379,6 +400,9 @@ const BEYOND_SCHEMA_MESSAGES: &[&str] = &[
     "key prefix in the models bucket",
     "must not contain '..' segments",
     "over ECS's limit",
+    super::parse::SIGNAL_NOT_PUBLISHED,
+    super::server::SETS_A_RESERVED_FLAG,
+    "arguments must total",
 ];
 
 /// Whether an error comes from a rule the JSON Schema cannot express (listed in its

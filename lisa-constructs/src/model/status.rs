@@ -155,6 +155,31 @@ pub fn begin(current: Option<ModelStatus>, request: Request) -> Result<Step, Ref
     }
 }
 
+/// Who makes a request: an administrator, or the model's schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    /// Through the Admin API or `lisa-ops`.
+    Administrator,
+    /// The lifecycle function, carrying out a scheduled transition.
+    Schedule,
+}
+
+/// [`begin`] for a request by `requester`. The one difference: an administrator's stop of a
+/// model that is `Stopped` already is accepted and only saved. It holds the model: the record
+/// says it was stopped by hand, so scheduled starts skip it (during an incident, say) until it
+/// is started by hand. The schedule's stop of a stopped model stays refused, so it can never
+/// take such a hold away.
+pub fn begin_as(
+    current: Option<ModelStatus>,
+    request: Request,
+    requester: Requester,
+) -> Result<Step, Refusal> {
+    match (current, request, requester) {
+        (Some(ModelStatus::Stopped), Request::Stop, Requester::Administrator) => Ok(Step::Save),
+        _ => begin(current, request),
+    }
+}
+
 /// Where an operation that worked in status `working` lands: `Some(status)`, or `None` when the
 /// record is removed (a finished delete). A status that is not a working status stays as it is.
 pub fn finish(working: ModelStatus, outcome: Outcome) -> Option<ModelStatus> {
@@ -308,6 +333,40 @@ mod tests {
                 working: S::Stopping
             })
         );
+    }
+
+    #[test]
+    fn only_an_administrator_s_stop_holds_a_stopped_model() {
+        assert_eq!(
+            begin_as(Some(S::Stopped), Request::Stop, Requester::Administrator),
+            Ok(Step::Save)
+        );
+        assert_eq!(
+            begin_as(Some(S::Stopped), Request::Stop, Requester::Schedule),
+            begin(Some(S::Stopped), Request::Stop)
+        );
+        assert!(begin(Some(S::Stopped), Request::Stop).is_err());
+        // Every other pair is the table's, whoever asks.
+        for current in ALL.into_iter().map(Some).chain([None]) {
+            for request in [
+                Request::Create,
+                Request::Update,
+                Request::Stop,
+                Request::Start,
+                Request::Delete,
+            ] {
+                if (current, request) == (Some(S::Stopped), Request::Stop) {
+                    continue;
+                }
+                for requester in [Requester::Administrator, Requester::Schedule] {
+                    assert_eq!(
+                        begin_as(current, request, requester),
+                        begin(current, request),
+                        "{request:?} from {current:?} by {requester:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

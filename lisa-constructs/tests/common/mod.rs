@@ -86,7 +86,7 @@ pub fn cases() -> Vec<Case> {
             file: "titan-express-v1.json",
             options: StackOptions {
                 lifecycle: Lifecycle::Stopped,
-                deployment_name: "prod-eu".into(),
+                deployment_name: "prodeu".into(),
                 ..running()
             },
         },

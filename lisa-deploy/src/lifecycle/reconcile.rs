@@ -2,7 +2,7 @@
 //! operation by its ClientRequestToken, operations that never ran taken back, failed rollbacks
 //! continued, and unreadable records removed once their stack is gone.
 
-use super::{CONTINUED, Deployer, age, model_id_of};
+use super::{CONTINUED, Deployer, model_id_of};
 use crate::error::Result;
 use crate::registry::{Unreadable, WriteError};
 use crate::stack_status::{StackClass, StackStatus};
@@ -49,7 +49,7 @@ impl Deployer {
         if record.status == ModelStatus::Failed {
             return Ok(Some(record));
         }
-        let fresh = age(&record.last_modified).is_none_or(|a| a < self.options.stale_after);
+        let fresh = self.observed.unchanged_for(&record) < self.options.stale_after;
         if working && record.stack_id.is_none() && record.status == ModelStatus::Creating && fresh {
             return Ok(Some(record));
         }

@@ -46,9 +46,9 @@ pub async fn clients() -> Clients {
 pub fn unique(label: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     // Separators keep two names from running together (pid 12, test 34 vs. pid 123, test 4);
-    // labels hold no '-', so no name is another's stack-name prefix.
+    // deployment names hold no '-' (it ends the deployment's part of a stack name).
     format!(
-        "t{}-{}-{label}",
+        "t{}x{}x{label}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     )

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
+use lisa_constructs::model::schedule::Timestamp;
 use lisa_lifecycle::Lifecycle;
 use serde_json::Value;
 
@@ -15,8 +16,9 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let lifecycle = Arc::clone(&lifecycle);
         async move {
+            let now = Timestamp::now();
             lifecycle
-                .handle(&event.payload, deadline(event.context.deadline))
+                .handle(&event.payload, deadline(event.context.deadline), now)
                 .await
         }
     }))

@@ -29,7 +29,7 @@ pub async fn clients() -> Clients {
 pub fn unique(label: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     format!(
-        "l{}-{}-{label}",
+        "l{}x{}x{label}",
         std::process::id(),
         NEXT.fetch_add(1, Ordering::SeqCst)
     )

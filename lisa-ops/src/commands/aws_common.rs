@@ -1,18 +1,17 @@
-//! What every AWS command shares: the deployment and connection options, the runtime, progress
-//! on standard error, and exit codes.
+//! What every AWS command shares: the deployment and connection options, the runtime, and exit
+//! codes (progress on standard error is [`super::progress`]'s).
 
 use clap::Args;
-use lisa_deploy::stacks::StackEvent;
-use lisa_deploy::{Clients, DeployError, Deployer, DeployerOptions};
+use lisa_deploy::{Clients, DeployError, Deployer, DeployerOptions, ErrorClass};
 use lisa_synth::output::Diagnostics;
 use std::process::ExitCode;
-use std::time::Instant;
 
 /// The exit codes of the AWS commands besides 0 (the operation reached its goal).
 pub mod exit {
     /// Invalid input, or a request a rule refused (nothing was changed).
     pub const REFUSED: u8 = 1;
-    /// Usage or I/O error.
+    /// Usage or I/O error, or a configuration the operator must change (credentials, region,
+    /// endpoint, a deployment not bootstrapped or lacking a function).
     pub const USAGE: u8 = 2;
     /// AWS failed, or the model did not reach its goal (Failed, rolled back).
     pub const FAILED: u8 = 3;
@@ -79,40 +78,24 @@ pub fn block_on<F: std::future::Future<Output = ExitCode>>(future: F) -> ExitCod
     }
 }
 
-/// Prints an error on standard error and gives its exit code.
+/// Prints an error on standard error and gives its exit code, from its class.
 pub fn fail(error: &DeployError) -> ExitCode {
     Diagnostics::error(format_args!("{error}"));
-    ExitCode::from(if error.is_refusal() {
-        exit::REFUSED
-    } else {
-        exit::FAILED
-    })
+    ExitCode::from(exit_code(error.class()))
 }
 
-/// Prints stack events as they arrive, with the time since the command started and, when the
-/// number of resources is known, how many have finished (what is left).
-pub fn progress(label: String, resources: Option<usize>) -> impl FnMut(&StackEvent) + Send {
-    let started = Instant::now();
-    let mut finished = std::collections::HashSet::new();
-    move |event: &StackEvent| {
-        let reason = event
-            .reason
-            .as_deref()
-            .map_or_else(String::new, |r| format!("  {r}"));
-        let is_stack = event.resource_type == "AWS::CloudFormation::Stack";
-        if !is_stack && event.status.ends_with("_COMPLETE") {
-            finished.insert(event.logical_id.clone());
-        }
-        let left = resources.map_or_else(String::new, |total| {
-            format!("  [{}/{total} resources done]", finished.len().min(total))
-        });
-        eprintln!(
-            "{label}  {:>6.1}s  {:<40} {:<28} {}{reason}{left}",
-            started.elapsed().as_secs_f64(),
-            event.logical_id,
-            event.status,
-            event.resource_type,
-        );
+/// The exit code of an error class: 1 when the request was refused as it stands (nothing
+/// changed), 2 when the operator must change the deployment or this machine first, 3 when AWS
+/// failed (trying again later may help).
+pub fn exit_code(class: ErrorClass) -> u8 {
+    match class {
+        ErrorClass::NotFound
+        | ErrorClass::Exists
+        | ErrorClass::Busy
+        | ErrorClass::Refused
+        | ErrorClass::Invalid => exit::REFUSED,
+        ErrorClass::Misconfigured => exit::USAGE,
+        ErrorClass::Unavailable | ErrorClass::Internal => exit::FAILED,
     }
 }
 

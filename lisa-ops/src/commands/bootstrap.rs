@@ -1,9 +1,10 @@
 //! `lisa-ops bootstrap`: deploys a deployment's bootstrap stack from `environment.json`.
 
-use super::aws_common::{ConnectionArgs, block_on, exit, fail, print_json, progress};
+use super::aws_common::{ConnectionArgs, block_on, exit, fail, print_json};
+use super::progress::{Subject, reporter};
 use clap::Args;
 use lisa_constructs::environment::Environment;
-use lisa_deploy::bootstrap::{BootstrapChange, bootstrap};
+use lisa_deploy::bootstrap::{BootstrapChange, BootstrapProblem, Function, bootstrap, check};
 use lisa_deploy::stacks::Polling;
 use lisa_synth::output::Diagnostics;
 use std::path::{Path, PathBuf};
@@ -29,9 +30,32 @@ pub struct BootstrapArgs {
     /// without it the deployed code is kept.
     #[arg(long, value_name = "ZIP")]
     pub lifecycle_zip: Option<PathBuf>,
+    /// Skip the network checks (that the VPC, the subnets and the security groups of the config
+    /// exist: EC2 describe calls), for accounts where those calls are not allowed. The packages
+    /// are checked on this machine in any case.
+    #[arg(long)]
+    pub skip_preflight: bool,
     /// Region and endpoint (the deployment name comes from the config file).
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// One problem found before uploading, as the operator can find it: a package by its flag and
+/// file, anything else by the config file.
+fn problem_line(args: &BootstrapArgs, problem: &BootstrapProblem) -> String {
+    match problem {
+        BootstrapProblem::Package { function, problem } => {
+            let (flag, path) = match function {
+                Function::Registration => ("--registrar-zip", &args.registrar_zip),
+                Function::Lifecycle => ("--lifecycle-zip", &args.lifecycle_zip),
+            };
+            let path = path.as_deref().map_or_else(String::new, |p| p.display().to_string());
+            format!("{flag} {path}: {problem}")
+        }
+        BootstrapProblem::Missing { .. } | BootstrapProblem::OutsideVpc { .. } => {
+            format!("{}: {problem}", args.config.display())
+        }
+    }
 }
 
 pub fn run(args: &BootstrapArgs) -> ExitCode {
@@ -64,8 +88,30 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
     block_on(async {
         let clients = args.connection.clients().await;
         let name = format!("{}-bootstrap", environment.deployment_name);
+        match check(
+            &clients,
+            &environment,
+            registrar_zip.as_deref(),
+            lifecycle_zip.as_deref(),
+            !args.skip_preflight,
+        )
+        .await
+        {
+            Ok(problems) if problems.is_empty() => {}
+            Ok(problems) => {
+                for problem in &problems {
+                    eprintln!("{}", problem_line(args, problem));
+                }
+                eprintln!(
+                    "bootstrap: {} problem(s); nothing was uploaded or deployed",
+                    problems.len()
+                );
+                return ExitCode::from(exit::USAGE);
+            }
+            Err(error) => return fail(&error),
+        }
         eprintln!("bootstrap: deploying {name}");
-        let mut report = progress(name.clone(), None);
+        let mut report = reporter(name.clone(), Subject::Other);
         match bootstrap(
             &clients,
             &environment,

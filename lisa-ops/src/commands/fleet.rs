@@ -1,5 +1,7 @@
 //! `lisa-ops diff` and `lisa-ops deploy`: a folder of model definitions is the desired
-//! fleet; diff shows what a deploy would change, deploy does it.
+//! fleet; diff shows what a deploy would change, deploy does it. `diff` and `deploy --dry-run`
+//! are one review: the plan with each change set previewed, after the preflight checks of what
+//! it grows (their warnings and refusals on standard error).
 //!
 //! `--prune` deletes what the folders do not hold, so it takes folders only (a few files are not
 //! a fleet, and would make every other model absent), and deletes only what the operator
@@ -9,6 +11,7 @@
 use super::aws_common::{AwsArgs, block_on, exit, fail};
 use clap::Args;
 use lisa_constructs::model::ModelDefinition;
+use lisa_deploy::Deployer;
 use lisa_deploy::fleet::{self, PlanItem};
 use lisa_synth::output::{Diagnostics, Failure};
 use std::io::IsTerminal;
@@ -41,7 +44,8 @@ pub struct DeployArgs {
     /// --dry-run first).
     #[arg(long, requires = "prune")]
     pub yes: bool,
-    /// Print the plan and stop.
+    /// Print the plan and stop: what `diff` prints (each change set previewed), changing
+    /// nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// How many models are deployed at once.
@@ -79,7 +83,13 @@ fn plan_text(plan: &[PlanItem], prune: bool) -> String {
             PlanItem::Create(definition) => format!("+ create     {}\n", definition.model_id),
             PlanItem::Update {
                 definition,
-                changes,
+                changes: None,
+                ..
+            } => format!("~ update     {}\n", definition.model_id),
+            PlanItem::Update {
+                definition,
+                changes: Some(changes),
+                ..
             } => {
                 let replaced = changes
                     .iter()
@@ -113,21 +123,55 @@ fn plan_text(plan: &[PlanItem], prune: bool) -> String {
     text
 }
 
+/// The preflight checks of what `plan` grows (none when they are off), each warning and
+/// refusal printed on standard error; the models refused.
+async fn check_plan(deployer: &Deployer, plan: &[PlanItem], aws: &AwsArgs) -> Vec<String> {
+    if aws.skip_preflight {
+        return Vec::new();
+    }
+    let mut refused = Vec::new();
+    for checked in fleet::preflight(deployer, plan).await {
+        match checked.result {
+            Ok(warnings) => {
+                for warning in warnings {
+                    eprintln!("{}: preflight warning: {warning}", checked.model_id);
+                }
+            }
+            Err(error) => {
+                eprintln!("{}: {error}", checked.model_id);
+                refused.push(checked.model_id);
+            }
+        }
+    }
+    refused
+}
+
+/// What `diff` and `deploy --dry-run` show: the plan with each change set previewed, after the
+/// preflight checks. One path, so the two never disagree.
+async fn review(
+    deployer: &Deployer,
+    definitions: Vec<ModelDefinition>,
+    aws: &AwsArgs,
+    prune: bool,
+) -> ExitCode {
+    match fleet::plan(deployer, definitions, true).await {
+        Ok(plan) => {
+            check_plan(deployer, &plan, aws).await;
+            print_plan(&plan, prune);
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error),
+    }
+}
+
 pub fn diff(args: &DiffArgs) -> ExitCode {
     let definitions = match read_all(&args.paths, &args.aws) {
         Ok(definitions) => definitions,
         Err(code) => return code,
     };
     block_on(async {
-        let deployer = match args.aws.deployer().await {
-            Ok(deployer) => deployer,
-            Err(error) => return fail(&error),
-        };
-        match fleet::plan(&deployer, definitions, true).await {
-            Ok(plan) => {
-                print_plan(&plan, false);
-                ExitCode::SUCCESS
-            }
+        match args.aws.deployer().await {
+            Ok(deployer) => review(&deployer, definitions, &args.aws, false).await,
             Err(error) => fail(&error),
         }
     })
@@ -195,17 +239,24 @@ pub fn deploy(args: &DeployArgs) -> ExitCode {
             Ok(deployer) => deployer,
             Err(error) => return fail(&error),
         };
+        if args.dry_run {
+            return review(&deployer, definitions, &args.aws, args.prune).await;
+        }
         let plan = match fleet::plan(&deployer, definitions, false).await {
             Ok(plan) => plan,
             Err(error) => return fail(&error),
         };
+        let refused = check_plan(&deployer, &plan, &args.aws).await;
         print_plan(&plan, args.prune);
-        if args.dry_run {
-            return ExitCode::SUCCESS;
-        }
         if let Err(code) = confirm_prune(&plan, args) {
             return code;
         }
+        // The checks ran above (or are off): the models refused are left out, reported failed.
+        let plan: Vec<PlanItem> = plan
+            .into_iter()
+            .filter(|item| !refused.iter().any(|id| id == item.model_id()))
+            .collect();
+        let deployer = deployer.skipping_preflight();
         let started = Instant::now();
         let mut done = |applied: &fleet::Applied| match &applied.result {
             Ok(Some(record)) => eprintln!(
@@ -237,7 +288,7 @@ pub fn deploy(args: &DeployArgs) -> ExitCode {
             &mut done,
         )
         .await;
-        let failed = results.iter().filter(|r| !r.succeeded()).count();
+        let failed = results.iter().filter(|r| !r.succeeded()).count() + refused.len();
         eprintln!(
             "deploy: {} model(s) changed, {failed} failed, in {:.1} s",
             results.len(),

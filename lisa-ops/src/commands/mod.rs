@@ -5,4 +5,5 @@ pub mod aws_common;
 pub mod bootstrap;
 pub mod fleet;
 pub mod models;
+pub mod progress;
 pub mod serve;

@@ -2,7 +2,8 @@
 //! set and remove their schedules. Output on standard output is the Admin API's JSON; progress
 //! goes to standard error.
 
-use super::aws_common::{AwsArgs, block_on, exit, fail, print_json, progress};
+use super::aws_common::{AwsArgs, block_on, exit, fail, print_json};
+use super::progress::{Subject, reporter};
 use clap::{Args, Subcommand};
 use lisa_api::{ModelSchedule, ModelView};
 use lisa_constructs::model::schedule::Schedule;
@@ -72,6 +73,15 @@ pub enum ModelCommand {
         #[command(flatten)]
         wait: WaitArgs,
     },
+    /// Follow the model's current operation (one started with --no-wait, by the API, or by its
+    /// schedule) with its progress until it settles, and print the model; a settled model is
+    /// printed at once. Exit code 0 when the model is InService (or Stopped, when stopped on
+    /// purpose) or its delete finished, 1 when there is no such model, 3 when it failed or its
+    /// operation did not reach its goal.
+    Watch {
+        /// The model's id.
+        model_id: String,
+    },
 }
 
 /// A model's schedule.
@@ -123,7 +133,8 @@ to 10 minutes (the lifecycle function's default), then records a skip. `models g
 show the last scheduled run as lastScheduledAction (outcome done or skipped, with the reason) \
 and the next one as nextScheduledAction (in UTC and in the schedule's zone).\n\nExit codes: 0 \
 the model reached its goal (InService, or Stopped for a stopped model); 1 an invalid schedule \
-or a status that does not allow the change (nothing changed); 2 usage or I/O error; 3 AWS \
+or a status that does not allow the change (nothing changed); 2 usage or I/O error, or a \
+configuration to change (credentials, region, endpoint, a missing lifecycle function); 3 AWS \
 failure or the model did not reach its goal.";
 
 /// Whether to follow the operation.
@@ -166,17 +177,46 @@ fn deleted(model_id: &str) -> serde_json::Value {
     json!({"status": "success", "message": format!("Model {model_id} has been deleted successfully.")})
 }
 
-/// Follows the model's operation and prints where it ended; the exit code says whether it
-/// reached `goal`.
-async fn follow(deployer: &Deployer, model_id: &str, goal: Option<ModelStatus>) -> ExitCode {
-    let resources = match deployer.get(model_id).await {
-        Ok(record) => deployer
-            .synthesize(&record.definition, record.enabled, None)
-            .ok()
-            .map(|(stack, _)| stack.template.resources.len()),
-        Err(_) => None,
-    };
-    let mut report = progress(model_id.to_owned(), resources);
+/// How the heartbeat speaks of the model's stack.
+fn subject(record: &ModelRecord) -> Subject {
+    if record.definition.hosting.is_some() {
+        Subject::HostedModel
+    } else {
+        Subject::LiteLlmModel
+    }
+}
+
+/// Where an operation on a model should end: InService, or Stopped for a model stopped on
+/// purpose (the record's `enabled` says which from the moment the operation is recorded).
+fn goal_of(record: &ModelRecord) -> ModelStatus {
+    if record.enabled {
+        ModelStatus::InService
+    } else {
+        ModelStatus::Stopped
+    }
+}
+
+/// Prints a settled model (its status once, its failure, its JSON); the exit code says whether
+/// it is at `goal` without a failure.
+fn settled(record: &ModelRecord, goal: ModelStatus) -> ExitCode {
+    let model_id = record.definition.model_id.as_str();
+    eprintln!("{model_id}: {}", record.status);
+    if let Some(reason) = &record.failure_reason {
+        eprintln!("{model_id}: failure: {reason}");
+    }
+    print_json(&model(record));
+    if record.status == goal && record.failure_reason.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(exit::FAILED)
+    }
+}
+
+/// Follows the operation `record` is in and prints where it ended; the exit code says whether
+/// it reached `goal` (`None`: the model is deleted).
+async fn follow(deployer: &Deployer, record: &ModelRecord, goal: Option<ModelStatus>) -> ExitCode {
+    let model_id = record.definition.model_id.as_str();
+    let mut report = reporter(model_id.to_owned(), subject(record));
     match deployer.wait(model_id, &mut report).await {
         Ok(Waited::Deleted) => {
             eprintln!("{model_id}: deleted");
@@ -187,20 +227,41 @@ async fn follow(deployer: &Deployer, model_id: &str, goal: Option<ModelStatus>) 
                 ExitCode::from(exit::FAILED)
             }
         }
-        Ok(Waited::Settled(record)) => {
-            eprintln!("{model_id}: {}", record.status);
-            if let Some(reason) = &record.failure_reason {
-                eprintln!("{model_id}: failure: {reason}");
-            }
-            print_json(&model(&record));
-            if Some(record.status) == goal && record.failure_reason.is_none() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(exit::FAILED)
-            }
-        }
+        // A delete that ends with the model still there is never at its goal.
+        Ok(Waited::Settled(record)) => settled(&record, goal.unwrap_or(ModelStatus::Deleting)),
         Err(error) => fail(&error),
     }
+}
+
+/// `models watch`: a working model's operation followed, a settled model printed at once.
+async fn watch(deployer: &Deployer, model_id: &str) -> ExitCode {
+    let record = match deployer.get(model_id).await {
+        Ok(record) => record,
+        Err(error) => return fail(&error),
+    };
+    if !status::is_working(record.status) {
+        return settled(&record, goal_of(&record));
+    }
+    eprintln!("{model_id}: {}", record.status);
+    let goal = (record.status != ModelStatus::Deleting).then(|| goal_of(&record));
+    follow(deployer, &record, goal).await
+}
+
+/// The preflight's warnings before an operation that grows a model (unless the checks are
+/// off); `Err`: the checks refused, and the exit code.
+async fn preflight(
+    args: &ModelsArgs,
+    deployer: &Deployer,
+    definition: &lisa_constructs::model::ModelDefinition,
+) -> Result<(), ExitCode> {
+    if args.aws.skip_preflight {
+        return Ok(());
+    }
+    let warnings = deployer.preflight(definition).await.map_err(|e| fail(&e))?;
+    for warning in warnings {
+        eprintln!("{}: preflight warning: {warning}", definition.model_id);
+    }
+    Ok(())
 }
 
 /// `models schedule ...`: the schedule file is read and checked before AWS is reached, so a bad
@@ -233,18 +294,14 @@ fn run_schedule(args: &ModelsArgs, command: &ScheduleCommand) -> ExitCode {
             };
         };
         match deployer.set_schedule(model_id, schedule).await {
-            Ok(record) if wait.is_some_and(|w| w.no_wait) || !status::is_working(record.status) => {
+            Ok(record) if wait.is_some_and(|w| w.no_wait) => {
                 print_json(&model(&record));
                 ExitCode::SUCCESS
             }
+            Ok(record) if !status::is_working(record.status) => settled(&record, goal_of(&record)),
             Ok(record) => {
-                let goal = if record.enabled {
-                    ModelStatus::InService
-                } else {
-                    ModelStatus::Stopped
-                };
                 eprintln!("{model_id}: {}", record.status);
-                follow(&deployer, model_id, Some(goal)).await
+                follow(&deployer, &record, Some(goal_of(&record))).await
             }
             Err(error) => fail(&error),
         }
@@ -291,24 +348,20 @@ fn run_model(args: &ModelsArgs, command: &ModelCommand) -> ExitCode {
                     Err(failure) => return failure.exit(),
                 };
                 let model_id = definition.model_id.to_string();
-                if !args.aws.skip_preflight {
-                    match deployer.preflight(&definition).await {
-                        Ok(warnings) => {
-                            for warning in warnings {
-                                eprintln!("{model_id}: preflight warning: {warning}");
-                            }
-                        }
-                        Err(error) => return fail(&error),
-                    }
+                if let Err(code) = preflight(args, &deployer, &definition).await {
+                    return code;
                 }
                 match deployer.skipping_preflight().create(definition).await {
                     Ok(record) if wait.no_wait => {
                         print_json(&model(&record));
                         ExitCode::SUCCESS
                     }
-                    Ok(_) => {
+                    Ok(record) if !status::is_working(record.status) => {
+                        settled(&record, ModelStatus::InService)
+                    }
+                    Ok(record) => {
                         eprintln!("{model_id}: creating");
-                        follow(&deployer, &model_id, Some(ModelStatus::InService)).await
+                        follow(&deployer, &record, Some(ModelStatus::InService)).await
                     }
                     Err(error) => fail(&error),
                 }
@@ -323,18 +376,40 @@ fn run_model(args: &ModelsArgs, command: &ModelCommand) -> ExitCode {
                     Ok(update) => update,
                     Err(failure) => return failure.exit(),
                 };
+                let deployer = if lisa_deploy::preflight::checks_update(&update) {
+                    let grown = deployer.get(model_id).await.and_then(|record| {
+                        record
+                            .definition
+                            .apply_update(&update, None)
+                            .map_err(|errors| lisa_deploy::DeployError::Invalid {
+                                model_id: model_id.clone(),
+                                errors,
+                            })
+                    });
+                    match grown {
+                        Ok(definition) => {
+                            if let Err(code) = preflight(args, &deployer, &definition).await {
+                                return code;
+                            }
+                            deployer.skipping_preflight()
+                        }
+                        // The update itself says why it cannot be made.
+                        Err(_) => deployer,
+                    }
+                } else {
+                    deployer
+                };
                 match deployer.update(model_id, &update).await {
                     Ok(record) if wait.no_wait => {
                         print_json(&model(&record));
                         ExitCode::SUCCESS
                     }
+                    Ok(record) if !status::is_working(record.status) => {
+                        settled(&record, goal_of(&record))
+                    }
                     Ok(record) => {
-                        let goal = match (update.enabled, record.status) {
-                            (Some(false), _) | (None, ModelStatus::Stopped) => ModelStatus::Stopped,
-                            _ => ModelStatus::InService,
-                        };
                         eprintln!("{model_id}: {}", record.status);
-                        follow(&deployer, model_id, Some(goal)).await
+                        follow(&deployer, &record, Some(goal_of(&record))).await
                     }
                     Err(error) => fail(&error),
                 }
@@ -344,16 +419,18 @@ fn run_model(args: &ModelsArgs, command: &ModelCommand) -> ExitCode {
                     print_json(&deleted(model_id));
                     ExitCode::SUCCESS
                 }
-                Ok(Some(record)) if wait.no_wait => {
-                    print_json(&model(&record));
+                // The API's answer: the delete has started, and goes on without this command.
+                Ok(Some(_)) if wait.no_wait => {
+                    print_json(&deleted(model_id));
                     ExitCode::SUCCESS
                 }
-                Ok(Some(_)) => {
+                Ok(Some(record)) => {
                     eprintln!("{model_id}: deleting");
-                    follow(&deployer, model_id, None).await
+                    follow(&deployer, &record, None).await
                 }
                 Err(error) => fail(&error),
             },
+            ModelCommand::Watch { model_id } => watch(&deployer, model_id).await,
         }
     })
 }

@@ -14,9 +14,8 @@ use lisa_api::{
     ServiceError, UnreadableModelView,
 };
 use lisa_constructs::model::schedule::Schedule;
-use lisa_constructs::model::status::{self, Refusal};
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
-use lisa_deploy::{DeployError, Deployer, Listed};
+use lisa_deploy::{DeployError, Deployer, ErrorClass, Listed};
 use lisa_synth::output::{Diagnostics, Failure, Outcome};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -204,8 +203,7 @@ impl DeployerService {
         let deployer = self.deployer.clone();
         let model_id = model_id.to_owned();
         tokio::spawn(async move {
-            let mut quiet = |_: &lisa_deploy::stacks::StackEvent| {};
-            match tokio::time::timeout(FOLLOW_AT_MOST, deployer.wait(&model_id, &mut quiet)).await {
+            match tokio::time::timeout(FOLLOW_AT_MOST, deployer.wait(&model_id, &mut |_| {})).await {
                 Ok(Ok(_)) | Err(_) => {}
                 Ok(Err(error)) => {
                     Diagnostics::error(format_args!("following model {model_id}: {error}"))
@@ -233,29 +231,24 @@ pub(crate) fn listed_view(listed: &Listed) -> ModelView {
     }
 }
 
+/// The deployer's error as the API's: its class decides the status.
 fn service_error(error: DeployError) -> ServiceError {
     let message = error.to_string();
-    match error {
-        DeployError::Refused { model_id, refusal } => match refusal {
-            Refusal::NotFound => ServiceError::NotFound(model_id),
-            Refusal::Exists { .. } => ServiceError::AlreadyExists(model_id),
-            // Another operation holds the model: the request lost a race, and may succeed
-            // once that operation ends.
-            Refusal::NotAllowed { current, .. } if status::is_working(current) => {
-                ServiceError::Conflict(message)
-            }
-            Refusal::NotAllowed { .. } => ServiceError::Refused(message),
-        },
-        DeployError::Invalid { errors, .. } => ServiceError::Invalid(errors),
-        DeployError::Conflict { .. } => ServiceError::Conflict(message),
-        DeployError::Preflight(_) => ServiceError::Refused(message),
-        DeployError::NotBootstrapped { .. } | DeployError::Aws { .. } => {
-            ServiceError::Unavailable(message)
+    match (error.class(), error) {
+        (_, DeployError::Invalid { errors, .. }) => ServiceError::Invalid(errors),
+        (ErrorClass::NotFound, DeployError::Refused { model_id, .. }) => {
+            ServiceError::NotFound(model_id)
         }
-        DeployError::Synth { .. }
-        | DeployError::Stack { .. }
-        | DeployError::UnknownStackStatus { .. }
-        | DeployError::Registry { .. } => ServiceError::Internal(message),
+        (ErrorClass::Exists, DeployError::Refused { model_id, .. }) => {
+            ServiceError::AlreadyExists(model_id)
+        }
+        (ErrorClass::NotFound, _) | (ErrorClass::Exists | ErrorClass::Busy, _) => {
+            ServiceError::Conflict(message)
+        }
+        (ErrorClass::Refused | ErrorClass::Invalid, _) => ServiceError::Refused(message),
+        (ErrorClass::Misconfigured, _) => ServiceError::Misconfigured(message),
+        (ErrorClass::Unavailable, _) => ServiceError::Unavailable(message),
+        (ErrorClass::Internal, _) => ServiceError::Internal(message),
     }
 }
 
@@ -326,5 +319,50 @@ impl ModelService for DeployerService {
             .map_err(service_error)?;
         self.follow(id.as_str());
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lisa_deploy::AwsFault;
+
+    #[test]
+    fn each_error_class_has_one_status() {
+        let busy = service_error(DeployError::StackBusy {
+            stack_name: "lisa-m".into(),
+            status: "UPDATE_IN_PROGRESS".into(),
+        });
+        assert!(matches!(busy, ServiceError::Conflict(_)), "{busy:?}");
+        let missing = service_error(DeployError::NotBootstrapped {
+            deployment_name: "lisa".into(),
+            reason: "the bootstrap stack has no lifecycle function yet".into(),
+        });
+        assert!(
+            matches!(missing, ServiceError::Misconfigured(_)),
+            "no retry can help: {missing:?}"
+        );
+        let no_preflight = service_error(DeployError::NoPreflight {
+            model_id: "m".into(),
+        });
+        assert!(
+            matches!(no_preflight, ServiceError::Misconfigured(_)),
+            "{no_preflight:?}"
+        );
+        let outage = service_error(DeployError::Aws {
+            operation: "CloudFormation.DescribeStacks",
+            code: Some("InternalFailure".into()),
+            message: "try later".into(),
+            fault: AwsFault::Service,
+        });
+        assert!(matches!(outage, ServiceError::Unavailable(_)), "{outage:?}");
+    }
+
+    #[test]
+    fn each_error_class_has_one_exit_code() {
+        use super::super::aws_common::{exit, exit_code};
+        assert_eq!(exit_code(ErrorClass::Busy), exit::REFUSED);
+        assert_eq!(exit_code(ErrorClass::Misconfigured), exit::USAGE);
+        assert_eq!(exit_code(ErrorClass::Unavailable), exit::FAILED);
     }
 }

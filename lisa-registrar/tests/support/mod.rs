@@ -3,7 +3,9 @@
 //! all of them. Every test uses its own names, so tests run in parallel on one moto server.
 #![allow(dead_code)]
 
+pub mod cloud;
 pub mod litellm;
+pub mod moto_stack;
 pub mod openapi;
 pub mod server;
 
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::config::Credentials;
+use lisa_registrar::stacks::Stacks;
 use lisa_registrar::{Invocation, Pinned, Registrar, Settings};
 use serde_json::{Value, json};
 
@@ -200,8 +203,16 @@ pub fn fast_settings() -> Settings {
     }
 }
 
-/// The deployment the tests' stacks (`lisa-...`) belong to.
+/// The deployment the tests' stacks belong to.
 pub const DEPLOYMENT: &str = "lisa";
+
+/// The name of `model`'s stack in [`DEPLOYMENT`].
+pub fn stack_name(model: &str) -> String {
+    format!(
+        "{}{model}",
+        lisa_constructs::ecs_model::model_stack_prefix(DEPLOYMENT)
+    )
+}
 
 /// What a function of [`DEPLOYMENT`] is configured to trust.
 pub fn pinned(endpoint: &str, secret_arn: &str) -> Pinned {
@@ -212,17 +223,20 @@ pub fn pinned(endpoint: &str, secret_arn: &str) -> Pinned {
     }
 }
 
-/// A registrar on moto (secrets, target health) and the given Lambda API, trusting `pinned`.
+/// A registrar on moto (secrets, target health), the given Lambda API and `stacks` (what
+/// CloudFormation says about the requests' stacks), trusting `pinned`.
 pub async fn registrar(
     lambda_endpoint: &str,
     settings: Settings,
     pinned: Pinned,
+    stacks: Arc<dyn Stacks>,
 ) -> Arc<Registrar> {
     let moto = aws_config(&moto_endpoint()).await;
     Arc::new(Registrar {
         secrets: aws_sdk_secretsmanager::Client::new(&moto),
         elb: aws_sdk_elasticloadbalancingv2::Client::new(&moto),
         lambda: aws_sdk_lambda::Client::new(&aws_config(lambda_endpoint).await),
+        stacks,
         http: reqwest::Client::new(),
         settings,
         pinned: Ok(pinned),

@@ -21,7 +21,7 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
         desired_capacity: None,
     };
     gate::check_options(&options)?;
-    let inputs = gate::Inputs::gather(&args.input, diagnostics)?;
+    let inputs = gate::Inputs::gather(&args.input, diagnostics)?.writing(gate::Writes::Templates);
     let Some(dir) = &args.out else {
         if inputs.count() > 1 {
             // Problems in the inputs come first, as they do with --out.

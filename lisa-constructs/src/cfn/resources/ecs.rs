@@ -5,7 +5,8 @@ use indexmap::IndexMap;
 use crate::cfn::OrderedMap;
 use serde::Serialize;
 
-use super::Tag;
+use super::ecs_capacity::CapacityProviderStrategyItem;
+use super::{Conditional, Tag};
 use crate::cfn::{Expr, Integer, NumericString, resource_type};
 
 /// `AWS::ECS::Cluster`.
@@ -156,6 +157,9 @@ pub struct ContainerDefinition {
     /// Start-order dependencies on other containers.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<ContainerDependency>,
+    /// Containers of the same task this one reaches by name (`bridge` network mode only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Expr>,
     /// Run with root-equivalent host privileges (avoid).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privileged: Option<bool>,
@@ -199,6 +203,7 @@ crate::references_of_fields!(ContainerDefinition {
     log_configuration,
     mount_points,
     depends_on,
+    links,
     privileged,
     readonly_root_filesystem,
     user,
@@ -230,6 +235,7 @@ impl ContainerDefinition {
             log_configuration: None,
             mount_points: Vec::new(),
             depends_on: Vec::new(),
+            links: Vec::new(),
             privileged: None,
             readonly_root_filesystem: None,
             user: None,
@@ -530,6 +536,12 @@ pub struct Service {
     /// `REPLICA` or `DAEMON`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scheduling_strategy: Option<Expr>,
+    /// Where the tasks are placed (instead of a launch type): capacity providers and shares.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+    /// Who runs deployments (`ECS`, `CODE_DEPLOY`, `EXTERNAL`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment_controller: Option<DeploymentController>,
     /// Tasks to keep running (not with `DAEMON`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desired_count: Option<Integer>,
@@ -567,6 +579,8 @@ crate::references_of_fields!(Service {
     task_definition,
     launch_type,
     scheduling_strategy,
+    capacity_provider_strategy,
+    deployment_controller,
     desired_count,
     deployment_configuration,
     load_balancers,
@@ -592,11 +606,86 @@ pub struct DeploymentConfiguration {
     /// Lower bound of healthy tasks during a deployment, in percent of desired.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub minimum_healthy_percent: Option<Integer>,
+    /// `ROLLING`, `BLUE_GREEN`, `LINEAR` or `CANARY` (with the `ECS` controller).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<Expr>,
+    /// Minutes blue and green both run after production traffic moved to green.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bake_time_in_minutes: Option<Integer>,
+    /// Alarms that fail (and optionally roll back) a deployment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alarms: Option<DeploymentAlarms>,
+    /// Functions a deployment calls at its stages; it waits for their answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lifecycle_hooks: Option<Conditional<Vec<DeploymentLifecycleHook>>>,
 }
 crate::references_of_fields!(DeploymentConfiguration {
     deployment_circuit_breaker,
     maximum_percent,
-    minimum_healthy_percent
+    minimum_healthy_percent,
+    strategy,
+    bake_time_in_minutes,
+    alarms,
+    lifecycle_hooks
+});
+
+/// `Service.DeploymentController`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentController {
+    /// `ECS`, `CODE_DEPLOY` or `EXTERNAL`.
+    #[serde(rename = "Type")]
+    pub controller_type: Expr,
+}
+crate::references_of_fields!(DeploymentController { controller_type });
+
+impl DeploymentController {
+    /// ECS runs the deployments itself (rolling, blue/green, linear, canary).
+    pub fn ecs() -> DeploymentController {
+        DeploymentController {
+            controller_type: Expr::from("ECS"),
+        }
+    }
+}
+
+/// `DeploymentConfiguration.Alarms`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentAlarms {
+    /// Alarm names (their `Ref`).
+    pub alarm_names: Vec<Expr>,
+    /// Watch the alarms during deployments.
+    pub enable: bool,
+    /// Roll back to the last completed deployment when one fires.
+    pub rollback: bool,
+}
+crate::references_of_fields!(DeploymentAlarms {
+    alarm_names,
+    enable,
+    rollback
+});
+
+/// `DeploymentConfiguration.LifecycleHooks[]`: a Lambda function ECS invokes at some stages of
+/// a deployment, and again while it answers `IN_PROGRESS`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeploymentLifecycleHook {
+    /// The function's ARN.
+    pub hook_target_arn: Expr,
+    /// A role ECS assumes to invoke it.
+    pub role_arn: Expr,
+    /// `RECONCILE_SERVICE`, `PRE_SCALE_UP`, `POST_SCALE_UP`, `TEST_TRAFFIC_SHIFT`,
+    /// `POST_TEST_TRAFFIC_SHIFT`, `PRODUCTION_TRAFFIC_SHIFT`, `POST_PRODUCTION_TRAFFIC_SHIFT`.
+    pub lifecycle_stages: Vec<Expr>,
+    /// Any JSON value, passed to the function in each invocation's event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hook_details: Option<Expr>,
+}
+crate::references_of_fields!(DeploymentLifecycleHook {
+    hook_target_arn,
+    role_arn,
+    lifecycle_stages,
+    hook_details
 });
 
 /// `DeploymentConfiguration.DeploymentCircuitBreaker`.
@@ -620,11 +709,39 @@ pub struct ServiceLoadBalancer {
     pub container_port: Integer,
     /// The target group.
     pub target_group_arn: Expr,
+    /// Blue/green: the second target group and the listener rules ECS moves between the two.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advanced_configuration: Option<AdvancedConfiguration>,
 }
 crate::references_of_fields!(ServiceLoadBalancer {
     container_name,
     container_port,
-    target_group_arn
+    target_group_arn,
+    advanced_configuration
+});
+
+/// `LoadBalancers[].AdvancedConfiguration`: what ECS needs to shift traffic between blue and
+/// green.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AdvancedConfiguration {
+    /// The target group green tasks register with while blue serves.
+    pub alternate_target_group_arn: Expr,
+    /// The listener rule production traffic takes (its weights move blue to green).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub production_listener_rule: Option<Expr>,
+    /// The listener rule test traffic takes (green receives it first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_listener_rule: Option<Expr>,
+    /// The role ECS assumes to change the rules and register targets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<Expr>,
+}
+crate::references_of_fields!(AdvancedConfiguration {
+    alternate_target_group_arn,
+    production_listener_rule,
+    test_listener_rule,
+    role_arn
 });
 
 #[cfg(test)]
@@ -713,11 +830,13 @@ mod tests {
                 }),
                 maximum_percent: Some(100u32.into()),
                 minimum_healthy_percent: Some(0u32.into()),
+                ..DeploymentConfiguration::default()
             }),
             load_balancers: vec![ServiceLoadBalancer {
                 container_name: "model".into(),
                 container_port: 8080u16.into(),
                 target_group_arn: Expr::ref_("Tg"),
+                advanced_configuration: None,
             }],
             health_check_grace_period_seconds: Some(600u32.into()),
             enable_ecs_managed_tags: Some(true),
@@ -737,5 +856,80 @@ mod tests {
             json!([{"ContainerName": "model", "ContainerPort": 8080, "TargetGroupArn": {"Ref": "Tg"}}])
         );
         assert_eq!(v["HealthCheckGracePeriodSeconds"], json!(600));
+    }
+
+    #[test]
+    fn blue_green_service_renders_its_deployment_and_a_conditional_hook() {
+        let s = Service {
+            capacity_provider_strategy: vec![CapacityProviderStrategyItem {
+                capacity_provider: Expr::ref_("Provider"),
+                weight: Some(1u32.into()),
+                base: None,
+            }],
+            deployment_controller: Some(DeploymentController::ecs()),
+            deployment_configuration: Some(DeploymentConfiguration {
+                strategy: Some("BLUE_GREEN".into()),
+                bake_time_in_minutes: Some(10u32.into()),
+                alarms: Some(DeploymentAlarms {
+                    alarm_names: vec![Expr::ref_("Alarm")],
+                    enable: true,
+                    rollback: true,
+                }),
+                lifecycle_hooks: Some(Conditional::When(
+                    "HasGate".into(),
+                    vec![DeploymentLifecycleHook {
+                        hook_target_arn: Expr::ref_("Gate"),
+                        role_arn: Expr::get_att("HookRole", "Arn"),
+                        lifecycle_stages: vec!["POST_TEST_TRAFFIC_SHIFT".into()],
+                        hook_details: None,
+                    }],
+                )),
+                ..DeploymentConfiguration::default()
+            }),
+            load_balancers: vec![ServiceLoadBalancer {
+                container_name: "model".into(),
+                container_port: 8080u16.into(),
+                target_group_arn: Expr::ref_("Blue"),
+                advanced_configuration: Some(AdvancedConfiguration {
+                    alternate_target_group_arn: Expr::ref_("Green"),
+                    production_listener_rule: Some(Expr::ref_("ProdRule")),
+                    test_listener_rule: Some(Expr::ref_("TestRule")),
+                    role_arn: Some(Expr::get_att("LbRole", "Arn")),
+                }),
+            }],
+            ..Service::default()
+        };
+        let resource = Resource::new(&s).expect("renders");
+        let v = resource.properties_json().expect("renders");
+        assert_eq!(v["DeploymentController"], json!({"Type": "ECS"}));
+        assert_eq!(
+            v["CapacityProviderStrategy"],
+            json!([{"CapacityProvider": {"Ref": "Provider"}, "Weight": 1}])
+        );
+        assert_eq!(
+            v["DeploymentConfiguration"]["LifecycleHooks"],
+            json!({"Fn::If": ["HasGate", [{
+                "HookTargetArn": {"Ref": "Gate"},
+                "RoleArn": {"Fn::GetAtt": ["HookRole", "Arn"]},
+                "LifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]
+            }], {"Ref": "AWS::NoValue"}]})
+        );
+        assert_eq!(
+            v["LoadBalancers"][0]["AdvancedConfiguration"],
+            json!({
+                "AlternateTargetGroupArn": {"Ref": "Green"},
+                "ProductionListenerRule": {"Ref": "ProdRule"},
+                "TestListenerRule": {"Ref": "TestRule"},
+                "RoleArn": {"Fn::GetAtt": ["LbRole", "Arn"]}
+            })
+        );
+        // The condition is a reference like any other: the validation pass checks it exists.
+        let mut conditions = Vec::new();
+        resource.visit_references(&mut |r| {
+            if let crate::cfn::ReferenceTo::Condition(c) = r {
+                conditions.push(c.to_owned());
+            }
+        });
+        assert_eq!(conditions, ["HasGate"]);
     }
 }

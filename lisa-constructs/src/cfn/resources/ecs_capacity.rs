@@ -1,5 +1,6 @@
 //! `AWS::ECS::CapacityProvider` and `AWS::ECS::ClusterCapacityProviderAssociations`: an Auto
-//! Scaling group handed to ECS, so that ECS drains an instance's tasks before it terminates.
+//! Scaling group handed to ECS, so that ECS sizes it for the tasks and drains an instance's
+//! tasks before it terminates.
 
 use serde::Serialize;
 
@@ -45,19 +46,32 @@ crate::references_of_fields!(AutoScalingGroupProvider {
     managed_termination_protection
 });
 
-/// `AutoScalingGroupProvider.ManagedScaling`.
+/// `AutoScalingGroupProvider.ManagedScaling`: ECS keeps a target-tracking policy on the group
+/// (metric `CapacityProviderReservation`) so that the group has the instances the tasks need.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ManagedScaling {
     /// `ENABLED` or `DISABLED`.
     pub status: Expr,
-    /// Target utilization in percent (ENABLED only).
+    /// Target utilization in percent (ENABLED only): 100 leaves no idle instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_capacity: Option<Integer>,
+    /// The fewest instances one scaling step adds or removes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimum_scaling_step_size: Option<Integer>,
+    /// The most instances one scaling step adds or removes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_scaling_step_size: Option<Integer>,
+    /// Seconds before a new instance counts toward the group's metrics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_warmup_period: Option<Integer>,
 }
 crate::references_of_fields!(ManagedScaling {
     status,
-    target_capacity
+    target_capacity,
+    minimum_scaling_step_size,
+    maximum_scaling_step_size,
+    instance_warmup_period
 });
 
 /// `AWS::ECS::ClusterCapacityProviderAssociations`.

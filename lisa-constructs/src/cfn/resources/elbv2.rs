@@ -1,4 +1,4 @@
-//! `AWS::ElasticLoadBalancingV2::*`: load balancer, target group, listener.
+//! `AWS::ElasticLoadBalancingV2::*`: load balancer, target group, listener, listener rule.
 
 use serde::Serialize;
 
@@ -196,7 +196,7 @@ pub struct Certificate {
 }
 crate::references_of_fields!(Certificate { certificate_arn });
 
-/// `Listener.DefaultActions[]`.
+/// `Listener.DefaultActions[]` and `ListenerRule.Actions[]`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Action {
@@ -206,6 +206,12 @@ pub struct Action {
     /// Target group of a `forward` action.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_group_arn: Option<Expr>,
+    /// Weighted target groups of a `forward` action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forward_config: Option<ForwardConfig>,
+    /// The answer of a `fixed-response` action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed_response_config: Option<FixedResponseConfig>,
     /// Evaluation order.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub order: Option<Integer>,
@@ -213,19 +219,169 @@ pub struct Action {
 crate::references_of_fields!(Action {
     action_type,
     target_group_arn,
+    forward_config,
+    fixed_response_config,
     order
 });
 
 impl Action {
-    /// Forward everything to one target group.
-    pub fn forward(target_group_arn: impl Into<Expr>) -> Action {
+    fn of_type(action_type: &str) -> Action {
         Action {
-            action_type: Expr::from("forward"),
-            target_group_arn: Some(target_group_arn.into()),
+            action_type: Expr::from(action_type),
+            target_group_arn: None,
+            forward_config: None,
+            fixed_response_config: None,
             order: None,
         }
     }
+
+    /// Forward everything to one target group.
+    pub fn forward(target_group_arn: impl Into<Expr>) -> Action {
+        Action {
+            target_group_arn: Some(target_group_arn.into()),
+            ..Action::of_type("forward")
+        }
+    }
+
+    /// Forward to target groups in proportion to their weights (a weight of 0 receives nothing).
+    pub fn weighted_forward(target_groups: impl IntoIterator<Item = (Expr, u32)>) -> Action {
+        Action {
+            forward_config: Some(ForwardConfig {
+                target_groups: target_groups
+                    .into_iter()
+                    .map(|(arn, weight)| TargetGroupTuple {
+                        target_group_arn: arn,
+                        weight: Some(weight.into()),
+                    })
+                    .collect(),
+            }),
+            ..Action::of_type("forward")
+        }
+    }
+
+    /// Answer every request with `status_code` and a plain-text `message`.
+    pub fn fixed_response(status_code: u16, message: impl Into<Expr>) -> Action {
+        Action {
+            fixed_response_config: Some(FixedResponseConfig {
+                status_code: status_code.into(),
+                content_type: Some(Expr::from("text/plain")),
+                message_body: Some(message.into()),
+            }),
+            ..Action::of_type("fixed-response")
+        }
+    }
+
+    /// The target groups a `forward` action sends to, with their weights (`None`: unweighted).
+    pub fn forwarded_target_groups(&self) -> Vec<(&Expr, Option<&Integer>)> {
+        let single = self.target_group_arn.iter().map(|arn| (arn, None));
+        let weighted = self
+            .forward_config
+            .iter()
+            .flat_map(|c| c.target_groups.iter())
+            .map(|t| (&t.target_group_arn, t.weight.as_ref()));
+        single.chain(weighted).collect()
+    }
 }
+
+/// `Action.ForwardConfig`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ForwardConfig {
+    /// The target groups and their weights.
+    pub target_groups: Vec<TargetGroupTuple>,
+}
+crate::references_of_fields!(ForwardConfig { target_groups });
+
+/// `ForwardConfig.TargetGroups[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetGroupTuple {
+    /// The target group.
+    pub target_group_arn: Expr,
+    /// Its share of the requests (0 to 999).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Integer>,
+}
+crate::references_of_fields!(TargetGroupTuple {
+    target_group_arn,
+    weight
+});
+
+/// `Action.FixedResponseConfig` (`StatusCode` is String-typed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FixedResponseConfig {
+    /// `2XX`, `4XX` or `5XX` code, rendered as a JSON string.
+    pub status_code: NumericString,
+    /// `text/plain`, `application/json`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<Expr>,
+    /// The body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_body: Option<Expr>,
+}
+crate::references_of_fields!(FixedResponseConfig {
+    status_code,
+    content_type,
+    message_body
+});
+
+/// `AWS::ElasticLoadBalancingV2::ListenerRule`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListenerRule {
+    /// The listener.
+    pub listener_arn: Expr,
+    /// Evaluation order among the listener's rules (1 to 50,000, unique per listener).
+    pub priority: Integer,
+    /// When the rule applies.
+    pub conditions: Vec<RuleCondition>,
+    /// What it does.
+    pub actions: Vec<Action>,
+}
+crate::references_of_fields!(ListenerRule {
+    listener_arn,
+    priority,
+    conditions,
+    actions
+});
+resource_type!(ListenerRule, "AWS::ElasticLoadBalancingV2::ListenerRule");
+
+/// `ListenerRule.Conditions[]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RuleCondition {
+    /// `path-pattern`, `host-header`, `http-header`, ...
+    pub field: Expr,
+    /// The paths of a `path-pattern` condition.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_pattern_config: Option<PathPatternConfig>,
+}
+crate::references_of_fields!(RuleCondition {
+    field,
+    path_pattern_config
+});
+
+impl RuleCondition {
+    /// Every request path.
+    pub fn any_path() -> RuleCondition {
+        RuleCondition {
+            field: Expr::from("path-pattern"),
+            path_pattern_config: Some(PathPatternConfig {
+                values: vec![Expr::from("/*")],
+            }),
+        }
+    }
+}
+
+/// `RuleCondition.PathPatternConfig`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PathPatternConfig {
+    /// Path patterns (`*` and `?` wildcards).
+    pub values: Vec<Expr>,
+}
+crate::references_of_fields!(PathPatternConfig { values });
 
 #[cfg(test)]
 mod tests {
@@ -294,6 +450,48 @@ mod tests {
             grpc_code: None,
         };
         assert_eq!(serde_json::to_value(numeric_port).expect("json"), json!({}));
+    }
+
+    #[test]
+    fn listener_rule_forwards_by_weight_and_fixed_responses_are_strings() {
+        let rule = ListenerRule {
+            listener_arn: Expr::ref_("Listener"),
+            priority: 1u32.into(),
+            conditions: vec![RuleCondition::any_path()],
+            actions: vec![Action::weighted_forward([
+                (Expr::ref_("Blue"), 1),
+                (Expr::ref_("Green"), 0),
+            ])],
+        };
+        let v = Resource::new(&rule)
+            .expect("renders")
+            .properties_json()
+            .expect("renders");
+        assert_eq!(
+            v,
+            json!({
+                "ListenerArn": {"Ref": "Listener"},
+                "Priority": 1,
+                "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}],
+                "Actions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                    {"TargetGroupArn": {"Ref": "Blue"}, "Weight": 1},
+                    {"TargetGroupArn": {"Ref": "Green"}, "Weight": 0}
+                ]}}]
+            })
+        );
+        let forwarded: Vec<_> = rule.actions[0]
+            .forwarded_target_groups()
+            .into_iter()
+            .map(|(arn, weight)| (arn.clone(), weight.and_then(Integer::as_literal)))
+            .collect();
+        assert_eq!(
+            forwarded,
+            [(Expr::ref_("Blue"), Some(1)), (Expr::ref_("Green"), Some(0))]
+        );
+        assert_eq!(
+            serde_json::to_value(Action::fixed_response(404, "no route")).expect("json"),
+            json!({"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "no route"}})
+        );
     }
 
     #[test]

@@ -206,6 +206,31 @@ impl InstanceProfile {
     }
 }
 
+/// `AWS::IAM::ManagedPolicy`: a customer managed policy, attached to the roles it names. Each
+/// may hold 6,144 characters, where a role's inline policies share 10,240.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ManagedPolicy {
+    /// The document.
+    pub policy_document: PolicyDocument,
+    /// Free text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<Expr>,
+    /// Role names (a role's `Ref`) the policy is attached to.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<Expr>,
+    /// Physical name; generated when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed_policy_name: Option<Expr>,
+}
+crate::references_of_fields!(ManagedPolicy {
+    policy_document,
+    description,
+    roles,
+    managed_policy_name
+});
+resource_type!(ManagedPolicy, "AWS::IAM::ManagedPolicy");
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,3 +100,31 @@ pub struct FunctionEnvironment {
     pub variables: std::collections::BTreeMap<String, Expr>,
 }
 crate::references_of_fields!(FunctionEnvironment { variables });
+
+/// `AWS::Lambda::EventInvokeConfig`: how Lambda handles a function's asynchronous invocations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventInvokeConfig {
+    /// The function's name or ARN.
+    pub function_name: Expr,
+    /// `$LATEST`, a version or an alias.
+    pub qualifier: Expr,
+    /// How long an event may wait in Lambda's queue (60 to 21,600 seconds; 21,600 when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_event_age_in_seconds: Option<Integer>,
+    /// How many times a failed invocation is retried (0 to 2; 2 when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<Integer>,
+}
+crate::references_of_fields!(EventInvokeConfig {
+    function_name,
+    qualifier,
+    maximum_event_age_in_seconds,
+    maximum_retry_attempts
+});
+resource_type!(EventInvokeConfig, "AWS::Lambda::EventInvokeConfig");
+
+impl EventInvokeConfig {
+    /// The qualifier of the unpublished function.
+    pub const LATEST: &'static str = "$LATEST";
+}

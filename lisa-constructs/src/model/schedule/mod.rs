@@ -54,6 +54,7 @@
 //! shows is what the schedules do.
 
 mod cron;
+pub mod due;
 mod read;
 mod schema;
 mod time;
@@ -61,6 +62,10 @@ mod transitions;
 mod zone;
 
 pub use cron::CronSchedule;
+pub use due::{DueTransition, ScheduledTime};
+/// The instant type of the schedule's methods, so their callers need no clock library of
+/// their own.
+pub use jiff::Timestamp;
 pub use schema::schedule_schema;
 pub use time::{TimeOfDay, Weekday};
 pub use transitions::ScheduledAction;

@@ -1,0 +1,264 @@
+"""The sandbox's long-running process (started by `scripts/sandbox up`, stopped by `down`): plays
+what AWS would run for the deployment beside the emulator.
+
+- the LiteLLM proxy (`litellm_standin`), on 127.0.0.1;
+- Lambda for the registration function (`lambda_standin`): its packaged `bootstrap`, configured
+  as the bootstrap stack configured the function in the emulator (its environment, timeout and
+  memory), runs against a Runtime API on 127.0.0.1;
+- CloudFormation's delivery of custom-resource requests: each request the emulator queued for the
+  deployment's model stacks (`/moto-api/custom-resources`, see scripts/moto-server.py) becomes an
+  invocation of the function named in its ServiceToken, which answers CloudFormation itself
+  (through `Delivery`, which keeps the physical ids CloudFormation would keep);
+- ECS and the load balancer's health checks for hosted models (`models_standin`).
+
+Everything it does goes to standard output, one line each (the sandbox's agent.log).
+"""
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import boto3  # noqa: E402 (moto's venv has it)
+from botocore.config import Config  # noqa: E402
+
+import common  # noqa: E402
+import lambda_standin  # noqa: E402
+import litellm_standin  # noqa: E402
+import models_standin  # noqa: E402
+
+# Between two looks at the emulator's queue of custom-resource requests.
+PUMP_INTERVAL_SECONDS = 0.25
+
+
+def log(line: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {line}", flush=True)
+
+
+def client(service: str, endpoint: str):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=common.REGION,
+        aws_access_key_id=common.ACCESS_KEY_ID,
+        aws_secret_access_key=common.SECRET_ACCESS_KEY,
+        config=Config(retries={"max_attempts": 3, "mode": "standard"}),
+    )
+
+
+def unpack(zip_path: Path, into: Path) -> None:
+    """As Lambda unpacks a package into /var/task: `bootstrap` must be there and executable."""
+    into.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(into)
+    bootstrap = into / "bootstrap"
+    if not bootstrap.is_file():
+        raise common.SandboxError(f"{zip_path} holds no `bootstrap`: not a provided.al2023 function package")
+    bootstrap.chmod(0o755)
+
+
+def code_sha256(zip_path: Path) -> str:
+    """Lambda's CodeSha256 of a package: the base64 of the zip's SHA-256."""
+    return base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode()
+
+
+def registrar(args: argparse.Namespace, state: Path) -> lambda_standin.Function:
+    """The registration function as the bootstrap stack deployed it in the emulator."""
+    configuration = client("lambda", args.moto).get_function_configuration(FunctionName=args.function_arn)
+    if configuration.get("CodeSha256") != code_sha256(args.registrar_zip):
+        log(f"lambda: warning: {args.registrar_zip} is not the code the emulator's function was deployed with")
+    code_dir = state / "functions" / configuration["FunctionName"]
+    unpack(args.registrar_zip, code_dir)
+    environment = dict(configuration.get("Environment", {}).get("Variables", {}))
+    environment.update(common.aws_env(args.moto))
+    # The function's own Invoke (handing a long wait on) comes back to the stand-in.
+    environment["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{args.registrar_port}"
+    environment.setdefault("LISA_HEALTH_POLL_SECONDS", str(args.health_poll_seconds))
+    return lambda_standin.Function(
+        name=configuration["FunctionName"],
+        arn=configuration["FunctionArn"],
+        code_dir=code_dir,
+        environment=environment,
+        timeout_seconds=int(configuration.get("Timeout") or 900),
+        memory_mib=int(configuration.get("MemorySize") or 256),
+        log_path=state / "registrar.log",
+        instances_file=state / common.INSTANCES_FILE,
+        log=log,
+    )
+
+
+def enabled(properties: dict) -> bool:
+    return str(properties.get("Enabled", "true")).strip().lower() == "true"
+
+
+class Delivery:
+    """What CloudFormation remembers between the requests of one custom resource: the
+    PhysicalResourceId the function answered, which CloudFormation sends in every later Update
+    and Delete of the resource. The emulator sends its own resource name there instead (and never
+    sees the answers' ids), so the answers pass through here on their way to it: each request's
+    ResponseURL names this relay, which notes the id and forwards the answer unchanged."""
+
+    def __init__(self):
+        self.ids: dict[tuple[str, str], str] = {}
+        self.lock = threading.Lock()
+        delivery = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_PUT(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                target = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("to", [""])[0]
+                delivery.note(body)
+                try:
+                    status, answer = common.http("PUT", target, body, {"Content-Type": ""}, timeout=30)
+                except OSError as error:
+                    status, answer = 502, str(error).encode()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format: str, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, name="delivery", daemon=True).start()
+
+    def note(self, body: bytes) -> None:
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            return
+        if answer.get("Status") == "SUCCESS" and answer.get("PhysicalResourceId"):
+            with self.lock:
+                self.ids[(answer.get("StackId"), answer.get("LogicalResourceId"))] = answer["PhysicalResourceId"]
+
+    def prepare(self, event: dict) -> dict:
+        """The request as CloudFormation would send it, answered through the relay."""
+        event = dict(event)
+        with self.lock:
+            known = self.ids.get((event.get("StackId"), event.get("LogicalResourceId")))
+        if known is not None and "PhysicalResourceId" in event:
+            event["PhysicalResourceId"] = known
+        relay = f"http://127.0.0.1:{self.server.server_address[1]}/answer"
+        event["ResponseURL"] = f"{relay}?to={urllib.parse.quote(event['ResponseURL'], safe='')}"
+        return event
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Pump:
+    """Hands the emulator's custom-resource requests to the functions that would get them."""
+
+    def __init__(self, args: argparse.Namespace, function: lambda_standin.Function, fleet: models_standin.Fleet):
+        self.url = f"{args.moto}/moto-api/custom-resources?stack={args.deployment}-"
+        self.function = function
+        self.fleet = fleet
+        self.delivery = Delivery()
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(PUMP_INTERVAL_SECONDS):
+            try:
+                status, body = common.http("GET", self.url, timeout=10)
+                events = json.loads(body) if status == 200 else []
+            except (OSError, ValueError) as error:
+                log(f"pump: cannot read the emulator's queue: {error}")
+                continue
+            for event in events:
+                try:
+                    self.deliver(event)
+                except Exception as error:  # noqa: BLE001 (one bad request must not stop the others)
+                    log(f"pump: {event.get('RequestType')} {event.get('LogicalResourceId')}: {error!r}")
+
+    def deliver(self, event: dict) -> None:
+        properties = event.get("ResourceProperties") or {}
+        kind = event.get("RequestType")
+        model_id = properties.get("ModelId", "?")
+        target_group = properties.get("TargetGroupArn")
+        if target_group:
+            old = event.get("OldResourceProperties") or {}
+            if kind == "Delete" or not enabled(properties):
+                self.fleet.retire(model_id)
+            elif kind == "Create" or not enabled(old) or model_id not in self.fleet.endpoints():
+                name = properties.get("LiteLlmModel", model_id).split("/", 1)[-1]
+                self.fleet.start(model_id, name, target_group)
+        token = event.get("ServiceToken")
+        if token != self.function.arn:
+            log(f"pump: {kind} {model_id}: no function {token} in the sandbox; the request stays unanswered")
+            return
+        label = f"{kind} {model_id}" + ("" if kind == "Delete" else f" (Enabled={properties.get('Enabled')})")
+        log(f"pump: {label}: invoking {self.function.name}")
+        self.function.invoke(json.dumps(self.delivery.prepare(event)).encode(), label)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--state", type=Path, required=True)
+    parser.add_argument("--moto", required=True, help="the emulator's URL")
+    parser.add_argument("--deployment", required=True)
+    parser.add_argument("--function-arn", required=True, help="the registration function's ARN")
+    parser.add_argument("--registrar-zip", type=Path, required=True)
+    parser.add_argument("--litellm-port", type=int, required=True)
+    parser.add_argument("--registrar-port", type=int, required=True)
+    parser.add_argument("--contract", type=Path, required=True)
+    parser.add_argument("--model-load-seconds", type=float, default=3)
+    parser.add_argument("--health-poll-seconds", type=int, default=2)
+    args = parser.parse_args()
+    state = args.state.resolve()
+
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    master_key = os.environ.pop("SANDBOX_LITELLM_MASTER_KEY")
+    litellm = litellm_standin.LiteLlm(litellm_standin.Contract(args.contract), master_key, log)
+    litellm_server = litellm_standin.serve(litellm, args.litellm_port)
+    log(f"litellm: serving on http://127.0.0.1:{args.litellm_port}")
+    function = registrar(args, state)
+    function_server = lambda_standin.serve(function, args.registrar_port)
+    log(f"lambda: {function.name} ({function.arn}) served on {function.runtime_api}")
+    fleet = models_standin.Fleet(client("elbv2", args.moto), args.model_load_seconds, log)
+    pump = Pump(args, function, fleet)
+    threading.Thread(target=pump.run, name="pump", daemon=True).start()
+    common.write_json(state / common.READY_FILE, {"pid": os.getpid()})
+    log(f"pump: answering the custom resources of {args.deployment}-* stacks")
+
+    while not stopping.wait(1):
+        function.scale()  # an instance that exited is replaced while invocations wait
+        common.write_json(state / "models.json", fleet.endpoints())
+    log("agent: stopping")
+    pump.stopping.set()
+    function.stop()
+    pump.delivery.stop()
+    fleet.stop()
+    for server in (litellm_server, function_server):
+        server.shutdown()
+        server.server_close()
+    (state / common.READY_FILE).unlink(missing_ok=True)
+    log("agent: stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except common.SandboxError as error:
+        log(f"agent: {error}")
+        sys.exit(1)

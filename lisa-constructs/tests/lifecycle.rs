@@ -33,22 +33,37 @@ const LOG_GROUP: &str = "TaskLogGroup667E06F7";
 const TASK_DEFINITION: &str = "TaskDefinition7C0E40E8";
 const SERVICE: &str = "Service";
 const REGISTRATION: &str = "Registration";
-/// Present only when the group can scale.
-const SCALING_POLICY: &str = "ScalingPolicyE6AB1601";
-// Added with the draining capacity provider.
+// Added with the draining capacity provider (which now also scales the group).
 const CAPACITY_PROVIDER: &str = "CapacityDrainingProviderE4258AF3";
 const CLUSTER_PROVIDERS: &str = "CapacityClusterProviders84A0D08C";
 /// Present only over HTTPS (created only when a domain name is given).
 const ALIAS_RECORD: &str = "LoadBalancerAlias5D0A67AF";
+// Added with blue/green deployments and service auto scaling.
+const LB_INGRESS_FROM_GATE: &str = "LoadBalancerIngressFromGate49170F13";
+const ALTERNATE_TARGET_GROUP: &str = "LoadBalancerAlternateTargetGroup223F306C";
+const PRODUCTION_RULE: &str = "LoadBalancerProductionRule1FFFF78B";
+const TEST_LISTENER: &str = "LoadBalancerTestListenerFE78F770";
+const TEST_RULE: &str = "LoadBalancerTestRule238EEAAF";
+const LOAD_BALANCER_ROLE: &str = "DeploymentLoadBalancerRoleD85D5230";
+const GATE_ROLE: &str = "DeploymentGateRoleE02DEB94";
+const ROLLBACK_ALARM: &str = "DeploymentTargetErrorsAlarmC19FAC85";
+const SCALING_TARGET: &str = "ScalingServiceTargetCFC79157";
+/// Present only when the service can scale.
+const SCALING_POLICY: &str = "ScalingServicePolicy27B4B205";
 
-const SEED_LOGICAL_IDS: [&str; 21] = [
+const SEED_LOGICAL_IDS: [&str; 30] = [
     CLUSTER,
     LB_SECURITY_GROUP,
     LB_INGRESS_FROM_CIDR,
     LB_INGRESS_FROM_GROUP,
+    LB_INGRESS_FROM_GATE,
     LOAD_BALANCER,
     TARGET_GROUP,
+    ALTERNATE_TARGET_GROUP,
     LISTENER,
+    PRODUCTION_RULE,
+    TEST_LISTENER,
+    TEST_RULE,
     INSTANCE_ROLE,
     INSTANCE_PROFILE,
     INSTANCE_SECURITY_GROUP,
@@ -58,10 +73,14 @@ const SEED_LOGICAL_IDS: [&str; 21] = [
     CLUSTER_PROVIDERS,
     LB_EGRESS,
     EXECUTION_ROLE,
-    TASK_ROLE,
     LOG_GROUP,
+    TASK_ROLE,
     TASK_DEFINITION,
+    LOAD_BALANCER_ROLE,
+    GATE_ROLE,
+    ROLLBACK_ALARM,
     SERVICE,
+    SCALING_TARGET,
     REGISTRATION,
 ];
 
@@ -177,6 +196,20 @@ fn group_sizes(template: &Template) -> (Value, Value, Value) {
     )
 }
 
+/// The service's desired count (`Null` when the template leaves it alone) and the bounds service
+/// auto scaling holds it in.
+fn task_counts(template: &Template) -> (Value, Value, Value) {
+    let target = properties(template, SCALING_TARGET);
+    (
+        target["MinCapacity"].clone(),
+        target["MaxCapacity"].clone(),
+        properties(template, SERVICE)
+            .get("DesiredCount")
+            .cloned()
+            .unwrap_or(Value::Null),
+    )
+}
+
 fn logical_ids(template: &Template) -> Vec<String> {
     template.resources.keys().cloned().collect()
 }
@@ -218,9 +251,10 @@ fn seed_logical_ids_are_frozen() {
 // ---------------------------------------------------------------------------------------------
 // (a) Autoscaling changes
 
-/// A desired count applies once, in the deployment that asks for it: a stored `desiredCapacity`
-/// that went into every later synthesis would snap the group back to it on any later update
-/// (a start, a cooldown edit, a new AMI) and undo scale-out.
+/// A desired count applies once, in the deployment that asks for it, to the service (the
+/// capacity provider sizes the group): a stored `desiredCapacity` that went into every later
+/// synthesis would snap the service back to it on any later update (a start, a cooldown edit, a
+/// new AMI) and undo scale-out.
 #[test]
 fn a_desired_count_applies_only_in_the_deployment_that_asks_for_it() {
     let stored = autoscaling();
@@ -231,8 +265,8 @@ fn a_desired_count_applies_only_in_the_deployment_that_asks_for_it() {
             .and_then(|h| h.auto_scaling_config.desired_capacity),
         Some(2)
     );
-    // A synthesis that was not asked for a count leaves the group's current count alone.
-    assert_eq!(group_sizes(&running(&stored)).2, Value::Null);
+    // A synthesis that was not asked for a count leaves the service's current count alone.
+    assert_eq!(task_counts(&running(&stored)).2, Value::Null);
 
     // The create applies the definition's count.
     let create = StackOptions {
@@ -240,13 +274,15 @@ fn a_desired_count_applies_only_in_the_deployment_that_asks_for_it() {
         ..StackOptions::default()
     };
     let created = synthesize(&stored, &create).expect("synthesizes").template;
-    assert_eq!(group_sizes(&created).2, json!("2"));
+    assert_eq!(task_counts(&created), (json!(1), json!(4), json!(2)));
+    // The group follows the tasks: never a count of its own while running.
+    assert_eq!(group_sizes(&created), (json!("1"), json!("8"), Value::Null));
 
     // The update that asks for 3 applies 3 ...
     let resized = update(&stored, SEED_AUTOSCALING_PAYLOAD);
     assert_eq!(
-        group_sizes(&deployed_update(&stored, SEED_AUTOSCALING_PAYLOAD)).2,
-        json!("3")
+        task_counts(&deployed_update(&stored, SEED_AUTOSCALING_PAYLOAD)),
+        (json!(2), json!(4), json!(3))
     );
     // ... and a later update that asks for none (a cooldown edit, a start) carries no count,
     // although the stored definition now holds 3.
@@ -254,33 +290,32 @@ fn a_desired_count_applies_only_in_the_deployment_that_asks_for_it() {
         &resized,
         r#"{"autoScalingInstanceConfig": {"cooldown": 99}}"#,
     );
-    assert_eq!(group_sizes(&later).2, Value::Null);
+    assert_eq!(task_counts(&later).2, Value::Null);
     let started = running(&update(&resized, r#"{"enabled": true}"#));
-    assert_eq!(group_sizes(&started).2, Value::Null);
+    assert_eq!(task_counts(&started).2, Value::Null);
 }
 
 #[test]
-fn seed_autoscaling_payload_on_the_autoscaling_case_changes_only_the_group() {
+fn seed_autoscaling_payload_on_the_autoscaling_case_changes_the_bounds_and_the_count() {
     let before = autoscaling();
     let (old, new) = (
         running(&before),
         deployed_update(&before, SEED_AUTOSCALING_PAYLOAD),
     );
-    // The policy's properties do not depend on the sizes. MinSize 2 lets a task-definition
-    // change keep half the tasks serving, so the service's deployment settings change too.
-    assert_eq!(diff(&old, &new), changed(&[GROUP, SERVICE]));
-    assert_eq!(group_sizes(&new), (json!("2"), json!("4"), json!("3")));
+    // MinSize 2; the service takes the asked count (3), the scalable target the new bounds.
+    assert_eq!(diff(&old, &new), changed(&[GROUP, SERVICE, SCALING_TARGET]));
+    assert_eq!(group_sizes(&new), (json!("2"), json!("8"), Value::Null));
+    assert_eq!(task_counts(&new), (json!(2), json!(4), json!(3)));
 }
 
 #[test]
 fn seed_autoscaling_payload_on_the_fixed_seed_adds_the_policy() {
     let before = seed();
     let after = update(&before, SEED_AUTOSCALING_PAYLOAD);
-    // MinSize goes to 2: the service's deployment keeps half the tasks from now on.
     assert_eq!(
         diff(&running(&before), &running(&after)),
         Diff {
-            changed: vec![GROUP.into(), SERVICE.into()],
+            changed: vec![GROUP.into(), SCALING_TARGET.into()],
             added: vec![SCALING_POLICY.into()],
             removed: vec![],
         }
@@ -298,39 +333,57 @@ fn fixing_the_group_size_removes_the_policy() {
     assert_eq!(
         diff(&running(&before), &new),
         Diff {
-            changed: vec![GROUP.into(), SERVICE.into()],
+            changed: vec![GROUP.into(), SCALING_TARGET.into()],
             added: vec![],
             removed: vec![SCALING_POLICY.into()],
         }
     );
-    // The request asks for no count: Auto Scaling moves the current one into the new bounds.
-    assert_eq!(group_sizes(&new), (json!("2"), json!("2"), Value::Null));
+    // The request asks for no count: registering the target moves the service into the bounds.
+    assert_eq!(task_counts(&new), (json!(2), json!(2), Value::Null));
+    assert_eq!(group_sizes(&new), (json!("2"), json!("4"), Value::Null));
 }
 
+/// The cooldown is the group's default cooldown and the service policy's scale-in cooldown.
 #[test]
-fn cooldown_change_changes_only_the_group() {
+fn cooldown_change_changes_the_group_and_the_policy() {
     let before = autoscaling();
     let after = update(
         &before,
         r#"{"autoScalingInstanceConfig": {"cooldown": 99}}"#,
     );
     let new = running(&after);
-    assert_eq!(diff(&running(&before), &new), changed(&[GROUP]));
+    assert_eq!(
+        diff(&running(&before), &new),
+        changed(&[GROUP, SCALING_POLICY])
+    );
     assert_eq!(properties(&new, GROUP)["Cooldown"], "99");
+    assert_eq!(
+        properties(&new, SCALING_POLICY)["TargetTrackingScalingPolicyConfiguration"]
+            ["ScaleInCooldown"],
+        99
+    );
 }
 
 /// The service's health-check grace period does not depend on the autoscaling settings, so a
-/// warmup change updates the group alone.
+/// warmup change updates the group and the warmup managed scaling counts new instances with.
 #[test]
-fn warmup_change_updates_only_the_group() {
+fn warmup_change_updates_the_group_and_the_capacity_provider() {
     let before = autoscaling();
     let after = update(
         &before,
         r#"{"autoScalingInstanceConfig": {"defaultInstanceWarmup": 60}}"#,
     );
     let new = running(&after);
-    assert_eq!(diff(&running(&before), &new), changed(&[GROUP]));
+    assert_eq!(
+        diff(&running(&before), &new),
+        changed(&[GROUP, CAPACITY_PROVIDER])
+    );
     assert_eq!(properties(&new, GROUP)["DefaultInstanceWarmup"], 60);
+    assert_eq!(
+        properties(&new, CAPACITY_PROVIDER)["AutoScalingGroupProvider"]["ManagedScaling"]
+            ["InstanceWarmupPeriod"],
+        60
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -344,12 +397,18 @@ fn enabled_updates_leave_the_definition_unchanged() {
     }
 }
 
+/// A stop takes the service and the group to nothing at once (not through managed scaling's
+/// slow scale-in) and leaves LiteLLM.
 #[test]
-fn stopping_the_seed_changes_only_the_group_and_the_registration() {
+fn stopping_the_seed_empties_the_service_and_the_group_and_disables_the_registration() {
     let definition = update(&seed(), r#"{"enabled": false}"#);
     let (old, new) = (running(&seed()), stopped(&definition));
-    assert_eq!(diff(&old, &new), changed(&[GROUP, REGISTRATION]));
+    assert_eq!(
+        diff(&old, &new),
+        changed(&[GROUP, SERVICE, SCALING_TARGET, REGISTRATION])
+    );
     assert_eq!(group_sizes(&new), (json!("0"), json!("0"), json!("0")));
+    assert_eq!(task_counts(&new), (json!(0), json!(0), json!(0)));
     assert_eq!(properties(&new, REGISTRATION)["Enabled"], "false");
 }
 
@@ -359,7 +418,12 @@ fn stopping_a_scalable_model_also_removes_the_policy() {
     assert_eq!(
         diff(&old, &new),
         Diff {
-            changed: vec![GROUP.into(), REGISTRATION.into()],
+            changed: vec![
+                GROUP.into(),
+                SERVICE.into(),
+                SCALING_TARGET.into(),
+                REGISTRATION.into()
+            ],
             added: vec![],
             removed: vec![SCALING_POLICY.into()],
         }
@@ -390,13 +454,21 @@ fn starting_restores_the_running_template_byte_for_byte() {
 
 #[test]
 fn core_logical_ids_are_identical_across_every_variant() {
-    let core = [
-        ("AWS::ElasticLoadBalancingV2::LoadBalancer", LOAD_BALANCER),
-        ("AWS::ElasticLoadBalancingV2::TargetGroup", TARGET_GROUP),
-        ("AWS::ElasticLoadBalancingV2::Listener", LISTENER),
-        ("AWS::ECS::Cluster", CLUSTER),
-        ("AWS::ECS::Service", SERVICE),
-        ("AWS::ECS::TaskDefinition", TASK_DEFINITION),
+    let core: [(&str, &[&str]); 8] = [
+        ("AWS::ElasticLoadBalancingV2::LoadBalancer", &[LOAD_BALANCER]),
+        (
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            &[TARGET_GROUP, ALTERNATE_TARGET_GROUP],
+        ),
+        (
+            "AWS::ElasticLoadBalancingV2::Listener",
+            &[LISTENER, TEST_LISTENER],
+        ),
+        ("AWS::ECS::Cluster", &[CLUSTER]),
+        ("AWS::ECS::Service", &[SERVICE]),
+        ("AWS::ECS::TaskDefinition", &[TASK_DEFINITION]),
+        ("AWS::Logs::LogGroup", &[LOG_GROUP]),
+        ("Custom::LiteLLMModel", &[REGISTRATION]),
     ];
     let https = StackOptions {
         https: true,
@@ -436,11 +508,11 @@ fn core_logical_ids_are_identical_across_every_variant() {
     }
     for (variant, template) in &variants {
         for (resource_type, expected) in core {
-            let ids: Vec<&String> = template
+            let ids: Vec<&str> = template
                 .resources_of_type(resource_type)
-                .map(|(id, _)| id)
+                .map(|(id, _)| id.as_str())
                 .collect();
-            assert_eq!(ids, [expected], "{variant}: {resource_type}");
+            assert_eq!(ids, expected, "{variant}: {resource_type}");
         }
     }
 }
@@ -536,15 +608,21 @@ fn litellm_only_model_type_change_changes_only_the_registration() {
 }
 
 /// vLLM serves embeddings only with `--task embed`: for a hosted vLLM model a modelType change is
-/// also a server-command change, so the task definition changes too.
+/// also a server-command change, so the task definition changes too, and the deployment gate
+/// checks an embedding instead of a completion (the service's hook details).
 #[test]
-fn vllm_model_type_change_changes_the_registration_and_the_server_command() {
+fn vllm_model_type_change_changes_the_registration_the_server_command_and_the_gate() {
     let before = seed();
     let after = update(&before, r#"{"modelType": "embedding"}"#);
     let new = running(&after);
     assert_eq!(
         diff(&running(&before), &new),
-        changed(&[TASK_DEFINITION, REGISTRATION])
+        changed(&[TASK_DEFINITION, SERVICE, REGISTRATION])
+    );
+    assert_eq!(
+        properties(&new, SERVICE)["DeploymentConfiguration"]["LifecycleHooks"]["Fn::If"][1][0]
+            ["HookDetails"]["modelType"],
+        "embedding"
     );
     assert_eq!(properties(&new, REGISTRATION)["Mode"], "embedding");
     let server = server_container(&new);

@@ -80,8 +80,8 @@ fn every_script_in_every_case_parses() {
             }
         }
     }
-    // 8 hosted cases: user data, weights copy and server command each.
-    assert_eq!(checked, 24);
+    // 9 hosted cases: user data, weights copy and server command each.
+    assert_eq!(checked, 27);
 }
 
 #[test]

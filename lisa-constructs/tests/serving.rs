@@ -189,6 +189,10 @@ fn instances_drain_their_tasks_before_termination() {
             "{name}"
         );
         assert_eq!(asg["ManagedDraining"], "ENABLED", "{name}");
+        // ECS sizes the group for the tasks; a stop must not wait for it to unprotect them.
+        assert_eq!(asg["ManagedScaling"]["Status"], "ENABLED", "{name}");
+        assert_eq!(asg["ManagedScaling"]["TargetCapacity"], 100, "{name}");
+        assert_eq!(asg["ManagedTerminationProtection"], "DISABLED", "{name}");
         let association = props(&template, "AWS::ECS::ClusterCapacityProviderAssociations");
         assert_eq!(association["Cluster"], json!({"Ref": cluster_id}), "{name}");
         assert_eq!(
@@ -203,15 +207,24 @@ fn instances_drain_their_tasks_before_termination() {
 fn deregistration_delay_lets_streaming_responses_finish() {
     for name in HOSTED {
         let template = hosted_case(name);
-        let delay = attribute(
-            &props(&template, "AWS::ElasticLoadBalancingV2::TargetGroup")["TargetGroupAttributes"],
-            "deregistration_delay.timeout_seconds",
-        );
-        assert!(
-            delay >= idle_timeout(&template),
-            "{name}: a response may pause {} s, draining lasts {delay} s",
-            idle_timeout(&template)
-        );
+        let groups: Vec<&Value> = template["Resources"]
+            .as_object()
+            .expect("resources")
+            .values()
+            .filter(|r| r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup")
+            .collect();
+        assert_eq!(groups.len(), 2, "{name}: blue and green");
+        for group in groups {
+            let delay = attribute(
+                &group["Properties"]["TargetGroupAttributes"],
+                "deregistration_delay.timeout_seconds",
+            );
+            assert!(
+                delay >= idle_timeout(&template),
+                "{name}: a response may pause {} s, draining lasts {delay} s",
+                idle_timeout(&template)
+            );
+        }
     }
 }
 
@@ -237,9 +250,10 @@ fn launch_template_changes_roll_the_instances_one_at_a_time() {
         let rolling = &group["UpdatePolicy"]["AutoScalingRollingUpdate"];
         assert_eq!(rolling["MaxBatchSize"], 1, "{min}/{max}: {group}");
         let in_service = rolling["MinInstancesInService"].as_u64().expect("set");
-        // Below MaxSize (CloudFormation's rule), and as many as the group keeps when it can.
-        assert!(in_service < u64::from(max), "{min}/{max}");
-        assert_eq!(in_service, u64::from(min.min(max - 1)), "{min}/{max}");
+        // Below MaxSize (CloudFormation's rule; MaxSize leaves room for green tasks, twice
+        // maxCapacity), and every instance MinSize keeps.
+        assert_eq!(group["Properties"]["MaxSize"], json!((2 * max).to_string()));
+        assert_eq!(in_service, u64::from(min), "{min}/{max}");
         assert!(
             rolling["PauseTime"]
                 .as_str()
@@ -257,13 +271,15 @@ fn launch_template_changes_roll_the_instances_one_at_a_time() {
     }
 }
 
+/// Instances drained meanwhile (a scale-in, a new AMI) keep every task serving: its replacement
+/// starts elsewhere first.
 #[test]
-fn task_definition_changes_keep_half_the_tasks_when_the_group_keeps_two_instances() {
-    for (min, max, kept) in [(2, 2, 50), (2, 4, 50), (3, 6, 50), (1, 1, 0), (1, 4, 0)] {
+fn draining_keeps_every_task_serving_whatever_the_sizes() {
+    for (min, max) in [(2, 2), (2, 4), (3, 6), (1, 1), (1, 4)] {
         let template = synth_value(&with_sizes(min, max));
         let deployment = &props(&template, "AWS::ECS::Service")["DeploymentConfiguration"];
-        assert_eq!(deployment["MinimumHealthyPercent"], kept, "{min}/{max}");
-        assert_eq!(deployment["MaximumPercent"], 100, "{min}/{max}");
+        assert_eq!(deployment["MinimumHealthyPercent"], 100, "{min}/{max}");
+        assert_eq!(deployment["MaximumPercent"], 200, "{min}/{max}");
     }
 }
 
@@ -271,17 +287,24 @@ fn task_definition_changes_keep_half_the_tasks_when_the_group_keeps_two_instance
 // 5. Load balancer metrics have one-minute periods
 
 #[test]
-fn response_time_policy_uses_the_one_minute_period_whatever_the_duration() {
-    for duration in [1, 10, 30, 59, 60, 300] {
-        let mut value = example("falcon-7b-tgi.json");
-        value["autoScalingConfig"]["metricConfig"]["duration"] = json!(duration);
-        let template = synth_value(&value);
-        let policy = props(&template, "AWS::AutoScaling::ScalingPolicy");
-        assert_eq!(
-            policy["TargetTrackingConfiguration"]["CustomizedMetricSpecification"]["Period"], 60,
-            "duration {duration}"
-        );
-    }
+fn response_time_policy_reads_the_load_balancer_whatever_the_duration() {
+    let policies: Vec<Value> = [1, 10, 30, 59, 60, 300]
+        .into_iter()
+        .map(|duration| {
+            let mut value = example("falcon-7b-tgi.json");
+            value["autoScalingConfig"]["metricConfig"]["duration"] = json!(duration);
+            props(&synth_value(&value), "AWS::ApplicationAutoScaling::ScalingPolicy").clone()
+        })
+        .collect();
+    // The load balancer publishes once a minute: the duration chooses nothing.
+    assert!(policies.windows(2).all(|w| w[0] == w[1]));
+    let metric = &policies[0]["TargetTrackingScalingPolicyConfiguration"]
+        ["CustomizedMetricSpecification"];
+    assert_eq!(metric["MetricName"], "TargetResponseTime");
+    // The load balancer's dimension alone: both target groups, whichever serves production.
+    let dimensions = metric["Dimensions"].as_array().expect("dimensions");
+    assert_eq!(dimensions.len(), 1);
+    assert_eq!(dimensions[0]["Name"], "LoadBalancer");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -646,6 +669,8 @@ fn ingress(cidr: &'static str, group: &'static str) -> BTreeMap<&'static str, &'
         ("LoadBalancerIngressSecurityGroupId", group),
         ("DomainName", ""),
         ("HostedZoneId", ""),
+        ("GateFunctionArn", ""),
+        ("GateSecurityGroupId", ""),
     ])
 }
 
@@ -721,4 +746,22 @@ fn https_registers_the_alias_name_when_a_domain_is_given() {
             .values()
             .all(|r| r["Type"] != "AWS::Route53::RecordSet")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 13. A gate comes with the security group it calls from
+
+#[test]
+fn a_template_rule_refuses_a_gate_without_its_security_group() {
+    const GATE: &str = "arn:aws:lambda:us-east-1:123456789012:function:lisa-gate";
+    for name in HOSTED {
+        let template = hosted_case(name);
+        let mut parameters = ingress("10.0.0.0/16", "");
+        parameters.insert("GateFunctionArn", GATE);
+        let failed = rules_hold(&template, &parameters);
+        assert_eq!(failed.len(), 1, "{name}: {failed:?}");
+        assert!(failed[0].contains("GateSecurityGroupId"), "{}", failed[0]);
+        parameters.insert("GateSecurityGroupId", "sg-0123456789abcdef0");
+        assert!(rules_hold(&template, &parameters).is_empty(), "{name}");
+    }
 }

@@ -157,10 +157,10 @@ fn cpu_instance_types_request_no_gpu() {
 }
 
 #[test]
-fn server_memory_reservation_is_catalog_memory_less_host_and_weights_buffers() {
+fn server_memory_reservation_is_catalog_memory_less_host_weights_and_agent_buffers() {
     assert_eq!(
         server(&template(SEED))["MemoryReservation"],
-        16 * 1024 - 2048 - 512
+        16 * 1024 - 2048 - 512 - 128
     );
     for case_name in [SEED, MULTI_GPU, TGI, TEI_CPU] {
         let memory = definition(case(case_name).file)
@@ -172,10 +172,11 @@ fn server_memory_reservation_is_catalog_memory_less_host_and_weights_buffers() {
         let t = template(case_name);
         assert_eq!(
             server(&t)["MemoryReservation"],
-            json!(memory - host - 512),
+            json!(memory - host - 512 - 128),
             "{case_name}"
         );
         assert_eq!(container(&t, "model-weights")["MemoryReservation"], 512);
+        assert_eq!(container(&t, "metrics-agent")["MemoryReservation"], 128);
     }
 }
 
@@ -269,7 +270,16 @@ fn task_role_reads_only_the_models_own_prefix() {
         .expect("task role");
     let role_properties = role.properties_json().expect("renders");
     let policies = role_properties["Policies"].as_array().expect("policies");
-    assert_eq!(policies.len(), 1);
+    assert_eq!(policies.len(), 2);
+    // The metrics agent writes its metric events to the task's own log group, nowhere else.
+    assert_eq!(
+        policies[1]["PolicyDocument"]["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Resource": [get_att("TaskLogGroup667E06F7", "Arn")]
+        }])
+    );
     assert_eq!(
         policies[0]["PolicyDocument"]["Statement"],
         json!([
@@ -300,10 +310,21 @@ fn task_role_reads_only_the_models_own_prefix() {
 // ---------------------------------------------------------------------------------------------
 // Load balancer and network
 
+/// Both target groups (blue and green take turns in them) have the same settings.
+fn target_group(t: &Template) -> Value {
+    let groups: Vec<Value> = resources(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
+        .iter()
+        .map(|(_, r)| r.properties_json().expect("renders"))
+        .collect();
+    assert_eq!(groups.len(), 2, "blue and green");
+    assert_eq!(groups[0], groups[1]);
+    groups[0].clone()
+}
+
 #[test]
 fn target_group_health_check_comes_from_load_balancer_config() {
     let t = template(TEI_CPU);
-    let tg = props(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
+    let tg = target_group(&t);
     assert_eq!(tg["HealthCheckPath"], "/health");
     assert_eq!(tg["HealthCheckIntervalSeconds"], 30);
     assert_eq!(tg["HealthCheckTimeoutSeconds"], 10);
@@ -317,7 +338,7 @@ fn target_group_health_check_comes_from_load_balancer_config() {
         });
     });
     let t = synth_running(&custom);
-    let tg = props(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
+    let tg = target_group(&t);
     assert_eq!(tg["HealthCheckPath"], "/v1/models");
     assert_eq!(tg["HealthCheckIntervalSeconds"], 20);
     assert_eq!(tg["HealthCheckTimeoutSeconds"], 7);
@@ -329,7 +350,7 @@ fn target_group_health_check_comes_from_load_balancer_config() {
 fn target_group_checks_the_traffic_port_8080() {
     for case_name in HOSTED {
         let t = template(case_name);
-        let tg = props(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
+        let tg = target_group(&t);
         assert_eq!(tg["HealthCheckPort"], "traffic-port", "{case_name}");
         assert_eq!(tg["Port"], 8080, "{case_name}");
         assert_eq!(tg["Protocol"], "HTTP", "{case_name}");
@@ -360,10 +381,29 @@ fn ingress_ports(t: &Template) -> Vec<(Value, Value)> {
         .collect()
 }
 
+/// The production listener and the test listener.
+fn listeners(t: &Template) -> (Value, Value) {
+    let listener = |id: &str| {
+        t.resources
+            .get(id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .properties_json()
+            .expect("renders")
+    };
+    assert_eq!(
+        resources(t, "AWS::ElasticLoadBalancingV2::Listener").len(),
+        2
+    );
+    (
+        listener("LoadBalancerListenerA65D164F"),
+        listener("LoadBalancerTestListenerFE78F770"),
+    )
+}
+
 #[test]
 fn listener_is_http_on_80_by_default() {
     let t = template(SEED);
-    let listener = props(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    let (listener, test) = listeners(&t);
     assert_eq!(listener["Port"], 80);
     assert_eq!(listener["Protocol"], "HTTP");
     assert!(listener.get("Certificates").is_none());
@@ -372,7 +412,13 @@ fn listener_is_http_on_80_by_default() {
         listener["DefaultActions"],
         json!([{"Type": "forward", "TargetGroupArn": reference("LoadBalancerTargetGroup81D27C85")}])
     );
-    assert_eq!(ingress_ports(&t), vec![(json!(80), json!(80)); 2]);
+    // The test listener answers nothing of its own: its rule sends to blue or green.
+    assert_eq!((&test["Port"], &test["Protocol"]), (&json!(9080), &json!("HTTP")));
+    assert_eq!(test["DefaultActions"][0]["Type"], "fixed-response");
+    assert_eq!(
+        ingress_ports(&t),
+        [(json!(80), json!(80)), (json!(80), json!(80)), (json!(9080), json!(9080))]
+    );
     assert!(
         !json_of(&t)["Parameters"]
             .as_object()
@@ -384,15 +430,20 @@ fn listener_is_http_on_80_by_default() {
 #[test]
 fn listener_is_https_on_443_with_the_certificate_parameter_and_tls_policy() {
     let t = template(SEED_HTTPS);
-    let listener = props(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    let (listener, test) = listeners(&t);
     assert_eq!(listener["Port"], 443);
+    assert_eq!((&test["Port"], &test["Protocol"]), (&json!(9443), &json!("HTTPS")));
+    assert_eq!(test["Certificates"], listener["Certificates"]);
     assert_eq!(listener["Protocol"], "HTTPS");
     assert_eq!(
         listener["Certificates"],
         json!([{"CertificateArn": reference("CertificateArn")}])
     );
     assert_eq!(listener["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
-    assert_eq!(ingress_ports(&t), vec![(json!(443), json!(443)); 2]);
+    assert_eq!(
+        ingress_ports(&t),
+        [(json!(443), json!(443)), (json!(443), json!(443)), (json!(9443), json!(9443))]
+    );
     let parameter = &json_of(&t)["Parameters"]["CertificateArn"];
     assert_eq!(parameter["Type"], "String");
     assert!(
@@ -430,7 +481,11 @@ fn load_balancer_ingress_comes_from_the_cidr_or_group_parameter_under_conditions
         group["SourceSecurityGroupId"],
         reference("LoadBalancerIngressSecurityGroupId")
     );
-    assert_eq!(rules.len(), 2);
+    // The deployment gate, on the test listener's port only.
+    let gate = by_condition("HasGateSecurityGroup");
+    assert_eq!(gate["SourceSecurityGroupId"], reference("GateSecurityGroupId"));
+    assert_eq!((&gate["FromPort"], &gate["ToPort"]), (&json!(9080), &json!(9080)));
+    assert_eq!(rules.len(), 3);
 }
 
 #[test]
@@ -550,8 +605,9 @@ fn launch_template_uses_the_instance_type() {
 fn group_sizes_are_strings_and_desired_capacity_only_when_given() {
     let seed = template(SEED);
     let group = props(&seed, "AWS::AutoScaling::AutoScalingGroup");
+    // Room for a green task beside every blue one: twice maxCapacity.
     assert_eq!(group["MinSize"], "1");
-    assert_eq!(group["MaxSize"], "1");
+    assert_eq!(group["MaxSize"], "2");
     assert!(group.get("DesiredCapacity").is_none());
     assert_eq!(group["Cooldown"], "420");
     assert_eq!(group["DefaultInstanceWarmup"], 180);
@@ -561,8 +617,9 @@ fn group_sizes_are_strings_and_desired_capacity_only_when_given() {
     let autoscaling = template(AUTOSCALING);
     let group = props(&autoscaling, "AWS::AutoScaling::AutoScalingGroup");
     assert_eq!(group["MinSize"], "1");
-    assert_eq!(group["MaxSize"], "4");
+    assert_eq!(group["MaxSize"], "8");
     assert!(group.get("DesiredCapacity").is_none());
+    assert!(props(&autoscaling, "AWS::ECS::Service").get("DesiredCount").is_none());
     let asked = synthesize(
         &definition(case(AUTOSCALING).file),
         &StackOptions {
@@ -572,9 +629,12 @@ fn group_sizes_are_strings_and_desired_capacity_only_when_given() {
     )
     .expect("synthesizes")
     .template;
-    assert_eq!(
-        props(&asked, "AWS::AutoScaling::AutoScalingGroup")["DesiredCapacity"],
-        "3"
+    // A count asked for goes to the service; the capacity provider sizes the group for it.
+    assert_eq!(props(&asked, "AWS::ECS::Service")["DesiredCount"], 3);
+    assert!(
+        props(&asked, "AWS::AutoScaling::AutoScalingGroup")
+            .get("DesiredCapacity")
+            .is_none()
     );
 
     let stopped = template(SEED_STOPPED);
@@ -605,43 +665,103 @@ fn group_cooldown_and_warmup_come_from_the_config() {
 // Service
 
 #[test]
-fn service_runs_one_task_per_instance_behind_the_target_group() {
+fn service_runs_one_task_per_instance_on_the_capacity_provider() {
     let t = template(SEED);
     let (_, service) = only(&t, "AWS::ECS::Service");
     let p = &service.properties_json().expect("renders");
-    assert_eq!(p["SchedulingStrategy"], "DAEMON");
-    assert_eq!(p["LaunchType"], "EC2");
+    assert_eq!(p["SchedulingStrategy"], "REPLICA");
+    assert!(p.get("LaunchType").is_none());
+    assert_eq!(
+        p["CapacityProviderStrategy"],
+        json!([{"CapacityProvider": reference("CapacityDrainingProviderE4258AF3"), "Weight": 1}])
+    );
+    assert_eq!(p["PlacementConstraints"], json!([{"Type": "distinctInstance"}]));
     assert_eq!(p["Cluster"], reference("Cluster"));
     assert_eq!(p["TaskDefinition"], reference("TaskDefinition7C0E40E8"));
-    assert_eq!(
-        p["DeploymentConfiguration"]["DeploymentCircuitBreaker"],
-        json!({"Enable": true, "Rollback": true})
+    // The circuit breaker is for rolling deployments; blue/green rolls back on the alarm.
+    assert!(
+        p["DeploymentConfiguration"]
+            .get("DeploymentCircuitBreaker")
+            .is_none()
     );
     assert_eq!(
         p["LoadBalancers"],
-        json!([{"ContainerName": "model-server", "ContainerPort": 8080, "TargetGroupArn": reference("LoadBalancerTargetGroup81D27C85")}])
+        json!([{
+            "ContainerName": "model-server",
+            "ContainerPort": 8080,
+            "TargetGroupArn": reference("LoadBalancerTargetGroup81D27C85"),
+            "AdvancedConfiguration": {
+                "AlternateTargetGroupArn": reference("LoadBalancerAlternateTargetGroup223F306C"),
+                "ProductionListenerRule": reference("LoadBalancerProductionRule1FFFF78B"),
+                "TestListenerRule": reference("LoadBalancerTestRule238EEAAF"),
+                "RoleArn": get_att("DeploymentLoadBalancerRoleD85D5230", "Arn")
+            }
+        }])
     );
     // Container startPeriod (30) + the model-load allowance (600).
     assert_eq!(p["HealthCheckGracePeriodSeconds"], 630);
-    // After the listener (a target group needs one) and the group (instances to run on).
+    // After the group (instances to run on) and the provider's association with the cluster.
     assert_eq!(
         service.depends_on,
-        vec!["LoadBalancerListenerA65D164F", "CapacityGroup6E2E2F34"]
+        vec!["CapacityGroup6E2E2F34", "CapacityClusterProviders84A0D08C"]
     );
+    // ECS moves the listener rules with a role of the managed policy made for it.
+    let role = t
+        .resources
+        .get("DeploymentLoadBalancerRoleD85D5230")
+        .expect("role")
+        .properties_json()
+        .expect("renders");
+    assert_eq!(
+        role["ManagedPolicyArns"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"}])
+    );
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"],
+        json!({"Service": "ecs.amazonaws.com"})
+    );
+}
+
+#[test]
+fn the_gate_learns_where_and_what_to_check() {
+    let t = template(SEED_HTTPS);
+    let hooks = &props(&t, "AWS::ECS::Service")["DeploymentConfiguration"]["LifecycleHooks"];
+    let details = &hooks["Fn::If"][1][0]["HookDetails"];
+    assert_eq!(
+        details,
+        &json!({
+            "testEndpoint": {"Fn::If": [
+                "HasDomainName",
+                {"Fn::Sub": "https://${DomainName}:9443"},
+                {"Fn::Sub": "https://${LoadBalancerBE9EEC3A.DNSName}:9443"}
+            ]},
+            "healthPath": "/health",
+            "servedModelName": "mistralai/Mistral-7B-Instruct-v0.2",
+            "modelType": "textgen",
+            "inferenceContainer": "vllm"
+        })
+    );
+    let read: lisa_constructs::ecs_model::deployment::GateDetails<Value> =
+        serde_json::from_value(details.clone()).expect("the gate's contract");
+    assert_eq!(read.model_type, "textgen");
 }
 
 // ---------------------------------------------------------------------------------------------
 // Scaling
 
+fn scaling_policies(t: &Template) -> Vec<(&str, &Resource)> {
+    resources(t, "AWS::ApplicationAutoScaling::ScalingPolicy")
+}
+
 #[test]
-fn no_scaling_policy_on_a_fixed_size_group() {
+fn no_scaling_policy_on_a_fixed_size_service() {
     for case_name in [SEED, SEED_STOPPED, SEED_HTTPS] {
-        assert!(
-            resources(&template(case_name), "AWS::AutoScaling::ScalingPolicy").is_empty(),
-            "{case_name}"
-        );
+        let t = template(case_name);
+        assert!(scaling_policies(&t).is_empty(), "{case_name}");
+        // The group scales only through the capacity provider.
+        assert!(resources(&t, "AWS::AutoScaling::ScalingPolicy").is_empty());
     }
-    // A stopped group (0/0) has no policy even when the config can scale.
+    // A stopped service (0/0) has no policy even when the config can scale.
     let stopped = synthesize(
         &definition("mistral-vllm-autoscaling.json"),
         &StackOptions {
@@ -651,58 +771,120 @@ fn no_scaling_policy_on_a_fixed_size_group() {
     )
     .expect("synthesizes")
     .template;
-    assert!(resources(&stopped, "AWS::AutoScaling::ScalingPolicy").is_empty());
+    assert!(scaling_policies(&stopped).is_empty());
+    let target = props(&stopped, "AWS::ApplicationAutoScaling::ScalableTarget");
+    assert_eq!((&target["MinCapacity"], &target["MaxCapacity"]), (&json!(0), &json!(0)));
 }
 
 #[test]
-fn request_count_policy_tracks_the_target_with_the_metric_warmup() {
+fn request_count_policy_tracks_requests_per_target_across_both_target_groups() {
     let t = template(AUTOSCALING);
-    let policy = props(&t, "AWS::AutoScaling::ScalingPolicy");
+    let target = props(&t, "AWS::ApplicationAutoScaling::ScalableTarget");
+    assert_eq!((&target["MinCapacity"], &target["MaxCapacity"]), (&json!(1), &json!(4)));
+    assert_eq!(target["ScalableDimension"], "ecs:service:DesiredCount");
+    let policy = props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy");
     assert_eq!(policy["PolicyType"], "TargetTrackingScaling");
     assert_eq!(
-        policy["AutoScalingGroupName"],
-        reference("CapacityGroup6E2E2F34")
+        policy["ScalingTargetId"],
+        reference("ScalingServiceTargetCFC79157")
     );
-    // estimatedInstanceWarmup (330), not duration (60).
-    assert_eq!(policy["EstimatedInstanceWarmup"], 330);
-    let tracking = &policy["TargetTrackingConfiguration"];
+    let tracking = &policy["TargetTrackingScalingPolicyConfiguration"];
     assert_eq!(tracking["TargetValue"], 30.0);
+    // estimatedInstanceWarmup (330) holds scale-out back until new tasks count; the cooldown
+    // (420) spaces scale-in.
+    assert_eq!(tracking["ScaleOutCooldown"], 330);
+    assert_eq!(tracking["ScaleInCooldown"], 420);
+    let per_group = |id: &str, group: &str| {
+        json!({"Id": id, "MetricStat": {"Metric": {
+            "MetricName": "RequestCountPerTarget",
+            "Namespace": "AWS/ApplicationELB",
+            "Dimensions": [
+                {"Name": "TargetGroup", "Value": get_att(group, "TargetGroupFullName")},
+                {"Name": "LoadBalancer", "Value": get_att("LoadBalancerBE9EEC3A", "LoadBalancerFullName")}
+            ]}, "Stat": "Sum"}, "ReturnData": false})
+    };
     assert_eq!(
-        tracking["PredefinedMetricSpecification"],
-        json!({
-            "PredefinedMetricType": "ALBRequestCountPerTarget",
-            "ResourceLabel": {"Fn::Join": ["/", [
-                get_att("LoadBalancerBE9EEC3A", "LoadBalancerFullName"),
-                get_att("LoadBalancerTargetGroup81D27C85", "TargetGroupFullName")
-            ]]}
-        })
+        tracking["CustomizedMetricSpecification"],
+        json!({"Metrics": [
+            per_group("blue", "LoadBalancerTargetGroup81D27C85"),
+            per_group("green", "LoadBalancerAlternateTargetGroup223F306C"),
+            {"Id": "requests", "Expression": "FILL(blue, 0) + FILL(green, 0)", "Label": "Requests per target per minute", "ReturnData": true}
+        ]})
     );
-    assert!(tracking.get("CustomizedMetricSpecification").is_none());
 }
 
 #[test]
-fn response_time_policy_uses_a_customized_metric_with_a_period() {
+fn response_time_policy_tracks_the_load_balancers_average() {
     let t = template(TGI);
-    let policy = props(&t, "AWS::AutoScaling::ScalingPolicy");
-    assert_eq!(policy["EstimatedInstanceWarmup"], 300);
-    let tracking = &policy["TargetTrackingConfiguration"];
+    let tracking =
+        &props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")["TargetTrackingScalingPolicyConfiguration"];
     assert_eq!(tracking["TargetValue"], 2.5);
-    assert!(tracking.get("PredefinedMetricSpecification").is_none());
+    assert_eq!(tracking["ScaleOutCooldown"], 300);
     assert_eq!(
         tracking["CustomizedMetricSpecification"],
         json!({
             "MetricName": "TargetResponseTime",
             "Namespace": "AWS/ApplicationELB",
-            "Statistic": "Average",
-            "Unit": "Seconds",
-            // The load balancer publishes per minute; the definition's duration is 30.
-            "Period": 60,
             "Dimensions": [
-                {"Name": "LoadBalancer", "Value": get_att("LoadBalancerBE9EEC3A", "LoadBalancerFullName")},
-                {"Name": "TargetGroup", "Value": get_att("LoadBalancerTargetGroup81D27C85", "TargetGroupFullName")}
-            ]
+                {"Name": "LoadBalancer", "Value": get_att("LoadBalancerBE9EEC3A", "LoadBalancerFullName")}
+            ],
+            "Statistic": "Average",
+            "Unit": "Seconds"
         })
     );
+}
+
+#[test]
+fn a_server_signal_is_tracked_per_task_in_the_servers_own_metric() {
+    for (container, signal, metric, target) in [
+        ("vllm", "queueDepth", "vllm:num_requests_waiting", 4.0),
+        ("vllm", "kvCacheUse", "vllm:kv_cache_usage_perc", 0.8),
+        ("vllm", "runningRequests", "vllm:num_requests_running", 48.0),
+    ] {
+        let custom = edited_definition("mistral-vllm-autoscaling.json", |d| {
+            d["inferenceContainer"] = json!(container);
+            d["autoScalingConfig"]["metricConfig"]["serverMetric"] =
+                json!({"name": signal, "targetValue": target});
+        });
+        let t = synth_running(&custom);
+        let tracking = &props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")
+            ["TargetTrackingScalingPolicyConfiguration"];
+        assert_eq!(tracking["TargetValue"], target, "{signal}");
+        assert_eq!(
+            tracking["CustomizedMetricSpecification"],
+            json!({
+                "MetricName": metric,
+                "Namespace": "LISA/ModelServer",
+                "Dimensions": [{"Name": "Stack", "Value": {"Ref": "AWS::StackName"}}],
+                "Statistic": "Average"
+            }),
+            "{signal}"
+        );
+    }
+    for (file, metric) in [
+        ("falcon-7b-tgi.json", "tgi_queue_size"),
+        ("bge-large-tei.json", "te_queue_size"),
+    ] {
+        let custom = edited_definition(file, |d| {
+            d["autoScalingConfig"]["maxCapacity"] = json!(3);
+            d["autoScalingConfig"]["metricConfig"]["serverMetric"] =
+                json!({"name": "queueDepth", "targetValue": 8});
+        });
+        let t = synth_running(&custom);
+        assert_eq!(
+            props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")
+                ["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
+                ["MetricName"],
+            metric,
+            "{file}"
+        );
+        // The agent publishes what the policy reads, under the stack's dimension.
+        let agent = container(&t, "metrics-agent");
+        let config = agent["Environment"][1]["Value"]["Fn::Sub"]
+            .as_str()
+            .expect("CW_CONFIG_CONTENT");
+        assert!(config.contains(&format!("\"^{metric}$\"")), "{config}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -789,9 +971,13 @@ fn hosted_registration_waits_for_a_healthy_target_within_the_load_budget() {
             budget <= registration::MAX_LOAD_BUDGET_SECONDS,
             "{case_name}"
         );
+        // Either target group may hold the serving tasks after a blue/green deployment.
         assert_eq!(
-            r["TargetGroupArn"],
-            reference(&id_of(&t, "AWS::ElasticLoadBalancingV2::TargetGroup")),
+            (&r["TargetGroupArn"], &r["AlternateTargetGroupArn"]),
+            (
+                &reference("LoadBalancerTargetGroup81D27C85"),
+                &reference("LoadBalancerAlternateTargetGroup223F306C")
+            ),
             "{case_name}"
         );
         let timeout = r["ServiceTimeout"].as_u64().expect("a number");
@@ -814,14 +1000,19 @@ fn litellm_only_registration_waits_for_no_target() {
 }
 
 #[test]
-fn hosted_registration_has_the_api_base_and_waits_for_the_service() {
+fn hosted_registration_has_the_api_base_and_waits_for_the_service_to_have_its_bounds() {
     let t = template(SEED);
     let (_, resource) = only(&t, "Custom::LiteLLMModel");
     assert_eq!(
         resource.properties_json().expect("renders")["ApiBase"],
         json!({"Fn::Sub": "http://${LoadBalancerBE9EEC3A.DNSName}/v1"})
     );
-    assert_eq!(resource.depends_on, vec![id_of(&t, "AWS::ECS::Service")]);
+    // The scalable target names the service: waiting for it waits for the service, and for
+    // the count a start reaches when the target is registered.
+    assert_eq!(
+        resource.depends_on,
+        vec![id_of(&t, "AWS::ApplicationAutoScaling::ScalableTarget")]
+    );
 }
 
 #[test]
@@ -932,6 +1123,8 @@ fn hosted_stacks_take_the_environment_as_parameters() {
         "LoadBalancerIngressCidr",
         "LoadBalancerIngressSecurityGroupId",
         "ImageId",
+        "GateFunctionArn",
+        "GateSecurityGroupId",
     ];
     let expected = sorted(hosted.into_iter().chain(LITELLM_PARAMETERS));
     assert_eq!(parameter_names(&template(SEED)), expected);

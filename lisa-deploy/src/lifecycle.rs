@@ -324,6 +324,12 @@ impl Deployer {
             .registration_function_arn
             .clone()
             .ok_or_else(|| missing("registration function", "--registrar-zip"))?;
+        if self.bootstrap.model_stack_role_arn.is_none() {
+            return Err(DeployError::NotBootstrapped {
+                deployment_name: self.options.deployment_name.clone(),
+                reason: "the bootstrap stack has no role for model stacks yet (it was deployed by an older version): run bootstrap again".to_owned(),
+            });
+        }
         if definition.schedule.is_some() && self.bootstrap.lifecycle_function_arn.is_none() {
             return Err(missing(
                 "lifecycle function (models with a schedule need it)",
@@ -837,7 +843,6 @@ impl Deployer {
                 .wait(&stack, self.options.timeout, &budgets, progress)
                 .await?;
             followed = true;
-            tokio::time::sleep(self.options.polling.pause()).await; // BEFORE-REVERT
         }
     }
 

@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use lisa_constructs::model::schedule::{DueTransition, Schedule, ScheduledTime, Timestamp, Transition};
+use lisa_constructs::model::schedule::{
+    DueTransition, Schedule, ScheduledTime, Timestamp, Transition,
+};
 use lisa_constructs::model::{ModelDefinition, ModelId, ModelRecord, ModelStatus, RunOutcome};
 use lisa_deploy::lifecycle::ScheduleRetry;
 use serde_json::{Value, json};
@@ -220,12 +222,30 @@ async fn a_scheduled_stop_is_the_lifecycle_s_stop_and_a_scheduled_start_its_star
         "2026-12-05T11:00:00Z"
     );
 
-    // Stopping a stopped model does nothing, and says so.
-    let again = d
+    // The same event delivered again (a retried delivery) is the run already recorded: it is
+    // not decided again, and what the record says of it stays.
+    let duplicate = d
         .deployer
         .run_scheduled(
             &event("night", Transition::Stop),
-            on_time(Transition::Stop),
+            on_time(Transition::Stop) + Duration::from_secs(60),
+            &ScheduleRetry::within(Duration::from_secs(5)),
+        )
+        .await
+        .expect("the stop again");
+    assert_eq!(duplicate, run);
+    assert_eq!(settled(&d, "night").await.last_scheduled_run, Some(run));
+
+    // The next day's stop of a stopped model does nothing, and says so.
+    let next_day = DueTransition {
+        scheduled_time: ScheduledTime::parse("2026-12-06T11:00:00Z").expect("a time"),
+        ..event("night", Transition::Stop)
+    };
+    let again = d
+        .deployer
+        .run_scheduled(
+            &next_day,
+            at("2026-12-06T11:00:05Z"),
             &ScheduleRetry::within(Duration::from_secs(5)),
         )
         .await
@@ -371,7 +391,11 @@ async fn a_stop_by_hand_holds_against_scheduled_starts_unless_the_schedule_says_
 
     let held = d
         .deployer
-        .run_scheduled(&event("holds", Transition::Start),on_time(Transition::Start), &retry)
+        .run_scheduled(
+            &event("holds", Transition::Start),
+            on_time(Transition::Start),
+            &retry,
+        )
         .await
         .expect("scheduled start");
     assert_eq!(held.outcome, RunOutcome::Held);
@@ -385,7 +409,11 @@ async fn a_stop_by_hand_holds_against_scheduled_starts_unless_the_schedule_says_
 
     let resumed = d
         .deployer
-        .run_scheduled(&event("resumes", Transition::Start),on_time(Transition::Start), &retry)
+        .run_scheduled(
+            &event("resumes", Transition::Start),
+            on_time(Transition::Start),
+            &retry,
+        )
         .await
         .expect("scheduled start");
     assert_eq!(resumed.outcome, RunOutcome::Done, "{resumed:?}");
@@ -400,14 +428,22 @@ async fn a_stop_by_hand_holds_against_scheduled_starts_unless_the_schedule_says_
     assert!(!record.stopped_by_hand);
     let stop = d
         .deployer
-        .run_scheduled(&event("holds", Transition::Stop),on_time(Transition::Stop), &retry)
+        .run_scheduled(
+            &event("holds", Transition::Stop),
+            on_time(Transition::Stop),
+            &retry,
+        )
         .await
         .expect("scheduled stop");
     assert_eq!(stop.outcome, RunOutcome::Done);
     settled(&d, "holds").await;
     let start = d
         .deployer
-        .run_scheduled(&event("holds", Transition::Start),on_time(Transition::Start), &retry)
+        .run_scheduled(
+            &event("holds", Transition::Start),
+            on_time(Transition::Start),
+            &retry,
+        )
         .await
         .expect("scheduled start");
     assert_eq!(start.outcome, RunOutcome::Done, "{start:?}");
@@ -441,7 +477,11 @@ async fn an_administrator_holds_a_model_its_schedule_stopped_against_the_next_st
     let retry = ScheduleRetry::within(Duration::from_secs(2));
     let stop = d
         .deployer
-        .run_scheduled(&event("held", Transition::Stop),on_time(Transition::Stop), &retry)
+        .run_scheduled(
+            &event("held", Transition::Stop),
+            on_time(Transition::Stop),
+            &retry,
+        )
         .await
         .expect("scheduled stop");
     assert_eq!(stop.outcome, RunOutcome::Done, "{stop:?}");
@@ -462,14 +502,21 @@ async fn an_administrator_holds_a_model_its_schedule_stopped_against_the_next_st
 
     let start = d
         .deployer
-        .run_scheduled(&event("held", Transition::Start),on_time(Transition::Start), &retry)
+        .run_scheduled(
+            &event("held", Transition::Start),
+            on_time(Transition::Start),
+            &retry,
+        )
         .await
         .expect("scheduled start");
     assert_eq!(start.outcome, RunOutcome::Held, "{start:?}");
     let record = settled(&d, "held").await;
     assert_eq!(record.status, ModelStatus::Stopped);
     assert_eq!(record.last_scheduled_run.as_ref(), Some(&start));
-    assert_eq!(record.to_api_json()["lastScheduledAction"]["outcome"], "held");
+    assert_eq!(
+        record.to_api_json()["lastScheduledAction"]["outcome"],
+        "held"
+    );
 
     // Started by hand, the model is the schedule's again.
     d.deployer
@@ -520,7 +567,10 @@ async fn an_event_older_than_the_bound_is_refused_and_recorded_not_carried_out()
     assert!(record.enabled);
     assert_eq!(record.stack_id, created.stack_id);
     assert_eq!(record.last_scheduled_run.as_ref(), Some(&run), "recorded");
-    assert_eq!(record.to_api_json()["lastScheduledAction"]["outcome"], "refused");
+    assert_eq!(
+        record.to_api_json()["lastScheduledAction"]["outcome"],
+        "refused"
+    );
     assert_eq!(updates(&d, "late"), 0, "the stack was not touched");
 }
 
@@ -559,7 +609,11 @@ async fn a_stop_arriving_after_the_schedule_s_next_start_is_refused_and_recorded
         )
     );
     let record = settled(&d, "lunch").await;
-    assert_eq!(record.status, ModelStatus::InService, "serving all afternoon");
+    assert_eq!(
+        record.status,
+        ModelStatus::InService,
+        "serving all afternoon"
+    );
     assert_eq!(record.last_scheduled_run.as_ref(), Some(&run));
     assert_eq!(updates(&d, "lunch"), 0);
 
@@ -603,7 +657,10 @@ async fn a_hosted_model_s_scheduled_stop_is_recorded_when_its_stack_settles_done
         .await
         .expect("scheduled stop");
     assert_eq!(done.outcome, RunOutcome::Done, "{done:?}");
-    assert_eq!(stack_status(&d, "gpu").await.as_deref(), Some("UPDATE_COMPLETE"));
+    assert_eq!(
+        stack_status(&d, "gpu").await.as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
     let record = d.deployer.get("gpu").await.expect("get");
     assert_eq!(record.status, ModelStatus::Stopped);
     assert!(!record.enabled && !record.stopped_by_hand);
@@ -618,7 +675,10 @@ async fn a_hosted_model_s_scheduled_stop_is_recorded_when_its_stack_settles_done
         .await
         .expect("scheduled start");
     assert_eq!(start.outcome, RunOutcome::Done, "{start:?}");
-    assert_eq!(d.deployer.get("gpu").await.expect("get").status, ModelStatus::InService);
+    assert_eq!(
+        d.deployer.get("gpu").await.expect("get").status,
+        ModelStatus::InService
+    );
 
     // Not followed: the stop's stack update has started, and that is all the record says.
     let run = d
@@ -633,7 +693,8 @@ async fn a_hosted_model_s_scheduled_stop_is_recorded_when_its_stack_settles_done
     assert_eq!(run.outcome, RunOutcome::Started, "{run:?}");
     assert_eq!(run.reason, None);
 
-    // The update fails and rolls back.
+    // The update fails and rolls back. The stop's event, delivered again, follows the stop
+    // already under way (it does not stop the model a second time) to its end.
     fault(
         "update-rollback",
         &format!("stack={}-gpu", d.name),
@@ -642,11 +703,22 @@ async fn a_hosted_model_s_scheduled_stop_is_recorded_when_its_stack_settles_done
     .await;
     let failed = d
         .deployer
-        .settle_scheduled("gpu", Duration::from_secs(30))
+        .run_scheduled(
+            &stop,
+            on_time(Transition::Stop) + Duration::from_secs(30),
+            &ScheduleRetry::within(Duration::from_secs(30)),
+        )
         .await
-        .expect("followed")
-        .expect("a run");
+        .expect("the stop again");
     assert_eq!(failed.outcome, RunOutcome::Failed, "{failed:?}");
+    assert_eq!(
+        d.deployer
+            .settle_scheduled("gpu", Duration::ZERO)
+            .await
+            .expect("read"),
+        Some(failed.clone()),
+        "settled once"
+    );
     assert_eq!((&failed.ran_at, failed.action), (&run.ran_at, run.action));
     let reason = failed.reason.clone().unwrap_or_default();
     assert!(
@@ -700,7 +772,9 @@ async fn a_scheduled_stop_that_cannot_start_is_recorded_failed_with_its_reason()
     assert_eq!(run.outcome, RunOutcome::Failed, "{run:?}");
     assert_eq!(run.action, Transition::Stop);
     assert!(
-        run.reason.as_deref().is_some_and(|r| r.contains("CAPABILITY_IAM")),
+        run.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("CAPABILITY_IAM")),
         "{run:?}"
     );
 }

@@ -42,7 +42,9 @@ pub fn parse(payload: &Value) -> Result<DueTransition, EventError> {
     let model_id = ModelId::parse(&event.model_id)
         .map_err(|why| EventError::new(&format!("modelId {why}")))?;
     let text = event.scheduled_time.ok_or_else(|| {
-        EventError::new("scheduledTime is missing: the schedule fills it in with the time it was due")
+        EventError::new(
+            "scheduledTime is missing: the schedule fills it in with the time it was due",
+        )
     })?;
     let scheduled_time =
         ScheduledTime::parse(&text).map_err(|error| EventError::new(&error.to_string()))?;
@@ -120,7 +122,9 @@ mod tests {
             "",
         ] {
             let payload = json!({"modelId": "m1", "action": "stop", "scheduledTime": bad});
-            let error = parse(&payload).expect_err(&bad[..bad.len().min(40)]).to_string();
+            let error = parse(&payload)
+                .expect_err(&bad[..bad.len().min(40)])
+                .to_string();
             assert!(error.contains("scheduledTime"), "{error}");
             assert!(!error.contains('\n') && error.len() < 500, "{error}");
             assert!(bad.is_empty() || !error.contains(bad), "{error}");

@@ -39,7 +39,10 @@ mod tests {
 
     #[test]
     fn a_line_break_or_an_escape_cannot_start_a_line() {
-        assert_eq!(one_line("a\nb\r\tc\u{1b}[2Jd", 100), "a\\nb\\r\\tc\\u{1b}[2Jd");
+        assert_eq!(
+            one_line("a\nb\r\tc\u{1b}[2Jd", 100),
+            "a\\nb\\r\\tc\\u{1b}[2Jd"
+        );
         assert_eq!(one_line("a\u{2028}b", 100), "a\\u{2028}b");
         assert_eq!(one_line("plain text, ünïcode", 100), "plain text, ünïcode");
     }

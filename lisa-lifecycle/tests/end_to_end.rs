@@ -110,7 +110,11 @@ async fn the_packaged_function_stops_a_scheduled_model_of_its_own_deployment_onl
         &[(ENV_DEPLOYMENT_NAME, &name), (ENV_RETRY_SECONDS, "30")],
     )
     .await;
-    assert_eq!(refused.kind, "response", "{}\n{}", refused.body, refused.log);
+    assert_eq!(
+        refused.kind, "response",
+        "{}\n{}",
+        refused.body, refused.log
+    );
     assert_eq!(refused.body["outcome"], "refused", "{}", refused.body);
     assert!(
         refused.body["reason"]

@@ -163,8 +163,15 @@ async fn an_event_cannot_forge_a_log_line_or_grow_one_without_bound() {
             .filter(|l| l.contains("lisa-lifecycle: "))
             .collect();
         assert_eq!(lines.len(), 1, "one log line: {}", reported.log);
-        assert!(lines[0].starts_with("lisa-lifecycle: refused the event"), "{}", lines[0]);
+        assert!(
+            lines[0].starts_with("lisa-lifecycle: refused the event"),
+            "{}",
+            lines[0]
+        );
         assert!(lines[0].len() <= 4096, "{} bytes", lines[0].len());
-        assert!(!reported.log.contains("9999999999"), "the value is not logged");
+        assert!(
+            !reported.log.contains("9999999999"),
+            "the value is not logged"
+        );
     }
 }

@@ -1,8 +1,10 @@
 //! `scripts/sandbox`, the local sandbox, end to end: `up` on free ports, then the real `lisa-ops`
 //! with nothing but the environment `up` prints: a LiteLLM-only and a hosted model created and
 //! registered by the packaged registration function (under the sandbox's Lambda stand-in, in its
-//! LiteLLM stand-in), the hosted one stopped and started again, `lisa-ops serve` listing both over
-//! HTTP, both deleted (and gone from LiteLLM), then `down` and nothing of the sandbox left running.
+//! LiteLLM stand-in), the first stopped and started by the packaged lifecycle function as its
+//! schedule would (`scripts/sandbox fire`), the hosted one stopped and started again,
+//! `lisa-ops serve` listing both over HTTP, both deleted (and gone from LiteLLM), then `down` and
+//! nothing of the sandbox left running.
 //!
 //! Needs moto's venv (scripts/setup-tools.sh checks) and the function packages: it takes them
 //! from LISA_REGISTRAR_ZIP and LISA_LIFECYCLE_ZIP (scripts/test.sh sets both); without them the
@@ -286,6 +288,32 @@ fn a_sandbox_runs_the_lifecycle_with_the_packaged_registrar_and_stops_leaving_no
         entry["litellm_params"]["model"],
         "bedrock/amazon.titan-text-express-v1"
     );
+
+    // A schedule: the packaged lifecycle function, run as the schedule runs it, stops the model
+    // (and the registration function takes it out of LiteLLM), then starts it again.
+    sandbox
+        .lisa(&[
+            "models",
+            "schedule",
+            "set",
+            "titan-express-v1",
+            &example("schedules/office-hours.json"),
+        ])
+        .ok("schedule set");
+    for (action, wanted) in [("stop", "Stopped"), ("start", "InService")] {
+        let fired = run(Sandbox::command(
+            sandbox.state.path(),
+            &["fire", "titan-express-v1", action],
+        ))
+        .ok("scripts/sandbox fire");
+        assert_eq!(fired.json()["outcome"], "done", "{}", fired.stdout);
+        eventually(&format!("titan-express-v1 {wanted} after a scheduled {action}"), || {
+            model_status(&sandbox.lisa(&["models", "get", "titan-express-v1"])) == wanted
+        });
+    }
+    eventually("the stopped and started model is in LiteLLM again", || {
+        registered(&litellm_entries(&status), "titan-express-v1").is_some()
+    });
 
     // A hosted model: registered only once its task answers its health check.
     let mistral = sandbox

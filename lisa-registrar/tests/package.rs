@@ -397,7 +397,8 @@ async fn a_crafted_delete_naming_another_models_registration_removes_nothing() {
         let answer = answers.only();
         assert_eq!(answer["Status"], "SUCCESS", "{answer}");
         assert_eq!(answer["PhysicalResourceId"], victim_id.as_str());
-        let reason = answer["Reason"].as_str().expect("a reason");
+        assert!(answer["Reason"].is_string(), "a reason: {answer}");
+        let reason = answer["Reason"].as_str().unwrap_or_default();
         for words in ["refused", why, "nothing was removed"] {
             assert!(reason.contains(words), "{reason:?} lacks {words:?}");
         }

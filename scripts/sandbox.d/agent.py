@@ -9,7 +9,9 @@ what AWS would run for the deployment beside the emulator.
   deployment's model stacks (`/moto-api/custom-resources`, see scripts/moto-server.py) becomes an
   invocation of the function named in its ServiceToken, which answers CloudFormation itself
   (through `Delivery`, which keeps the physical ids CloudFormation would keep);
-- ECS and the load balancer's health checks for hosted models (`models_standin`).
+- ECS and the load balancer's health checks for hosted models (`models_standin`);
+- Lambda for the lifecycle function, and EventBridge Scheduler running the model schedules the
+  emulator keeps (`scheduler_standin`): a model with a schedule stops and starts on time.
 
 Everything it does goes to standard output, one line each (the sandbox's agent.log).
 """
@@ -25,10 +27,11 @@ import threading
 import time
 import urllib.parse
 import zipfile
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 
 import boto3  # noqa: E402 (moto's venv has it)
 from botocore.config import Config  # noqa: E402
@@ -37,6 +40,7 @@ import common  # noqa: E402
 import lambda_standin  # noqa: E402
 import litellm_standin  # noqa: E402
 import models_standin  # noqa: E402
+import scheduler_standin  # noqa: E402
 
 # Between two looks at the emulator's queue of custom-resource requests.
 PUMP_INTERVAL_SECONDS = 0.25
@@ -73,27 +77,31 @@ def code_sha256(zip_path: Path) -> str:
     return base64.b64encode(hashlib.sha256(zip_path.read_bytes()).digest()).decode()
 
 
-def registrar(args: argparse.Namespace, state: Path) -> lambda_standin.Function:
-    """The registration function as the bootstrap stack deployed it in the emulator."""
-    configuration = client("lambda", args.moto).get_function_configuration(FunctionName=args.function_arn)
-    if configuration.get("CodeSha256") != code_sha256(args.registrar_zip):
-        log(f"lambda: warning: {args.registrar_zip} is not the code the emulator's function was deployed with")
-    code_dir = state / "functions" / configuration["FunctionName"]
-    unpack(args.registrar_zip, code_dir)
+def function(args: argparse.Namespace, state: Path, arn: str, package: Path, port: int,
+             settings: dict[str, str]) -> lambda_standin.Function:
+    """A function as the bootstrap stack deployed it in the emulator: its configuration (the
+    variables the stack pinned, timeout, memory) from there, its code from `package`."""
+    configuration = client("lambda", args.moto).get_function_configuration(FunctionName=arn)
+    name = configuration["FunctionName"]
+    if configuration.get("CodeSha256") != code_sha256(package):
+        log(f"lambda: warning: {package} is not the code the emulator's {name} was deployed with")
+    code_dir = state / "functions" / name
+    unpack(package, code_dir)
     environment = dict(configuration.get("Environment", {}).get("Variables", {}))
     environment.update(common.aws_env(args.moto))
-    # The function's own Invoke (handing a long wait on) comes back to the stand-in.
-    environment["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{args.registrar_port}"
-    environment.setdefault("LISA_HEALTH_POLL_SECONDS", str(args.health_poll_seconds))
+    # The function's own Invoke calls come back to its stand-in.
+    environment["AWS_ENDPOINT_URL_LAMBDA"] = f"http://127.0.0.1:{port}"
+    for variable, value in settings.items():
+        environment.setdefault(variable, value)
     return lambda_standin.Function(
-        name=configuration["FunctionName"],
+        name=name,
         arn=configuration["FunctionArn"],
         code_dir=code_dir,
         environment=environment,
         timeout_seconds=int(configuration.get("Timeout") or 900),
         memory_mib=int(configuration.get("MemorySize") or 256),
-        log_path=state / "registrar.log",
-        instances_file=state / common.INSTANCES_FILE,
+        log_path=state / f"{name}.log",
+        instances_file=state / f"{name}{common.INSTANCES_SUFFIX}",
         log=log,
     )
 
@@ -134,8 +142,7 @@ class Delivery:
             def log_message(self, format: str, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = common.Server(0, Handler)
         threading.Thread(target=self.server.serve_forever, name="delivery", daemon=True).start()
 
     def note(self, body: bytes) -> None:
@@ -213,11 +220,14 @@ def main() -> int:
     parser.add_argument("--state", type=Path, required=True)
     parser.add_argument("--moto", required=True, help="the emulator's URL")
     parser.add_argument("--deployment", required=True)
-    parser.add_argument("--function-arn", required=True, help="the registration function's ARN")
-    parser.add_argument("--registrar-zip", type=Path, required=True)
-    parser.add_argument("--litellm-port", type=int, required=True)
-    parser.add_argument("--registrar-port", type=int, required=True)
     parser.add_argument("--contract", type=Path, required=True)
+    parser.add_argument("--litellm-port", type=int, required=True)
+    parser.add_argument("--registrar-arn", required=True)
+    parser.add_argument("--registrar-zip", type=Path, required=True)
+    parser.add_argument("--registrar-port", type=int, required=True)
+    parser.add_argument("--lifecycle-arn", required=True)
+    parser.add_argument("--lifecycle-zip", type=Path, required=True)
+    parser.add_argument("--lifecycle-port", type=int, required=True)
     parser.add_argument("--model-load-seconds", type=float, default=3)
     parser.add_argument("--health-poll-seconds", type=int, default=2)
     args = parser.parse_args()
@@ -229,26 +239,36 @@ def main() -> int:
 
     master_key = os.environ.pop("SANDBOX_LITELLM_MASTER_KEY")
     litellm = litellm_standin.LiteLlm(litellm_standin.Contract(args.contract), master_key, log)
-    litellm_server = litellm_standin.serve(litellm, args.litellm_port)
+    servers = [litellm_standin.serve(litellm, args.litellm_port)]
     log(f"litellm: serving on http://127.0.0.1:{args.litellm_port}")
-    function = registrar(args, state)
-    function_server = lambda_standin.serve(function, args.registrar_port)
-    log(f"lambda: {function.name} ({function.arn}) served on {function.runtime_api}")
+    # The registration function polls target health faster than in AWS: tasks load in seconds.
+    registrar = function(args, state, args.registrar_arn, args.registrar_zip, args.registrar_port,
+                         {"LISA_HEALTH_POLL_SECONDS": str(args.health_poll_seconds)})
+    lifecycle = function(args, state, args.lifecycle_arn, args.lifecycle_zip, args.lifecycle_port, {})
+    functions = [registrar, lifecycle]
+    for each, port in ((registrar, args.registrar_port), (lifecycle, args.lifecycle_port)):
+        servers.append(lambda_standin.serve(each, port))
+        log(f"lambda: {each.name} ({each.arn}) served on {each.runtime_api}")
     fleet = models_standin.Fleet(client("elbv2", args.moto), args.model_load_seconds, log)
-    pump = Pump(args, function, fleet)
+    pump = Pump(args, registrar, fleet)
+    scheduler = scheduler_standin.Scheduler(client("scheduler", args.moto), {f.arn: f for f in functions}, log)
     threading.Thread(target=pump.run, name="pump", daemon=True).start()
+    threading.Thread(target=scheduler.run, name="scheduler", daemon=True).start()
     common.write_json(state / common.READY_FILE, {"pid": os.getpid()})
-    log(f"pump: answering the custom resources of {args.deployment}-* stacks")
+    log(f"pump: answering the custom resources of {args.deployment}-* stacks; scheduler: running their schedules")
 
     while not stopping.wait(1):
-        function.scale()  # an instance that exited is replaced while invocations wait
+        for each in functions:
+            each.scale()  # an instance that exited is replaced while invocations wait
         common.write_json(state / "models.json", fleet.endpoints())
     log("agent: stopping")
     pump.stopping.set()
-    function.stop()
+    scheduler.stop()
+    for each in functions:
+        each.stop()
     pump.delivery.stop()
     fleet.stop()
-    for server in (litellm_server, function_server):
+    for server in servers:
         server.shutdown()
         server.server_close()
     (state / common.READY_FILE).unlink(missing_ok=True)

@@ -5,9 +5,11 @@ import json
 import os
 import signal
 import socket
+import sys
 import time
 import urllib.error
 import urllib.request
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ SECRET_ACCESS_KEY = "sandbox"
 STATE_FILE = "state.json"  # what `up` made; present while a sandbox runs
 ENV_FILE = "env"  # the `export` lines
 READY_FILE = "agent.ready"  # written by the agent once it serves
-INSTANCES_FILE = "lambda-instances"  # pids of the function's running instances, one a line
+INSTANCES_SUFFIX = ".instances"  # <function>.instances: pids of its running instances, one a line
 PID_FILES = ("moto.pid", "agent.pid")
 
 
@@ -144,3 +146,19 @@ def stop(pid: int, marker: str, grace: float = 10) -> bool:
         while alive(pid, marker) and time.monotonic() < deadline:
             time.sleep(0.05)
     return True
+
+
+class Server(ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 whose handlers run in daemon threads; a client that hangs up
+    mid-answer (a function instance stopped while it waited for work) is no error worth a
+    traceback in the log."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, handler):
+        super().__init__(("127.0.0.1", port), handler)
+
+    def handle_error(self, request, client_address) -> None:
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError):
+            print(f"{time.strftime('%H:%M:%S')} http: {client_address[0]}:{client_address[1]}: {error!r}", flush=True)

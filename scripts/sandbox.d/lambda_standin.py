@@ -5,21 +5,23 @@ runtime's entry point) as Lambda does, and serves it the Lambda Runtime API
 
 Like Lambda, an instance handles one invocation at a time: when an invocation waits and no
 instance is idle, another instance is started (up to `max_instances`); idle instances stay warm.
-Each invocation gets the function's timeout as its deadline. The function's own `Invoke` calls
-(a registration handing a long wait on to a fresh invocation) are served on the same port as
-Lambda's `POST /2015-03-31/functions/<name>/invocations`, so they come back here.
+Each invocation gets the function's timeout as its deadline. Lambda's Invoke,
+`POST /2015-03-31/functions/<name>/invocations`, is served on the same port: asynchronously
+(`X-Amz-Invocation-Type: Event`, how the registration function hands a long wait on to a fresh
+invocation) or waiting for the result (`scripts/sandbox fire`).
 """
 
 import json
-import os
 import queue
 import subprocess
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Callable
+
+import common
 
 RUNTIME_PREFIX = "/2018-06-01/runtime/"
 
@@ -30,6 +32,9 @@ class Invocation:
         self.payload = payload
         self.label = label
         self.started: float | None = None
+        self.done = threading.Event()
+        self.failed = False
+        self.result = b""
 
 
 class Function:
@@ -125,6 +130,8 @@ class Function:
             invocation = self.running.pop(request_id, None)
         if invocation is None:
             return
+        invocation.failed, invocation.result = outcome != "answered", body
+        invocation.done.set()
         took = time.monotonic() - (invocation.started or time.monotonic())
         text = body.decode(errors="replace").strip()
         try:
@@ -150,7 +157,7 @@ class Function:
         self.instances_file.write_text("")
 
 
-def serve(function: Function, port: int) -> ThreadingHTTPServer:
+def serve(function: Function, port: int) -> common.Server:
     """The function's Runtime API, and Lambda's Invoke for it. A runtime client takes only
     host:port (AWS_LAMBDA_RUNTIME_API), so each function has a port of its own."""
 
@@ -194,16 +201,23 @@ def serve(function: Function, port: int) -> ThreadingHTTPServer:
                 function.log(f"lambda: {function.name} failed to start: {body.decode(errors='replace')[:300]}")
                 return self._reply(202, b'{"status":"OK"}')
             if self.path.startswith("/2015-03-31/functions/") and self.path.split("?")[0].endswith("/invocations"):
-                # The function invoking itself (InvocationType=Event): queued, as Lambda does.
-                function.invoke(body, "handed-on request")
-                return self._reply(202, b"", {"X-Amz-Executed-Version": "$LATEST"})
+                if self.headers.get("X-Amz-Invocation-Type") == "Event":
+                    # Asynchronous (the registration function handing a request on): queued.
+                    function.invoke(body, "handed-on request")
+                    return self._reply(202, b"", {"X-Amz-Executed-Version": "$LATEST"})
+                invocation = function.invoke(body, "direct invocation")
+                if not invocation.done.wait(function.timeout_seconds + 5):
+                    return self._reply(200, b'{"errorType":"Sandbox.Timedout"}', {"X-Amz-Function-Error": "Unhandled"})
+                headers = {"X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
+                if invocation.failed:
+                    headers["X-Amz-Function-Error"] = "Unhandled"
+                return self._reply(200, invocation.result, headers)
             self._reply(404, b'{"errorType":"NotFound"}')
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    server = common.Server(port, Handler)
     function.runtime_api = f"127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, name=f"lambda-{function.name}", daemon=True).start()
     return server

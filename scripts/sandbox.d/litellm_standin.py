@@ -10,9 +10,11 @@ import json
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+import common
 
 
 class Contract:
@@ -186,7 +188,7 @@ class LiteLlm:
         return 404, {"detail": "Not Found"}
 
 
-def serve(litellm: LiteLlm, port: int) -> ThreadingHTTPServer:
+def serve(litellm: LiteLlm, port: int) -> common.Server:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -206,7 +208,6 @@ def serve(litellm: LiteLlm, port: int) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the stand-in logs what it changes, not every read
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    server = common.Server(port, Handler)
     threading.Thread(target=server.serve_forever, name="litellm", daemon=True).start()
     return server

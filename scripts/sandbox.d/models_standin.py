@@ -11,8 +11,11 @@ waits for a healthy target, would wait until its load budget runs out.
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import urllib.request
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable
+
+import common
 
 # Between two health probes. The target group's interval (tens of seconds) is scaled down.
 PROBE_INTERVAL_SECONDS = 1.0
@@ -76,8 +79,7 @@ class ModelServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.http.daemon_threads = True
+        self.http = common.Server(0, Handler)
         self.port = self.http.server_address[1]
         threading.Thread(target=self.http.serve_forever, name=f"model-{model_id}", daemon=True).start()
 
@@ -112,8 +114,6 @@ class Fleet:
 
     def _check_health(self, server: ModelServer, target_group_arn: str, threshold: int,
                       retired: threading.Event) -> None:
-        import urllib.request
-
         url = f"http://127.0.0.1:{server.port}{server.health_path}"
         passed = 0
         while not retired.wait(PROBE_INTERVAL_SECONDS):

@@ -45,6 +45,7 @@ fn embedding_model() -> Result<ModelDefinition, String> {
                     timeout: None,
                     retries: None,
                 },
+                server_args: None,
             },
             auto_scaling_config: AutoScalingConfig {
                 min_capacity: 1,
@@ -58,6 +59,7 @@ fn embedding_model() -> Result<ModelDefinition, String> {
                     target_value: 600.0,
                     duration: 60,
                     estimated_instance_warmup: 120,
+                    server_metric: None,
                 },
             },
             load_balancer_config: LoadBalancerConfig {

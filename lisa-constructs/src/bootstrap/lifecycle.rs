@@ -18,10 +18,11 @@ use crate::cfn::resources::lambda::{
 use crate::cfn::resources::logs::LogGroup;
 use crate::cfn::{Condition, Expr, Output, Parameter, ParameterType};
 use crate::construct::{ConstructError, ResourceHandle, Stack};
+use crate::ecs_model::model_stack_prefix;
 use crate::ecs_model::registration::function as registrar;
 use crate::ecs_model::stack_io::parameter as name;
-use crate::ecs_model::{model_stack_prefix, schedule};
 use crate::environment::Environment;
+use crate::model::schedule::due;
 
 /// The parameter holding the lifecycle code's object key in the artifacts bucket.
 pub const CODE_KEY_PARAMETER: &str = "LifecycleCodeKey";
@@ -40,17 +41,11 @@ pub const RESERVED_CONCURRENCY: u32 = 10;
 pub const ENV_RETRY_SECONDS: &str = "LISA_SCHEDULE_RETRY_SECONDS";
 /// The default of [`ENV_RETRY_SECONDS`]: well inside the timeout.
 pub const DEFAULT_RETRY_SECONDS: u32 = 600;
-/// The oldest a scheduled transition may be, counted from the time it was due, when the function
-/// takes it up: the same tolerance the schedules give their own delivery, so no part of the way
-/// from a schedule to a model carries out a transition the rest would have dropped. Lambda drops an
-/// event that waited longer in its queue (its age there starts no earlier than the time it was
-/// due), and the function refuses one older than this by its `scheduledTime`. A stop or start much
-/// later than its time surprises more than it helps; the next one comes with the schedule.
-pub const MAX_EVENT_AGE_SECONDS: u32 = schedule::MAXIMUM_EVENT_AGE_SECONDS;
 /// How many times Lambda invokes the function again after a failed invocation (an AWS call that
-/// failed, throttling when many models change at the same minute). Lambda waits about one, then
-/// two minutes, so both retries fit well inside [`MAX_EVENT_AGE_SECONDS`]; a retry is safe because
-/// a transition reads the model again first and skips one that is done or under way.
+/// failed, throttling when many models change in the same minute). Lambda waits about one, then
+/// two minutes, so both retries fit well inside the age an event may have
+/// ([`due::MAX_EVENT_AGE_SECONDS`]); a retry is safe because a transition reads the model again
+/// first and skips one that is done or under way.
 pub const MAX_RETRY_ATTEMPTS: u32 = 2;
 
 /// What the function does to a model stack besides creating change sets (which must name the
@@ -304,7 +299,10 @@ pub(super) fn lifecycle(
         EventInvokeConfig {
             function_name: function.ref_(),
             qualifier: Expr::str(EventInvokeConfig::LATEST),
-            maximum_event_age_in_seconds: Some(MAX_EVENT_AGE_SECONDS.into()),
+            // Lambda drops an event that waited longer in its queue, where its age starts no
+            // earlier than the time it was due: the function would refuse it by its
+            // `scheduledTime` anyway, and Lambda's default keeps it six hours.
+            maximum_event_age_in_seconds: Some(due::MAX_EVENT_AGE_SECONDS.into()),
             maximum_retry_attempts: Some(MAX_RETRY_ATTEMPTS.into()),
         },
         |r| r.condition(has_code.name()),

@@ -16,8 +16,9 @@ impl ModelId {
     /// The longest id allowed.
     pub const MAX_LEN: usize = super::bounds::MODEL_ID_MAX_CHARS;
 
-    /// Ids no model may have: a model's stack would take the name of the deployment's own.
-    pub const RESERVED: &'static [&'static str] = &["bootstrap"];
+    /// The id, and the prefix of ids, no model may have: a model's stack would take the name of
+    /// the deployment's own stack (`<deployment>-bootstrap`), or names its resources use.
+    pub const RESERVED: &'static str = "bootstrap";
 
     /// Checks `value` against the id rules; the error says which rule it breaks.
     pub fn parse(value: &str) -> Result<Self, String> {
@@ -44,9 +45,10 @@ impl ModelId {
         if value.ends_with('-') {
             return Err(format!("must not end with '-', found {value:?}"));
         }
-        if Self::RESERVED.contains(&value) {
+        let reserved = Self::RESERVED;
+        if value == reserved || value.starts_with(&format!("{reserved}-")) {
             return Err(format!(
-                "{value:?} is reserved: the deployment's own stack is <deployment>-{value}"
+                "{value:?} is reserved: the deployment's own stack and its resources are named <deployment>-{reserved}"
             ));
         }
         Ok(ModelId(value.to_owned()))

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 pub struct Case {
     /// The snapshot name.
     pub name: &'static str,
-    /// The definition file under `examples/models/`.
+    /// The definition file under `examples/models/` (or, as `fixtures/<name>`, under
+    /// `lisa-constructs/tests/fixtures/`).
     pub file: &'static str,
     /// The synthesis options.
     pub options: StackOptions,
@@ -48,6 +49,11 @@ pub fn cases() -> Vec<Case> {
         Case {
             name: "tei-embedding-cpu-ecr",
             file: "bge-large-tei.json",
+            options: running(),
+        },
+        Case {
+            name: "vllm-queue-scaling-server-args",
+            file: "fixtures/mistral-vllm-queue.json",
             options: running(),
         },
         Case {
@@ -98,9 +104,14 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Reads a definition from `examples/models/`.
+/// Reads a definition from `examples/models/` (or `fixtures/<name>` from the tests' fixtures).
 pub fn definition(file: &str) -> ModelDefinition {
-    let path = workspace().join("examples/models").join(file);
+    let path = match file.strip_prefix("fixtures/") {
+        Some(fixture) => workspace()
+            .join("lisa-constructs/tests/fixtures")
+            .join(fixture),
+        None => workspace().join("examples/models").join(file),
+    };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ModelDefinition::from_json_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

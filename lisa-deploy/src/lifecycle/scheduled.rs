@@ -16,6 +16,9 @@
 //!   by hand is recorded as held unless its schedule says `resumeAfterManualStop`; starting it
 //!   by hand hands it back to the schedule. A scheduled stop of a model started by hand stops
 //!   it (the schedule's windows say when it runs).
+//! - An event carried out already (the same transition due at the same time, recorded as
+//!   `started` or `done`: a second delivery) is not decided again: it follows or reports that
+//!   run ([`due::carried_out`]).
 //! - A transition carried out is recorded as `started` with its stack operation, then followed
 //!   for up to [`ScheduleRetry::settle_within`]: once the model settles it is recorded as
 //!   `done` (the model is where the transition was to take it) or `failed` with the reason
@@ -104,6 +107,13 @@ impl Deployer {
                 }
                 Err(error) => return Err(error),
             };
+            if let Some(run) = due::carried_out(due, &record) {
+                let left = retry.settle_within.saturating_sub(started.elapsed());
+                return match run.outcome {
+                    RunOutcome::Started => Box::pin(self.follow(due, run.clone(), left)).await,
+                    _ => Ok(run.clone()),
+                };
+            }
             let reason = match due::decide(due, &record, at) {
                 // Boxed, both: a stack operation's future is large, and a caller's future
                 // holding it inline can overflow a thread's stack in an unoptimized build.

@@ -37,11 +37,13 @@ pub struct ServeArgs {
     /// An operation the request started goes on.
     #[arg(long, value_name = "SECONDS", default_value_t = lisa_api::DEFAULT_REQUEST_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout: u64,
-    /// Connections open at once; one more is answered 503 with Retry-After and closed.
+    /// Connections open at once. One client address (an IPv6 /64) holds at most an eighth of
+    /// them (at least 4); its next is answered 429. At the cap a new connection takes an idle
+    /// one's place; when every connection serves a request, 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = lisa_api::DEFAULT_MAX_CONNECTIONS as u64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub max_connections: u64,
     /// Requests per second from one client address, sustained; over it, 429 with Retry-After
-    /// (GET /health is not counted). 0 turns the limit off.
+    /// (GET /health has a bucket of its own of the same size). 0 turns the limit off.
     #[arg(long, value_name = "N", default_value_t = lisa_api::DEFAULT_RATE_PER_SECOND)]
     pub rate_limit: u32,
     /// Requests one client address may send at once before --rate-limit applies.
@@ -81,9 +83,12 @@ taking connections, lets the requests under way finish, and waits for the operat
 to reach a safe point (their stack calls made), at most --shutdown-timeout seconds; give the \
 process manager's own grace period more than that.\n\nLimits: a client is cut off after \
 --header-timeout seconds without a complete request head, a request after --request-timeout \
-seconds (408); past --max-connections a connection is answered 503; past --rate-burst requests \
-at once and --rate-limit a second from one address, 429 with Retry-After. Behind a load \
-balancer or proxy every client shares its address: raise --rate-limit or set it to 0 and limit \
+seconds (408); one address holds at most an eighth of --max-connections (at least 4), its \
+next connection is answered 429; at the cap a new connection takes an idle one's place, and \
+when every connection serves a request it is answered 503; past --rate-burst requests at once \
+and --rate-limit a second from one address, 429 with Retry-After (GET /health counted in a \
+bucket of its own). Behind a load balancer or proxy every client shares its address: raise \
+--max-connections (the share follows) and --rate-limit, or set the rate limit to 0 and limit \
 there.\n\nExit codes: 0 stopped by a signal; 2 cannot start (no token, not bootstrapped, \
 address in use).";
 

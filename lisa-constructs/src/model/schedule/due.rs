@@ -36,7 +36,9 @@ pub struct ScheduledTime(Timestamp);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduledTimeError {
     /// Longer than any RFC 3339 time.
-    #[error("scheduledTime is {length} bytes long; an RFC 3339 time has at most {SCHEDULED_TIME_MAX_BYTES}")]
+    #[error(
+        "scheduledTime is {length} bytes long; an RFC 3339 time has at most {SCHEDULED_TIME_MAX_BYTES}"
+    )]
     TooLong {
         /// Its length in bytes.
         length: usize,
@@ -65,7 +67,10 @@ impl ScheduledTime {
         }
         let bytes = text.as_bytes();
         if let Some(at) = bytes.iter().position(|b| {
-            !matches!(b, b'0'..=b'9' | b'-' | b':' | b'.' | b'+' | b'T' | b't' | b'Z' | b'z')
+            !matches!(
+                b,
+                b'0'..=b'9' | b'-' | b':' | b'.' | b'+' | b'T' | b't' | b'Z' | b'z'
+            )
         }) {
             return Err(ScheduledTimeError::Character { at });
         }
@@ -167,14 +172,16 @@ pub fn decide(due: &DueTransition, record: &ModelRecord, now: Timestamp) -> Deci
     let running = schedule.running_at(at);
     if running != (due.action == Transition::Start) {
         let wanted = if running { "running" } else { "stopped" };
-        let since = schedule.previous_action(at).map_or_else(String::new, |last| {
-            format!(
-                " since its {} at {} ({})",
-                last.transition,
-                utc_seconds(last.at_utc()),
-                last.local_time()
-            )
-        });
+        let since = schedule
+            .previous_action(at)
+            .map_or_else(String::new, |last| {
+                format!(
+                    " since its {} at {} ({})",
+                    last.transition,
+                    utc_seconds(last.at_utc()),
+                    last.local_time()
+                )
+            });
         return Decision::Refuse(format!(
             "the schedule wants the model {wanted} at {}{since}",
             utc_seconds(now)
@@ -217,6 +224,19 @@ fn by_status(record: &ModelRecord, action: Transition, resume_after_manual_stop:
             Decision::Busy(format!("the model is {status}"))
         }
     }
+}
+
+/// The run recorded for `due` if it was carried out already: the same transition due at the
+/// same time, recorded as `started` or `done`. A second delivery of an event (the scheduler and
+/// Lambda deliver at least once) is that run, not a new decision: it must neither stop or start
+/// the model again nor overwrite the record of what happened. An event recorded with any other
+/// outcome is decided again (a retry after a stop that could not start tries it again).
+pub fn carried_out<'a>(due: &DueTransition, record: &'a ModelRecord) -> Option<&'a ScheduledRun> {
+    record.last_scheduled_run.as_ref().filter(|run| {
+        matches!(run.outcome, RunOutcome::Started | RunOutcome::Done)
+            && run.action == due.action
+            && run.scheduled_time.as_deref() == Some(due.scheduled_time.to_string().as_str())
+    })
 }
 
 /// What a started transition came to, once its model settled: `done` when the model is where
@@ -322,14 +342,26 @@ mod tests {
     fn an_event_on_time_and_agreeing_with_the_schedule_goes_ahead() {
         let running = record(Some(lunch_break()), ModelStatus::InService);
         let stop = due(Transition::Stop, "2026-12-05T12:00:00Z");
-        assert_eq!(decide(&stop, &running, at("2026-12-05T12:00:01Z")), Decision::Go);
+        assert_eq!(
+            decide(&stop, &running, at("2026-12-05T12:00:01Z")),
+            Decision::Go
+        );
         // Late, within the bound.
-        assert_eq!(decide(&stop, &running, at("2026-12-05T12:14:59Z")), Decision::Go);
+        assert_eq!(
+            decide(&stop, &running, at("2026-12-05T12:14:59Z")),
+            Decision::Go
+        );
         // The function's clock a little behind the scheduler's.
-        assert_eq!(decide(&stop, &running, at("2026-12-05T11:59:30Z")), Decision::Go);
+        assert_eq!(
+            decide(&stop, &running, at("2026-12-05T11:59:30Z")),
+            Decision::Go
+        );
         let stopped = record(Some(lunch_break()), ModelStatus::Stopped);
         let start = due(Transition::Start, "2026-12-05T13:00:00Z");
-        assert_eq!(decide(&start, &stopped, at("2026-12-05T13:00:02Z")), Decision::Go);
+        assert_eq!(
+            decide(&start, &stopped, at("2026-12-05T13:00:02Z")),
+            Decision::Go
+        );
     }
 
     #[test]
@@ -353,11 +385,13 @@ mod tests {
     fn an_event_older_than_the_bound_is_refused() {
         // Stopped from 20:00 to 08:00 in Berlin: a stop at 19:00 UTC is still what the
         // schedule wants 20 minutes later, but too late to obey.
-        let schedule =
-            json!({"timeZone": "Europe/Berlin", "daily": {"startTime": "08:00", "stopTime": "20:00"}});
+        let schedule = json!({"timeZone": "Europe/Berlin", "daily": {"startTime": "08:00", "stopTime": "20:00"}});
         let running = record(Some(schedule), ModelStatus::InService);
         let stop = due(Transition::Stop, "2026-12-05T19:00:00Z");
-        assert_eq!(decide(&stop, &running, at("2026-12-05T19:15:00Z")), Decision::Go);
+        assert_eq!(
+            decide(&stop, &running, at("2026-12-05T19:15:00Z")),
+            Decision::Go
+        );
         let reason = refusal(decide(&stop, &running, at("2026-12-05T19:15:01Z")));
         assert_eq!(
             reason,
@@ -371,7 +405,10 @@ mod tests {
         let running = record(Some(lunch_break()), ModelStatus::InService);
         let stop = due(Transition::Stop, "2026-12-05T12:00:00Z");
         let reason = refusal(decide(&stop, &running, at("2026-12-05T11:58:59Z")));
-        assert!(reason.contains("is 1 min 1 s ahead of the time it arrived"), "{reason}");
+        assert!(
+            reason.contains("is 1 min 1 s ahead of the time it arrived"),
+            "{reason}"
+        );
         let unscheduled = record(None, ModelStatus::InService);
         assert_eq!(
             refusal(decide(&stop, &unscheduled, at("2026-12-05T12:00:00Z"))),
@@ -387,16 +424,28 @@ mod tests {
         let with = |status| record(Some(lunch_break()), status);
         assert_eq!(decide(&stop, &with(S::InService), now), Decision::Go);
         for (status, expected) in [
-            (S::Stopped, Decision::Skip("the model is Stopped already".into())),
-            (S::Stopping, Decision::Skip("the model is Stopping already".into())),
-            (S::Deleting, Decision::Skip("the model is being deleted".into())),
+            (
+                S::Stopped,
+                Decision::Skip("the model is Stopped already".into()),
+            ),
+            (
+                S::Stopping,
+                Decision::Skip("the model is Stopping already".into()),
+            ),
+            (
+                S::Deleting,
+                Decision::Skip("the model is being deleted".into()),
+            ),
             (S::Updating, Decision::Busy("the model is Updating".into())),
             (S::Starting, Decision::Busy("the model is Starting".into())),
             (S::Creating, Decision::Busy("the model is Creating".into())),
         ] {
             assert_eq!(decide(&stop, &with(status), now), expected, "{status}");
         }
-        assert!(matches!(decide(&stop, &with(S::Failed), now), Decision::Skip(_)));
+        assert!(matches!(
+            decide(&stop, &with(S::Failed), now),
+            Decision::Skip(_)
+        ));
     }
 
     #[test]
@@ -424,17 +473,32 @@ mod tests {
             ("2026-12-05t21:00:00z", "2026-12-05T21:00:00Z"),
             ("2026-12-05T22:00:00+01:00", "2026-12-05T21:00:00Z"),
             ("2026-12-05T21:00:00.5Z", "2026-12-05T21:00:00.5Z"),
-            ("2026-12-05T22:00:00.123456789+01:00", "2026-12-05T21:00:00.123456789Z"),
+            (
+                "2026-12-05T22:00:00.123456789+01:00",
+                "2026-12-05T21:00:00.123456789Z",
+            ),
         ] {
             let time = ScheduledTime::parse(text).expect(text);
             assert_eq!(time.to_string(), shown);
         }
         let long = "2".repeat(300_000);
         for (text, error) in [
-            (long.as_str(), ScheduledTimeError::TooLong { length: 300_000 }),
-            ("2026-12-05T21:00:00Z\n", ScheduledTimeError::Character { at: 20 }),
-            ("2026-12-05 21:00:00Z", ScheduledTimeError::Character { at: 10 }),
-            ("2026-12-05T21:00:00Z[UTC]", ScheduledTimeError::Character { at: 20 }),
+            (
+                long.as_str(),
+                ScheduledTimeError::TooLong { length: 300_000 },
+            ),
+            (
+                "2026-12-05T21:00:00Z\n",
+                ScheduledTimeError::Character { at: 20 },
+            ),
+            (
+                "2026-12-05 21:00:00Z",
+                ScheduledTimeError::Character { at: 10 },
+            ),
+            (
+                "2026-12-05T21:00:00Z[UTC]",
+                ScheduledTimeError::Character { at: 20 },
+            ),
             ("2026-12-05T21:00:00", ScheduledTimeError::NotRfc3339),
             ("2026-12-05T21:00Z", ScheduledTimeError::NotRfc3339),
             ("20261205T210000Z", ScheduledTimeError::NotRfc3339),
@@ -448,22 +512,56 @@ mod tests {
     }
 
     #[test]
+    fn an_event_carried_out_already_is_known_by_its_transition_and_time() {
+        let stop = due(Transition::Stop, "2026-12-05T12:00:00Z");
+        let mut model = record(Some(lunch_break()), ModelStatus::Stopping);
+        assert_eq!(carried_out(&stop, &model), None);
+        for outcome in [RunOutcome::Started, RunOutcome::Done] {
+            let run = stop.run(at("2026-12-05T12:00:01Z"), outcome, None);
+            model.last_scheduled_run = Some(run.clone());
+            assert_eq!(carried_out(&stop, &model), Some(&run));
+            // Another time, or the other transition, is another event.
+            let next_day = due(Transition::Stop, "2026-12-06T12:00:00Z");
+            assert_eq!(carried_out(&next_day, &model), None);
+            let start = due(Transition::Start, "2026-12-05T12:00:00Z");
+            assert_eq!(carried_out(&start, &model), None);
+        }
+        for outcome in [
+            RunOutcome::Failed,
+            RunOutcome::Skipped,
+            RunOutcome::Held,
+            RunOutcome::Refused,
+        ] {
+            model.last_scheduled_run = Some(stop.run(at("2026-12-05T12:00:01Z"), outcome, None));
+            assert_eq!(carried_out(&stop, &model), None, "{outcome:?}");
+        }
+    }
+
+    #[test]
     fn a_started_run_settles_as_done_or_failed_with_the_reason() {
         use ModelStatus as S;
         let stop = due(Transition::Stop, "2026-12-05T12:00:00Z");
         let started = stop.run(at("2026-12-05T12:00:01Z"), RunOutcome::Started, None);
         assert_eq!(started.ran_at, "2026-12-05T12:00:01Z");
-        assert_eq!(started.scheduled_time.as_deref(), Some("2026-12-05T12:00:00Z"));
+        assert_eq!(
+            started.scheduled_time.as_deref(),
+            Some("2026-12-05T12:00:00Z")
+        );
         assert_eq!(settle(&started, &record(None, S::Stopping)), None);
         let done = settle(&started, &record(None, S::Stopped)).expect("settled");
-        assert_eq!((done.outcome, done.reason.as_deref()), (RunOutcome::Done, None));
+        assert_eq!(
+            (done.outcome, done.reason.as_deref()),
+            (RunOutcome::Done, None)
+        );
         let mut rolled_back = record(None, S::InService);
         rolled_back.failure_reason = Some("Registration: LiteLLM refused the change".into());
         let failed = settle(&started, &rolled_back).expect("settled");
         assert_eq!(failed.outcome, RunOutcome::Failed);
         assert_eq!(
             failed.reason.as_deref(),
-            Some("the stop ended with the model InService: Registration: LiteLLM refused the change")
+            Some(
+                "the stop ended with the model InService: Registration: LiteLLM refused the change"
+            )
         );
         assert_eq!(failed.ran_at, started.ran_at);
         // Only a started run settles.

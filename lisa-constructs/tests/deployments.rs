@@ -64,7 +64,11 @@ fn fewest_serving(service: &Value, desired: u32) -> u32 {
     let properties = &service["Properties"];
     let config = &properties["DeploymentConfiguration"];
     let daemon = properties["SchedulingStrategy"] == "DAEMON";
-    let minimum = percent(config, "MinimumHealthyPercent", if daemon { 0 } else { 100 });
+    let minimum = percent(
+        config,
+        "MinimumHealthyPercent",
+        if daemon { 0 } else { 100 },
+    );
     let kept = u32::try_from((u64::from(desired) * minimum).div_ceil(100)).expect("small");
     match config["Strategy"].as_str() {
         Some("BLUE_GREEN") if !daemon => kept.min(desired),
@@ -98,7 +102,10 @@ fn the_group_has_room_for_every_green_task() {
             .as_str()
             .and_then(|s| s.parse().ok())
             .expect("MaxSize");
-        assert!(max_size >= 2 * max, "{name}: MaxSize {max_size} for maxCapacity {max}");
+        assert!(
+            max_size >= 2 * max,
+            "{name}: MaxSize {max_size} for maxCapacity {max}"
+        );
     }
 }
 
@@ -152,7 +159,10 @@ fn green_tasks_are_gated_by_the_hook_before_production_traffic() {
         // The gate reaches green through the test listener rule, which green gets first.
         let balancer = &service["Properties"]["LoadBalancers"][0];
         let advanced = &balancer["AdvancedConfiguration"];
-        let test_rule = resource(&template, target(&advanced["TestListenerRule"]).expect("rule"));
+        let test_rule = resource(
+            &template,
+            target(&advanced["TestListenerRule"]).expect("rule"),
+        );
         let forwards = &test_rule["Properties"]["Actions"][0]["ForwardConfig"]["TargetGroups"];
         let groups: Vec<Option<&str>> = forwards
             .as_array()
@@ -197,6 +207,9 @@ fn a_deployment_rolls_back_when_the_targets_fail() {
                             && metric["Dimensions"][0]["Value"]["Fn::GetAtt"][0] == load_balancer
                     })
         });
-        assert!(watches_target_errors, "{name}: no alarm on the targets' 5xx");
+        assert!(
+            watches_target_errors,
+            "{name}: no alarm on the targets' 5xx"
+        );
     }
 }

@@ -27,7 +27,6 @@ const TEI_CPU: &str = "tei-embedding-cpu-ecr";
 const TARGET_GROUP: &str = "LoadBalancerTargetGroup81D27C85";
 const ALTERNATE_TARGET_GROUP: &str = "LoadBalancerAlternateTargetGroup223F306C";
 const LOAD_BALANCER: &str = "LoadBalancerBE9EEC3A";
-const LB_SECURITY_GROUP: &str = "LoadBalancerSecurityGroup7560AED0";
 const INSTANCE_SECURITY_GROUP: &str = "CapacitySecurityGroup93E22146";
 const PRODUCTION_RULE: &str = "LoadBalancerProductionRule1FFFF78B";
 const TEST_RULE: &str = "LoadBalancerTestRule238EEAAF";

@@ -358,8 +358,7 @@ fn cooldown_change_changes_the_group_and_the_policy() {
     );
     assert_eq!(properties(&new, GROUP)["Cooldown"], "99");
     assert_eq!(
-        properties(&new, SCALING_POLICY)["TargetTrackingScalingPolicyConfiguration"]
-            ["ScaleInCooldown"],
+        properties(&new, SCALING_POLICY)["TargetTrackingScalingPolicyConfiguration"]["ScaleInCooldown"],
         99
     );
 }
@@ -380,8 +379,7 @@ fn warmup_change_updates_the_group_and_the_capacity_provider() {
     );
     assert_eq!(properties(&new, GROUP)["DefaultInstanceWarmup"], 60);
     assert_eq!(
-        properties(&new, CAPACITY_PROVIDER)["AutoScalingGroupProvider"]["ManagedScaling"]
-            ["InstanceWarmupPeriod"],
+        properties(&new, CAPACITY_PROVIDER)["AutoScalingGroupProvider"]["ManagedScaling"]["InstanceWarmupPeriod"],
         60
     );
 }
@@ -455,7 +453,10 @@ fn starting_restores_the_running_template_byte_for_byte() {
 #[test]
 fn core_logical_ids_are_identical_across_every_variant() {
     let core: [(&str, &[&str]); 8] = [
-        ("AWS::ElasticLoadBalancingV2::LoadBalancer", &[LOAD_BALANCER]),
+        (
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            &[LOAD_BALANCER],
+        ),
         (
             "AWS::ElasticLoadBalancingV2::TargetGroup",
             &[TARGET_GROUP, ALTERNATE_TARGET_GROUP],
@@ -620,8 +621,8 @@ fn vllm_model_type_change_changes_the_registration_the_server_command_and_the_ga
         changed(&[TASK_DEFINITION, SERVICE, REGISTRATION])
     );
     assert_eq!(
-        properties(&new, SERVICE)["DeploymentConfiguration"]["LifecycleHooks"]["Fn::If"][1][0]
-            ["HookDetails"]["modelType"],
+        properties(&new, SERVICE)["DeploymentConfiguration"]["LifecycleHooks"]["Fn::If"][1][0]["HookDetails"]
+            ["modelType"],
         "embedding"
     );
     assert_eq!(properties(&new, REGISTRATION)["Mode"], "embedding");

@@ -64,7 +64,10 @@ fn seed_invalid_update_is_rejected() {
 fn server_arguments_and_metric_round_trip() {
     let round_trip = |value: &Value| {
         let definition = ModelDefinition::from_json_value(value).expect("valid");
-        assert_eq!(&serde_json::to_value(&definition).expect("serializes"), value);
+        assert_eq!(
+            &serde_json::to_value(&definition).expect("serializes"),
+            value
+        );
         definition
     };
     let mut value = read(

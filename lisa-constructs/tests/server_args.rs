@@ -64,7 +64,10 @@ fn every_flag_the_product_sets_is_reserved() {
         let definition = ModelDefinition::from_json_value(&value).expect("valid");
         let reserved: Vec<&str> = container.reserved_flags().iter().map(|r| r.flag).collect();
         for flag in flags_of(&server_command(&definition)) {
-            assert!(reserved.contains(&flag.as_str()), "{file}: {flag} is set but not reserved");
+            assert!(
+                reserved.contains(&flag.as_str()),
+                "{file}: {flag} is set but not reserved"
+            );
         }
     }
 }

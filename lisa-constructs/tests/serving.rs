@@ -293,13 +293,17 @@ fn response_time_policy_reads_the_load_balancer_whatever_the_duration() {
         .map(|duration| {
             let mut value = example("falcon-7b-tgi.json");
             value["autoScalingConfig"]["metricConfig"]["duration"] = json!(duration);
-            props(&synth_value(&value), "AWS::ApplicationAutoScaling::ScalingPolicy").clone()
+            props(
+                &synth_value(&value),
+                "AWS::ApplicationAutoScaling::ScalingPolicy",
+            )
+            .clone()
         })
         .collect();
     // The load balancer publishes once a minute: the duration chooses nothing.
     assert!(policies.windows(2).all(|w| w[0] == w[1]));
-    let metric = &policies[0]["TargetTrackingScalingPolicyConfiguration"]
-        ["CustomizedMetricSpecification"];
+    let metric =
+        &policies[0]["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"];
     assert_eq!(metric["MetricName"], "TargetResponseTime");
     // The load balancer's dimension alone: both target groups, whichever serves production.
     let dimensions = metric["Dimensions"].as_array().expect("dimensions");

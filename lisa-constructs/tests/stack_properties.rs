@@ -413,11 +413,18 @@ fn listener_is_http_on_80_by_default() {
         json!([{"Type": "forward", "TargetGroupArn": reference("LoadBalancerTargetGroup81D27C85")}])
     );
     // The test listener answers nothing of its own: its rule sends to blue or green.
-    assert_eq!((&test["Port"], &test["Protocol"]), (&json!(9080), &json!("HTTP")));
+    assert_eq!(
+        (&test["Port"], &test["Protocol"]),
+        (&json!(9080), &json!("HTTP"))
+    );
     assert_eq!(test["DefaultActions"][0]["Type"], "fixed-response");
     assert_eq!(
         ingress_ports(&t),
-        [(json!(80), json!(80)), (json!(80), json!(80)), (json!(9080), json!(9080))]
+        [
+            (json!(80), json!(80)),
+            (json!(80), json!(80)),
+            (json!(9080), json!(9080))
+        ]
     );
     assert!(
         !json_of(&t)["Parameters"]
@@ -432,7 +439,10 @@ fn listener_is_https_on_443_with_the_certificate_parameter_and_tls_policy() {
     let t = template(SEED_HTTPS);
     let (listener, test) = listeners(&t);
     assert_eq!(listener["Port"], 443);
-    assert_eq!((&test["Port"], &test["Protocol"]), (&json!(9443), &json!("HTTPS")));
+    assert_eq!(
+        (&test["Port"], &test["Protocol"]),
+        (&json!(9443), &json!("HTTPS"))
+    );
     assert_eq!(test["Certificates"], listener["Certificates"]);
     assert_eq!(listener["Protocol"], "HTTPS");
     assert_eq!(
@@ -442,7 +452,11 @@ fn listener_is_https_on_443_with_the_certificate_parameter_and_tls_policy() {
     assert_eq!(listener["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
     assert_eq!(
         ingress_ports(&t),
-        [(json!(443), json!(443)), (json!(443), json!(443)), (json!(9443), json!(9443))]
+        [
+            (json!(443), json!(443)),
+            (json!(443), json!(443)),
+            (json!(9443), json!(9443))
+        ]
     );
     let parameter = &json_of(&t)["Parameters"]["CertificateArn"];
     assert_eq!(parameter["Type"], "String");
@@ -483,8 +497,14 @@ fn load_balancer_ingress_comes_from_the_cidr_or_group_parameter_under_conditions
     );
     // The deployment gate, on the test listener's port only.
     let gate = by_condition("HasGateSecurityGroup");
-    assert_eq!(gate["SourceSecurityGroupId"], reference("GateSecurityGroupId"));
-    assert_eq!((&gate["FromPort"], &gate["ToPort"]), (&json!(9080), &json!(9080)));
+    assert_eq!(
+        gate["SourceSecurityGroupId"],
+        reference("GateSecurityGroupId")
+    );
+    assert_eq!(
+        (&gate["FromPort"], &gate["ToPort"]),
+        (&json!(9080), &json!(9080))
+    );
     assert_eq!(rules.len(), 3);
 }
 
@@ -619,7 +639,11 @@ fn group_sizes_are_strings_and_desired_capacity_only_when_given() {
     assert_eq!(group["MinSize"], "1");
     assert_eq!(group["MaxSize"], "8");
     assert!(group.get("DesiredCapacity").is_none());
-    assert!(props(&autoscaling, "AWS::ECS::Service").get("DesiredCount").is_none());
+    assert!(
+        props(&autoscaling, "AWS::ECS::Service")
+            .get("DesiredCount")
+            .is_none()
+    );
     let asked = synthesize(
         &definition(case(AUTOSCALING).file),
         &StackOptions {
@@ -675,7 +699,10 @@ fn service_runs_one_task_per_instance_on_the_capacity_provider() {
         p["CapacityProviderStrategy"],
         json!([{"CapacityProvider": reference("CapacityDrainingProviderE4258AF3"), "Weight": 1}])
     );
-    assert_eq!(p["PlacementConstraints"], json!([{"Type": "distinctInstance"}]));
+    assert_eq!(
+        p["PlacementConstraints"],
+        json!([{"Type": "distinctInstance"}])
+    );
     assert_eq!(p["Cluster"], reference("Cluster"));
     assert_eq!(p["TaskDefinition"], reference("TaskDefinition7C0E40E8"));
     // The circuit breaker is for rolling deployments; blue/green rolls back on the alarm.
@@ -773,14 +800,20 @@ fn no_scaling_policy_on_a_fixed_size_service() {
     .template;
     assert!(scaling_policies(&stopped).is_empty());
     let target = props(&stopped, "AWS::ApplicationAutoScaling::ScalableTarget");
-    assert_eq!((&target["MinCapacity"], &target["MaxCapacity"]), (&json!(0), &json!(0)));
+    assert_eq!(
+        (&target["MinCapacity"], &target["MaxCapacity"]),
+        (&json!(0), &json!(0))
+    );
 }
 
 #[test]
 fn request_count_policy_tracks_requests_per_target_across_both_target_groups() {
     let t = template(AUTOSCALING);
     let target = props(&t, "AWS::ApplicationAutoScaling::ScalableTarget");
-    assert_eq!((&target["MinCapacity"], &target["MaxCapacity"]), (&json!(1), &json!(4)));
+    assert_eq!(
+        (&target["MinCapacity"], &target["MaxCapacity"]),
+        (&json!(1), &json!(4))
+    );
     assert_eq!(target["ScalableDimension"], "ecs:service:DesiredCount");
     let policy = props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy");
     assert_eq!(policy["PolicyType"], "TargetTrackingScaling");
@@ -816,8 +849,7 @@ fn request_count_policy_tracks_requests_per_target_across_both_target_groups() {
 #[test]
 fn response_time_policy_tracks_the_load_balancers_average() {
     let t = template(TGI);
-    let tracking =
-        &props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")["TargetTrackingScalingPolicyConfiguration"];
+    let tracking = &props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")["TargetTrackingScalingPolicyConfiguration"];
     assert_eq!(tracking["TargetValue"], 2.5);
     assert_eq!(tracking["ScaleOutCooldown"], 300);
     assert_eq!(
@@ -847,8 +879,7 @@ fn a_server_signal_is_tracked_per_task_in_the_servers_own_metric() {
                 json!({"name": signal, "targetValue": target});
         });
         let t = synth_running(&custom);
-        let tracking = &props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")
-            ["TargetTrackingScalingPolicyConfiguration"];
+        let tracking = &props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")["TargetTrackingScalingPolicyConfiguration"];
         assert_eq!(tracking["TargetValue"], target, "{signal}");
         assert_eq!(
             tracking["CustomizedMetricSpecification"],
@@ -872,9 +903,8 @@ fn a_server_signal_is_tracked_per_task_in_the_servers_own_metric() {
         });
         let t = synth_running(&custom);
         assert_eq!(
-            props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")
-                ["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]
-                ["MetricName"],
+            props(&t, "AWS::ApplicationAutoScaling::ScalingPolicy")["TargetTrackingScalingPolicyConfiguration"]
+                ["CustomizedMetricSpecification"]["MetricName"],
             metric,
             "{file}"
         );

@@ -1013,8 +1013,11 @@ fn server_arguments() {
             ])),
         ),
         row("empty array", args(json!([]))),
-        row("a shell string", args(json!("--enable-auto-tool-choice --x")))
-            .rejects("containerConfig.serverArgs", "must be an array of strings"),
+        row(
+            "a shell string",
+            args(json!("--enable-auto-tool-choice --x")),
+        )
+        .rejects("containerConfig.serverArgs", "must be an array of strings"),
         row("an empty argument", args(json!(["--x", ""])))
             .rejects("containerConfig.serverArgs[1]", "must not be empty"),
         row("a newline", args(json!(["--x\n--port 9000"])))
@@ -1025,39 +1028,62 @@ fn server_arguments() {
             .rejects("containerConfig.serverArgs[1]", "must be a string"),
         row(
             "4096 bytes",
-            args(json!([format!("--chat-template={}", "x".repeat(4096 - 16))])),
+            args(json!([format!(
+                "--chat-template={}",
+                "x".repeat(4096 - 16)
+            )])),
         ),
         row("4097 bytes", args(json!(["x".repeat(4097)]))).rejects(
             "containerConfig.serverArgs[0]",
             "must be at most 4096 bytes long, found 4097 bytes",
         ),
         row("64 arguments", args(json!(vec!["--x"; 64]))),
-        row("65 arguments", args(json!(vec!["--x"; 65])))
-            .rejects("containerConfig.serverArgs", "at most 64 arguments, found 65"),
-        row("three long arguments", args(json!(vec!["y".repeat(4000); 3])))
-            .rejects("containerConfig.serverArgs", "must total at most 8192 bytes"),
+        row("65 arguments", args(json!(vec!["--x"; 65]))).rejects(
+            "containerConfig.serverArgs",
+            "at most 64 arguments, found 65",
+        ),
+        row(
+            "three long arguments",
+            args(json!(vec!["y".repeat(4000); 3])),
+        )
+        .rejects(
+            "containerConfig.serverArgs",
+            "must total at most 8192 bytes",
+        ),
         row("the port", args(json!(["--port", "9000"]))).rejects(
             "containerConfig.serverArgs[0]",
             "--port is set by the product on the vllm command line",
         ),
         row("the served name, =", args(json!(["--served-model-name=x"])))
             .rejects("containerConfig.serverArgs[0]", "modelName"),
-        row("an abbreviation vLLM takes", args(json!(["--tensor-parallel", "2"])))
-            .rejects("containerConfig.serverArgs[0]", "GPU count"),
-        row("underscores vLLM takes", args(json!(["--max_model_len", "8192"])))
-            .rejects("containerConfig.serverArgs[0]", "MAX_TOTAL_TOKENS"),
-        row("every bad item at once", args(json!(["--host", "", "--api-key=k"])))
-            .rejects("containerConfig.serverArgs[0]", "is set by the product")
-            .rejects("containerConfig.serverArgs[1]", "must not be empty")
-            .rejects("containerConfig.serverArgs[2]", "looks like a credential"),
+        row(
+            "an abbreviation vLLM takes",
+            args(json!(["--tensor-parallel", "2"])),
+        )
+        .rejects("containerConfig.serverArgs[0]", "GPU count"),
+        row(
+            "underscores vLLM takes",
+            args(json!(["--max_model_len", "8192"])),
+        )
+        .rejects("containerConfig.serverArgs[0]", "MAX_TOTAL_TOKENS"),
+        row(
+            "every bad item at once",
+            args(json!(["--host", "", "--api-key=k"])),
+        )
+        .rejects("containerConfig.serverArgs[0]", "is set by the product")
+        .rejects("containerConfig.serverArgs[1]", "must not be empty")
+        .rejects("containerConfig.serverArgs[2]", "looks like a credential"),
         row("TGI's short port", args(json!(["-p", "9000"])))
             .on(FALCON_TGI)
             .rejects(
                 "containerConfig.serverArgs[0]",
                 "-p is set by the product on the tgi command line",
             ),
-        row("TGI has no abbreviations", args(json!(["--max-batch-prefill-tokens", "4096"])))
-            .on(FALCON_TGI),
+        row(
+            "TGI has no abbreviations",
+            args(json!(["--max-batch-prefill-tokens", "4096"])),
+        )
+        .on(FALCON_TGI),
         row("TEI's model id", args(json!(["--model-id", "x"])))
             .on(BGE_TEI)
             .rejects("containerConfig.serverArgs[0]", "/models"),

@@ -85,7 +85,7 @@ pub async fn check(
 ) -> Result<Vec<BootstrapProblem>> {
     let architecture = Architecture::from_lambda_name(registration::function::ARCHITECTURE)
         .unwrap_or(Architecture::X86_64);
-    let mut problems: Vec<BootstrapProblem> = [
+    let packages = [
         (Function::Registration, registrar_zip),
         (Function::Lifecycle, lifecycle_zip),
     ]
@@ -95,15 +95,19 @@ pub async fn check(
         package::check(zip, architecture)
             .into_iter()
             .map(move |problem| BootstrapProblem::Package { function, problem })
-    })
-    .collect();
+    });
     #[cfg(feature = "preflight")]
-    if network {
-        problems.extend(crate::preflight::network(clients, environment).await?);
-    }
+    let network = if network {
+        crate::preflight::network(clients, environment).await?
+    } else {
+        Vec::new()
+    };
     #[cfg(not(feature = "preflight"))]
-    let _ = (clients, environment, network);
-    Ok(problems)
+    let network: Vec<BootstrapProblem> = {
+        let _ = (clients, environment, network);
+        Vec::new()
+    };
+    Ok(packages.chain(network).collect())
 }
 
 /// What a bootstrap run did.

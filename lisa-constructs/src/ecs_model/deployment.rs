@@ -58,7 +58,10 @@ impl GateDetails<Expr> {
         Expr::map([
             ("testEndpoint", self.test_endpoint.clone()),
             ("healthPath", Expr::str(self.health_path.as_str())),
-            ("servedModelName", Expr::str(self.served_model_name.as_str())),
+            (
+                "servedModelName",
+                Expr::str(self.served_model_name.as_str()),
+            ),
             ("modelType", Expr::str(self.model_type.as_str())),
             (
                 "inferenceContainer",
@@ -195,10 +198,9 @@ mod tests {
             inference_container: details.inference_container.clone(),
         }
         .to_expr();
-        let read: GateDetails = serde_json::from_value(
-            serde_json::to_value(&rendered).expect("renders"),
-        )
-        .expect("the gate reads what the template holds");
+        let read: GateDetails =
+            serde_json::from_value(serde_json::to_value(&rendered).expect("renders"))
+                .expect("the gate reads what the template holds");
         assert_eq!(read, details);
     }
 }

@@ -455,23 +455,29 @@ pub fn task_definitions_fit_ecs_limit(template: &Template) -> Vec<String> {
         .collect()
 }
 
-/// The blue/green load balancers of the template's services: (service id, primary target group,
-/// alternate target group, production rule, test rule), each the logical id its `Ref` names.
-fn blue_green_load_balancers(
-    template: &Template,
-) -> Vec<(&str, Option<&str>, Option<&str>, Option<&str>, Option<&str>)> {
+/// A blue/green load balancer of a service, each part the logical id its `Ref` names.
+struct BlueGreen<'t> {
+    service: &'t str,
+    primary: Option<&'t str>,
+    alternate: Option<&'t str>,
+    production_rule: Option<&'t str>,
+    test_rule: Option<&'t str>,
+}
+
+/// The blue/green load balancers of the template's services.
+fn blue_green_load_balancers(template: &Template) -> Vec<BlueGreen<'_>> {
     template
         .properties_of::<Service>()
         .flat_map(|(id, service)| {
             service.load_balancers.iter().filter_map(move |lb| {
                 let advanced = lb.advanced_configuration.as_ref()?;
-                Some((
-                    id,
-                    target(Some(&lb.target_group_arn)),
-                    target(Some(&advanced.alternate_target_group_arn)),
-                    target(advanced.production_listener_rule.as_ref()),
-                    target(advanced.test_listener_rule.as_ref()),
-                ))
+                Some(BlueGreen {
+                    service: id,
+                    primary: target(Some(&lb.target_group_arn)),
+                    alternate: target(Some(&advanced.alternate_target_group_arn)),
+                    production_rule: target(advanced.production_listener_rule.as_ref()),
+                    test_rule: target(advanced.test_listener_rule.as_ref()),
+                })
             })
         })
         .collect()
@@ -482,9 +488,10 @@ fn blue_green_load_balancers(
 /// associated with the productionListenerRule or testListenerRule") only when it starts.
 pub fn blue_green_rules_forward_to_both_groups(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (id, primary, alternate, production, test) in blue_green_load_balancers(template) {
-        let wanted: BTreeSet<Option<&str>> = [primary, alternate].into_iter().collect();
-        for (role, rule_id) in [("production", production), ("test", test)] {
+    for lb in blue_green_load_balancers(template) {
+        let id = lb.service;
+        let wanted: BTreeSet<Option<&str>> = [lb.primary, lb.alternate].into_iter().collect();
+        for (role, rule_id) in [("production", lb.production_rule), ("test", lb.test_rule)] {
             let Some(rule_id) = rule_id else {
                 if role == "production" {
                     problems.push(format!(
@@ -541,8 +548,9 @@ fn admits(rule: &IngressRule, port: i64) -> bool {
 /// function's security group may reach its port, never an address range or another group.
 pub fn test_listener_reached_only_by_the_gate(template: &Template) -> Vec<String> {
     let mut problems = Vec::new();
-    for (_, _, _, _, test) in blue_green_load_balancers(template) {
-        let Some((listener_id, listener)) = test
+    for lb in blue_green_load_balancers(template) {
+        let Some((listener_id, listener)) = lb
+            .test_rule
             .and_then(|rule_id| template.resources.get(rule_id))
             .and_then(|r| r.properties::<ListenerRule>())
             .and_then(|rule| target(Some(&rule.listener_arn)))
@@ -602,7 +610,7 @@ pub fn test_listener_reached_only_by_the_gate(template: &Template) -> Vec<String
 pub fn request_count_scaling_reads_both_groups(template: &Template) -> Vec<String> {
     let services: Vec<BTreeSet<&str>> = blue_green_load_balancers(template)
         .into_iter()
-        .map(|(_, primary, alternate, _, _)| primary.into_iter().chain(alternate).collect())
+        .map(|lb| lb.primary.into_iter().chain(lb.alternate).collect())
         .collect();
     let mut problems = Vec::new();
     for (id, policy) in template.properties_of::<ServiceScalingPolicy>() {

@@ -202,12 +202,8 @@ pub fn load_balancer(
     let alternate_target_group = scope.add("AlternateTargetGroup", model_target_group(props))?;
     // Both rules start on the primary group; ECS moves their weights, each deployment the other
     // way, so which group serves production alternates.
-    let initial_weights = || {
-        Action::weighted_forward([
-            (target_group.ref_(), 1),
-            (alternate_target_group.ref_(), 0),
-        ])
-    };
+    let initial_weights =
+        || Action::weighted_forward([(target_group.ref_(), 1), (alternate_target_group.ref_(), 0)]);
 
     // Requests reach the production rule, not the listener's default action (kept as it was
     // before the rule existed, so adding the rule moved no traffic); ECS moves the rule's

@@ -4,7 +4,7 @@
 //! CloudWatch makes metrics in [`NAMESPACE`], one series per stack ([`STACK_DIMENSION`]).
 //! Service auto scaling tracks them (see [`scaling`](super::scaling)).
 
-use super::scripts::{self, RenderError, Rename, SERVER_PORT};
+use super::scripts::{self, Rename, RenderError, SERVER_PORT};
 use crate::cfn::resources::ecs::{
     ContainerDefinition, ContainerDependency, KeyValuePair, LogConfiguration,
 };
@@ -178,7 +178,10 @@ mod tests {
             &renames(InferenceContainer::Vllm),
         )
         .expect("renders");
-        assert!(scrape.contains("targets: [\"model-server:8080\"]"), "{scrape}");
+        assert!(
+            scrape.contains("targets: [\"model-server:8080\"]"),
+            "{scrape}"
+        );
         assert!(scrape.contains("Stack: \"${AWS::StackName}\""), "{scrape}");
         assert!(
             scrape.contains(
@@ -186,8 +189,8 @@ mod tests {
             ),
             "{scrape}"
         );
-        let plain = scripts::prometheus_config(JOB, "s:1", 15, STACK_DIMENSION, &[])
-            .expect("renders");
+        let plain =
+            scripts::prometheus_config(JOB, "s:1", 15, STACK_DIMENSION, &[]).expect("renders");
         assert!(!plain.contains("relabel"), "{plain}");
     }
 }

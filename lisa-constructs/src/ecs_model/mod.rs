@@ -333,7 +333,11 @@ fn hosted_model(
             gate: &params.gate,
             gate_details: deployment::GateDetails {
                 test_endpoint: lb.test_endpoint(options.https),
-                health_path: hosting.load_balancer_config.health_check_config.path.clone(),
+                health_path: hosting
+                    .load_balancer_config
+                    .health_check_config
+                    .path
+                    .clone(),
                 served_model_name: definition.model_name.clone(),
                 model_type: definition.model_type.as_str().to_owned(),
                 inference_container: hosting.inference_container.as_str().to_owned(),

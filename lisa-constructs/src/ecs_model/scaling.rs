@@ -77,7 +77,10 @@ pub fn service_scaling(
     let metric = &props.config.metric_config;
     let (customized, target_value) = match &metric.server_metric {
         Some(server) => (server_signal(props, server.name), server.target_value),
-        None => (load_balancer_signal(props, metric.alb_metric_name), metric.target_value),
+        None => (
+            load_balancer_signal(props, metric.alb_metric_name),
+            metric.target_value,
+        ),
     };
     let policy = scope.add(
         "ServicePolicy",

@@ -388,9 +388,15 @@ mod tests {
         .map(str::to_owned)
         .to_vec();
         for container in InferenceContainer::ALL {
-            let command =
-                server_command(*container, "org/model", 1, false, VllmLimits::default(), &args)
-                    .expect("renders");
+            let command = server_command(
+                *container,
+                "org/model",
+                1,
+                false,
+                VllmLimits::default(),
+                &args,
+            )
+            .expect("renders");
             assert!(
                 command.ends_with(
                     " \\\n  --enable-auto-tool-choice \\\n  --tool-call-parser=hermes \\\n  --chat-template \\\n  '{% for m in messages %}{{ m['\\''content'\\''] }} $HOME `id`{% endfor %}'\n"
@@ -412,7 +418,16 @@ mod tests {
 
     #[test]
     fn shell_words_survive_sh_unchanged() {
-        for arg in ["plain-1.0", "a b", "it's", "$(id)", "`id`", "\\n", "{\"k\": [1]}", "*"] {
+        for arg in [
+            "plain-1.0",
+            "a b",
+            "it's",
+            "$(id)",
+            "`id`",
+            "\\n",
+            "{\"k\": [1]}",
+            "*",
+        ] {
             let word = shell_word(arg);
             let output = std::process::Command::new("sh")
                 .args(["-c", &format!("printf %s {word}")])

@@ -40,10 +40,10 @@ pub use definition::{
 pub use enums::{
     AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType, ServerMetricName,
 };
-pub use server::{ReservedFlag, VLLM_KV_CACHE_LEGACY_METRIC};
 pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
 pub use record::{ModelRecord, RunOutcome, ScheduledRun};
 pub use schema::{beyond_schema, definition_schema, update_schema};
+pub use server::{ReservedFlag, VLLM_KV_CACHE_LEGACY_METRIC};
 pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};
 pub use valid::ValidDefinition;

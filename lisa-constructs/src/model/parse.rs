@@ -8,11 +8,11 @@ use super::definition::{
     LoadBalancerConfig, MetricConfig, ModelDefinition, ServerMetric, TargetHealthCheck,
 };
 use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType, ServerMetricName};
-use super::server::check_server_arg;
 use super::error::ValidationErrors;
 use super::ids::ModelId;
 use super::image::check_image_reference;
 use super::reader::{self, Fields, describe};
+use super::server::check_server_arg;
 use serde_json::Value;
 use std::collections::BTreeMap;
 

@@ -57,9 +57,9 @@ pub struct ScheduledRun {
     pub scheduled_time: Option<String>,
     /// When it was decided (RFC 3339, UTC).
     pub ran_at: String,
-    /// Whether it ran.
+    /// What became of it.
     pub outcome: RunOutcome,
-    /// Why it was skipped, or what it found.
+    /// Why it failed or was skipped, held or refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }

@@ -71,7 +71,8 @@ const fn reserved(flag: &'static str, why: &'static str) -> ReservedFlag {
 
 const WEIGHTS: &str = "the weights are copied to /models and served from there";
 const LISTEN_ALL: &str = "the server listens on every interface of its container";
-const PORT: &str = "the load balancer, its health checks and the metrics agent reach the server on port 8080";
+const PORT: &str =
+    "the load balancer, its health checks and the metrics agent reach the server on port 8080";
 const GPUS: &str = "it is the instance type's GPU count";
 
 const VLLM_RESERVED: &[ReservedFlag] = &[
@@ -118,7 +119,10 @@ pub(crate) const SETS_A_RESERVED_FLAG: &str = "is set by the product";
 
 /// Checks one server argument for `container`: not empty, no control character, bounded, not a
 /// flag the product sets (in any spelling the server accepts) and not a credential.
-pub(crate) fn check_server_arg(container: Option<InferenceContainer>, arg: &str) -> Result<(), String> {
+pub(crate) fn check_server_arg(
+    container: Option<InferenceContainer>,
+    arg: &str,
+) -> Result<(), String> {
     if arg.is_empty() {
         return Err("must not be empty".into());
     }
@@ -165,8 +169,10 @@ pub(crate) fn check_server_arg(container: Option<InferenceContainer>, arg: &str)
 /// The flag an argument sets (`--port` of `--port=9000`), or `None` for a value.
 fn flag_name(arg: &str) -> Option<&str> {
     let name = arg.split_once('=').map_or(arg, |(name, _)| name);
-    (name.starts_with('-') && name.len() > 1 && !name[1..].starts_with(|c: char| c.is_ascii_digit()))
-        .then_some(name)
+    (name.starts_with('-')
+        && name.len() > 1
+        && !name[1..].starts_with(|c: char| c.is_ascii_digit()))
+    .then_some(name)
 }
 
 #[cfg(test)]
@@ -180,7 +186,10 @@ mod tests {
         }
         assert_eq!(
             InferenceContainer::Tgi.signals().collect::<Vec<_>>(),
-            [ServerMetricName::QueueDepth, ServerMetricName::RunningRequests]
+            [
+                ServerMetricName::QueueDepth,
+                ServerMetricName::RunningRequests
+            ]
         );
     }
 

@@ -34,7 +34,10 @@ crate::references_of_fields!(ScalableTarget {
     service_namespace,
     suspended_state
 });
-resource_type!(ScalableTarget, "AWS::ApplicationAutoScaling::ScalableTarget");
+resource_type!(
+    ScalableTarget,
+    "AWS::ApplicationAutoScaling::ScalableTarget"
+);
 
 impl ScalableTarget {
     /// The desired count of the ECS service `service_name` in cluster `cluster_name`.

@@ -486,7 +486,10 @@ mod tests {
             .collect();
         assert_eq!(
             forwarded,
-            [(Expr::ref_("Blue"), Some(1)), (Expr::ref_("Green"), Some(0))]
+            [
+                (Expr::ref_("Blue"), Some(1)),
+                (Expr::ref_("Green"), Some(0))
+            ]
         );
         assert_eq!(
             serde_json::to_value(Action::fixed_response(404, "no route")).expect("json"),

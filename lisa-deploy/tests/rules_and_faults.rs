@@ -158,16 +158,14 @@ async fn requests_that_break_a_rule_are_refused_and_change_nothing() {
         .expect("stop");
     let stopped = settle(&d, "titan").await;
     assert_eq!(stopped.status, ModelStatus::Stopped);
-    let error = deployer
+    // A stop of a stopped model holds it stopped (against scheduled starts); it deploys
+    // nothing and, already held by hand, changes nothing.
+    let held = deployer
         .update("titan", &update(json!({"enabled": false})))
         .await
-        .expect_err("stop again");
-    assert!(
-        error
-            .to_string()
-            .contains("only an InService model can be stopped"),
-        "{error}"
-    );
+        .expect("a stop of a stopped model holds it");
+    assert_eq!(held.status, ModelStatus::Stopped, "{held:?}");
+    assert!(held.stopped_by_hand, "{held:?}");
     assert_eq!(
         deployer.get("titan").await.expect("get").version,
         stopped.version

@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(
             model
                 .template
-                .resources_of_type("AWS::AutoScaling::ScalingPolicy")
+                .resources_of_type("AWS::ApplicationAutoScaling::ScalingPolicy")
                 .count(),
             1
         );

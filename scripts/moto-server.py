@@ -95,6 +95,11 @@ _LOCK = threading.Lock()
 _PENDING: list[dict[str, Any]] = []
 # physical id -> (stack id, logical id, resource type, properties, region)
 _RESOURCES: dict[str, tuple[str, str, str, dict[str, Any], str]] = {}
+# (stack id, logical id) -> the PhysicalResourceId the function answered, which CloudFormation
+# sends in the resource's later Update and Delete requests.
+_ANSWERED: dict[tuple[str, str], str] = {}
+# RequestId of an Update or Delete the stack waits for -> (request type, stack id, region)
+_AWAITED: dict[str, tuple[str, str, str]] = {}
 
 
 def _port() -> str:
@@ -134,11 +139,13 @@ def _queue(
         "ResourceType": resource_type,
         "ResourceProperties": properties,
     }
-    if physical_id is not None:
-        event["PhysicalResourceId"] = physical_id
     if old_properties is not None:
         event["OldResourceProperties"] = old_properties
     with _LOCK:
+        if physical_id is not None:
+            event["PhysicalResourceId"] = _ANSWERED.get((stack_id, logical_id), physical_id)
+        if request_type != "Create":
+            _AWAITED[event["RequestId"]] = (request_type, stack_id, region)
         _PENDING.append(event)
 
 
@@ -188,6 +195,9 @@ _original_process_cfn_response = CloudFormationResponse.process_cfn_response
 
 
 def _process_cfn_response(self):  # type: ignore[no-untyped-def]
+    if self._get_param("Status") == "SUCCESS" and self._get_param("PhysicalResourceId"):
+        with _LOCK:
+            _ANSWERED[(self._get_param("StackId"), self._get_param("LogicalResourceId"))] = self._get_param("PhysicalResourceId")
     if self._get_param("Status") == "FAILED":
         stack = self.cloudformation_backend.get_stack(self._get_param("StackId"))
         reason = self._get_param("Reason") or "custom resource failed"
@@ -222,7 +232,13 @@ def _execute_change_set(self, change_set_name, stack_name=None):  # type: ignore
         # Deleting a stack deletes its change sets: CloudFormation answers as for any unknown one.
         raise _ChangeSetNotFound(change_set_name)
     if change_set is None or change_set.change_set_type != "CREATE":
-        return _original_execute_change_set(self, change_set_name, stack_name)
+        _original_execute_change_set(self, change_set_name, stack_name)
+        stack = self.stacks.get(change_set.stack_id) if change_set is not None else None
+        if stack is not None and _awaits(stack.stack_id) and stack.status == "UPDATE_COMPLETE":
+            if stack.events and stack.events[-1].resource_status == "UPDATE_COMPLETE":
+                stack.events.pop()
+            stack.status = "UPDATE_IN_PROGRESS"
+        return None
     stack = self.stacks[change_set.stack_id]
     stack.template = change_set.template
     stack._parse_template()
@@ -248,8 +264,73 @@ def _pending(request: Any, full_url: str, headers: Any):  # type: ignore[no-unty
     return 200, {"Content-Type": "application/json"}, json.dumps(taken)
 
 
+def _backend_stack(stack_id: str, region: str) -> Any:
+    from moto.cloudformation import cloudformation_backends
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][region]
+    return backend, backend.stacks.get(stack_id)
+
+
 def _answer(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyped-def]
+    """An Update's or Delete's answer: the stack, which waited for it, goes on."""
+    try:
+        answer = json.loads(request.data or b"{}")
+    except ValueError:
+        return 400, {}, json.dumps({"error": "the answer is not JSON"})
+    with _LOCK:
+        awaited = _AWAITED.pop(answer.get("RequestId", ""), None)
+        if awaited is not None and answer.get("Status") == "SUCCESS" and awaited[0] == "Update":
+            _ANSWERED[(answer.get("StackId"), answer.get("LogicalResourceId"))] = answer.get("PhysicalResourceId")
+        still = awaited is not None and any(a[1] == awaited[1] for a in _AWAITED.values())
+    if awaited is None or still:
+        return 200, {}, ""
+    kind, stack_id, region = awaited
+    backend, stack = _backend_stack(stack_id, region)
+    if stack is None or stack.status != f"{kind.upper()}_IN_PROGRESS":
+        return 200, {}, ""  # the stack moved on (a fault ended its operation): a late answer
+    reason = f"{answer.get('LogicalResourceId')}: {answer.get('Reason') or 'custom resource failed'}"
+    if kind == "Update" and answer.get("Status") == "SUCCESS":
+        stack._add_stack_event("UPDATE_COMPLETE")
+        stack.status = "UPDATE_COMPLETE"
+    elif kind == "Update":
+        stack._add_stack_event("UPDATE_FAILED", resource_status_reason=reason)
+        stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+        stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+        stack.status = "UPDATE_ROLLBACK_COMPLETE"
+    elif answer.get("Status") == "SUCCESS":
+        stack.lisa_answered_delete = True
+        backend.delete_stack(stack_id)
+    else:
+        stack._add_stack_event("DELETE_FAILED", resource_status_reason=reason)
+        stack.status = "DELETE_FAILED"
     return 200, {}, ""
+
+
+def _awaits(stack_id: str) -> bool:
+    with _LOCK:
+        return any(a[1] == stack_id for a in _AWAITED.values())
+
+
+def _forget_awaited(stack_id: str) -> None:
+    """A fault ended the stack's operation: it waits for no answer any more."""
+    with _LOCK:
+        for request_id in [r for r, a in _AWAITED.items() if a[1] == stack_id]:
+            _AWAITED.pop(request_id)
+
+
+_original_stack_update = Stack.update
+
+
+def _stack_update(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """As CloudFormation, an update that changed a custom resource waits for its answer."""
+    _original_stack_update(self, *args, **kwargs)
+    if _awaits(self.stack_id) and self.events and self.events[-1].resource_status == "UPDATE_COMPLETE":
+        self.events.pop()
+        self.status = "UPDATE_IN_PROGRESS"
+
+
+Stack.update = _stack_update  # type: ignore[method-assign]
 
 
 def _update_rollback(request: Any, full_url: str, headers: Any):  # type: ignore[no-untyped-def]
@@ -263,6 +344,7 @@ def _update_rollback(request: Any, full_url: str, headers: Any):  # type: ignore
     backend = cloudformation_backends[DEFAULT_ACCOUNT_ID][region]
     for stack in backend.stacks.values():
         if stack.name == name:
+            _forget_awaited(stack.stack_id)
             stack._add_stack_event("UPDATE_FAILED", resource_status_reason=body)
             stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=body)
             stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
@@ -370,6 +452,19 @@ def _delete_stack(self):  # type: ignore[no-untyped-def]
         return EmptyResult()
     for logical_id in retain:
         _resource_event(stack, logical_id, _resource_type(stack, logical_id), "DELETE_SKIPPED", None)
+    if stack.status == "DELETE_IN_PROGRESS":
+        return EmptyResult()  # waiting for its custom resources already
+    with _LOCK:
+        custom = [(name, r) for name, r in _RESOURCES.items() if r[0] == stack.stack_id and r[1] not in retain]
+        for name, _ in custom:
+            _RESOURCES.pop(name)
+    if custom:
+        # As CloudFormation: the stack is deleted once its custom resources answered.
+        stack._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.status = "DELETE_IN_PROGRESS"
+        for name, (stack_id, logical_id, resource_type, properties, region) in custom:
+            _queue("Delete", stack_id, logical_id, resource_type, properties, region, name)
+        return EmptyResult()
     self.cloudformation_backend.delete_stack(stack.stack_id)
     return EmptyResult()
 
@@ -396,6 +491,7 @@ def _update_rollback_failed(request: Any, full_url: str, headers: Any):  # type:
         return 404, {}, json.dumps({"error": "no such stack"})
     reason = request.data.decode() if getattr(request, "data", None) else "rollback failed"
     logical_id = query.get("resource", ["Resource"])[0]
+    _forget_awaited(stack.stack_id)
     stack._add_stack_event("UPDATE_FAILED", resource_status_reason=reason)
     stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
     _resource_event(stack, logical_id, _resource_type(stack, logical_id), "UPDATE_FAILED", reason)

@@ -223,7 +223,7 @@ impl Registrar {
         }
     }
 
-    /// Answer FAILED with `reason` for this model's creates.
+    /// Answer FAILED with `reason` for this model's creates and updates (its deletes succeed).
     pub fn fail(&self, model_id: &str, reason: &str) {
         self.failing
             .lock()
@@ -276,7 +276,11 @@ async fn answer(http: &reqwest::Client, event: &Value, failing: &Mutex<HashMap<S
     let model_id = event["ResourceProperties"]["ModelId"]
         .as_str()
         .unwrap_or("");
-    let failure = failing.lock().expect("lock").get(model_id).cloned();
+    // As the function: a Delete of a registration that never was has nothing to remove.
+    let failure = match event["RequestType"].as_str() {
+        Some("Delete") => None,
+        _ => failing.lock().expect("lock").get(model_id).cloned(),
+    };
     let physical = event["PhysicalResourceId"]
         .as_str()
         .map_or_else(|| format!("litellm-{model_id}"), str::to_owned);

@@ -134,7 +134,11 @@ async fn an_event_cannot_forge_a_log_line_or_grow_one_without_bound() {
     for (event, problem) in [
         (
             json!({"modelId": "m1", "action": "stop", "scheduledTime": format!("2026-12-05T21:00:00Z\n{forged}")}),
-            "scheduledTime has a character an RFC 3339 time does not have",
+            "scheduledTime is 113 bytes long",
+        ),
+        (
+            json!({"modelId": "m1", "action": "stop", "scheduledTime": "2026-12-05T21:00:00Z\r\n"}),
+            "scheduledTime has a character an RFC 3339 time does not have, at byte 20",
         ),
         (
             json!({"modelId": "m1", "action": format!("stop\n{forged}"), "scheduledTime": "2026-12-05T21:00:00Z"}),

@@ -116,7 +116,9 @@ impl Sandbox {
             state.path(),
             &["up", "--port-base", "0", "--model-load-seconds", "2"],
         );
-        command.arg("--lisa-ops").arg(env!("CARGO_BIN_EXE_lisa-ops"));
+        command
+            .arg("--lisa-ops")
+            .arg(env!("CARGO_BIN_EXE_lisa-ops"));
         let mut sandbox = Sandbox {
             state,
             env: Vec::new(),
@@ -236,6 +238,16 @@ fn running(pid: u64) -> bool {
         .is_some_and(|rest| !rest.starts_with('Z'))
 }
 
+/// The processes `status --json` lists.
+fn pids(status: &Value) -> Vec<u64> {
+    status["processes"]
+        .as_array()
+        .expect("processes")
+        .iter()
+        .map(|p| p["pid"].as_u64().expect("pid"))
+        .collect()
+}
+
 fn model_status(ran: &Ran) -> String {
     ran.json()["model"]["status"]
         .as_str()
@@ -244,7 +256,10 @@ fn model_status(ran: &Ran) -> String {
 }
 
 fn registered(entries: &[Value], model_id: &str) -> Option<Value> {
-    entries.iter().find(|e| e["model_name"] == model_id).cloned()
+    entries
+        .iter()
+        .find(|e| e["model_name"] == model_id)
+        .cloned()
 }
 
 #[test]
@@ -252,13 +267,7 @@ fn a_sandbox_runs_the_lifecycle_with_the_packaged_registrar_and_stops_leaving_no
     let mut sandbox = Sandbox::up();
     let status = sandbox.status();
     assert_eq!(status["running"], true, "{status:#}");
-    let pids: Vec<u64> = status["processes"]
-        .as_array()
-        .expect("processes")
-        .iter()
-        .map(|p| p["pid"].as_u64().expect("pid"))
-        .collect();
-    assert!(pids.len() >= 2, "moto and the agent at least: {status:#}");
+    assert!(pids(&status).len() >= 2, "moto and the agent: {status:#}");
 
     // A second `up` on the same state says that one runs, and starts nothing.
     let again = run(Sandbox::command(
@@ -276,11 +285,7 @@ fn a_sandbox_runs_the_lifecycle_with_the_packaged_registrar_and_stops_leaving_no
 
     // A LiteLLM-only model: InService once the packaged function registered it in LiteLLM.
     let titan = sandbox
-        .lisa(&[
-            "models",
-            "create",
-            &example("models/titan-express-v1.json"),
-        ])
+        .lisa(&["models", "create", &example("models/titan-express-v1.json")])
         .ok("models create titan-express-v1");
     assert_eq!(model_status(&titan), "InService", "{}", titan.stdout);
     let entry = registered(&litellm_entries(&status), "titan-express-v1").expect("registered");
@@ -290,30 +295,39 @@ fn a_sandbox_runs_the_lifecycle_with_the_packaged_registrar_and_stops_leaving_no
     );
 
     // A schedule: the packaged lifecycle function, run as the schedule runs it, stops the model
-    // (and the registration function takes it out of LiteLLM), then starts it again.
-    sandbox
-        .lisa(&[
-            "models",
-            "schedule",
-            "set",
-            "titan-express-v1",
-            &example("schedules/office-hours.json"),
-        ])
-        .ok("schedule set");
-    for (action, wanted) in [("stop", "Stopped"), ("start", "InService")] {
+    // while its schedule wants it stopped (and the registration function takes it out of
+    // LiteLLM), then starts it while a new schedule wants it running.
+    for (window, action, wanted) in [
+        ((120, 180), "stop", "Stopped"),
+        ((-120, 120), "start", "InService"),
+    ] {
+        let schedule = sandbox.state.path().join(format!("{action}.json"));
+        std::fs::write(&schedule, daily_window_from_now(window)).expect("a schedule file");
+        sandbox
+            .lisa(&[
+                "models",
+                "schedule",
+                "set",
+                "titan-express-v1",
+                schedule.to_str().expect("utf-8"),
+            ])
+            .ok("schedule set");
         let fired = run(Sandbox::command(
             sandbox.state.path(),
             &["fire", "titan-express-v1", action],
         ))
         .ok("scripts/sandbox fire");
         assert_eq!(fired.json()["outcome"], "done", "{}", fired.stdout);
-        eventually(&format!("titan-express-v1 {wanted} after a scheduled {action}"), || {
-            model_status(&sandbox.lisa(&["models", "get", "titan-express-v1"])) == wanted
-        });
+        eventually(
+            &format!("titan-express-v1 {wanted} after a scheduled {action}"),
+            || model_status(&sandbox.lisa(&["models", "get", "titan-express-v1"])) == wanted,
+        );
+        let serving = wanted == "InService";
+        eventually(
+            &format!("titan-express-v1 in LiteLLM exactly while {wanted}"),
+            || registered(&litellm_entries(&status), "titan-express-v1").is_some() == serving,
+        );
     }
-    eventually("the stopped and started model is in LiteLLM again", || {
-        registered(&litellm_entries(&status), "titan-express-v1").is_some()
-    });
 
     // A hosted model: registered only once its task answers its health check.
     let mistral = sandbox
@@ -396,17 +410,30 @@ fn a_sandbox_runs_the_lifecycle_with_the_packaged_registrar_and_stops_leaving_no
             .lisa(&["models", "delete", model])
             .ok("models delete");
         let gone = sandbox.lisa(&["models", "get", model]);
-        assert!(!gone.status.success(), "{model} still there: {}", gone.stdout);
+        assert!(
+            !gone.status.success(),
+            "{model} still there: {}",
+            gone.stdout
+        );
     }
-    eventually("the deleted models leave LiteLLM, and the hosted one's task ends", || {
-        litellm_entries(&status).is_empty()
-            && sandbox.status()["hostedModelServers"] == serde_json::json!({})
-    });
+    eventually(
+        "the deleted models leave LiteLLM, and the hosted one's task ends",
+        || {
+            litellm_entries(&status).is_empty()
+                && sandbox.status()["hostedModelServers"] == serde_json::json!({})
+        },
+    );
 
-    // Down: every process it started has ended, and its ports are closed.
+    // Down: every process it started (the functions' instances too) has ended, and the
+    // emulator's port is closed.
+    let started = pids(&sandbox.status());
+    assert!(
+        started.len() >= 4,
+        "moto, the agent, both functions: {started:?}"
+    );
     let moto = status["moto"]["port"].as_u64().expect("moto's port");
     sandbox.down().ok("scripts/sandbox down");
-    let left: Vec<u64> = pids.iter().copied().filter(|p| running(*p)).collect();
+    let left: Vec<u64> = started.into_iter().filter(|p| running(*p)).collect();
     assert!(left.is_empty(), "still running: {left:?}");
     assert!(TcpStream::connect(("127.0.0.1", moto as u16)).is_err());
     let after = sandbox.status();
@@ -416,6 +443,25 @@ fn a_sandbox_runs_the_lifecycle_with_the_packaged_registrar_and_stops_leaving_no
     }
     // Down again: nothing to do, and no error.
     sandbox.down().ok("a second down");
+}
+
+/// A schedule running the model every day (UTC) from `minutes.0` to `minutes.1` minutes from now:
+/// far enough from now that no transition of it falls due during the test.
+fn daily_window_from_now(minutes: (i64, i64)) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let minute_of_day = i64::try_from(now / 60 % 1440).expect("small");
+    let clock = |offset: i64| {
+        let m = (minute_of_day + offset).rem_euclid(1440);
+        format!("{:02}:{:02}", m / 60, m % 60)
+    };
+    serde_json::json!({
+        "timeZone": "UTC",
+        "daily": {"startTime": clock(minutes.0), "stopTime": clock(minutes.1)},
+    })
+    .to_string()
 }
 
 /// Waits (boundedly) until `done`: moto completes a stack update or delete without waiting for

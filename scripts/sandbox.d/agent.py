@@ -7,14 +7,15 @@ what AWS would run for the deployment beside the emulator.
   memory), runs against a Runtime API on 127.0.0.1;
 - CloudFormation's delivery of custom-resource requests: each request the emulator queued for the
   deployment's model stacks (`/moto-api/custom-resources`, see scripts/moto-server.py) becomes an
-  invocation of the function named in its ServiceToken, which answers CloudFormation itself
-  (through `Delivery`, which keeps the physical ids CloudFormation would keep);
+  invocation of the function named in its ServiceToken, which answers CloudFormation itself;
 - ECS and the load balancer's health checks for hosted models (`models_standin`);
 - Lambda for the lifecycle function, and EventBridge Scheduler running the model schedules the
   emulator keeps (`scheduler_standin`): a model with a schedule stops and starts on time.
 
 Everything it does goes to standard output, one line each (the sandbox's agent.log).
 """
+
+from __future__ import annotations
 
 import argparse
 import base64
@@ -25,9 +26,7 @@ import signal
 import sys
 import threading
 import time
-import urllib.parse
 import zipfile
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -110,66 +109,6 @@ def enabled(properties: dict) -> bool:
     return str(properties.get("Enabled", "true")).strip().lower() == "true"
 
 
-class Delivery:
-    """What CloudFormation remembers between the requests of one custom resource: the
-    PhysicalResourceId the function answered, which CloudFormation sends in every later Update
-    and Delete of the resource. The emulator sends its own resource name there instead (and never
-    sees the answers' ids), so the answers pass through here on their way to it: each request's
-    ResponseURL names this relay, which notes the id and forwards the answer unchanged."""
-
-    def __init__(self):
-        self.ids: dict[tuple[str, str], str] = {}
-        self.lock = threading.Lock()
-        delivery = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_PUT(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                target = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query).get("to", [""])[0]
-                delivery.note(body)
-                try:
-                    status, answer = common.http("PUT", target, body, {"Content-Type": ""}, timeout=30)
-                except OSError as error:
-                    status, answer = 502, str(error).encode()
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args) -> None:
-                pass
-
-        self.server = common.Server(0, Handler)
-        threading.Thread(target=self.server.serve_forever, name="delivery", daemon=True).start()
-
-    def note(self, body: bytes) -> None:
-        try:
-            answer = json.loads(body)
-        except ValueError:
-            return
-        if answer.get("Status") == "SUCCESS" and answer.get("PhysicalResourceId"):
-            with self.lock:
-                self.ids[(answer.get("StackId"), answer.get("LogicalResourceId"))] = answer["PhysicalResourceId"]
-
-    def prepare(self, event: dict) -> dict:
-        """The request as CloudFormation would send it, answered through the relay."""
-        event = dict(event)
-        with self.lock:
-            known = self.ids.get((event.get("StackId"), event.get("LogicalResourceId")))
-        if known is not None and "PhysicalResourceId" in event:
-            event["PhysicalResourceId"] = known
-        relay = f"http://127.0.0.1:{self.server.server_address[1]}/answer"
-        event["ResponseURL"] = f"{relay}?to={urllib.parse.quote(event['ResponseURL'], safe='')}"
-        return event
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 class Pump:
     """Hands the emulator's custom-resource requests to the functions that would get them."""
 
@@ -177,7 +116,6 @@ class Pump:
         self.url = f"{args.moto}/moto-api/custom-resources?stack={args.deployment}-"
         self.function = function
         self.fleet = fleet
-        self.delivery = Delivery()
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -212,7 +150,7 @@ class Pump:
             return
         label = f"{kind} {model_id}" + ("" if kind == "Delete" else f" (Enabled={properties.get('Enabled')})")
         log(f"pump: {label}: invoking {self.function.name}")
-        self.function.invoke(json.dumps(self.delivery.prepare(event)).encode(), label)
+        self.function.invoke(json.dumps(event).encode(), label)
 
 
 def main() -> int:
@@ -266,7 +204,6 @@ def main() -> int:
     scheduler.stop()
     for each in functions:
         each.stop()
-    pump.delivery.stop()
     fleet.stop()
     for server in servers:
         server.shutdown()

@@ -1,6 +1,8 @@
 """What the sandbox command and its agent share: the state directory's files, the region and
 credentials the emulator takes, small HTTP and process helpers."""
 
+from __future__ import annotations
+
 import json
 import os
 import signal

@@ -11,6 +11,8 @@ Each invocation gets the function's timeout as its deadline. Lambda's Invoke,
 invocation) or waiting for the result (`scripts/sandbox fire`).
 """
 
+from __future__ import annotations
+
 import json
 import queue
 import subprocess

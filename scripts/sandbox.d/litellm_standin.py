@@ -6,6 +6,8 @@ against the master key; the entries are kept in memory and answered in the shape
 with a database answers (LiteLLM without one cannot store models, so the sandbox cannot use it).
 """
 
+from __future__ import annotations
+
 import json
 import threading
 import time

@@ -8,6 +8,8 @@ moto runs no tasks and checks no health: without this, a hosted model's registra
 waits for a healthy target, would wait until its load budget runs out.
 """
 
+from __future__ import annotations
+
 import json
 import threading
 import time

@@ -5,6 +5,8 @@ its start and end dates, with the schedule's input (`<aws.scheduler.scheduled-ti
 the time it was due, as the scheduler does). `due_input` also serves `scripts/sandbox fire`.
 """
 
+from __future__ import annotations
+
 import datetime
 import threading
 import zoneinfo

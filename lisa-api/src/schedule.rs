@@ -109,10 +109,11 @@ pub(crate) struct ScheduledRunSchema {
     scheduled_time: Option<String>,
     /// When it was decided (RFC 3339, UTC).
     ran_at: String,
-    /// `done`: the stop or start was started; `skipped`: nothing was changed, `reason` says why
-    /// (a stop by hand holding against a scheduled start, a model busy past the retry window).
-    outcome: RunOutcomeSchema,
-    /// Why it was skipped, or what it found.
+    /// What became of it: `started` (its stack had not settled yet), `done` (it settled where
+    /// it was asked to be), `failed`, `skipped`, `held` (a start of a model stopped by hand) or
+    /// `refused` (a stale event, or one contrary to the schedule); `reason` says why.
+    outcome: lisa_constructs::model::RunOutcome,
+    /// Why it failed, was skipped, held or refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
 }
@@ -125,16 +126,6 @@ pub(crate) struct ScheduledRunSchema {
 enum TransitionSchema {
     Start,
     Stop,
-}
-
-/// Whether a scheduled transition ran.
-#[derive(JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(rename = "ScheduledRunOutcome")]
-#[allow(dead_code)]
-enum RunOutcomeSchema {
-    Done,
-    Skipped,
 }
 
 #[cfg(test)]
@@ -225,11 +216,14 @@ pub(crate) mod tests {
     fn the_output_schemas_refuse_what_the_types_never_write() {
         let schema = schemars::schema_for!(ScheduledRunSchema).to_value();
         let validator = jsonschema::validator_for(&schema).expect("compiles");
-        let done = json!({"action": "stop", "ranAt": "2026-03-30T18:00:01Z", "outcome": "done"});
-        assert!(validator.is_valid(&done));
+        for outcome in ["started", "done", "failed", "skipped", "held", "refused"] {
+            let run =
+                json!({"action": "stop", "ranAt": "2026-03-30T18:00:01Z", "outcome": outcome});
+            assert!(validator.is_valid(&run), "{run}");
+        }
         for wrong in [
             json!({"action": "pause", "ranAt": "x", "outcome": "done"}),
-            json!({"action": "stop", "ranAt": "x", "outcome": "failed"}),
+            json!({"action": "stop", "ranAt": "x", "outcome": "ran"}),
             json!({"action": "stop", "ranAt": "x", "outcome": "done", "extra": 1}),
             json!({"action": "stop", "outcome": "done"}),
         ] {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{cases, definition, template_json};
+use common::{cases, definition, only, template_json};
 use serde_json::Value;
 
 /// Every running hosted case, with its definition's capacities.
@@ -24,18 +24,6 @@ fn hosted() -> Vec<(&'static str, Value, u32, u32)> {
             ))
         })
         .collect()
-}
-
-fn only<'a>(template: &'a Value, resource_type: &str) -> (&'a str, &'a Value) {
-    let found: Vec<(&str, &Value)> = template["Resources"]
-        .as_object()
-        .expect("resources")
-        .iter()
-        .filter(|(_, r)| r["Type"] == resource_type)
-        .map(|(id, r)| (id.as_str(), r))
-        .collect();
-    assert_eq!(found.len(), 1, "one {resource_type}");
-    found[0]
 }
 
 fn resource<'a>(template: &'a Value, logical_id: &str) -> &'a Value {

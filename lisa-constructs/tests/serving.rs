@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{case, synth};
+use common::{case, only, synth};
 use lisa_constructs::cfn::Template;
 use lisa_constructs::ecs_model::{StackOptions, synthesize};
 use lisa_constructs::model::{CATALOG, InstanceSpec, ModelDefinition};
@@ -34,19 +34,6 @@ fn json_of(template: &Template) -> Value {
 
 fn hosted_case(name: &str) -> Value {
     json_of(&synth(&case(name)).template)
-}
-
-/// The one resource of a type: (logical id, resource).
-fn only<'a>(template: &'a Value, resource_type: &str) -> (&'a str, &'a Value) {
-    let found: Vec<(&str, &Value)> = template["Resources"]
-        .as_object()
-        .expect("resources")
-        .iter()
-        .filter(|(_, r)| r["Type"] == resource_type)
-        .map(|(id, r)| (id.as_str(), r))
-        .collect();
-    assert_eq!(found.len(), 1, "expected one {resource_type}: {found:?}");
-    found[0]
 }
 
 fn props<'a>(template: &'a Value, resource_type: &str) -> &'a Value {
@@ -767,5 +754,85 @@ fn a_template_rule_refuses_a_gate_without_its_security_group() {
         assert!(failed[0].contains("GateSecurityGroupId"), "{}", failed[0]);
         parameters.insert("GateSecurityGroupId", "sg-0123456789abcdef0");
         assert!(rules_hold(&template, &parameters).is_empty(), "{name}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 14. The metrics agent's configurations parse
+
+/// `text` with every `${...}` of `Fn::Sub` filled in as CloudFormation would.
+fn substituted(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |i| start + i + 1);
+        out.push_str("sample");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn the_metrics_agents_configurations_parse() {
+    let cfn_lint = std::env::var_os("LISA_CFN_LINT").map_or_else(
+        || common::workspace().join(".venv-cfn/bin/cfn-lint"),
+        std::path::PathBuf::from,
+    );
+    // The venv's Python has PyYAML (cfn-lint reads YAML templates with it).
+    let python = cfn_lint.with_file_name("python");
+    assert!(python.exists(), "{} not found", python.display());
+    for name in HOSTED {
+        let template = hosted_case(name);
+        let agent = containers(&template)
+            .iter()
+            .find(|c| c["Name"] == "metrics-agent")
+            .unwrap_or_else(|| panic!("{name}: no metrics agent"));
+        let value = |variable: &str| {
+            let entry = agent["Environment"]
+                .as_array()
+                .expect("environment")
+                .iter()
+                .find(|e| e["Name"] == variable)
+                .unwrap_or_else(|| panic!("{name}: no {variable}"));
+            substituted(entry["Value"]["Fn::Sub"].as_str().expect("an Fn::Sub"))
+        };
+        let config: Value = serde_json::from_str(&value("CW_CONFIG_CONTENT"))
+            .unwrap_or_else(|e| panic!("{name}: CW_CONFIG_CONTENT is not JSON: {e}"));
+        assert_eq!(
+            config["logs"]["metrics_collected"]["prometheus"]["prometheus_config_path"],
+            "env:PROMETHEUS_CONFIG_CONTENT"
+        );
+        let mut child = std::process::Command::new(&python)
+            .args([
+                "-c",
+                "import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))",
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python runs");
+        std::io::Write::write_all(
+            &mut child.stdin.take().expect("stdin"),
+            value("PROMETHEUS_CONFIG_CONTENT").as_bytes(),
+        )
+        .expect("writes");
+        let output = child.wait_with_output().expect("python ends");
+        assert!(
+            output.status.success(),
+            "{name}: the scrape configuration is not YAML"
+        );
+        let scrape: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let job = &scrape["scrape_configs"][0];
+        assert_eq!(
+            job["static_configs"][0]["targets"],
+            json!(["model-server:8080"])
+        );
+        assert_eq!(job["metrics_path"], "/metrics");
+        // The agent reaches the server by the link it declares.
+        assert_eq!(agent["Links"], json!(["model-server"]), "{name}");
     }
 }

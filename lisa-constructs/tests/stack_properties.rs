@@ -1261,7 +1261,10 @@ fn stack_names_of_two_deployments_never_meet() {
         Some(("lisaprod", "m1-x"))
     );
     // The deployment's own stack is no model's, and no model may take its name.
-    assert_eq!(lisa_constructs::ecs_model::model_of_stack("lisa-bootstrap"), None);
+    assert_eq!(
+        lisa_constructs::ecs_model::model_of_stack("lisa-bootstrap"),
+        None
+    );
     let bootstrap = ModelDefinition::from_json_str(
         r#"{"modelId": "bootstrap", "modelName": "bedrock/x", "modelType": "textgen"}"#,
     )

@@ -1,10 +1,10 @@
 //! The AWS clients, how they are configured, and retries of throttled calls with backoff and
 //! jitter (on top of the SDK's own attempts).
 
+use crate::aws_errors::AwsFault;
 use crate::error::DeployError;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
-use crate::aws_errors::AwsFault;
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use std::future::Future;
 use std::time::Duration;
@@ -86,10 +86,7 @@ impl Clients {
                 }
                 Err(_) => {
                     return Err(DeployError::NoCredentials {
-                        reason: format!(
-                            "none found within {} s",
-                            CHECK_TIMEOUT.as_secs()
-                        ),
+                        reason: format!("none found within {} s", CHECK_TIMEOUT.as_secs()),
                     });
                 }
             }
@@ -232,7 +229,9 @@ where
     }
 }
 
-fn innermost<'a>(error: &'a (dyn std::error::Error + 'static)) -> &'a (dyn std::error::Error + 'static) {
+fn innermost<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> &'a (dyn std::error::Error + 'static) {
     let mut current = error;
     while let Some(source) = current.source() {
         current = source;
@@ -250,8 +249,15 @@ async fn check_endpoint(endpoint: &str) -> Result<(), DeployError> {
         .split_once("://")
         .map_or(endpoint, |(_, rest)| rest);
     let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let default_port = if endpoint.starts_with("http://") { 80 } else { 443 };
-    let address = if authority.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok()) {
+    let default_port = if endpoint.starts_with("http://") {
+        80
+    } else {
+        443
+    };
+    let address = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| port.parse::<u16>().is_ok())
+    {
         authority.to_owned()
     } else {
         format!("{authority}:{default_port}")

@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn a_refused_connection_anywhere_in_the_chain_is_unreachable() {
         let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
-        let chain = Chain("dispatch failure", Some(Box::new(Chain("io", Some(Box::new(refused))))));
+        let chain = Chain(
+            "dispatch failure",
+            Some(Box::new(Chain("io", Some(Box::new(refused))))),
+        );
         assert_eq!(AwsFault::of(None, &chain), AwsFault::Unreachable);
         assert_eq!(AwsFault::Unreachable.class(), ErrorClass::Misconfigured);
     }

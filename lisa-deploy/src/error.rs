@@ -129,7 +129,9 @@ pub enum DeployError {
         status: String,
     },
     /// A stack of this name exists but this deployment did not make it for this model.
-    #[error("stack {stack_name} exists already but {why}; delete the stack or choose another modelId")]
+    #[error(
+        "stack {stack_name} exists already but {why}; delete the stack or choose another modelId"
+    )]
     StackNotOurs {
         /// The stack.
         stack_name: String,
@@ -137,7 +139,9 @@ pub enum DeployError {
         why: &'static str,
     },
     /// The stack is in a state from which it cannot be updated.
-    #[error("stack {stack_name} is {status} and cannot be updated; delete the model and create it again")]
+    #[error(
+        "stack {stack_name} is {status} and cannot be updated; delete the model and create it again"
+    )]
     StackCannotUpdate {
         /// The stack.
         stack_name: String,

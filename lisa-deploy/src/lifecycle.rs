@@ -89,14 +89,19 @@ pub struct Deployer {
 /// for `stale_after` of this process's own watching: the record's timestamp, written by another
 /// machine's clock, is never compared with this one's.
 #[derive(Debug, Clone, Default)]
-struct Observed(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, u64), std::time::Instant>>>);
+struct Observed(
+    std::sync::Arc<std::sync::Mutex<std::collections::HashMap<(String, u64), std::time::Instant>>>,
+);
 
 impl Observed {
     /// How long this process has seen `record` unchanged.
     fn unchanged_for(&self, record: &ModelRecord) -> Duration {
         let key = (model_id_of(record), record.version);
         let now = std::time::Instant::now();
-        let mut seen = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if seen.len() > 10_000 {
             seen.retain(|_, first| now.duration_since(*first) < Duration::from_secs(3600));
         }
@@ -392,7 +397,10 @@ impl Deployer {
             }
             Err(WriteError::Failed(error)) => return Err(error),
         };
-        match self.deploy_fenced(record.clone(), &stack, &values, true).await {
+        match self
+            .deploy_fenced(record.clone(), &stack, &values, true)
+            .await
+        {
             Ok(Fenced::Owned(record)) => Ok(record),
             Ok(Fenced::NoChanges(stack_id)) => {
                 self.started(record, Started::NoChanges { stack_id }).await
@@ -737,15 +745,12 @@ impl Deployer {
         let Some(version) = unreadable.version else {
             return Err(unreadable_error(&unreadable));
         };
-        let stack = unreadable
-            .stack
-            .clone()
-            .unwrap_or_else(|| {
-                format!(
-                    "{}{model_id}",
-                    model_stack_prefix(&self.options.deployment_name)
-                )
-            });
+        let stack = unreadable.stack.clone().unwrap_or_else(|| {
+            format!(
+                "{}{model_id}",
+                model_stack_prefix(&self.options.deployment_name)
+            )
+        });
         match self
             .registry
             .set_status(model_id, version, ModelStatus::Deleting)
@@ -815,7 +820,12 @@ impl Deployer {
                     };
                     let settled = self
                         .stacks
-                        .wait(&deleting, self.options.timeout, &Budgets::default(), progress)
+                        .wait(
+                            &deleting,
+                            self.options.timeout,
+                            &Budgets::default(),
+                            progress,
+                        )
                         .await?;
                     if settled.is_some_and(|info| info.status != StackStatus::DeleteComplete) {
                         return Err(error);

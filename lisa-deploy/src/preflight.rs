@@ -16,7 +16,10 @@ use std::collections::BTreeSet;
 /// registration function's) in that VPC, and the security groups it names. Every missing or
 /// misplaced one is a problem; a call that fails is an error. Looked up by filters, which
 /// answer with what exists rather than failing on the first unknown id.
-pub async fn network(clients: &Clients, environment: &Environment) -> Result<Vec<BootstrapProblem>> {
+pub async fn network(
+    clients: &Clients,
+    environment: &Environment,
+) -> Result<Vec<BootstrapProblem>> {
     let ec2 = &clients.ec2;
     let filter = |name: &str, values: Vec<String>| {
         Filter::builder()

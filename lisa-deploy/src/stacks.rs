@@ -210,7 +210,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-
 impl StackOps {
     /// Stack operations with default polling and the inline limit.
     pub fn new(clients: Clients, artifacts_bucket: Option<String>) -> StackOps {
@@ -303,13 +302,13 @@ impl StackOps {
         if body.len() <= self.inline_limit {
             return Ok(TemplateSource::Body(body));
         }
-        let bucket = self
-            .artifacts_bucket
-            .as_deref()
-            .ok_or_else(|| DeployError::NoArtifactsBucket {
-                stack_name: stack_name.to_owned(),
-                bytes: body.len(),
-            })?;
+        let bucket =
+            self.artifacts_bucket
+                .as_deref()
+                .ok_or_else(|| DeployError::NoArtifactsBucket {
+                    stack_name: stack_name.to_owned(),
+                    bytes: body.len(),
+                })?;
         let key = format!(
             "{}{stack_name}/{}.json",
             lisa_constructs::bootstrap::TEMPLATE_KEY_PREFIX,

@@ -552,8 +552,11 @@ async fn every_model_stack_carries_the_deployment_mark_and_acts_with_its_stack_r
     let stack = &described.stacks()[0];
     assert_eq!(stack.role_arn(), Some(role.as_str()), "{stack:?}");
     assert!(
-        stack.tags().iter().any(|t| t.key() == Some(lisa_deploy::stacks::DEPLOYMENT_TAG)
-            && t.value() == Some(d.name.as_str())),
+        stack
+            .tags()
+            .iter()
+            .any(|t| t.key() == Some(lisa_deploy::stacks::DEPLOYMENT_TAG)
+                && t.value() == Some(d.name.as_str())),
         "{stack:?}"
     );
 }

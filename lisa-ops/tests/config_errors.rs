@@ -69,6 +69,9 @@ fn an_endpoint_nobody_listens_on_fails_within_seconds() {
 fn no_credentials_is_one_line_naming_the_fix() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
     let endpoint = format!("http://{}", listener.local_addr().expect("address"));
-    let (output, _) = list(&[("AWS_REGION", "us-east-1")], &["--endpoint-url", &endpoint]);
+    let (output, _) = list(
+        &[("AWS_REGION", "us-east-1")],
+        &["--endpoint-url", &endpoint],
+    );
     assert_one_line_exit_2(&output, "AWS_PROFILE");
 }

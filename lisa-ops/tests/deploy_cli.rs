@@ -299,7 +299,12 @@ fn bootstrap_models_diff_and_deploy_from_the_command_line() {
     // and says the status once.
     assert_eq!(code(&again), 0, "{}", stderr(&again));
     assert_eq!(stdout_json(&again)["model"]["status"], "Stopped");
-    assert_eq!(stderr(&again).matches("titan-a: Stopped").count(), 1, "{}", stderr(&again));
+    assert_eq!(
+        stderr(&again).matches("titan-a: Stopped").count(),
+        1,
+        "{}",
+        stderr(&again)
+    );
 
     let unknown = lisa(&[&["models", "get", "nope"][..], &dn[..]].concat());
     assert_eq!(code(&unknown), 1);

@@ -8,9 +8,9 @@
 //! and both streams; the registration function is played by the deploy tests' harness, paused
 //! where a test needs a stack to keep waiting.
 
-mod support;
 #[path = "support/package.rs"]
 mod package;
+mod support;
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -95,7 +95,13 @@ impl Running {
     /// Waits until a line of standard error matches.
     async fn until(&self, matches: impl Fn(&str) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(60);
-        while !self.lines.lock().expect("lock").iter().any(|(_, l)| matches(l)) {
+        while !self
+            .lines
+            .lock()
+            .expect("lock")
+            .iter()
+            .any(|(_, l)| matches(l))
+        {
             assert!(
                 Instant::now() < deadline,
                 "no such line in:\n{}",
@@ -259,12 +265,17 @@ async fn watch_follows_the_current_operation_and_exits_by_where_the_model_settle
         "{}",
         stderr(&settled)
     );
-    assert!(took < Duration::from_secs(3), "a settled model took {took:?}");
+    assert!(
+        took < Duration::from_secs(3),
+        "a settled model took {took:?}"
+    );
 
     // A model that failed: non-zero, with the reason.
-    d.registrar.fail("watch-f", "the model never answered its health check");
+    d.registrar
+        .fail("watch-f", "the model never answered its health check");
     let failing = model_file(dir.path(), "watch-f", "titan-express-v1.json", |_| {});
-    let created = lisa(&[&["models", "create", text(&failing), "--no-wait"][..], &dn].concat()).await;
+    let created =
+        lisa(&[&["models", "create", text(&failing), "--no-wait"][..], &dn].concat()).await;
     assert_eq!(code(&created), 0, "{}", stderr(&created));
     let failed = lisa(&[&["models", "watch", "watch-f"][..], &dn].concat()).await;
     assert_eq!(code(&failed), 3, "{}", stderr(&failed));
@@ -311,7 +322,11 @@ async fn diff_and_deploy_dry_run_print_the_same_plan() {
         "+ create     plan-c",
         "? absent     plan-b",
     ] {
-        assert!(stdout(&diff).contains(line), "{line} in:\n{}", stdout(&diff));
+        assert!(
+            stdout(&diff).contains(line),
+            "{line} in:\n{}",
+            stdout(&diff)
+        );
     }
     assert_eq!(stdout(&dry), stdout(&diff), "deploy --dry-run against diff");
 
@@ -522,7 +537,13 @@ async fn preflight_warnings_reach_the_operator_on_create_resize_and_deploy() {
     .expect("write");
     let unchecked = lisa(
         &[
-            &["models", "update", "warn-h", text(&bigger), "--skip-preflight"][..],
+            &[
+                "models",
+                "update",
+                "warn-h",
+                text(&bigger),
+                "--skip-preflight",
+            ][..],
             &dn,
         ]
         .concat(),
@@ -550,7 +571,11 @@ async fn answers_say_what_happened_once_and_in_one_shape() {
     });
     let refused = lisa(&[&["models", "create", text(&typo)][..], &dn].concat()).await;
     assert_eq!(code(&refused), 1, "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("streamng"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("streamng"),
+        "{}",
+        stderr(&refused)
+    );
     assert!(
         !stderr(&refused).contains("nothing written"),
         "{}",
@@ -558,7 +583,8 @@ async fn answers_say_what_happened_once_and_in_one_shape() {
     );
     let bad_update = dir.path().join("bad-update.json");
     std::fs::write(&bad_update, r#"{"streming": true}"#).expect("write");
-    let refused = lisa(&[&["models", "update", "ans-a", text(&bad_update)][..], &dn].concat()).await;
+    let refused =
+        lisa(&[&["models", "update", "ans-a", text(&bad_update)][..], &dn].concat()).await;
     assert_eq!(code(&refused), 1, "{}", stderr(&refused));
     assert!(
         !stderr(&refused).contains("nothing written"),

@@ -141,7 +141,8 @@ pub struct InputArgs {
 /// The stack name's prefix, shared by `synth` and `ls`.
 #[derive(Debug, Args)]
 pub struct NameArgs {
-    /// Prefix of every stack name: stacks are named <deployment-name>-<modelId>.
+    /// Prefix of every stack name: stacks are named <deployment-name>-<modelId>. A letter, then
+    /// letters and digits only (no '-': it ends the deployment's part of a stack name).
     #[arg(long, default_value = "lisa", value_name = "NAME")]
     pub deployment_name: String,
 }

@@ -65,8 +65,9 @@ pub struct ScheduledRun {
 }
 
 /// What became of a scheduled transition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "ScheduledRunOutcome")]
 pub enum RunOutcome {
     /// The stop or start ran and the model's stack settled where it was asked to be.
     Done,
@@ -154,18 +155,17 @@ impl ModelRecord {
     }
 }
 
+/// A record of `definition` in `status`, as a fresh create would leave it, for the tests of
+/// the rules that read records.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn record(definition: Value, status: ModelStatus) -> ModelRecord {
+impl ModelRecord {
+    pub(crate) fn for_tests(definition: &Value, status: ModelStatus) -> ModelRecord {
         ModelRecord {
-            definition: ModelDefinition::from_json_value(&definition).expect("valid"),
+            definition: ModelDefinition::from_json_value(definition).expect("valid"),
             previous_definition: None,
-            enabled: true,
+            enabled: status != ModelStatus::Stopped,
             status,
-            stack_name: "lisa-x".into(),
+            stack_name: "lisa-m1".into(),
             stack_id: None,
             litellm_model_id: None,
             model_url: None,
@@ -177,6 +177,16 @@ mod tests {
             version: 1,
             last_modified: "2026-01-01T00:00:00Z".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(definition: Value, status: ModelStatus) -> ModelRecord {
+        ModelRecord::for_tests(&definition, status)
     }
 
     #[test]

@@ -139,3 +139,16 @@ pub fn case(name: &str) -> Case {
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no case {name}"))
 }
+
+/// The one resource of a type in a template's JSON: (logical id, resource).
+pub fn only<'a>(template: &'a Value, resource_type: &str) -> (&'a str, &'a Value) {
+    let found: Vec<(&str, &Value)> = template["Resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .filter(|(_, r)| r["Type"] == resource_type)
+        .map(|(id, r)| (id.as_str(), r))
+        .collect();
+    assert_eq!(found.len(), 1, "expected one {resource_type}: {found:?}");
+    found[0]
+}

@@ -84,7 +84,9 @@ pub enum PackageProblem {
     #[error("`bootstrap` is encrypted; Lambda cannot read it")]
     Encrypted,
     /// `bootstrap` is stored with a compression Lambda does not read.
-    #[error("`bootstrap` is compressed with method {0}; Lambda reads stored or deflated files only")]
+    #[error(
+        "`bootstrap` is compressed with method {0}; Lambda reads stored or deflated files only"
+    )]
     Compression(u16),
     /// The zip records no Unix permissions for `bootstrap` (it was made on another system).
     #[error(
@@ -195,16 +197,22 @@ fn find_entry(zip: &[u8]) -> Result<Entry, PackageProblem> {
     let mut names = Vec::new();
     for _ in 0..count {
         if u32_at(zip, at) != Some(CENTRAL_SIGNATURE) {
-            return Err(damaged("the central directory does not start where the end record says"));
+            return Err(damaged(
+                "the central directory does not start where the end record says",
+            ));
         }
-        let field = |offset: usize| u16_at(zip, at + offset).ok_or_else(|| damaged("truncated central directory"));
+        let field = |offset: usize| {
+            u16_at(zip, at + offset).ok_or_else(|| damaged("truncated central directory"))
+        };
         let made_by = field(4)?;
         let flags = field(8)?;
         let method = field(10)?;
         let name_length = usize::from(field(28)?);
         let extra_length = usize::from(field(30)?);
         let comment_length = usize::from(field(32)?);
-        let wide = |offset: usize| u32_at(zip, at + offset).ok_or_else(|| damaged("truncated central directory"));
+        let wide = |offset: usize| {
+            u32_at(zip, at + offset).ok_or_else(|| damaged("truncated central directory"))
+        };
         let compressed_size = wide(20)? as usize;
         let external = wide(38)?;
         let local_offset = wide(42)? as usize;
@@ -257,10 +265,14 @@ fn header(zip: &[u8], entry: &Entry) -> Result<Vec<u8>, PackageProblem> {
     }
     let at = entry.local_offset;
     if u32_at(zip, at) != Some(LOCAL_SIGNATURE) {
-        return Err(damaged("`bootstrap`'s local header is not where the central directory says"));
+        return Err(damaged(
+            "`bootstrap`'s local header is not where the central directory says",
+        ));
     }
-    let name_length = usize::from(u16_at(zip, at + 26).ok_or_else(|| damaged("truncated local header"))?);
-    let extra_length = usize::from(u16_at(zip, at + 28).ok_or_else(|| damaged("truncated local header"))?);
+    let name_length =
+        usize::from(u16_at(zip, at + 26).ok_or_else(|| damaged("truncated local header"))?);
+    let extra_length =
+        usize::from(u16_at(zip, at + 28).ok_or_else(|| damaged("truncated local header"))?);
     let start = at + 30 + name_length + extra_length;
     let data = zip
         .get(start..start.saturating_add(entry.compressed_size).min(zip.len()))
@@ -291,7 +303,9 @@ fn elf_problem(head: &[u8], architecture: Architecture) -> Option<PackageProblem
     }
     // ET_EXEC, or ET_DYN for a position-independent executable (what Rust links by default).
     if !matches!(u16_at(head, 16), Some(2 | 3)) {
-        return Some(PackageProblem::NotAnExecutable("an object file or a core dump"));
+        return Some(PackageProblem::NotAnExecutable(
+            "an object file or a core dump",
+        ));
     }
     let machine = u16_at(head, 18)?;
     (machine != architecture.elf_machine()).then(|| PackageProblem::WrongArchitecture {
@@ -368,7 +382,11 @@ impl Huffman {
             let count = i32::from(self.counts[length]);
             if code - first < count {
                 let at = usize::try_from(index + code - first).map_err(|e| e.to_string())?;
-                return self.symbols.get(at).copied().ok_or_else(|| "bad code".to_owned());
+                return self
+                    .symbols
+                    .get(at)
+                    .copied()
+                    .ok_or_else(|| "bad code".to_owned());
             }
             index += count;
             first = (first + count) << 1;
@@ -394,11 +412,17 @@ const DISTANCE_EXTRA: [u8; 30] = [
     13,
 ];
 /// The order in which a dynamic block gives the code lengths of its code-length code.
-const CODE_LENGTH_ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+const CODE_LENGTH_ORDER: [usize; 19] = [
+    16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+];
 
 /// The first `limit` bytes (or fewer, if the data is shorter) a raw deflate stream inflates to.
 pub fn inflate_prefix(data: &[u8], limit: usize) -> Result<Vec<u8>, String> {
-    let mut bits = Bits { data, at: 0, bit: 0 };
+    let mut bits = Bits {
+        data,
+        at: 0,
+        bit: 0,
+    };
     let mut out: Vec<u8> = Vec::with_capacity(limit);
     loop {
         let last = bits.bit()? == 1;
@@ -411,7 +435,9 @@ pub fn inflate_prefix(data: &[u8], limit: usize) -> Result<Vec<u8>, String> {
                     return Err("a stored block's length does not match its complement".to_owned());
                 }
                 let start = bits.at + 4;
-                let block = data.get(start..start + usize::from(length)).ok_or(TRUNCATED)?;
+                let block = data
+                    .get(start..start + usize::from(length))
+                    .ok_or(TRUNCATED)?;
                 out.extend_from_slice(block);
                 bits.at = start + usize::from(length);
             }
@@ -466,7 +492,10 @@ fn dynamic_codes(bits: &mut Bits<'_>) -> Result<(Huffman, Huffman), String> {
         return Err("code lengths overrun their count".to_owned());
     }
     let (literal_lengths, distance_lengths) = lengths.split_at(literal_count);
-    Ok((Huffman::new(literal_lengths)?, Huffman::new(distance_lengths)?))
+    Ok((
+        Huffman::new(literal_lengths)?,
+        Huffman::new(distance_lengths)?,
+    ))
 }
 
 fn codes(
@@ -484,7 +513,8 @@ fn codes(
             _ => {
                 let index = usize::from(symbol - 257);
                 let base = *LENGTH_BASE.get(index).ok_or("a bad length symbol")?;
-                let length = usize::from(base) + bits.bits(u32::from(LENGTH_EXTRA[index]))? as usize;
+                let length =
+                    usize::from(base) + bits.bits(u32::from(LENGTH_EXTRA[index]))? as usize;
                 let index = usize::from(distances.decode(bits)?);
                 let base = *DISTANCE_BASE.get(index).ok_or("a bad distance symbol")?;
                 let distance =
@@ -557,7 +587,11 @@ mod tests {
         for filler in [0, 300, 60_000] {
             for store in [true, false] {
                 let zip = zipped("bootstrap", &executable(EM_X86_64, filler), 0o755, store);
-                assert_eq!(check(&zip, Architecture::X86_64), [], "filler {filler}, stored {store}");
+                assert_eq!(
+                    check(&zip, Architecture::X86_64),
+                    [],
+                    "filler {filler}, stored {store}"
+                );
             }
         }
     }
@@ -606,11 +640,17 @@ mod tests {
         );
         assert_eq!(check(&arm_and_private[..], Architecture::Arm64).len(), 1);
         let script = zipped("bootstrap", b"#!/bin/sh\nexec ./server\n", 0o755, false);
-        assert_eq!(check(&script, Architecture::X86_64), [PackageProblem::Script]);
+        assert_eq!(
+            check(&script, Architecture::X86_64),
+            [PackageProblem::Script]
+        );
         let mut damaged = zipped("bootstrap", &executable(EM_X86_64, 300), 0o755, true);
         let cut = damaged.len() / 2;
         damaged.truncate(cut);
-        assert_eq!(check(&damaged, Architecture::X86_64), [PackageProblem::NotAZip]);
+        assert_eq!(
+            check(&damaged, Architecture::X86_64),
+            [PackageProblem::NotAZip]
+        );
     }
 
     #[test]

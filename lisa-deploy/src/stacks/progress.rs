@@ -75,14 +75,15 @@ impl Budgets {
                 .iter()
                 .filter(|(_, resource)| custom(resource.resource_type()))
                 .map(|(id, resource)| {
-                    let seconds = resource
-                        .properties_json()
-                        .ok()
-                        .and_then(|p| match &p["ServiceTimeout"] {
-                            serde_json::Value::Number(n) => n.as_u64(),
-                            serde_json::Value::String(s) => s.trim().parse().ok(),
-                            _ => None,
-                        });
+                    let seconds =
+                        resource
+                            .properties_json()
+                            .ok()
+                            .and_then(|p| match &p["ServiceTimeout"] {
+                                serde_json::Value::Number(n) => n.as_u64(),
+                                serde_json::Value::String(s) => s.trim().parse().ok(),
+                                _ => None,
+                            });
                     let budget = seconds.map_or(DEFAULT_SERVICE_TIMEOUT, Duration::from_secs);
                     (id.clone(), budget)
                 })
@@ -267,7 +268,11 @@ mod tests {
             &event(STACK, "CREATE_IN_PROGRESS", Some(USER_INITIATED), 0),
             STACK,
         );
-        assert_eq!(resources.summary(), None, "moto reports no resource: no count");
+        assert_eq!(
+            resources.summary(),
+            None,
+            "moto reports no resource: no count"
+        );
         for (id, status, second) in [
             ("Role", "CREATE_IN_PROGRESS", 1),
             ("Group", "CREATE_IN_PROGRESS", 1),
@@ -282,7 +287,10 @@ mod tests {
             resources.summary().as_deref(),
             Some("resources: 1 done, 1 in progress, 1 failed")
         );
-        let pending = resources.pending(&Budgets::default(), SystemTime::UNIX_EPOCH + Duration::from_secs(66));
+        let pending = resources.pending(
+            &Budgets::default(),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(66),
+        );
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].logical_id, "Registration");
         assert_eq!(pending[0].elapsed, Duration::from_secs(60));
@@ -301,7 +309,10 @@ mod tests {
 
     #[test]
     fn a_model_stack_s_registration_has_its_service_timeout_for_budget() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/models/mistral-vllm.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/models/mistral-vllm.json"
+        );
         let text = std::fs::read_to_string(path).expect("example");
         let definition =
             lisa_constructs::model::ModelDefinition::from_json_str(&text).expect("valid");

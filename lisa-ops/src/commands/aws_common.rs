@@ -40,6 +40,8 @@ impl ConnectionArgs {
 #[derive(Debug, Args, Clone)]
 pub struct AwsArgs {
     /// The deployment: its bootstrap stack is <NAME>-bootstrap, its models <NAME>-<modelId>.
+    /// A letter, then letters and digits only (no '-': it ends the deployment's part of a
+    /// stack name, so no deployment's stacks start with another's prefix).
     #[arg(long, default_value = "lisa", value_name = "NAME", global = true)]
     pub deployment_name: String,
     /// Region and endpoint.

@@ -49,7 +49,9 @@ fn problem_line(args: &BootstrapArgs, problem: &BootstrapProblem) -> String {
                 Function::Registration => ("--registrar-zip", &args.registrar_zip),
                 Function::Lifecycle => ("--lifecycle-zip", &args.lifecycle_zip),
             };
-            let path = path.as_deref().map_or_else(String::new, |p| p.display().to_string());
+            let path = path
+                .as_deref()
+                .map_or_else(String::new, |p| p.display().to_string());
             format!("{flag} {path}: {problem}")
         }
         BootstrapProblem::Missing { .. } | BootstrapProblem::OutsideVpc { .. } => {

@@ -68,7 +68,10 @@ pub fn reporter(label: String, subject: Subject) -> impl FnMut(Progress<'_>) + S
             }
             Progress::Waiting(waiting) => {
                 if heartbeat.is_some_and(|every| last_line.elapsed() >= every) {
-                    eprintln!("{label}  {elapsed:>6.1}s  {}", heartbeat_text(waiting, subject));
+                    eprintln!(
+                        "{label}  {elapsed:>6.1}s  {}",
+                        heartbeat_text(waiting, subject)
+                    );
                     last_line = Instant::now();
                 }
             }
@@ -166,10 +169,7 @@ mod tests {
             budget: None,
         };
         assert_eq!(
-            heartbeat_text(
-                &waiting(vec![service, registration]),
-                Subject::HostedModel
-            ),
+            heartbeat_text(&waiting(vec![service, registration]), Subject::HostedModel),
             "waiting: lisa-mistral CREATE_IN_PROGRESS for 5 min 12 s so far; Registration \
              (Custom::LiteLLMModel) CREATE_IN_PROGRESS: the model answering its health check, \
              through its LiteLLM registration, for 4 min 02 s of its 35 min 00 s budget \

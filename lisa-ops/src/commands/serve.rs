@@ -208,7 +208,8 @@ impl DeployerService {
         let deployer = self.deployer.clone();
         let model_id = model_id.to_owned();
         tokio::spawn(async move {
-            match tokio::time::timeout(FOLLOW_AT_MOST, deployer.wait(&model_id, &mut |_| {})).await {
+            match tokio::time::timeout(FOLLOW_AT_MOST, deployer.wait(&model_id, &mut |_| {})).await
+            {
                 Ok(Ok(_)) | Err(_) => {}
                 Ok(Err(error)) => {
                     Diagnostics::error(format_args!("following model {model_id}: {error}"))
@@ -247,7 +248,9 @@ fn service_error(error: DeployError) -> ServiceError {
         (ErrorClass::Exists, DeployError::Refused { model_id, .. }) => {
             ServiceError::AlreadyExists(model_id)
         }
-        (ErrorClass::NotFound, _) | (ErrorClass::Exists | ErrorClass::Busy, _) => {
+        // Only a refusal names a missing or existing model; anything else of those classes is
+        // a stack in the way, which the caller resolves like a busy model.
+        (ErrorClass::NotFound | ErrorClass::Exists | ErrorClass::Busy, _) => {
             ServiceError::Conflict(message)
         }
         (ErrorClass::Refused | ErrorClass::Invalid, _) => ServiceError::Refused(message),

@@ -285,7 +285,6 @@ fn span(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ModelDefinition;
     use serde_json::{Value, json};
 
     fn at(text: &str) -> Timestamp {
@@ -304,23 +303,7 @@ mod tests {
         if let Some(schedule) = schedule {
             definition["schedule"] = schedule;
         }
-        ModelRecord {
-            definition: ModelDefinition::from_json_value(&definition).expect("valid"),
-            previous_definition: None,
-            enabled: status != ModelStatus::Stopped,
-            status,
-            stack_name: "lisa-m1".into(),
-            stack_id: None,
-            litellm_model_id: None,
-            model_url: None,
-            auto_scaling_group_name: None,
-            failure_reason: None,
-            operation_token: None,
-            stopped_by_hand: false,
-            last_scheduled_run: None,
-            version: 3,
-            last_modified: "2026-12-05T00:00:00Z".into(),
-        }
+        ModelRecord::for_tests(&definition, status)
     }
 
     fn due(action: Transition, scheduled_time: &str) -> DueTransition {

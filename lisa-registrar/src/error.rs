@@ -43,15 +43,13 @@ pub enum RegistrarError {
     },
     /// The model never became healthy within its budget.
     #[error(
-        "the model did not become healthy within its load budget of {budget_seconds} s: target group {target_group} has no healthy target ({last_seen}); check the ECS service's events and the model container's logs (image pull, weights copy, out of memory), then raise the health check's startPeriod if the model just loads slowly"
+        "the model did not become healthy within its load budget of {budget_seconds} s: no healthy target in {seen}; check the ECS service's events and the model container's logs (image pull, weights copy, out of memory), then raise the health check's startPeriod if the model just loads slowly"
     )]
     NeverHealthy {
-        /// The target group.
-        target_group: String,
         /// The budget.
         budget_seconds: u32,
-        /// The targets' last states.
-        last_seen: String,
+        /// Each target group read and its targets' last states, as `target group ARN (states)`.
+        seen: String,
     },
     /// A LiteLLM call failed.
     #[error(transparent)]

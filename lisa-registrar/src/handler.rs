@@ -620,30 +620,39 @@ impl Context<'_> {
         ));
     }
 
-    /// Waits for a healthy target as long as the budget and this invocation allow.
+    /// Waits for a healthy target as long as the budget and this invocation allow. Either target
+    /// group counts: blue/green deployments move the serving tasks from one to the other.
     async fn wait_until_ready(
         &self,
         props: &RegistrationProperties,
     ) -> Result<Readiness, RegistrarError> {
-        let Some(target_group) = &props.target_group_arn else {
+        let groups: Vec<&String> = [&props.target_group_arn, &props.alternate_target_group_arn]
+            .into_iter()
+            .flatten()
+            .collect();
+        if groups.is_empty() {
             return Ok(Readiness::Ready);
-        };
+        }
         let settings = &self.registrar.settings;
         let budget = props.load_budget_seconds.unwrap_or(0);
         let budget_end_ms = self.first_seen_ms + u64::from(budget) * 1000;
         loop {
-            self.progress
-                .stage(format!("reading the health of target group {target_group}"));
-            let states = health::target_states(&self.registrar.elb, target_group).await?;
-            if states.ready() {
-                return Ok(Readiness::Ready);
+            let mut seen = Vec::with_capacity(groups.len());
+            for group in &groups {
+                self.progress
+                    .stage(format!("reading the health of target group {group}"));
+                let states = health::target_states(&self.registrar.elb, group).await?;
+                if states.ready() {
+                    return Ok(Readiness::Ready);
+                }
+                seen.push(format!("target group {group} ({})", states.summary()));
             }
+            let seen = seen.join(" nor in ");
             let now = now_ms();
             if now >= budget_end_ms {
                 return Err(RegistrarError::NeverHealthy {
-                    target_group: target_group.clone(),
                     budget_seconds: budget,
-                    last_seen: states.summary(),
+                    seen,
                 });
             }
             let pause = settings
@@ -656,10 +665,8 @@ impl Context<'_> {
             if left < pause + settings.registration_reserve() {
                 return Ok(Readiness::HandOn);
             }
-            self.progress.stage(format!(
-                "waiting for a healthy target in target group {target_group} ({})",
-                states.summary()
-            ));
+            self.progress
+                .stage(format!("waiting for a healthy target: none in {seen}"));
             tokio::time::sleep(pause).await;
         }
     }

@@ -314,6 +314,47 @@ async fn create_of_a_hosted_model_registers_once_a_target_is_healthy() {
     );
 }
 
+/// After an odd number of blue/green deployments the serving tasks are in the alternate target
+/// group and the first one is empty: a registration (a start, a metadata update) must count
+/// them there, or it fails a model that serves.
+#[tokio::test]
+async fn a_model_serving_from_its_alternate_target_group_is_ready() {
+    let w = World::new(Mode::Normal).await;
+    let green = target_group().await;
+    w.cloud.set_resource(
+        &w.stack_id(),
+        "Green",
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        Some(&green),
+        "CREATE_COMPLETE",
+    );
+    add_healthy_target(&green).await;
+    let mut request = w.request("create", &[("BUDGET", "1")]);
+    set_property(&mut request, "AlternateTargetGroupArn", Some(&green));
+    w.run(request).await;
+    assert_success(&w.answer(), &w.id());
+    assert_eq!(w.litellm.entries().len(), 1);
+
+    // Neither group serving: the failure names both and what each holds.
+    let w = World::new(Mode::Normal).await;
+    let green = target_group().await;
+    w.cloud.set_resource(
+        &w.stack_id(),
+        "Green",
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        Some(&green),
+        "CREATE_COMPLETE",
+    );
+    let mut request = w.request("create", &[("BUDGET", "1")]);
+    set_property(&mut request, "AlternateTargetGroupArn", Some(&green));
+    w.run(request).await;
+    assert_failed(
+        &w.answer(),
+        &["did not become healthy", &w.target_group, &green],
+    );
+    assert!(w.litellm.entries().is_empty());
+}
+
 #[tokio::test]
 async fn create_of_a_tgi_model_sends_a_placeholder_api_key() {
     let w = World::new(Mode::Normal).await;

@@ -11,9 +11,15 @@
 //! master-key secret) is [`pinned::Pinned`], from its own environment, never from a request; what
 //! a request claims about its stack is checked against CloudFormation ([`claim`], through the
 //! reads of [`stacks`]).
+//!
+//! The same function is also the deployment gate ([`gate`]): ECS calls it during a model's
+//! blue/green deployment, and it answers `SUCCEEDED`, `FAILED` or `IN_PROGRESS` after checking the
+//! new tasks' health, model list and one minimal inference through the test listener. An event
+//! with a `lifecycleStage` is the gate's; it needs none of the registrar's settings.
 
 pub mod claim;
 pub mod error;
+pub mod gate;
 pub mod handler;
 pub mod health;
 pub mod litellm;
@@ -25,5 +31,6 @@ pub mod secret;
 pub mod stacks;
 
 pub use error::RegistrarError;
+pub use gate::{Gate, GateSettings, HookStatus, Verdict};
 pub use handler::{Invocation, Outcome, Registrar, Settings};
 pub use pinned::Pinned;

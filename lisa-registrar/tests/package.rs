@@ -12,6 +12,8 @@
 //! - Run against moto's CloudFormation, it registers a hosted model whose stack is being created
 //!   (the Create event moto queued for it), refuses the same event pointing the model at another
 //!   host, and removes nothing for a Delete naming another model's registration.
+//! - Configured with none of the registrar's variables, it answers a deployment gate event with
+//!   the gate's JSON object after checking a stand-in model server.
 
 mod support;
 
@@ -24,6 +26,7 @@ use lisa_constructs::ecs_model::registration::{function, registration_id};
 use lisa_registrar::Pinned;
 use serde_json::{Value, json};
 use support::litellm::{LiteLlm, Mode};
+use support::model_server::{Behaviour, Flavor, ModelServer};
 use support::moto_stack::{self, Model, MotoStack};
 use support::server::{self, Handler, Seen};
 use support::*;
@@ -178,6 +181,33 @@ async fn runtime_api(event: String) -> RuntimeApi {
 /// (the bootstrap stack's variables), until it reports its one invocation to the Runtime API;
 /// returns the reports.
 async fn invoke_packaged(bootstrap: &Path, event: &Value, pinned: &Pinned) -> Vec<Seen> {
+    let configuration = [
+        ("AWS_REGION", REGION.to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+        ("AWS_ENDPOINT_URL", moto_endpoint()),
+        (
+            function::ENV_DEPLOYMENT_NAME,
+            pinned.deployment_name.clone(),
+        ),
+        (
+            function::ENV_LITELLM_ENDPOINT,
+            pinned.litellm_endpoint.clone(),
+        ),
+        (
+            function::ENV_MASTER_KEY_SECRET_ARN,
+            pinned.master_key_secret_arn.clone(),
+        ),
+    ];
+    invoke_packaged_with(bootstrap, event, &configuration).await
+}
+
+/// [`invoke_packaged`] with only the Lambda runtime's own variables and `configuration`.
+async fn invoke_packaged_with(
+    bootstrap: &Path,
+    event: &Value,
+    configuration: &[(&str, String)],
+) -> Vec<Seen> {
     let api = runtime_api(event.to_string()).await;
     let mut child = Command::new(bootstrap)
         .env_clear()
@@ -190,16 +220,7 @@ async fn invoke_packaged(bootstrap: &Path, event: &Value, pinned: &Pinned) -> Ve
             "2026/11/27/[$LATEST]0123456789abcdef",
         )
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/lisa-registrar")
-        .env("AWS_REGION", REGION)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_ENDPOINT_URL", moto_endpoint())
-        .env(function::ENV_DEPLOYMENT_NAME, &pinned.deployment_name)
-        .env(function::ENV_LITELLM_ENDPOINT, &pinned.litellm_endpoint)
-        .env(
-            function::ENV_MASTER_KEY_SECRET_ARN,
-            &pinned.master_key_secret_arn,
-        )
+        .envs(configuration.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .spawn()
         .expect("bootstrap starts");
@@ -458,4 +479,45 @@ async fn a_crafted_event_naming_another_host_never_sends_it_the_master_key() {
         assert!(reason.contains(words), "{reason:?} lacks {words:?}");
     }
     assert!(litellm.calls().is_empty(), "{:?}", litellm.calls());
+}
+
+/// ECS invokes the same function as the deployment gate: with none of the registrar's variables
+/// (no endpoint, secret, region or credentials) it checks the model server and returns the
+/// lifecycle hook's answer as the invocation's result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_packaged_bootstrap_answers_a_gate_event_without_the_registrars_configuration() {
+    let (_dir, bootstrap) = unpack();
+    let served = "org/model-7b";
+    let model = ModelServer::start(Flavor::Vllm, served, Behaviour::Healthy).await;
+    let event = json!({
+        "executionDetails": {
+            "serviceArn": "arn:aws:ecs:us-east-1:123456789012:service/c/s",
+            "targetServiceRevisionArn": "arn:aws:ecs:us-east-1:123456789012:service-revision/c/s/2",
+            "testTrafficWeights": {},
+            "productionTrafficWeights": {},
+        },
+        "executionId": "exec-package",
+        "lifecycleStage": "POST_TEST_TRAFFIC_SHIFT",
+        "resourceArn": "arn:aws:ecs:us-east-1:123456789012:service-deployment/c/s/abc",
+        "hookDetails": {
+            "testEndpoint": model.url(),
+            "healthPath": "/health",
+            "servedModelName": served,
+            "modelType": "textgen",
+            "inferenceContainer": "vllm",
+        },
+    });
+    let reports = invoke_packaged_with(&bootstrap, &event, &[]).await;
+    let result: Value = serde_json::from_slice(&reports[0].body).expect("a JSON result");
+    assert_eq!(result, json!({"hookStatus": "SUCCEEDED"}));
+    assert_eq!(
+        model.calls(),
+        ["GET /health", "GET /v1/models", "POST /v1/completions"]
+    );
+
+    // A model that is not served fails the gate (the result is the hook's answer, not an error).
+    model.set(Behaviour::MissingModel);
+    let reports = invoke_packaged_with(&bootstrap, &event, &[]).await;
+    let result: Value = serde_json::from_slice(&reports[0].body).expect("a JSON result");
+    assert_eq!(result, json!({"hookStatus": "FAILED"}));
 }

@@ -1,10 +1,12 @@
-//! Test support: the stand-ins (LiteLLM, the ResponseURL, Lambda's Invoke API), moto for
-//! Secrets Manager and target health, CloudFormation request fixtures, and a registrar wired to
-//! all of them. Every test uses its own names, so tests run in parallel on one moto server.
+//! Test support: the stand-ins (LiteLLM, a model server, the ResponseURL, Lambda's Invoke API),
+//! moto for Secrets Manager and target health, CloudFormation request fixtures, and a registrar
+//! wired to all of them. Every test uses its own names, so tests run in parallel on one moto
+//! server.
 #![allow(dead_code)]
 
 pub mod cloud;
 pub mod litellm;
+pub mod model_server;
 pub mod moto_stack;
 pub mod openapi;
 pub mod server;

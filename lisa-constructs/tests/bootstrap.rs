@@ -91,7 +91,7 @@ fn the_registry_is_on_demand_encrypted_recoverable_and_kept() {
 fn the_function_runs_rust_from_the_bucket_and_may_read_only_its_secret() {
     let environment = environment();
     let template = json_of(&environment);
-    let function = of_type(&template, "AWS::Lambda::Function")[0];
+    let function = resource(&template, "Registrar");
     assert_eq!(function["Condition"], "HasRegistrarCode");
     let properties = &function["Properties"];
     assert_eq!(properties["Runtime"], "provided.al2023");
@@ -113,7 +113,7 @@ fn the_function_runs_rust_from_the_bucket_and_may_read_only_its_secret() {
             (function::ENV_MASTER_KEY_SECRET_ARN): environment.litellm_master_key_secret_arn,
         })
     );
-    let role = of_type(&template, "AWS::IAM::Role")[0];
+    let role = resource(&template, "RegistrarRole");
     let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
         .as_array()
         .expect("statements");
@@ -141,18 +141,69 @@ fn the_function_runs_rust_from_the_bucket_and_may_read_only_its_secret() {
 fn the_registration_function_s_own_network_is_used_when_given() {
     let environment = with_own_network();
     let template = json_of(&environment);
-    assert!(of_type(&template, "AWS::EC2::SecurityGroup").is_empty());
-    let function = of_type(&template, "AWS::Lambda::Function")[0];
+    assert!(
+        template["Resources"]
+            .get("RegistrarSecurityGroup")
+            .is_none()
+    );
+    let function = resource(&template, "Registrar");
     assert_eq!(
         function["Properties"]["VpcConfig"],
         json!({"SubnetIds": ["subnet-0123456789abcdef0"], "SecurityGroupIds": ["sg-0123456789abcdef0"]})
     );
     let default = json_of(&self::environment());
-    let group = of_type(&default, "AWS::EC2::SecurityGroup")[0];
+    let group = resource(&default, "RegistrarSecurityGroup");
     assert_eq!(
         group["Properties"]["SecurityGroupEgress"][0]["FromPort"],
         443
     );
+}
+
+/// The gate runs the registration code in the models' subnets, may open connections to the
+/// test listeners' ports only, and holds no right beyond its VPC attachment and its logs (its
+/// role can read no secret and call no AWS API).
+#[test]
+fn the_gate_runs_the_registration_code_in_the_models_subnets_and_reaches_only_test_listeners() {
+    for (name, environment) in cases() {
+        let template = json_of(&environment);
+        let gate = resource(&template, "Gate");
+        assert_eq!(gate["Condition"], "HasRegistrarCode", "{name}");
+        let registrar = resource(&template, "Registrar");
+        assert_eq!(gate["Properties"]["Code"], registrar["Properties"]["Code"]);
+        assert_eq!(
+            gate["Properties"]["VpcConfig"],
+            json!({
+                "SubnetIds": environment.subnet_ids,
+                "SecurityGroupIds": [{"Fn::GetAtt": ["GateSecurityGroup", "GroupId"]}],
+            }),
+            "{name}"
+        );
+        assert!(gate["Properties"].get("Environment").is_none(), "{name}");
+        let egress = resource(&template, "GateSecurityGroup")["Properties"]["SecurityGroupEgress"]
+            .as_array()
+            .expect("egress");
+        let ports: Vec<(&Value, &Value)> = egress
+            .iter()
+            .map(|rule| (&rule["FromPort"], &rule["ToPort"]))
+            .collect();
+        assert_eq!(
+            ports,
+            [(&json!(9080), &json!(9080)), (&json!(9443), &json!(9443))],
+            "{name}"
+        );
+        let role = resource(&template, "GateRole");
+        let granted: Vec<&str> = statements(role).into_iter().flat_map(actions).collect();
+        assert_eq!(
+            granted,
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "{name}"
+        );
+        assert_eq!(
+            role["Properties"]["ManagedPolicyArns"],
+            json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"}]),
+            "{name}"
+        );
+    }
 }
 
 /// The outputs, as CloudFormation would report them once every expression is resolved.
@@ -185,6 +236,16 @@ fn the_outputs_read_back_into_the_environment() {
         };
         assert_eq!(read.environment, expected, "{name}");
         assert!(read.registration_function_arn.is_some());
+        assert_eq!(
+            read.gate_function_arn.as_deref(),
+            Some(r#"resolved {"Fn::GetAtt":["Gate","Arn"]}"#),
+            "{name}"
+        );
+        assert_eq!(
+            read.gate_security_group_id.as_deref(),
+            Some(r#"resolved {"Fn::GetAtt":["GateSecurityGroup","GroupId"]}"#),
+            "{name}"
+        );
         assert_eq!(
             read.model_stack_role_arn.as_deref(),
             Some(r#"resolved {"Fn::GetAtt":["ModelStackRole","Arn"]}"#),

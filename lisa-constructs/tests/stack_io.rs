@@ -28,6 +28,10 @@ fn functions() -> Functions {
             "arn:aws:lambda:us-east-1:123456789012:function:lisa-lifecycle".to_owned(),
         ),
         scheduler_role_arn: Some("arn:aws:iam::123456789012:role/lisa-scheduler".to_owned()),
+        gate_function_arn: Some(
+            "arn:aws:lambda:us-east-1:123456789012:function:lisa-gate".to_owned(),
+        ),
+        gate_security_group_id: Some("sg-0123456789abcdef0".to_owned()),
     }
 }
 

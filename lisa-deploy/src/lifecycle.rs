@@ -345,6 +345,8 @@ impl Deployer {
             registration_function_arn,
             lifecycle_function_arn: self.bootstrap.lifecycle_function_arn.clone(),
             scheduler_role_arn: self.bootstrap.scheduler_role_arn.clone(),
+            gate_function_arn: self.bootstrap.gate_function_arn.clone(),
+            gate_security_group_id: self.bootstrap.gate_security_group_id.clone(),
         })
     }
 

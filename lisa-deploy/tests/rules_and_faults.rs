@@ -527,6 +527,47 @@ async fn a_create_never_adopts_a_stack_it_did_not_make() {
     );
 }
 
+/// The bootstrap stack runs the deployment gate from the registration code, and every hosted
+/// model's stack is given it, so its blue/green deployments are gated and its test listener
+/// admits the gate alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hosted_model_s_deployments_are_gated_by_its_deployment_s_gate() {
+    let d = deployment("gated").await;
+    let outputs = d.deployer.bootstrap_outputs();
+    let gate = outputs
+        .gate_function_arn
+        .clone()
+        .expect("the bootstrap stack reports its gate");
+    let group = outputs
+        .gate_security_group_id
+        .clone()
+        .expect("and the gate's security group");
+    assert!(
+        gate.ends_with(&format!(":function:{}-gate", d.name)),
+        "{gate}"
+    );
+    d.deployer.create(hosted("gpu")).await.expect("create");
+    assert_eq!(settle(&d, "gpu").await.status, ModelStatus::InService);
+    let described = d
+        .clients
+        .cloudformation
+        .describe_stacks()
+        .stack_name(format!("{}-gpu", d.name))
+        .send()
+        .await
+        .expect("describe");
+    let parameter = |name: &str| {
+        described.stacks()[0]
+            .parameters()
+            .iter()
+            .find(|p| p.parameter_key() == Some(name))
+            .and_then(|p| p.parameter_value())
+            .map(str::to_owned)
+    };
+    assert_eq!(parameter("GateFunctionArn"), Some(gate));
+    assert_eq!(parameter("GateSecurityGroupId"), Some(group));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_model_stack_carries_the_deployment_mark_and_acts_with_its_stack_role() {
     let d = deployment("role").await;

@@ -1,7 +1,8 @@
 //! The bootstrap stack, `<deploymentName>-bootstrap`: once per environment, the model registry
 //! (a DynamoDB table), the LiteLLM registration function with its role, the [`lifecycle`]
 //! function that carries out model schedules, the role CloudFormation acts with on model stacks
-//! ([`stack_role`]), the bucket their code and large templates are uploaded to, and outputs that
+//! ([`stack_role`]), the [`gate`] of hosted models' blue/green deployments, the bucket their
+//! code and large templates are uploaded to, and outputs that
 //! record the environment, so model commands need nothing but the deployment name.
 //!
 //! The template is a function of the [`Environment`]: its values are written into the outputs.
@@ -10,6 +11,7 @@
 //! updates the function. The function exists only once a key is given: the first deploy
 //! creates the bucket, the code is uploaded, and an update with the key adds the function.
 
+pub mod gate;
 pub mod lifecycle;
 mod outputs;
 pub mod stack_role;
@@ -268,6 +270,16 @@ pub fn synthesize(environment: &Environment) -> Result<BootstrapStack, Bootstrap
         },
     )?;
 
+    gate::gate(
+        &mut stack,
+        &gate::GateProps {
+            environment,
+            artifacts: &artifacts,
+            code_key: code_key.ref_(),
+            has_code: has_code.name(),
+            log_retention_days: LOG_RETENTION_DAYS,
+        },
+    )?;
     let scheduler_role = lifecycle::scheduler_role(&mut stack, &environment.deployment_name)?;
     let model_stack_role = stack_role::model_stack_role(
         &mut stack,

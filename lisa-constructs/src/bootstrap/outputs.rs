@@ -42,6 +42,11 @@ pub struct BootstrapOutputs {
     pub lifecycle_function_arn: Option<String>,
     /// The role model schedules invoke the lifecycle function with.
     pub scheduler_role_arn: Option<String>,
+    /// The deployment gate of hosted models' blue/green deployments, once the registration code
+    /// was uploaded (it runs that code).
+    pub gate_function_arn: Option<String>,
+    /// The gate's security group, admitted on the models' test listeners.
+    pub gate_security_group_id: Option<String>,
     /// The role CloudFormation acts with on model stacks: every change set and delete of a model
     /// stack passes it as `RoleARN`. `None` for a bootstrap stack deployed before it existed.
     pub model_stack_role_arn: Option<String>,
@@ -85,6 +90,8 @@ impl BootstrapOutputs {
             registration_function_arn: get(name::REGISTRATION_FUNCTION_ARN),
             lifecycle_function_arn: get(name::LIFECYCLE_FUNCTION_ARN),
             scheduler_role_arn: get(name::SCHEDULER_ROLE_ARN),
+            gate_function_arn: get(name::GATE_FUNCTION_ARN),
+            gate_security_group_id: get(name::GATE_SECURITY_GROUP_ID),
             model_stack_role_arn: get(output::MODEL_STACK_ROLE_ARN),
         })
     }

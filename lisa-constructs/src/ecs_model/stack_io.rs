@@ -52,6 +52,10 @@ pub struct Functions {
     pub lifecycle_function_arn: Option<String>,
     /// The role the schedules invoke it with.
     pub scheduler_role_arn: Option<String>,
+    /// The gate of blue/green deployments (hosted models), once its code was uploaded.
+    pub gate_function_arn: Option<String>,
+    /// The gate's security group.
+    pub gate_security_group_id: Option<String>,
 }
 
 /// Output names of a model stack.
@@ -93,6 +97,8 @@ fn environment_value(
         parameter::REGISTRATION_FUNCTION_ARN => Some(functions.registration_function_arn.clone()),
         parameter::LIFECYCLE_FUNCTION_ARN => functions.lifecycle_function_arn.clone(),
         parameter::SCHEDULER_ROLE_ARN => functions.scheduler_role_arn.clone(),
+        parameter::GATE_FUNCTION_ARN => functions.gate_function_arn.clone(),
+        parameter::GATE_SECURITY_GROUP_ID => functions.gate_security_group_id.clone(),
         parameter::LITELLM_ENDPOINT => Some(environment.litellm_endpoint.clone()),
         parameter::LITELLM_MASTER_KEY_SECRET_ARN => {
             Some(environment.litellm_master_key_secret_arn.clone())

@@ -87,7 +87,7 @@ fn payload_rules() {
             json!({"autoScalingInstanceConfig": {"minCapacity": 0}}),
             vec![(
                 "autoScalingInstanceConfig.minCapacity",
-                "at least 1, found 0",
+                "must be a whole number from 1 to 5000, found 0",
             )],
         ),
         (
@@ -95,7 +95,7 @@ fn payload_rules() {
             json!({"autoScalingInstanceConfig": {"maxCapacity": 0}}),
             vec![(
                 "autoScalingInstanceConfig.maxCapacity",
-                "at least 1, found 0",
+                "must be a whole number from 1 to 5000, found 0",
             )],
         ),
         (
@@ -103,7 +103,7 @@ fn payload_rules() {
             json!({"autoScalingInstanceConfig": {"desiredCapacity": 0}}),
             vec![(
                 "autoScalingInstanceConfig.desiredCapacity",
-                "at least 1, found 0",
+                "must be a whole number from 1 to 5000, found 0",
             )],
         ),
         (

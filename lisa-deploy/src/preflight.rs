@@ -1,15 +1,16 @@
 //! Checks before a create or a resize, so that a model that cannot run is refused with nothing
 //! created: the region offers the instance type, at least two Availability Zones of the model
-//! subnets offer it, and the account's on-demand vCPU quota for the family covers
-//! `maxCapacity`. A quota that cannot be read (no permission, no such quota) is a warning.
+//! subnets offer it, and the account's on-demand vCPU quota for the family covers the model's
+//! peak (`maxCapacity` instances, twice over while a blue/green deployment runs). A quota that cannot be read (no permission, no such quota) is a warning.
 //! Before a bootstrap, [`network`] checks that the environment's network exists.
 
 use crate::aws::{Clients, call};
 use crate::bootstrap::BootstrapProblem;
 use crate::error::{DeployError, Result};
 use aws_sdk_ec2::types::{Filter, LocationType};
+use lisa_constructs::ecs_model::capacity::peak_instances_of;
 use lisa_constructs::environment::Environment;
-use lisa_constructs::model::{InstanceSpec, ModelDefinition, ModelUpdate};
+use lisa_constructs::model::{AutoScalingConfig, InstanceSpec, ModelDefinition, ModelUpdate};
 use std::collections::BTreeSet;
 
 /// That the environment's network exists: its VPC, every subnet it names (the models' and the
@@ -155,7 +156,7 @@ pub async fn check(
         return Err(DeployError::Preflight(errors.to_string()));
     }
     zones(clients, instance, subnet_ids).await?;
-    quota(clients, instance, hosting.auto_scaling_config.max_capacity).await
+    quota(clients, instance, &hosting.auto_scaling_config).await
 }
 
 async fn zones(clients: &Clients, instance: &InstanceSpec, subnet_ids: &[String]) -> Result<()> {
@@ -219,10 +220,9 @@ async fn zones(clients: &Clients, instance: &InstanceSpec, subnet_ids: &[String]
 async fn quota(
     clients: &Clients,
     instance: &InstanceSpec,
-    max_capacity: u32,
+    config: &AutoScalingConfig,
 ) -> Result<Vec<String>> {
     let (code, name) = vcpu_quota_code(instance.family());
-    let needed = f64::from(instance.vcpus) * f64::from(max_capacity);
     let quotas = &clients.service_quotas;
     let answer = call("ServiceQuotas.GetServiceQuota", || {
         quotas
@@ -234,11 +234,7 @@ async fn quota(
     .await;
     match answer {
         Ok(output) => match output.quota().and_then(|q| q.value()) {
-            Some(limit) if limit < needed => Err(DeployError::Preflight(format!(
-                "maxCapacity {max_capacity} of {} needs {needed} vCPUs, but the account's quota \"{name}\" ({code}) is {limit} vCPUs: request an increase in Service Quotas",
-                instance.name
-            ))),
-            Some(_) => Ok(Vec::new()),
+            Some(limit) => within_quota(instance, config, limit).map(|()| Vec::new()),
             None => Ok(vec![format!(
                 "the quota \"{name}\" ({code}) has no value: not checked"
             )]),
@@ -247,6 +243,30 @@ async fn quota(
             "could not read the vCPU quota \"{name}\" ({code}): {error}; not checked"
         )]),
     }
+}
+
+/// Whether the family's vCPU quota `limit` covers the model at its peak: a blue/green
+/// deployment at `maxCapacity` runs a new task beside every old one, each on an instance of its
+/// own ([`peak_instances_of`]).
+fn within_quota(instance: &InstanceSpec, config: &AutoScalingConfig, limit: f64) -> Result<()> {
+    let (code, name) = vcpu_quota_code(instance.family());
+    let peak = peak_instances_of(config);
+    let needed = f64::from(instance.vcpus) * f64::from(peak);
+    if limit >= needed {
+        return Ok(());
+    }
+    // The largest maxCapacity whose peak the quota covers.
+    let fits = (limit / f64::from(instance.vcpus) / 2.0).floor();
+    Err(DeployError::Preflight(format!(
+        "maxCapacity {max} of {instance} peaks at {peak} instances during a deployment (new tasks start beside the old ones), {needed} vCPUs, but the account's quota \"{name}\" ({code}) is {limit} vCPUs: request an increase in Service Quotas{lower}",
+        max = config.max_capacity,
+        instance = instance.name,
+        lower = if fits >= 1.0 {
+            format!(" or lower maxCapacity to {fits}")
+        } else {
+            String::new()
+        },
+    )))
 }
 
 #[cfg(test)]
@@ -261,5 +281,35 @@ mod tests {
         assert_eq!(vcpu_quota_code("p5en").0, "L-417A185B");
         assert_eq!(vcpu_quota_code("m5").0, "L-1216C47A");
         assert_eq!(vcpu_quota_code("inf2").0, "L-1945791B");
+    }
+
+    #[test]
+    fn the_quota_must_cover_twice_max_capacity() {
+        let definition =
+            ModelDefinition::from_json_str(include_str!("../../examples/models/mistral-vllm.json"))
+                .expect("example");
+        let instance = definition.instance().expect("hosted");
+        let mut config = definition
+            .hosting
+            .as_ref()
+            .expect("hosted")
+            .auto_scaling_config
+            .clone();
+        config.max_capacity = 3;
+        let config = &config;
+        let peak = f64::from(instance.vcpus * config.max_capacity * 2);
+        assert!(within_quota(instance, config, peak).is_ok());
+        let error = within_quota(instance, config, peak - 1.0).expect_err("one vCPU short");
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("peaks at {} instances", config.max_capacity * 2)),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("lower maxCapacity to {}", config.max_capacity - 1)),
+            "{message}"
+        );
+        let error = within_quota(instance, config, 1.0).expect_err("no room");
+        assert!(!error.to_string().contains("lower maxCapacity"), "{error}");
     }
 }

@@ -39,7 +39,10 @@ pub fn schemathesis(openapi_url: &str, token: &str, max_examples: u32, deletes_s
     );
     let output = std::process::Command::new(executable)
         .args(["--config-file", config])
-        .args(["run", openapi_url, "--workers", "2"])
+        // One worker: Python 3.11's parser, which Hypothesis calls while it draws, can fail
+        // spuriously ("AST constructor recursion depth mismatch", CPython gh-106905) when
+        // schemathesis draws from several threads at once.
+        .args(["run", openapi_url, "--workers", "1"])
         .args(["--max-examples", &max_examples.to_string()])
         // A payload can match the schema and still break a rule that JSON Schema cannot state
         // (min <= desired <= max, a GPU instance for vllm, shared memory within the instance):

@@ -42,8 +42,10 @@ pub const TARGET_HEALTH_INTERVAL: IntBound = IntBound::new(5, 300, "s");
 pub const TARGET_HEALTH_TIMEOUT: IntBound = IntBound::new(2, 120, "s");
 /// Elastic Load Balancing: healthy and unhealthy threshold counts, 2 to 10.
 pub const TARGET_HEALTH_THRESHOLD: IntBound = IntBound::new(2, 10, "");
-/// Auto Scaling: group sizes (a model is stopped with `enabled: false`, never a size of 0).
-pub const CAPACITY: IntBound = IntBound::new(1, u32::MAX, "");
+/// Serving instances, one task each (a model is stopped with `enabled: false`, never a size
+/// of 0). ECS runs at most 5,000 tasks per service (its default quota), and a blue/green
+/// deployment doubles the instances for a while, so the group's largest size stays 10,000.
+pub const CAPACITY: IntBound = IntBound::new(1, 5_000, "");
 /// Auto Scaling: the group's default cooldown in seconds.
 pub const COOLDOWN: IntBound = IntBound::new(1, u32::MAX, "s");
 /// Auto Scaling: DefaultInstanceWarmup and a policy's EstimatedInstanceWarmup, 1 to 3600 s.

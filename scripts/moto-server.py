@@ -200,6 +200,10 @@ def _process_cfn_response(self):  # type: ignore[no-untyped-def]
             _ANSWERED[(self._get_param("StackId"), self._get_param("LogicalResourceId"))] = self._get_param("PhysicalResourceId")
     if self._get_param("Status") == "FAILED":
         stack = self.cloudformation_backend.get_stack(self._get_param("StackId"))
+        if stack.status != "CREATE_IN_PROGRESS":
+            # A late answer to a create the stack no longer waits for (it failed already, or
+            # was deleted since): CloudFormation ignores it.
+            return 200, {"status": 200}, json.dumps("{}")
         reason = self._get_param("Reason") or "custom resource failed"
         logical_id = self._get_param("LogicalResourceId")
         stack.status = "CREATE_FAILED"

@@ -228,10 +228,8 @@ async fn a_stack_that_fails_to_create_leaves_a_failed_model_that_can_be_deleted(
         .expect_err("update");
     assert!(error.to_string().contains("Failed"), "{error}");
     d.deployer.delete("broken").await.expect("delete");
-    assert!(matches!(
-        d.deployer.wait("broken", &mut |_| {}).await.expect("wait"),
-        Waited::Deleted
-    ));
+    let waited = d.deployer.wait("broken", &mut |_| {}).await.expect("wait");
+    assert!(matches!(waited, Waited::Deleted), "{waited:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

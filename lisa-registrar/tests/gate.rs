@@ -317,6 +317,25 @@ async fn a_refused_inference_fails_at_once() {
     }
 }
 
+/// A server that is up but fails the inference (a 500: out of memory, a CUDA error) cannot
+/// serve; only 502 to 504 (no healthy target behind the load balancer yet) mean "not yet".
+#[tokio::test]
+async fn an_inference_that_fails_with_a_500_fails_at_once() {
+    for (flavor, model_type, route) in [
+        (Flavor::Vllm, "textgen", "/v1/completions"),
+        (Flavor::Tgi, "textgen", "/generate"),
+        (Flavor::Tei, "embedding", "/embed"),
+    ] {
+        let server = ModelServer::start(flavor, SERVED, Behaviour::InferenceError).await;
+        let verdict = gate_on(&server, model_type).await;
+        assert_verdict(
+            &verdict,
+            HookStatus::Failed,
+            &["POST", route, "answered 500"],
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_malformed_inference_answer_fails_at_once() {
     for (flavor, model_type, words) in [

@@ -128,6 +128,11 @@ struct RuntimeApi {
 const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
 
 async fn runtime_api(event: String) -> RuntimeApi {
+    runtime_api_within(event, Duration::from_secs(60)).await
+}
+
+/// The Runtime API stand-in, giving the invocation `time` before its deadline.
+async fn runtime_api_within(event: String, time: Duration) -> RuntimeApi {
     let reports = Arc::new(Mutex::new(Vec::new()));
     let shared = Arc::clone(&reports);
     let served = Arc::new(Mutex::new(false));
@@ -146,7 +151,7 @@ async fn runtime_api(event: String) -> RuntimeApi {
                     .duration_since(std::time::UNIX_EPOCH)
                     .expect("after 1970")
                     .as_millis()
-                    + 60_000;
+                    + time.as_millis();
                 let headers = vec![
                     (
                         "lambda-runtime-aws-request-id".to_owned(),
@@ -208,7 +213,17 @@ async fn invoke_packaged_with(
     event: &Value,
     configuration: &[(&str, String)],
 ) -> Vec<Seen> {
-    let api = runtime_api(event.to_string()).await;
+    invoke_packaged_within(bootstrap, event, configuration, Duration::from_secs(60)).await
+}
+
+/// [`invoke_packaged_with`], the invocation's deadline `time` away.
+async fn invoke_packaged_within(
+    bootstrap: &Path,
+    event: &Value,
+    configuration: &[(&str, String)],
+    time: Duration,
+) -> Vec<Seen> {
+    let api = runtime_api_within(event.to_string(), time).await;
     let mut child = Command::new(bootstrap)
         .env_clear()
         .env("AWS_LAMBDA_RUNTIME_API", api.server.addr.to_string())
@@ -520,4 +535,37 @@ async fn the_packaged_bootstrap_answers_a_gate_event_without_the_registrars_conf
     let reports = invoke_packaged_with(&bootstrap, &event, &[]).await;
     let result: Value = serde_json::from_slice(&reports[0].body).expect("a JSON result");
     assert_eq!(result, json!({"hookStatus": "FAILED"}));
+
+    // A server that answers inference with a 500 cannot serve: failed at once.
+    model.set(Behaviour::InferenceError);
+    let reports = invoke_packaged_with(&bootstrap, &event, &[]).await;
+    let result: Value = serde_json::from_slice(&reports[0].body).expect("a JSON result");
+    assert_eq!(result, json!({"hookStatus": "FAILED"}));
+
+    // A server that does not answer: the gate answers before the invocation's deadline (8 s
+    // away, less than one call's own timeout plus the gate's margin) and asks to be called again.
+    model.set(Behaviour::Hanging);
+    let started = Instant::now();
+    let reports = invoke_packaged_within(&bootstrap, &event, &[], Duration::from_secs(8)).await;
+    let took = started.elapsed();
+    let result: Value = serde_json::from_slice(&reports[0].body).expect("a JSON result");
+    assert_eq!(result["hookStatus"], "IN_PROGRESS", "{result}");
+    assert_eq!(result["callBackDelay"], 30, "{result}");
+    assert!(took < Duration::from_secs(8), "answered after {took:?}");
+
+    // Still no answer 700 s after the gate's first check of this deployment: past its budget.
+    let first_seen = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis()
+        - 700_000;
+    let mut late = event.clone();
+    late["hookDetails"] = result["hookDetails"].clone();
+    late["hookDetails"]["gateFirstSeenMs"] = json!(u64::try_from(first_seen).expect("fits"));
+    let started = Instant::now();
+    let reports = invoke_packaged_within(&bootstrap, &late, &[], Duration::from_secs(8)).await;
+    let took = started.elapsed();
+    let result: Value = serde_json::from_slice(&reports[0].body).expect("a JSON result");
+    assert_eq!(result, json!({"hookStatus": "FAILED"}));
+    assert!(took < Duration::from_secs(8), "answered after {took:?}");
 }

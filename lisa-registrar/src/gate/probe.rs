@@ -50,7 +50,8 @@ pub struct Target {
 pub enum Outcome {
     /// Every check passed.
     Pass,
-    /// No answer yet (connection refused, timeout, 5xx): the tasks may still be warming up.
+    /// No answer yet (connection refused, timeout, 502 to 504, 429): the tasks may still be
+    /// warming up.
     NotYet(String),
     /// A definite wrong answer.
     Wrong(String),
@@ -177,7 +178,9 @@ async fn call(
         .map_err(|_| no_answer_within(timeout))??;
     match status {
         200..=299 => Ok(body),
-        408 | 425 | 429 | 500..=599 => Err(Outcome::NotYet(format!("answered {status}"))),
+        // Not serving yet: the load balancer has no healthy target (502, 503, 504) or the
+        // server sheds load while it warms up.
+        408 | 425 | 429 | 502..=504 => Err(Outcome::NotYet(format!("answered {status}"))),
         _ => Err(Outcome::Wrong(format!("answered {status}"))),
     }
 }

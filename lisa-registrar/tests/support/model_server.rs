@@ -1,6 +1,7 @@
 //! A stand-in model server for the deployment gate: plays vLLM, TGI or TEI on their documented
 //! routes, healthy, warming up (503 everywhere, or an answer slower than any gate waits) or wrong
-//! (the model missing from its list, inference refused with a 400, a malformed inference answer).
+//! (the model missing from its list, inference refused with a 400 or failing with a 500, a
+//! malformed inference answer).
 //! It checks the inference requests it gets (the served model name, a one-token limit, the
 //! prompt) and answers 422 to any other, so a gate sending wrong requests fails its tests.
 
@@ -34,6 +35,8 @@ pub enum Behaviour {
     MissingModel,
     /// Inference answers 400.
     InferenceRejected,
+    /// Inference answers 500 (the server is up but cannot run the model).
+    InferenceError,
     /// Inference answers 200 with the wrong shape.
     MalformedInference,
 }
@@ -103,6 +106,10 @@ fn answer(flavor: Flavor, served: &str, behaviour: Behaviour, seen: &Seen) -> Re
         (_, "GET", "/health") => (200, Vec::new(), String::new()),
         (Flavor::Vllm, "GET", "/v1/models") => reply(200, vllm_models(served, behaviour)),
         (Flavor::Tgi | Flavor::Tei, "GET", "/info") => reply(200, info(behaviour)),
+        (_, "POST", _) if behaviour == Behaviour::InferenceError => reply(
+            500,
+            json!({"error": "CUDA error: an illegal memory access was encountered"}),
+        ),
         (_, "POST", _) if behaviour == Behaviour::InferenceRejected => reply(
             400,
             json!({"error": "rejected", "error_type": "validation"}),

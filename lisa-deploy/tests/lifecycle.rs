@@ -81,6 +81,64 @@ async fn a_hosted_model_lives_its_whole_life() {
         .auto_scaling_config;
     assert_eq!(scaling.max_capacity, 3);
 
+    // Container update: a new task definition, which the service deploys blue/green behind the
+    // deployment's gate. The registration's properties do not change, so LiteLLM is not
+    // called again.
+    let registrations = d.registrar.requests("mistral").len();
+    deployer
+        .update(
+            "mistral",
+            &update(json!({"containerConfig": {"sharedMemorySize": 4096}})),
+        )
+        .await
+        .expect("container update");
+    let record = settle(&d, "mistral").await;
+    assert_eq!(record.status, ModelStatus::InService);
+    let stack_id = record.stack_id.clone().expect("stack id");
+    let template = held(&d, &stack_id).await;
+    let resources = template["Resources"].as_object().expect("resources");
+    let of_type = |wanted: &str| {
+        resources
+            .values()
+            .filter(|r| r["Type"] == wanted)
+            .collect::<Vec<_>>()
+    };
+    let task = of_type("AWS::ECS::TaskDefinition")[0];
+    let shared_memory: Vec<&serde_json::Value> = task["Properties"]["ContainerDefinitions"]
+        .as_array()
+        .expect("containers")
+        .iter()
+        .map(|c| &c["LinuxParameters"]["SharedMemorySize"])
+        .filter(|size| !size.is_null())
+        .collect();
+    assert_eq!(shared_memory, [&json!(4096)], "the model server's container");
+    let service = &of_type("AWS::ECS::Service")[0]["Properties"];
+    assert_eq!(service["DeploymentConfiguration"]["Strategy"], "BLUE_GREEN");
+    let hook = &service["DeploymentConfiguration"]["LifecycleHooks"]["Fn::If"][1][0];
+    assert_eq!(hook["LifecycleStages"], json!(["POST_TEST_TRAFFIC_SHIFT"]));
+    let gate = d.deployer.bootstrap_outputs().gate_function_arn.clone();
+    let described = d
+        .clients
+        .cloudformation
+        .describe_stacks()
+        .stack_name(&stack_id)
+        .send()
+        .await
+        .expect("describe");
+    assert!(
+        described.stacks()[0]
+            .parameters()
+            .iter()
+            .any(|p| p.parameter_key() == Some("GateFunctionArn")
+                && p.parameter_value() == gate.as_deref()),
+        "the stack is given the deployment's gate"
+    );
+    assert_eq!(
+        d.registrar.requests("mistral").len(),
+        registrations,
+        "no registration during a deployment"
+    );
+
     // Stop.
     let stopping = deployer
         .update("mistral", &update(json!({"enabled": false})))

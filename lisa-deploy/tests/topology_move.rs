@@ -62,19 +62,6 @@ async fn resources(d: &Deployment, stack_name: &str) -> BTreeMap<String, (String
         .collect()
 }
 
-/// The template CloudFormation holds for the stack.
-async fn held(d: &Deployment, stack_name: &str) -> Value {
-    let template = d
-        .clients
-        .cloudformation
-        .get_template()
-        .stack_name(stack_name)
-        .send()
-        .await
-        .expect("get template");
-    serde_json::from_str(template.template_body().expect("a body")).expect("JSON")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_model_created_with_the_earlier_topology_moves_by_one_update() {
     let d = deployment("move").await;

@@ -366,3 +366,16 @@ pub async fn stack_status(d: &Deployment, model_id: &str) -> Option<String> {
         .expect("describe");
     info.map(|i| i.status.as_str().to_owned())
 }
+
+/// The template CloudFormation holds for the stack.
+pub async fn held(d: &Deployment, stack: &str) -> Value {
+    let template = d
+        .clients
+        .cloudformation
+        .get_template()
+        .stack_name(stack)
+        .send()
+        .await
+        .expect("get template");
+    serde_json::from_str(template.template_body().expect("a body")).expect("JSON")
+}

@@ -258,6 +258,33 @@ async fn bad_input_gets_a_clear_4xx_and_stores_nothing() {
     server.stop().await;
 }
 
+/// A payload of the other kind gets one problem saying what it is, as `lisa-synth validate`
+/// says, rather than every field it lacks or does not allow.
+#[tokio::test]
+async fn a_payload_of_the_other_kind_is_named_as_such() {
+    let server = Server::start().await;
+    let (status, answer) = server
+        .admin("POST", "/models", Some(r#"{"streaming": false}"#))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(
+        answer["errors"],
+        json!([{"path": "", "message": lisa_constructs::model::payload_kind::UPDATE_GIVEN_AS_DEFINITION}]),
+        "{answer}"
+    );
+    server.admin("POST", "/models", Some(TITAN)).await;
+    let (status, answer) = server
+        .admin("PUT", "/models/titan-express-v1", Some(TITAN))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(
+        answer["errors"],
+        json!([{"path": "", "message": lisa_constructs::model::payload_kind::DEFINITION_GIVEN_AS_UPDATE}]),
+        "{answer}"
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_duplicate_create_is_a_conflict() {
     let server = Server::start().await;

@@ -7,7 +7,9 @@ use crate::inputs::{self, FileProblem, Source};
 use crate::output::{Diagnostics, Failure};
 use crate::parallel;
 use lisa_constructs::ecs_model::{self, StackOptions};
-use lisa_constructs::model::{ModelUpdate, SUPPORTED_REGIONS, ValidDefinition, bounds};
+use lisa_constructs::model::{
+    DefinitionError, ModelUpdate, SUPPORTED_REGIONS, ValidDefinition, bounds, payload_kind,
+};
 use std::collections::BTreeMap;
 
 /// One synthesized stack: its name and its template text (ending with a newline).
@@ -373,14 +375,15 @@ fn read_definition(
 ) -> Result<ValidDefinition, Vec<FileProblem>> {
     let text = inputs::read_text(source).map_err(|p| vec![p])?;
     let definition = ValidDefinition::from_json_str(&text).map_err(|error| {
-        // An update payload given as a definition: say so rather than list what it lacks.
-        if ModelUpdate::from_json_str(&text).is_ok() {
+        // An update payload given as a definition: the reader says so; say how to check it.
+        if names_only(&error, payload_kind::UPDATE_GIVEN_AS_DEFINITION) {
             vec![FileProblem::new(
                 source,
                 "(payload)",
-                "is an update payload (PUT /models/{modelId}), not a model definition: \
-                 check it with `validate --update`"
-                    .into(),
+                format!(
+                    "{}: check it with `validate --update`",
+                    payload_kind::UPDATE_GIVEN_AS_DEFINITION
+                ),
             )]
         } else if inputs::is_a_template(&text) {
             vec![FileProblem::new(
@@ -407,6 +410,12 @@ fn read_definition(
     }
 }
 
+/// Whether the reader's only problem is `message` at the payload's root.
+fn names_only(error: &DefinitionError, message: &str) -> bool {
+    matches!(error, DefinitionError::Invalid(errors)
+        if matches!(errors.errors(), [only] if only.path.is_empty() && only.message == message))
+}
+
 /// Reads and validates update payloads (no synthesis: an update is not a stack).
 pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Failure> {
     let sources = inputs::expand(&input.paths, diagnostics)?;
@@ -415,14 +424,16 @@ pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Fai
         ModelUpdate::from_json_str(&text)
             .map(drop)
             .map_err(|error| {
-                // A model definition given as an update: say so rather than list its fields.
-                if ValidDefinition::from_json_str(&text).is_ok() {
+                // A model definition given as an update: the reader says so; say how to
+                // check it.
+                if names_only(&error, payload_kind::DEFINITION_GIVEN_AS_UPDATE) {
                     vec![FileProblem::new(
                         source,
                         "(payload)",
-                        "is a model definition (POST /models), not an update payload: check it \
-                     without --update"
-                            .into(),
+                        format!(
+                            "{}: check it without --update",
+                            payload_kind::DEFINITION_GIVEN_AS_UPDATE
+                        ),
                     )]
                 } else {
                     inputs::problems(source, &error)

@@ -278,11 +278,19 @@ impl ModelDefinition {
         Ok(Self::from_json_value(&value)?)
     }
 
-    /// Reads and validates a definition, reporting every problem at once.
+    /// Reads and validates a definition, reporting every problem at once (or, for a valid
+    /// update payload, that it is one).
     pub fn from_json_value(value: &Value) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let definition = read_definition(&mut errors, value);
-        errors.into_result(definition)
+        errors.into_result(definition).map_err(|errors| {
+            super::payload_kind::named_when(
+                errors,
+                value,
+                super::update::reads_as_update,
+                super::payload_kind::UPDATE_GIVEN_AS_DEFINITION,
+            )
+        })
     }
 
     /// Checks a definition built in code against the same rules as a payload.

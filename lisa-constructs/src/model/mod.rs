@@ -22,6 +22,7 @@ mod ids;
 mod image;
 mod json_text;
 mod parse;
+pub mod payload_kind;
 pub(crate) mod reader;
 mod record;
 pub mod schedule;

@@ -39,6 +39,12 @@ pub(crate) const HOSTING_FIELDS: [&str; 5] = [
     "loadBalancerConfig",
 ];
 
+/// Whether `value` is a valid model definition.
+pub(crate) fn reads_as_definition(value: &Value) -> bool {
+    let mut errors = ValidationErrors::default();
+    read_definition(&mut errors, value).is_some() && errors.is_empty()
+}
+
 pub(crate) fn read_definition(
     errors: &mut ValidationErrors,
     value: &Value,

@@ -98,7 +98,14 @@ impl ModelUpdate {
     pub fn from_json_value(value: &Value) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::default();
         let update = read_update(&mut errors, value);
-        errors.into_result(update)
+        errors.into_result(update).map_err(|errors| {
+            super::payload_kind::named_when(
+                errors,
+                value,
+                super::parse::reads_as_definition,
+                super::payload_kind::DEFINITION_GIVEN_AS_UPDATE,
+            )
+        })
     }
 
     /// Reads and validates an update payload from JSON text.
@@ -106,6 +113,12 @@ impl ModelUpdate {
         let value = super::json_text::parse(text)?;
         Ok(Self::from_json_value(&value)?)
     }
+}
+
+/// Whether `value` is a valid update payload.
+pub(crate) fn reads_as_update(value: &Value) -> bool {
+    let mut errors = ValidationErrors::default();
+    read_update(&mut errors, value).is_some() && errors.is_empty()
 }
 
 fn read_update(errors: &mut ValidationErrors, value: &Value) -> Option<ModelUpdate> {

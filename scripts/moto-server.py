@@ -50,7 +50,11 @@ moto before it serves:
   each matching call for that long before moto handles it (the call then proceeds normally);
   `POST /moto-api/fault/fail?action=<action>&code=<code>&message=<text>[&status=<http status,
   400>][&count=<n>][&match=<text>]` answers each matching call with that error, in the
-  service's own protocol, without handling it. `POST /moto-api/fault/clear[?match=<text>]`
+  service's own protocol, without handling it;
+  `POST /moto-api/fault/garble?action=<action>[&count=<n>][&match=<text>]` handles each matching
+  call, then answers 500 with a body holding no XML (the caller cannot tell whether the call
+  took effect); `POST /moto-api/fault/drop?...` (same parameters) answers the same without
+  handling the call. `POST /moto-api/fault/clear[?match=<text>]`
   forgets the pending faults (those whose `match` contains the text).
 - `AWS::Scheduler::Schedule`, which moto's CloudFormation skips (with a warning): here a stack's
   schedules are made in moto's own EventBridge Scheduler backend, in the stack's account and
@@ -707,6 +711,15 @@ class _InjectedFault(ServiceException):
     pass
 
 
+def _original_dispatch_action(response: Any, action: str) -> None:
+    """Handles the call as usual (token included), for a fault that only loses the answer."""
+    if action in _TOKENED_ACTIONS and isinstance(response, CloudFormationResponse):
+        stack = _stack_of(response)
+        if stack is not None:
+            stack.lisa_token = response._get_param("ClientRequestToken")
+    response.call_action()
+
+
 _original_dispatch = BaseResponse._dispatch
 
 
@@ -719,6 +732,11 @@ def _dispatch(self, request, full_url=None, headers=None):  # type: ignore[no-un
         if fault is not None:
             if fault["kind"] == "delay":
                 time.sleep(fault["seconds"])
+            elif fault["kind"] in ("garble", "drop"):
+                if fault["kind"] == "garble":
+                    _original_dispatch_action(self, action)
+                # A failure the service could not describe: a 500 whose body holds no XML.
+                return 500, {"Content-Type": "text/xml"}, "\n"
             else:
                 error = _InjectedFault(fault["code"], fault["message"])
                 status, response_headers, text = self.serialized(ActionResult(error))
@@ -743,6 +761,8 @@ BaseResponse._dispatch = _dispatch  # type: ignore[method-assign]
 
 moto_api_urls.url_paths["{0}/moto-api/fault/delay"] = _add_fault("delay")
 moto_api_urls.url_paths["{0}/moto-api/fault/fail"] = _add_fault("fail")
+moto_api_urls.url_paths["{0}/moto-api/fault/garble"] = _add_fault("garble")
+moto_api_urls.url_paths["{0}/moto-api/fault/drop"] = _add_fault("drop")
 moto_api_urls.url_paths["{0}/moto-api/fault/clear"] = _clear_faults
 moto_api_urls.url_paths["{0}/moto-api/fault/update-rollback-failed"] = _update_rollback_failed
 moto_api_urls.url_paths["{0}/moto-api/fault/delete-failed"] = _delete_failed

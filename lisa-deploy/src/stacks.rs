@@ -8,7 +8,7 @@ use crate::aws_errors::{is_missing_stack, means_no_changes};
 use crate::error::{DeployError, Result};
 use crate::stack_status::StackStatus;
 use aws_sdk_cloudformation::types::{
-    Capability, ChangeSetStatus, ChangeSetType, Parameter, ResourceStatus,
+    Capability, ChangeSetStatus, ChangeSetType, ExecutionStatus, Parameter, ResourceStatus,
 };
 use lisa_constructs::cfn::Template;
 use sha2::{Digest, Sha256};
@@ -512,17 +512,45 @@ impl StackOps {
     /// Executes a computed change set with `token` as its ClientRequestToken, so a repeated
     /// call with the same token is recognized by CloudFormation, and every event of the
     /// operation carries it. Returns once execution started.
+    ///
+    /// An answer that never arrived or could not be read (no error code: a connection cut, a
+    /// truncated body) says nothing about whether execution started, so the change set is read
+    /// back: no longer available means it runs; still available, it is executed once more (the
+    /// token makes that safe).
     pub async fn execute(&self, change_set: &ChangeSet, token: &str) -> Result<()> {
         let cfn = &self.clients.cloudformation;
-        call("CloudFormation.ExecuteChangeSet", || {
-            cfn.execute_change_set()
+        let execute = || {
+            call("CloudFormation.ExecuteChangeSet", || {
+                cfn.execute_change_set()
+                    .change_set_name(&change_set.change_set_id)
+                    .stack_name(&change_set.stack_id)
+                    .client_request_token(token)
+                    .send()
+            })
+        };
+        match execute().await {
+            Ok(_) => Ok(()),
+            Err(DeployError::Aws { code: None, .. })
+                if !self.still_available(change_set).await? =>
+            {
+                Ok(())
+            }
+            Err(DeployError::Aws { code: None, .. }) => execute().await.map(drop),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Whether a change set can still be executed (it has not started).
+    async fn still_available(&self, change_set: &ChangeSet) -> Result<bool> {
+        let cfn = &self.clients.cloudformation;
+        let described = call("CloudFormation.DescribeChangeSet", || {
+            cfn.describe_change_set()
                 .change_set_name(&change_set.change_set_id)
                 .stack_name(&change_set.stack_id)
-                .client_request_token(token)
                 .send()
         })
         .await?;
-        Ok(())
+        Ok(described.execution_status() == Some(&ExecutionStatus::Available))
     }
 
     /// Deletes a change set that will not be executed (one already gone is no error).

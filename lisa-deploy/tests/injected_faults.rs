@@ -72,6 +72,44 @@ async fn a_read_before_the_change_set_runs_does_not_take_the_old_stack_as_the_ou
     );
 }
 
+/// ExecuteChangeSet fails with an answer that cannot be read (a 500 without a body, through
+/// every attempt of the SDK) after CloudFormation took the call: the update reads the change
+/// set back, finds it running, and goes on; it is not reported as an outage while the stack
+/// changes. Failing before the call took effect, the change set is still available and is
+/// executed once more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_to_execute_change_set_is_read_back_not_taken_for_a_failure() {
+    let d = deployment("garble").await;
+    in_service(&d, "titan").await;
+    fault(
+        "garble",
+        &format!("action=ExecuteChangeSet&count=5&match={}-titan", d.name),
+        "",
+    )
+    .await;
+    d.deployer
+        .update("titan", &update(json!({"streaming": false})))
+        .await
+        .expect("the update goes on");
+    let after = outcome(&d, "titan").await.expect("settled");
+    assert_eq!(after.status, ModelStatus::InService, "{after:?}");
+    assert_eq!(after.definition.streaming, Some(false), "{after:?}");
+
+    // Lost before it took effect: the change set is still available and runs at the second try.
+    fault(
+        "drop",
+        &format!("action=ExecuteChangeSet&count=5&match={}-titan", d.name),
+        "",
+    )
+    .await;
+    d.deployer
+        .update("titan", &update(json!({"streaming": true})))
+        .await
+        .expect("executed once more");
+    let after = outcome(&d, "titan").await.expect("settled");
+    assert_eq!(after.definition.streaming, Some(true), "{after:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_whose_process_died_before_its_change_set_leaves_the_model_serving() {
     let d = deployment("stale").await;

@@ -35,10 +35,10 @@ pub use limits::{
 };
 pub use openapi::document as openapi_document;
 pub use operations::Operations;
-pub use routes::{Deleted, Health, ModelList, OneModel};
+pub use routes::{ChangedModel, Deleted, Health, ModelList, OneModel};
 pub use schedule::ModelSchedule;
 pub use server::{Stopped, serve};
-pub use service::{ModelService, ServiceError};
+pub use service::{Changed, ModelService, ServiceError};
 pub use view::{ModelView, UnreadableModelView};
 
 use axum::Router;

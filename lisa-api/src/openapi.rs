@@ -84,6 +84,14 @@ pub fn document<M: JsonSchema>() -> Value {
     );
     let list = json!({"type": "object", "required": ["models"], "properties": {"models": {"type": "array", "items": {"anyOf": [model, unreadable]}}}});
     let one = json!({"type": "object", "required": ["model"], "properties": {"model": model}});
+    let changed = json!({"type": "object", "required": ["model"], "properties": {
+        "model": model,
+        "warnings": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Checks before the change that could not run (an unreadable vCPU quota); the change went ahead. Absent when every check ran."
+        }
+    }});
 
     let answer = |description: &str, schema: &Value| json!({"description": description, "content": {"application/json": {"schema": schema}}});
     let refusals = |codes: &[(&str, &str)]| {
@@ -143,7 +151,7 @@ pub fn document<M: JsonSchema>() -> Value {
                         ("400", "The payload is malformed or breaks the rules"),
                         ("409", "A model with this id exists"),
                         ("413", "The payload is too large"),
-                    ]), answer("The model, Creating", &one))
+                    ]), answer("The model, Creating", &changed))
                 }
             },
             "/models/{modelId}": {
@@ -162,7 +170,7 @@ pub fn document<M: JsonSchema>() -> Value {
                         ("404", "No such model"),
                         ("409", "Another request changed the model first"),
                         ("413", "The payload is too large"),
-                    ]), answer("The model with its new status", &one))
+                    ]), answer("The model with its new status", &changed))
                 },
                 "delete": {
                     "operationId": "deleteModel",

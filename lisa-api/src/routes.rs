@@ -31,6 +31,27 @@ pub struct OneModel<M> {
     pub model: M,
 }
 
+/// `POST /models` and `PUT /models/{modelId}`: the model, and what the checks before the
+/// change warned about (absent when nothing).
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ChangedModel<M> {
+    /// The model with its new status.
+    pub model: M,
+    /// Checks before the change that could not run (an unreadable vCPU quota); the change
+    /// went ahead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl<M> From<crate::service::Changed<M>> for ChangedModel<M> {
+    fn from(changed: crate::service::Changed<M>) -> Self {
+        ChangedModel {
+            model: changed.model,
+            warnings: changed.warnings,
+        }
+    }
+}
+
 /// `DELETE /models/{modelId}`.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Deleted {
@@ -84,33 +105,33 @@ pub(crate) async fn get_one<S: ModelService>(
 pub(crate) async fn create<S: ModelService>(
     State(app): Shared<S>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<OneModel<S::Model>>, ApiError> {
+) -> Result<Json<ChangedModel<S::Model>>, ApiError> {
     let text = body_text(body)?;
     let definition = ValidDefinition::from_json_str(text.as_ref()).map_err(read_error)?;
     let id = definition.model_id.as_str().to_owned();
     let service = app.service;
-    let model = app
+    let changed = app
         .operations
         .run(&id, async move { service.create(definition).await })
         .await?;
-    Ok(Json(OneModel { model }))
+    Ok(Json(changed.into()))
 }
 
 pub(crate) async fn update<S: ModelService>(
     State(app): Shared<S>,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Json<OneModel<S::Model>>, ApiError> {
+) -> Result<Json<ChangedModel<S::Model>>, ApiError> {
     let id = model_id(&id)?;
     let text = body_text(body)?;
     let update = ModelUpdate::from_json_str(text.as_ref()).map_err(read_error)?;
     let service = app.service;
     let key = id.as_str().to_owned();
-    let model = app
+    let changed = app
         .operations
         .run(&key, async move { service.update(&id, update).await })
         .await?;
-    Ok(Json(OneModel { model }))
+    Ok(Json(changed.into()))
 }
 
 pub(crate) async fn delete<S: ModelService>(

@@ -27,14 +27,14 @@ pub trait ModelService: Send + Sync + 'static {
     fn create(
         &self,
         definition: ValidDefinition,
-    ) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;
+    ) -> impl Future<Output = Result<Changed<Self::Model>, ServiceError>> + Send;
 
     /// Applies an update payload (metadata, autoscaling, container settings, stop or start).
     fn update(
         &self,
         id: &ModelId,
         update: ModelUpdate,
-    ) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;
+    ) -> impl Future<Output = Result<Changed<Self::Model>, ServiceError>> + Send;
 
     /// The model's schedule, its next transition and the schedule's last run.
     fn schedule(
@@ -53,6 +53,27 @@ pub trait ModelService: Send + Sync + 'static {
 
     /// Marks the model `Deleting` and starts deleting its stack.
     fn delete(&self, id: &ModelId) -> impl Future<Output = Result<(), ServiceError>> + Send;
+}
+
+/// A model a create or an update started to change, with the warnings of the checks before
+/// the change that could not run (an unreadable vCPU quota): the change went ahead, and the
+/// administrator should know what was not checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed<M> {
+    /// The model with its new status.
+    pub model: M,
+    /// What could not be checked; empty when everything was.
+    pub warnings: Vec<String>,
+}
+
+impl<M> Changed<M> {
+    /// A change with nothing to warn about.
+    pub fn new(model: M) -> Self {
+        Changed {
+            model,
+            warnings: Vec::new(),
+        }
+    }
 }
 
 /// Why an operation was refused or failed, in the terms the API answers with.

@@ -209,14 +209,15 @@ impl Deployer {
         crate::preflight::check(&self.clients, definition, &self.environment().subnet_ids).await
     }
 
-    /// The preflight checks before a create or a resize, unless they are turned off.
-    async fn check_before(&self, definition: &ModelDefinition) -> Result<()> {
+    /// The preflight checks before a create or a resize, unless they are turned off; the
+    /// warnings of checks that could not run.
+    async fn check_before(&self, definition: &ModelDefinition) -> Result<Vec<String>> {
         if self.options.skip_preflight {
-            return Ok(());
+            return Ok(Vec::new());
         }
         #[cfg(feature = "preflight")]
         {
-            self.preflight(definition).await.map(drop)
+            self.preflight(definition).await
         }
         #[cfg(not(feature = "preflight"))]
         {
@@ -360,6 +361,17 @@ impl Deployer {
     /// Starts creating a model; returns its record in `Creating` (or already settled when the
     /// stack needed no change). Refused when the id exists.
     pub async fn create(&self, definition: ModelDefinition) -> Result<ModelRecord> {
+        self.create_warned(definition)
+            .await
+            .map(|(record, _)| record)
+    }
+
+    /// [`Deployer::create`], with the warnings of the preflight checks that could not run (an
+    /// unreadable vCPU quota), for the caller to show.
+    pub async fn create_warned(
+        &self,
+        definition: ModelDefinition,
+    ) -> Result<(ModelRecord, Vec<String>)> {
         let model_id = definition.model_id.to_string();
         let current = self.registry.get(&model_id).await?;
         let Step::Deploy { working } = status::begin(current.map(|r| r.status), Request::Create)
@@ -369,7 +381,7 @@ impl Deployer {
         };
         let (stack, values) =
             self.synthesize(&definition, true, capacity::desired_on_create(&definition))?;
-        self.check_before(&definition).await?;
+        let warnings = self.check_before(&definition).await?;
         let stack_name = stack.name.as_str().to_owned();
         let record = ModelRecord {
             definition,
@@ -403,10 +415,11 @@ impl Deployer {
             .deploy_fenced(record.clone(), &stack, &values, true)
             .await
         {
-            Ok(Fenced::Owned(record)) => Ok(record),
-            Ok(Fenced::NoChanges(stack_id)) => {
-                self.started(record, Started::NoChanges { stack_id }).await
-            }
+            Ok(Fenced::Owned(record)) => Ok((record, warnings)),
+            Ok(Fenced::NoChanges(stack_id)) => self
+                .started(record, Started::NoChanges { stack_id })
+                .await
+                .map(|record| (record, warnings)),
             Err((error, version)) => {
                 // Nothing was created: take the record back so the registry stays true.
                 let taken_back = self.registry.remove(&model_id, version).await;
@@ -446,6 +459,18 @@ impl Deployer {
     /// start (`enabled: true`); returns the record with its working status, or settled at once
     /// when only the record changes (an update of a stopped model, saved for its next start).
     pub async fn update(&self, model_id: &str, update: &ModelUpdate) -> Result<ModelRecord> {
+        self.update_warned(model_id, update)
+            .await
+            .map(|(record, _)| record)
+    }
+
+    /// [`Deployer::update`], with the warnings of the preflight checks that could not run
+    /// (they run before a resize or a start), for the caller to show.
+    pub async fn update_warned(
+        &self,
+        model_id: &str,
+        update: &ModelUpdate,
+    ) -> Result<(ModelRecord, Vec<String>)> {
         self.update_by(model_id, update, None).await
     }
 
@@ -456,7 +481,7 @@ impl Deployer {
         model_id: &str,
         update: &ModelUpdate,
         scheduled: Option<ScheduledRun>,
-    ) -> Result<ModelRecord> {
+    ) -> Result<(ModelRecord, Vec<String>)> {
         let record = self.get(model_id).await?;
         let request = match update.enabled {
             Some(false) => Request::Stop,
@@ -489,7 +514,7 @@ impl Deployer {
         }
         let working = match step {
             Step::Save => {
-                return self.write(next).await;
+                return self.write(next).await.map(|record| (record, Vec::new()));
             }
             Step::Deploy { working } => working,
         };
@@ -505,11 +530,14 @@ impl Deployer {
         };
         let (stack, values) = self.synthesize(&next.definition, next.enabled, desired_capacity)?;
         let resized = update.auto_scaling_instance_config.is_some() || request == Request::Start;
-        if resized {
-            self.check_before(&next.definition).await?;
-        }
+        let warnings = if resized {
+            self.check_before(&next.definition).await?
+        } else {
+            Vec::new()
+        };
         self.deploy_change(previous, next, working, &stack, &values)
             .await
+            .map(|record| (record, warnings))
     }
 
     /// Replaces a model's whole definition (a fleet deploy of a changed file): an update by the

@@ -111,7 +111,11 @@ async fn a_hosted_model_lives_its_whole_life() {
         .map(|c| &c["LinuxParameters"]["SharedMemorySize"])
         .filter(|size| !size.is_null())
         .collect();
-    assert_eq!(shared_memory, [&json!(4096)], "the model server's container");
+    assert_eq!(
+        shared_memory,
+        [&json!(4096)],
+        "the model server's container"
+    );
     let service = &of_type("AWS::ECS::Service")[0]["Properties"];
     assert_eq!(service["DeploymentConfiguration"]["Strategy"], "BLUE_GREEN");
     let hook = &service["DeploymentConfiguration"]["LifecycleHooks"]["Fn::If"][1][0];

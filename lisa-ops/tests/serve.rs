@@ -30,8 +30,17 @@ async fn the_seed_curl_examples_run_against_a_real_deployment() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["model"]["status"], "Creating");
     assert_eq!(body["model"]["modelId"], "mistral-vllm");
+    // moto has no EC2 quotas: the check that could not run reaches the administrator, as the
+    // CLI prints it.
+    assert!(
+        body["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("could not read the vCPU quota")),
+        "{body}"
+    );
     let (status, body) = server.call("POST", "/models", Some(TITAN)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.get("warnings"), None, "nothing to check: {body}");
     let (status, body) = server.call("POST", "/models", Some(TITAN)).await;
     assert_eq!(status, StatusCode::CONFLICT, "a duplicate: {body}");
 
@@ -71,6 +80,12 @@ async fn the_seed_curl_examples_run_against_a_real_deployment() {
         .call("PUT", "/models/mistral-vllm", Some(AUTOSCALING))
         .await;
     assert_eq!(status, StatusCode::OK, "autoscaling: {body}");
+    assert!(
+        body["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("could not read the vCPU quota")),
+        "a resize is checked too: {body}"
+    );
     let mistral = server.settle("mistral-vllm", Some("InService")).await;
     assert_eq!(mistral["autoScalingConfig"]["maxCapacity"], 4, "{mistral}");
 

@@ -3,7 +3,8 @@
 #![allow(dead_code)]
 
 use lisa_api::{
-    AdminTokens, ModelSchedule, ModelService, ModelView, Operations, ServeOptions, ServiceError,
+    AdminTokens, Changed, ModelSchedule, ModelService, ModelView, Operations, ServeOptions,
+    ServiceError,
 };
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::status::{self, Request};
@@ -143,7 +144,10 @@ impl ModelService for Memory {
             .ok_or_else(|| not_found(id))
     }
 
-    async fn create(&self, definition: ValidDefinition) -> Result<ModelView, ServiceError> {
+    async fn create(
+        &self,
+        definition: ValidDefinition,
+    ) -> Result<Changed<ModelView>, ServiceError> {
         let id = definition.model_id.as_str().to_owned();
         let mut models = self.models.lock().expect("lock");
         if models.contains_key(&id) {
@@ -153,10 +157,14 @@ impl ModelService for Memory {
         let model = record(definition.into_inner(), status);
         let view = ModelView::of_record(&model);
         models.insert(id, model);
-        Ok(view)
+        Ok(Changed::new(view))
     }
 
-    async fn update(&self, id: &ModelId, update: ModelUpdate) -> Result<ModelView, ServiceError> {
+    async fn update(
+        &self,
+        id: &ModelId,
+        update: ModelUpdate,
+    ) -> Result<Changed<ModelView>, ServiceError> {
         let mut models = self.models.lock().expect("lock");
         let model = models.get_mut(id.as_str()).ok_or_else(|| not_found(id))?;
         if update.enabled == Some(false) {
@@ -171,15 +179,15 @@ impl ModelService for Memory {
                     "model {}: {refusal}",
                     id.as_str()
                 ))),
-                Ok(status::Step::Save) => Ok(ModelView::of_record(model)),
+                Ok(status::Step::Save) => Ok(Changed::new(ModelView::of_record(model))),
                 Ok(status::Step::Deploy { working }) => {
                     model.status = self.working(working, ModelStatus::Stopped);
-                    Ok(ModelView::of_record(model))
+                    Ok(Changed::new(ModelView::of_record(model)))
                 }
             };
         }
         model.status = self.working(ModelStatus::Updating, model.status);
-        Ok(ModelView::of_record(model))
+        Ok(Changed::new(ModelView::of_record(model)))
     }
 
     async fn schedule(&self, id: &ModelId) -> Result<ModelSchedule, ServiceError> {

@@ -247,21 +247,20 @@ async fn watch(deployer: &Deployer, model_id: &str) -> ExitCode {
     follow(deployer, &record, goal).await
 }
 
-/// The preflight's warnings before an operation that grows a model (unless the checks are
-/// off); `Err`: the checks refused, and the exit code.
-async fn preflight(
-    args: &ModelsArgs,
-    deployer: &Deployer,
-    definition: &lisa_constructs::model::ModelDefinition,
-) -> Result<(), ExitCode> {
-    if args.aws.skip_preflight {
-        return Ok(());
-    }
-    let warnings = deployer.preflight(definition).await.map_err(|e| fail(&e))?;
-    for warning in warnings {
-        eprintln!("{}: preflight warning: {warning}", definition.model_id);
-    }
-    Ok(())
+/// The record of an operation that started, its preflight warnings (checks that could not
+/// run) printed to standard error.
+fn warned(
+    result: lisa_deploy::Result<(ModelRecord, Vec<String>)>,
+) -> lisa_deploy::Result<ModelRecord> {
+    result.map(|(record, warnings)| {
+        for warning in warnings {
+            eprintln!(
+                "{}: preflight warning: {warning}",
+                record.definition.model_id
+            );
+        }
+        record
+    })
 }
 
 /// `models schedule ...`: the schedule file is read and checked before AWS is reached, so a bad
@@ -348,10 +347,7 @@ fn run_model(args: &ModelsArgs, command: &ModelCommand) -> ExitCode {
                     Err(failure) => return failure.exit(),
                 };
                 let model_id = definition.model_id.to_string();
-                if let Err(code) = preflight(args, &deployer, &definition).await {
-                    return code;
-                }
-                match deployer.skipping_preflight().create(definition).await {
+                match warned(deployer.create_warned(definition).await) {
                     Ok(record) if wait.no_wait => {
                         print_json(&model(&record));
                         ExitCode::SUCCESS
@@ -376,30 +372,7 @@ fn run_model(args: &ModelsArgs, command: &ModelCommand) -> ExitCode {
                     Ok(update) => update,
                     Err(failure) => return failure.exit(),
                 };
-                let deployer = if lisa_deploy::preflight::checks_update(&update) {
-                    let grown = deployer.get(model_id).await.and_then(|record| {
-                        record
-                            .definition
-                            .apply_update(&update, None)
-                            .map_err(|errors| lisa_deploy::DeployError::Invalid {
-                                model_id: model_id.clone(),
-                                errors,
-                            })
-                    });
-                    match grown {
-                        Ok(definition) => {
-                            if let Err(code) = preflight(args, &deployer, &definition).await {
-                                return code;
-                            }
-                            deployer.skipping_preflight()
-                        }
-                        // The update itself says why it cannot be made.
-                        Err(_) => deployer,
-                    }
-                } else {
-                    deployer
-                };
-                match deployer.update(model_id, &update).await {
+                match warned(deployer.update_warned(model_id, &update).await) {
                     Ok(record) if wait.no_wait => {
                         print_json(&model(&record));
                         ExitCode::SUCCESS

@@ -10,8 +10,8 @@
 use super::aws_common::AwsArgs;
 use clap::Args;
 use lisa_api::{
-    AdminTokens, ModelSchedule, ModelService, ModelView, Operations, RateLimit, ServeOptions,
-    ServiceError, UnreadableModelView,
+    AdminTokens, Changed, ModelSchedule, ModelService, ModelView, Operations, RateLimit,
+    ServeOptions, ServiceError, UnreadableModelView,
 };
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
@@ -277,24 +277,37 @@ impl ModelService for DeployerService {
         Ok(view(&record))
     }
 
-    async fn create(&self, definition: ValidDefinition) -> Result<ModelView, ServiceError> {
-        let record = self
+    async fn create(
+        &self,
+        definition: ValidDefinition,
+    ) -> Result<Changed<ModelView>, ServiceError> {
+        let (record, warnings) = self
             .deployer
-            .create(definition.into_inner())
+            .create_warned(definition.into_inner())
             .await
             .map_err(service_error)?;
         self.follow(record.definition.model_id.as_str());
-        Ok(view(&record))
+        Ok(Changed {
+            model: view(&record),
+            warnings,
+        })
     }
 
-    async fn update(&self, id: &ModelId, update: ModelUpdate) -> Result<ModelView, ServiceError> {
-        let record = self
+    async fn update(
+        &self,
+        id: &ModelId,
+        update: ModelUpdate,
+    ) -> Result<Changed<ModelView>, ServiceError> {
+        let (record, warnings) = self
             .deployer
-            .update(id.as_str(), &update)
+            .update_warned(id.as_str(), &update)
             .await
             .map_err(service_error)?;
         self.follow(id.as_str());
-        Ok(view(&record))
+        Ok(Changed {
+            model: view(&record),
+            warnings,
+        })
     }
 
     async fn schedule(&self, id: &ModelId) -> Result<ModelSchedule, ServiceError> {

@@ -244,14 +244,31 @@ fn exit_codes(binary: &Path) -> String {
     paragraph.join("\n\n").trim().to_string()
 }
 
+/// What a binary prints on standard output for `args`.
+fn printed(binary: &Path, args: &[&str]) -> String {
+    let output = Command::new(binary).args(args).output().expect("runs");
+    assert!(output.status.success(), "{} {args:?}", binary.display());
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
 fn generated_pages() -> Vec<(PathBuf, String)> {
     let synth = PathBuf::from(env!("CARGO_BIN_EXE_lisa-synth"));
     let ops = synth.with_file_name(format!("lisa-ops{}", std::env::consts::EXE_SUFFIX));
     let reference = workspace().join(REFERENCE);
-    let mut pages = vec![(
-        reference.join("lisa-synth.md"),
-        command_page("lisa-synth", &synth),
-    )];
+    let mut pages = vec![
+        (
+            reference.join("lisa-synth.md"),
+            command_page("lisa-synth", &synth),
+        ),
+        (
+            reference.join("model-definition.schema.json"),
+            printed(&synth, &["schema"]),
+        ),
+        (
+            reference.join("model-update.schema.json"),
+            printed(&synth, &["schema", "--update"]),
+        ),
+    ];
     if ops.is_file() {
         pages.push((
             reference.join("lisa-ops.md"),

@@ -4,20 +4,11 @@
 //! (`nextScheduledAction`) and what the schedule last did (`lastScheduledAction`).
 
 use crate::schedule::{ScheduledActionSchema, ScheduledRunSchema};
-use lisa_constructs::model::{ModelRecord, ModelStatus, definition_schema};
+use lisa_constructs::model::{HOSTING_FIELDS, ModelRecord, ModelStatus, definition_schema};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
-
-/// The hosting fields, which a LiteLLM-only model shows as `null`.
-const HOSTING_FIELDS: [&str; 5] = [
-    "inferenceContainer",
-    "instanceType",
-    "containerConfig",
-    "autoScalingConfig",
-    "loadBalancerConfig",
-];
 
 /// A model as `GET /models` shows it (a JSON object built by the registry's record).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,6 +63,7 @@ impl JsonSchema for ModelView {
         if let Some(object) = schema.as_object_mut() {
             object.insert("title".into(), "Model".into());
             if let Some(Value::Object(properties)) = object.get_mut("properties") {
+                // A LiteLLM-only model shows its hosting fields as `null` (or leaves them out).
                 for field in HOSTING_FIELDS {
                     if let Some(field_schema) = properties.remove(field) {
                         properties.insert(

@@ -43,6 +43,7 @@ pub use enums::{
 };
 pub use error::{ValidationError, ValidationErrors};
 pub use ids::ModelId;
+pub use parse::HOSTING_FIELDS;
 pub use record::{ModelRecord, RunOutcome, ScheduledRun};
 pub use schema::{beyond_schema, definition_schema, update_schema};
 pub use server::{ReservedFlag, VLLM_KV_CACHE_LEGACY_METRIC};

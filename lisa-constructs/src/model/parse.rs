@@ -30,8 +30,9 @@ const DEFINITION_FIELDS: &[&str] = &[
     "schedule",
 ];
 
-/// The fields that make up the hosting block.
-pub(crate) const HOSTING_FIELDS: [&str; 5] = [
+/// The fields that make up the hosting block of a definition: all present for a LISA-hosted
+/// model, none for a LiteLLM-only one.
+pub const HOSTING_FIELDS: [&str; 5] = [
     "inferenceContainer",
     "instanceType",
     "containerConfig",

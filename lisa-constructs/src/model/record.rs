@@ -86,8 +86,9 @@ pub enum RunOutcome {
     Refused,
 }
 
-/// The hosting fields the API shows as `null` for a LiteLLM-only model.
-const HOSTING_FIELDS: [&str; 4] = [
+/// The hosting fields ([`super::HOSTING_FIELDS`]) the API shows as `null` for a LiteLLM-only
+/// model, as the seed's list example does; `inferenceContainer` is left out there, so it is here.
+const NULL_WHEN_NOT_HOSTED: [&str; 4] = [
     "autoScalingConfig",
     "containerConfig",
     "loadBalancerConfig",
@@ -104,7 +105,7 @@ impl ModelRecord {
             _ => Map::new(),
         };
         if self.definition.hosting.is_none() {
-            for field in HOSTING_FIELDS {
+            for field in NULL_WHEN_NOT_HOSTED {
                 object.insert(field.to_owned(), Value::Null);
             }
         }

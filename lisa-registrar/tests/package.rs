@@ -127,10 +127,6 @@ struct RuntimeApi {
 
 const REQUEST_ID: &str = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
 
-async fn runtime_api(event: String) -> RuntimeApi {
-    runtime_api_within(event, Duration::from_secs(60)).await
-}
-
 /// The Runtime API stand-in, giving the invocation `time` before its deadline.
 async fn runtime_api_within(event: String, time: Duration) -> RuntimeApi {
     let reports = Arc::new(Mutex::new(Vec::new()));

@@ -22,6 +22,7 @@ mod openapi;
 mod operations;
 mod routes;
 mod schedule;
+mod schema_defs;
 mod server;
 mod service;
 mod slots;

@@ -7,7 +7,7 @@
 //! written here as types of the same shape, and the tests check real values against them, so a
 //! field added on one side and not the other fails a test rather than a client.
 
-use crate::view::take_defs;
+use crate::schema_defs::take_defs;
 use lisa_constructs::model::schedule::{Schedule, ScheduledAction, schedule_schema};
 use lisa_constructs::model::{ModelRecord, ScheduledRun};
 use schemars::{JsonSchema, Schema, SchemaGenerator};

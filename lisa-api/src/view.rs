@@ -4,6 +4,7 @@
 //! (`nextScheduledAction`) and what the schedule last did (`lastScheduledAction`).
 
 use crate::schedule::{ScheduledActionSchema, ScheduledRunSchema};
+use crate::schema_defs::take_defs;
 use lisa_constructs::model::{HOSTING_FIELDS, ModelRecord, ModelStatus, definition_schema};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -25,21 +26,6 @@ impl ModelView {
     /// [`of_record_at`](ModelView::of_record_at) the present instant.
     pub fn of_record(record: &ModelRecord) -> ModelView {
         Self::of_record_at(record, jiff::Timestamp::now())
-    }
-}
-
-/// Moves a root schema's `$defs` into the generator's definitions (a definition the generator
-/// has already is kept) and drops its `$schema`, so it can be a definition itself.
-pub(crate) fn take_defs(schema: &mut Value, generator: &mut SchemaGenerator) {
-    let Some(object) = schema.as_object_mut() else {
-        return;
-    };
-    object.remove("$schema");
-    if let Some(Value::Object(defs)) = object.remove("$defs") {
-        let known = generator.definitions_mut();
-        for (name, def) in defs {
-            known.entry(name).or_insert(def);
-        }
     }
 }
 

@@ -1,8 +1,6 @@
 //! What an AWS error means, recognised by its error code or its type in one place: the rest of
 //! the deployer asks these functions and never reads an AWS message itself.
 
-use crate::error::{DeployError, ErrorClass};
-
 /// What kind of failure an AWS call met.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsFault {
@@ -92,18 +90,6 @@ impl AwsFault {
         AwsFault::Transport
     }
 
-    /// The class of an error with this fault.
-    pub fn class(self) -> ErrorClass {
-        match self {
-            AwsFault::AccessDenied | AwsFault::NoCredentials | AwsFault::Unreachable => {
-                ErrorClass::Misconfigured
-            }
-            AwsFault::Service | AwsFault::Throttled | AwsFault::Transport => {
-                ErrorClass::Unavailable
-            }
-        }
-    }
-
     /// What the operator can do about it, appended to the error's one line.
     pub fn hint(self) -> &'static str {
         match self {
@@ -119,11 +105,10 @@ impl AwsFault {
     }
 }
 
-/// Whether an error says the stack does not exist. CloudFormation has no error code of its own
+/// Whether an answer says the stack does not exist. CloudFormation has no error code of its own
 /// for that: it answers `ValidationError` with "Stack with id X does not exist".
-pub fn is_missing_stack(error: &DeployError) -> bool {
-    matches!(error, DeployError::Aws { code: Some(code), message, .. }
-        if code == "ValidationError" && message.contains("does not exist"))
+pub fn says_stack_missing(code: &str, message: &str) -> bool {
+    code == "ValidationError" && message.contains("does not exist")
 }
 
 /// Whether a failed change set (or a refused one) only says there was nothing to change.
@@ -132,9 +117,10 @@ pub fn means_no_changes(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
-/// Whether a change set is unknown to CloudFormation (deleted meanwhile, or its stack was).
-pub fn is_missing_change_set(error: &DeployError) -> bool {
-    matches!(error, DeployError::Aws { code: Some(code), .. } if code == "ChangeSetNotFound" || code == "ChangeSetNotFoundException")
+/// Whether an error code says a change set is unknown to CloudFormation (deleted meanwhile, or
+/// its stack was).
+pub fn says_change_set_missing(code: &str) -> bool {
+    code == "ChangeSetNotFound" || code == "ChangeSetNotFoundException"
 }
 
 #[cfg(test)]
@@ -179,7 +165,6 @@ mod tests {
             Some(Box::new(Chain("io", Some(Box::new(refused))))),
         );
         assert_eq!(AwsFault::of(None, &chain), AwsFault::Unreachable);
-        assert_eq!(AwsFault::Unreachable.class(), ErrorClass::Misconfigured);
     }
 
     #[test]
@@ -192,20 +177,15 @@ mod tests {
 
     #[test]
     fn a_missing_stack_and_an_empty_change_set_are_recognised() {
-        let missing = DeployError::Aws {
-            operation: "CloudFormation.DescribeStacks",
-            code: Some("ValidationError".into()),
-            message: "Stack with id lisa--m does not exist".into(),
-            fault: AwsFault::Service,
-        };
-        assert!(is_missing_stack(&missing));
-        let other = DeployError::Aws {
-            operation: "CloudFormation.DescribeStacks",
-            code: Some("ValidationError".into()),
-            message: "Template format error".into(),
-            fault: AwsFault::Service,
-        };
-        assert!(!is_missing_stack(&other));
+        assert!(says_stack_missing(
+            "ValidationError",
+            "Stack with id lisa--m does not exist"
+        ));
+        assert!(!says_stack_missing(
+            "ValidationError",
+            "Template format error"
+        ));
+        assert!(says_change_set_missing("ChangeSetNotFound"));
         assert!(means_no_changes(
             "The submitted information didn't contain changes."
         ));

@@ -4,6 +4,8 @@
 //! same inputs changes nothing and says so. [`check`] tells beforehand what would make the
 //! run fail, or deploy a function that cannot start, with nothing uploaded.
 
+#[cfg(feature = "preflight")]
+mod network;
 pub mod package;
 
 use crate::aws::{Clients, call};
@@ -98,7 +100,7 @@ pub async fn check(
     });
     #[cfg(feature = "preflight")]
     let network = if network {
-        crate::preflight::network(clients, environment).await?
+        network::check(clients, environment).await?
     } else {
         Vec::new()
     };

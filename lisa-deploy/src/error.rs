@@ -208,7 +208,33 @@ pub enum DeployError {
     },
 }
 
+impl From<AwsFault> for ErrorClass {
+    /// What the operator can do about a failed AWS call: change the configuration, or wait.
+    fn from(fault: AwsFault) -> ErrorClass {
+        match fault {
+            AwsFault::AccessDenied | AwsFault::NoCredentials | AwsFault::Unreachable => {
+                ErrorClass::Misconfigured
+            }
+            AwsFault::Service | AwsFault::Throttled | AwsFault::Transport => {
+                ErrorClass::Unavailable
+            }
+        }
+    }
+}
+
 impl DeployError {
+    /// Whether CloudFormation answered that the stack does not exist.
+    pub fn is_missing_stack(&self) -> bool {
+        matches!(self, DeployError::Aws { code: Some(code), message, .. }
+            if crate::aws_errors::says_stack_missing(code, message))
+    }
+
+    /// Whether CloudFormation answered that the change set does not exist.
+    pub fn is_missing_change_set(&self) -> bool {
+        matches!(self, DeployError::Aws { code: Some(code), .. }
+            if crate::aws_errors::says_change_set_missing(code))
+    }
+
     /// The error's class, from which the edges render an exit code or an HTTP status.
     pub fn class(&self) -> ErrorClass {
         match self {
@@ -235,7 +261,7 @@ impl DeployError {
             | DeployError::Unreachable { .. }
             | DeployError::NoPreflight { .. }
             | DeployError::NoArtifactsBucket { .. } => ErrorClass::Misconfigured,
-            DeployError::Aws { fault, .. } => fault.class(),
+            DeployError::Aws { fault, .. } => ErrorClass::from(*fault),
             DeployError::Timeout { .. } | DeployError::StackFailed { .. } => {
                 ErrorClass::Unavailable
             }
@@ -272,6 +298,21 @@ mod tests {
             status: "UPDATE_IN_PROGRESS".into(),
         };
         assert_eq!(busy.class(), ErrorClass::Busy);
+        assert_eq!(
+            ErrorClass::from(AwsFault::Unreachable),
+            ErrorClass::Misconfigured
+        );
+        assert_eq!(
+            ErrorClass::from(AwsFault::Throttled),
+            ErrorClass::Unavailable
+        );
+        let missing = DeployError::Aws {
+            operation: "CloudFormation.DescribeStacks",
+            code: Some("ValidationError".into()),
+            message: "Stack with id lisa-m does not exist".into(),
+            fault: AwsFault::Service,
+        };
+        assert!(missing.is_missing_stack() && !missing.is_missing_change_set());
         assert_eq!(
             DeployError::NoPreflight {
                 model_id: "m".into()

@@ -4,7 +4,7 @@
 //! except [`StackOps::wait`], which polls gently.
 
 use crate::aws::{Clients, call};
-use crate::aws_errors::{is_missing_stack, means_no_changes};
+use crate::aws_errors::means_no_changes;
 use crate::error::{DeployError, Result};
 use crate::stack_status::StackStatus;
 use aws_sdk_cloudformation::types::{
@@ -248,7 +248,7 @@ impl StackOps {
         .await;
         let output = match result {
             Ok(output) => output,
-            Err(error) if is_missing_stack(&error) => return Ok(None),
+            Err(error) if error.is_missing_stack() => return Ok(None),
             Err(error) => return Err(error),
         };
         let Some(stack) = output.stacks().first() else {
@@ -565,7 +565,7 @@ impl StackOps {
         .await
         {
             Ok(_) => Ok(()),
-            Err(error) if crate::aws_errors::is_missing_change_set(&error) => Ok(()),
+            Err(error) if error.is_missing_change_set() => Ok(()),
             Err(error) => Err(error),
         }
     }

@@ -26,36 +26,7 @@ use crate::stacks::{LookupError, StackResource, Stacks};
 const LOAD_BALANCER_TYPE: &str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
 const TARGET_GROUP_TYPE: &str = "AWS::ElasticLoadBalancingV2::TargetGroup";
 
-/// The operation a request asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// `Create`.
-    Create,
-    /// `Update`.
-    Update,
-    /// `Delete`.
-    Delete,
-}
-
-impl Operation {
-    /// The resource's status while CloudFormation makes such a request.
-    pub fn in_progress(self) -> &'static str {
-        match self {
-            Operation::Create => "CREATE_IN_PROGRESS",
-            Operation::Update => "UPDATE_IN_PROGRESS",
-            Operation::Delete => "DELETE_IN_PROGRESS",
-        }
-    }
-
-    /// What CloudFormation does to the resource meanwhile.
-    pub fn doing(self) -> &'static str {
-        match self {
-            Operation::Create => "creating",
-            Operation::Update => "updating",
-            Operation::Delete => "deleting",
-        }
-    }
-}
+pub use crate::operation::Operation;
 
 /// What a request says about where it comes from.
 #[derive(Debug, Clone, Copy)]

@@ -1,8 +1,8 @@
 //! Why a request could not be carried out, in words an operator can act on (these become the
 //! `Reason` of a failed answer, after the master key is redacted).
 
-use crate::claim::Operation;
 use crate::litellm::LiteLlmError;
+use crate::operation::Operation;
 
 /// The handler's failures.
 #[derive(Debug, thiserror::Error)]
@@ -246,32 +246,4 @@ pub enum Refusal {
         /// What the request gives.
         target_group: String,
     },
-}
-
-/// An AWS SDK error in one line: the service's code and message, or else the chain of causes
-/// (the SDK's own `Display` with context carries a debug dump no operator needs).
-pub(crate) fn aws_message<E>(error: &E) -> String
-where
-    E: aws_sdk_secretsmanager::error::ProvideErrorMetadata + std::error::Error,
-{
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => chain(error),
-    }
-}
-
-/// An error and its causes, joined.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
 }

@@ -44,7 +44,7 @@ pub async fn target_states(
         .await
         .map_err(|e| RegistrarError::TargetHealth {
             target_group: target_group_arn.to_owned(),
-            message: crate::error::aws_message(&e),
+            message: crate::message::aws_message(&e),
         })?;
     let mut states = TargetStates::default();
     for description in output.target_health_descriptions() {

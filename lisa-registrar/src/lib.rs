@@ -23,6 +23,8 @@ pub mod gate;
 pub mod handler;
 pub mod health;
 pub mod litellm;
+mod message;
+mod operation;
 pub mod pinned;
 pub mod progress;
 pub mod relay;

@@ -254,7 +254,7 @@ impl LiteLlmClient {
                 LiteLlmError::Unreachable {
                     endpoint: self.endpoint.clone(),
                     call: call.clone(),
-                    message: crate::error::chain(&e.without_url()),
+                    message: crate::message::chain(&e.without_url()),
                 }
             }
         };

@@ -58,7 +58,7 @@ pub async fn hand_on(
         .await
         .map_err(|e| RegistrarError::Relay {
             function: function_arn.to_owned(),
-            message: crate::error::aws_message(&e),
+            message: crate::message::aws_message(&e),
         })?;
     Ok(())
 }

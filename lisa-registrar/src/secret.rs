@@ -15,7 +15,7 @@ pub async fn master_key(client: &Client, secret_arn: &str) -> Result<String, Reg
         .await
         .map_err(|e| RegistrarError::Secret {
             arn: secret_arn.to_owned(),
-            message: crate::error::aws_message(&e),
+            message: crate::message::aws_message(&e),
         })?;
     let text = output.secret_string().unwrap_or_default().trim();
     let key = match serde_json::from_str::<serde_json::Value>(text) {

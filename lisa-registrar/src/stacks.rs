@@ -80,7 +80,7 @@ where
 {
     LookupError {
         action,
-        message: crate::error::aws_message(error),
+        message: crate::message::aws_message(error),
     }
 }
 

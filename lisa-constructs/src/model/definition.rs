@@ -4,7 +4,6 @@ use super::catalog::{self, InstanceSpec};
 use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType, ServerMetricName};
 use super::error::ValidationErrors;
 use super::ids::ModelId;
-use super::parse::read_definition;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
@@ -237,72 +236,7 @@ fn whole_numbers_as_integers<S: Serializer>(value: &f64, serializer: S) -> Resul
     }
 }
 
-/// Why a definition could not be read from JSON text.
-#[derive(Debug, thiserror::Error)]
-pub enum DefinitionError {
-    /// The text is not JSON.
-    #[error("line {line}, column {column}: {message}")]
-    Syntax {
-        /// 1-based line of the problem.
-        line: usize,
-        /// 1-based column of the problem.
-        column: usize,
-        /// What the JSON parser found.
-        message: String,
-    },
-    /// The JSON breaks one or more rules.
-    #[error("{0}")]
-    Invalid(#[from] ValidationErrors),
-}
-
-impl From<serde_json::Error> for DefinitionError {
-    fn from(error: serde_json::Error) -> Self {
-        let message = error.to_string();
-        // serde_json appends " at line L column C"; keep the message without it.
-        let message = match message.rfind(" at line ") {
-            Some(i) => message[..i].to_owned(),
-            None => message,
-        };
-        DefinitionError::Syntax {
-            line: error.line(),
-            column: error.column(),
-            message,
-        }
-    }
-}
-
 impl ModelDefinition {
-    /// Reads and validates a definition from JSON text.
-    pub fn from_json_str(text: &str) -> Result<Self, DefinitionError> {
-        let value = super::json_text::parse(text)?;
-        Ok(Self::from_json_value(&value)?)
-    }
-
-    /// Reads and validates a definition, reporting every problem at once (or, for a valid
-    /// update payload, that it is one).
-    pub fn from_json_value(value: &Value) -> Result<Self, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        let definition = read_definition(&mut errors, value);
-        errors.into_result(definition).map_err(|errors| {
-            super::payload_kind::named_when(
-                errors,
-                value,
-                super::update::reads_as_update,
-                super::payload_kind::UPDATE_GIVEN_AS_DEFINITION,
-            )
-        })
-    }
-
-    /// Checks a definition built in code against the same rules as a payload.
-    pub fn validate(&self) -> Result<(), ValidationErrors> {
-        let value = serde_json::to_value(self).map_err(|e| {
-            let mut errors = ValidationErrors::default();
-            errors.push("", format!("cannot be represented as JSON: {e}"));
-            errors
-        })?;
-        Self::from_json_value(&value).map(drop)
-    }
-
     /// Whether the model streams (absent means false).
     pub fn streaming(&self) -> bool {
         self.streaming.unwrap_or(false)

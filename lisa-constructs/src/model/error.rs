@@ -71,3 +71,37 @@ impl fmt::Display for ValidationErrors {
         Ok(())
     }
 }
+
+/// Why a definition could not be read from JSON text.
+#[derive(Debug, thiserror::Error)]
+pub enum DefinitionError {
+    /// The text is not JSON.
+    #[error("line {line}, column {column}: {message}")]
+    Syntax {
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What the JSON parser found.
+        message: String,
+    },
+    /// The JSON breaks one or more rules.
+    #[error("{0}")]
+    Invalid(#[from] ValidationErrors),
+}
+
+impl From<serde_json::Error> for DefinitionError {
+    fn from(error: serde_json::Error) -> Self {
+        let message = error.to_string();
+        // serde_json appends " at line L column C"; keep the message without it.
+        let message = match message.rfind(" at line ") {
+            Some(i) => message[..i].to_owned(),
+            None => message,
+        };
+        DefinitionError::Syntax {
+            line: error.line(),
+            column: error.column(),
+            message,
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! payload the Admin API takes is refused before it is parsed.
 
 use super::bounds;
-use super::definition::DefinitionError;
+use super::error::DefinitionError;
 use super::error::ValidationErrors;
 use super::reader::child_path;
 use serde::de::{self, DeserializeSeed, Visitor};

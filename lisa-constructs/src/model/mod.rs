@@ -34,14 +34,13 @@ mod valid;
 
 pub use catalog::{CATALOG, InstanceSpec, SUPPORTED_REGIONS, families, instance};
 pub use definition::{
-    AutoScalingConfig, ContainerConfig, ContainerHealthCheck, DefinitionError, Hosting,
-    ImageConfig, LoadBalancerConfig, MetricConfig, ModelDefinition, ServerMetric,
-    TargetHealthCheck,
+    AutoScalingConfig, ContainerConfig, ContainerHealthCheck, Hosting, ImageConfig,
+    LoadBalancerConfig, MetricConfig, ModelDefinition, ServerMetric, TargetHealthCheck,
 };
 pub use enums::{
     AlbMetricName, ImageType, InferenceContainer, ModelStatus, ModelType, ServerMetricName,
 };
-pub use error::{ValidationError, ValidationErrors};
+pub use error::{DefinitionError, ValidationError, ValidationErrors};
 pub use ids::ModelId;
 pub use parse::HOSTING_FIELDS;
 pub use record::{ModelRecord, RunOutcome, ScheduledRun};

@@ -8,7 +8,7 @@ use super::definition::{
     LoadBalancerConfig, MetricConfig, ModelDefinition, ServerMetric, TargetHealthCheck,
 };
 use super::enums::{AlbMetricName, ImageType, InferenceContainer, ModelType, ServerMetricName};
-use super::error::ValidationErrors;
+use super::error::{DefinitionError, ValidationErrors};
 use super::ids::ModelId;
 use super::image::check_image_reference;
 use super::reader::{self, Fields, describe};
@@ -39,6 +39,32 @@ pub const HOSTING_FIELDS: [&str; 5] = [
     "autoScalingConfig",
     "loadBalancerConfig",
 ];
+
+/// Reading a definition is this module's work; the type lives in [`super::definition`].
+impl ModelDefinition {
+    /// Reads and validates a definition from JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self, DefinitionError> {
+        let value = super::json_text::parse(text)?;
+        Ok(Self::from_json_value(&value)?)
+    }
+
+    /// Reads and validates a definition, reporting every problem at once.
+    pub fn from_json_value(value: &Value) -> Result<Self, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let definition = read_definition(&mut errors, value);
+        errors.into_result(definition)
+    }
+
+    /// Checks a definition built in code against the same rules as a payload.
+    pub fn validate(&self) -> Result<(), ValidationErrors> {
+        let value = serde_json::to_value(self).map_err(|e| {
+            let mut errors = ValidationErrors::default();
+            errors.push("", format!("cannot be represented as JSON: {e}"));
+            errors
+        })?;
+        Self::from_json_value(&value).map(drop)
+    }
+}
 
 /// Whether `value` is a valid model definition.
 pub(crate) fn reads_as_definition(value: &Value) -> bool {
@@ -373,26 +399,6 @@ fn read_image(errors: &mut ValidationErrors, path: &str, value: &Value) -> Optio
     })
 }
 
-/// Whether a variable name says it holds a secret (`HF_TOKEN`, `DB_PASSWORD`, `OPENAI_API_KEY`...).
-/// Names that only mention tokens as a quantity (`MAX_TOTAL_TOKENS`) do not count.
-pub(crate) fn looks_like_a_credential(name: &str) -> bool {
-    const SUFFIXES: &[&str] = &[
-        "TOKEN",
-        "PASSWORD",
-        "PASSWD",
-        "SECRET",
-        "API_KEY",
-        "APIKEY",
-        "ACCESS_KEY",
-        "PRIVATE_KEY",
-    ];
-    let upper = name.to_ascii_uppercase();
-    SUFFIXES
-        .iter()
-        .any(|suffix| upper == *suffix || upper.ends_with(&format!("_{suffix}")))
-        || upper.contains("SECRET_")
-}
-
 pub(crate) fn read_environment(
     errors: &mut ValidationErrors,
     path: &str,
@@ -451,7 +457,7 @@ pub(crate) fn read_environment(
                 ),
             );
             ok = false;
-        } else if looks_like_a_credential(key) {
+        } else if reader::looks_like_a_credential(key) {
             errors.push(
                 &key_path,
                 format!(
@@ -804,7 +810,7 @@ fn read_target_health_check(
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_a_credential;
+    use super::reader::looks_like_a_credential;
 
     #[test]
     fn credential_names_are_recognized_but_token_counts_are_not() {

@@ -287,6 +287,26 @@ pub(crate) fn one_of<T: Copy + std::fmt::Display + 'static>(
     }
 }
 
+/// Whether a variable name says it holds a secret (`HF_TOKEN`, `DB_PASSWORD`, `OPENAI_API_KEY`...).
+/// Names that only mention tokens as a quantity (`MAX_TOTAL_TOKENS`) do not count.
+pub(crate) fn looks_like_a_credential(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+    ];
+    let upper = name.to_ascii_uppercase();
+    SUFFIXES
+        .iter()
+        .any(|suffix| upper == *suffix || upper.ends_with(&format!("_{suffix}")))
+        || upper.contains("SECRET_")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,7 +157,7 @@ pub(crate) fn check_server_arg(
             ));
         }
     }
-    if super::parse::looks_like_a_credential(&name.trim_start_matches('-').replace('-', "_")) {
+    if super::reader::looks_like_a_credential(&name.trim_start_matches('-').replace('-', "_")) {
         return Err(format!(
             "{name:?} looks like a credential: server arguments are stored in plain text in the \
              task definition and the stack; keep secrets in Secrets Manager"

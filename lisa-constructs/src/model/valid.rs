@@ -1,6 +1,7 @@
 //! A definition known to be valid, so that it is checked once and not again at every use.
 
-use super::definition::{DefinitionError, ModelDefinition};
+use super::definition::ModelDefinition;
+use super::error::DefinitionError;
 use super::error::ValidationErrors;
 use serde::Serialize;
 use serde_json::Value;
@@ -22,12 +23,23 @@ impl ValidDefinition {
 
     /// Reads and validates a definition from JSON text.
     pub fn from_json_str(text: &str) -> Result<ValidDefinition, DefinitionError> {
-        ModelDefinition::from_json_str(text).map(ValidDefinition)
+        let value = super::json_text::parse(text)?;
+        Ok(Self::from_json_value(&value)?)
     }
 
-    /// Reads and validates a definition from a JSON value.
+    /// Reads and validates a definition from a JSON value, reporting every problem at once
+    /// (or, for a valid update payload, that it is one).
     pub fn from_json_value(value: &Value) -> Result<ValidDefinition, ValidationErrors> {
-        ModelDefinition::from_json_value(value).map(ValidDefinition)
+        ModelDefinition::from_json_value(value)
+            .map(ValidDefinition)
+            .map_err(|errors| {
+                super::payload_kind::named_when(
+                    errors,
+                    value,
+                    super::update::reads_as_update,
+                    super::payload_kind::UPDATE_GIVEN_AS_DEFINITION,
+                )
+            })
     }
 
     /// The definition, to change it (it must then be validated again).

@@ -4,21 +4,21 @@
 //! the stack and LiteLLM exactly as an administrator's does, and returns what happened (the
 //! [`lisa_constructs::model::ScheduledRun`] recorded on the model) as the invocation's result.
 //!
-//! What the function trusts is [`settings::Settings`], from its own environment: the deployment
+//! What the function trusts is [`Settings`], from its own environment: the deployment
 //! it serves is pinned there by the bootstrap stack, never taken from an event, so an event can
 //! name only a model of that deployment. The event is
-//! [`lisa_constructs::ecs_model::schedule::LifecycleEvent`], read by [`event::parse`] into a
+//! [`lisa_constructs::ecs_model::schedule::LifecycleEvent`], read into a
 //! [`lisa_constructs::model::schedule::DueTransition`]; whether it is obeyed is
 //! [`lisa_constructs::model::schedule::due::decide`]'s to say, at the time the invocation
 //! arrived (the caller's clock, [`Lifecycle::handle`]'s `now`).
 
 #![warn(missing_docs)]
 
-pub mod error;
-pub mod event;
-pub mod handler;
+mod error;
+mod event;
+mod handler;
 mod line;
-pub mod settings;
+mod settings;
 
 pub use error::LifecycleError;
 pub use handler::Lifecycle;

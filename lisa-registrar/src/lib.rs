@@ -17,22 +17,28 @@
 //! new tasks' health, model list and one minimal inference through the test listener. An event
 //! with a `lifecycleStage` is the gate's; it needs none of the registrar's settings.
 
-pub mod claim;
-pub mod error;
-pub mod gate;
-pub mod handler;
-pub mod health;
-pub mod litellm;
+mod claim;
+mod error;
+mod gate;
+mod handler;
+mod health;
+mod litellm;
 mod message;
 mod operation;
-pub mod pinned;
-pub mod progress;
-pub mod relay;
-pub mod respond;
-pub mod secret;
-pub mod stacks;
+mod pinned;
+mod progress;
+mod relay;
+mod respond;
+mod secret;
+mod stacks;
 
-pub use error::RegistrarError;
-pub use gate::{Gate, GateSettings, HookStatus, Verdict};
-pub use handler::{Invocation, Outcome, Registrar, Settings};
+pub use error::{Refusal, RegistrarError};
+pub use gate::{
+    ATTEMPT_KEY, EXECUTION_KEY, FIRST_SEEN_KEY, Gate, GateSettings, HookStatus, Verdict,
+    is_gate_event,
+};
+pub use handler::{Invocation, Outcome, Registrar, Settings, Step};
+pub use litellm::LiteLlmClient;
+pub use litellm::LiteLlmError;
 pub use pinned::Pinned;
+pub use stacks::{AwsStacks, Lookup, LookupError, StackResource, Stacks};

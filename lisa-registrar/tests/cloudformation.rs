@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 
 use lisa_constructs::ecs_model::registration::RESOURCE_TYPE;
-use lisa_registrar::stacks::{AwsStacks, Stacks};
+use lisa_registrar::{AwsStacks, Stacks};
 use serde_json::{Value, json};
 use support::litellm::{LiteLlm, Mode};
 use support::moto_stack::{self, Model, MotoStack};

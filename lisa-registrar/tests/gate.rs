@@ -20,8 +20,10 @@ mod server;
 
 use std::time::{Duration, Instant};
 
-use lisa_registrar::gate::{ATTEMPT_KEY, EXECUTION_KEY, FIRST_SEEN_KEY, is_gate_event};
-use lisa_registrar::{Gate, GateSettings, HookStatus, Verdict};
+use lisa_registrar::{
+    ATTEMPT_KEY, EXECUTION_KEY, FIRST_SEEN_KEY, Gate, GateSettings, HookStatus, Verdict,
+    is_gate_event,
+};
 use model_server::{Behaviour, Flavor, ModelServer};
 use serde_json::{Value, json};
 

@@ -12,8 +12,7 @@ use lisa_constructs::ecs_model::model_stack_prefix;
 use lisa_constructs::ecs_model::registration::{
     MODEL_ID_ATTRIBUTE, RESOURCE_TYPE, registration_id,
 };
-use lisa_registrar::handler::Step;
-use lisa_registrar::{Outcome, Pinned, Registrar, Settings};
+use lisa_registrar::{Outcome, Pinned, Registrar, Settings, Step};
 use serde_json::{Value, json};
 use support::cloud::Cloud;
 use support::litellm::{LiteLlm, Mode};

@@ -11,7 +11,7 @@ mod support;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lisa_registrar::litellm::LiteLlmClient;
+use lisa_registrar::LiteLlmClient;
 
 const KEY: &str = "sk-real-proxy-test";
 

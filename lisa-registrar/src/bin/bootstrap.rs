@@ -7,8 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use lisa_registrar::gate::is_gate_event;
-use lisa_registrar::{Gate, GateSettings, Invocation, Outcome, Registrar};
+use lisa_registrar::{Gate, GateSettings, Invocation, Outcome, Registrar, is_gate_event};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 

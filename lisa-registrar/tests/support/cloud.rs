@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use lisa_registrar::stacks::{Lookup, LookupError, StackResource, Stacks};
+use lisa_registrar::{Lookup, LookupError, StackResource, Stacks};
 
 /// One stack's state.
 #[derive(Debug, Clone, Default)]

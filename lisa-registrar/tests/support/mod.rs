@@ -16,8 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::config::Credentials;
-use lisa_registrar::stacks::Stacks;
-use lisa_registrar::{Invocation, Pinned, Registrar, Settings};
+use lisa_registrar::{Invocation, Pinned, Registrar, Settings, Stacks};
 use serde_json::{Value, json};
 
 use server::{Handler, Seen, Server};

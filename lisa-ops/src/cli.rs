@@ -30,6 +30,19 @@ function); 3 an AWS failure, or the model did not reach its goal. 141: standard 
 carries only the product (the Admin API's JSON, a plan); progress, problems and notes go to \
 standard error.";
 
+/// Parses the command line. `--help` and `--version` print their text on standard output and end
+/// with 0; a usage error is printed on standard error and ends with 2.
+pub fn parse_or_exit() -> Result<Cli, std::process::ExitCode> {
+    Cli::try_parse().map_err(|error| {
+        let _ = error.print();
+        if error.use_stderr() {
+            std::process::ExitCode::from(lisa_synth::EXIT_USAGE)
+        } else {
+            std::process::ExitCode::SUCCESS
+        }
+    })
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Deploy a deployment's bootstrap stack (model registry, LiteLLM registration function,

@@ -6,12 +6,11 @@ mod cli;
 mod commands;
 
 use cli::Command;
-use lisa_synth::output::{self, Diagnostics};
+use lisa_synth::Diagnostics;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    output::set_program_name("lisa-ops");
-    let cli = match lisa_synth::cli::parse_or_exit::<cli::Cli>() {
+    let cli = match cli::parse_or_exit() {
         Ok(cli) => cli,
         Err(code) => return code,
     };

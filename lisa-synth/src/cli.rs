@@ -2,8 +2,8 @@
 //! in every command: `--format` is the format of the product (a template), `--error-format` the
 //! format of the problems, `--region` the regions to check, `-q` silences notes and summaries.
 
-use crate::output::EXIT_CODES_HELP;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use lisa_synth::{EXIT_CODES_HELP, EXIT_USAGE, ErrorFormat, Failure, InputSpec, TemplateFormat};
 use std::path::PathBuf;
 
 /// How inputs are found, for `--help`.
@@ -98,20 +98,20 @@ pub struct MovedArgs {
 }
 
 /// The usage error of an operator command given to `lisa-synth`.
-pub fn moved_to_ops(command: &str) -> crate::output::Failure {
-    crate::output::Failure::Usage(format!(
+pub fn moved_to_ops(command: &str) -> Failure {
+    Failure::Usage(format!(
         "`{command}` is an operator command: run `lisa-ops {command} ...` with the same flags \
 (`cargo run -p lisa-ops -- {command} --help`); lisa-synth only validates and synthesizes"
     ))
 }
 
-/// Parses the command line of `C`. `--help` and `--version` print their text on standard
-/// output and end with 0; a usage error is printed on standard error and ends with 2.
-pub fn parse_or_exit<C: Parser>() -> Result<C, std::process::ExitCode> {
-    C::try_parse().map_err(|error| {
+/// Parses the command line. `--help` and `--version` print their text on standard output and end
+/// with 0; a usage error is printed on standard error and ends with 2.
+pub fn parse_or_exit() -> Result<Cli, std::process::ExitCode> {
+    Cli::try_parse().map_err(|error| {
         let _ = error.print();
         if error.use_stderr() {
-            std::process::ExitCode::from(crate::output::EXIT_USAGE)
+            std::process::ExitCode::from(EXIT_USAGE)
         } else {
             std::process::ExitCode::SUCCESS
         }
@@ -134,8 +134,22 @@ pub struct InputArgs {
     #[arg(long = "region", value_name = "REGION", value_delimiter = ',')]
     pub regions: Vec<String>,
     /// How problems are printed (on standard error).
-    #[arg(long, value_enum, default_value_t = ErrorFormat::Text)]
-    pub error_format: ErrorFormat,
+    #[arg(long, value_enum, default_value_t = ErrorFormatFlag::Text)]
+    pub error_format: ErrorFormatFlag,
+}
+
+impl InputArgs {
+    /// What the gate reads.
+    pub fn spec(&self) -> InputSpec {
+        InputSpec {
+            paths: self.paths.clone(),
+            regions: self.regions.clone(),
+            error_format: match self.error_format {
+                ErrorFormatFlag::Text => ErrorFormat::Text,
+                ErrorFormatFlag::Json => ErrorFormat::Json,
+            },
+        }
+    }
 }
 
 /// The stack name's prefix, shared by `synth` and `ls`.
@@ -156,8 +170,9 @@ pub struct ValidateArgs {
     pub update: bool,
 }
 
+/// `--error-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ErrorFormat {
+pub enum ErrorFormatFlag {
     /// `FILE: PATH: message`, one line per problem.
     Text,
     /// One JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
@@ -175,8 +190,8 @@ pub struct SynthArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Template format.
-    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
-    pub format: TemplateFormat,
+    #[arg(long, value_enum, default_value_t = FormatFlag::Json)]
+    pub format: FormatFlag,
     /// Synthesize the models as stopped: no instances, not registered with LiteLLM.
     #[arg(long)]
     pub stopped: bool,
@@ -193,20 +208,20 @@ pub struct LsArgs {
     pub names: NameArgs,
 }
 
+/// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TemplateFormat {
+pub enum FormatFlag {
     /// Pretty-printed JSON.
     Json,
     /// YAML (long-form intrinsic functions, e.g. `Fn::Sub:`).
     Yaml,
 }
 
-impl TemplateFormat {
-    /// The file extension of a template in this format.
-    pub fn extension(self) -> &'static str {
-        match self {
-            TemplateFormat::Json => "template.json",
-            TemplateFormat::Yaml => "template.yaml",
+impl From<FormatFlag> for TemplateFormat {
+    fn from(flag: FormatFlag) -> TemplateFormat {
+        match flag {
+            FormatFlag::Json => TemplateFormat::Json,
+            FormatFlag::Yaml => TemplateFormat::Yaml,
         }
     }
 }

@@ -2,21 +2,38 @@
 //! refuse duplicate modelIds, synthesize and check the template's size. `validate`, `synth` and
 //! `ls` all go through [`synthesize_each`], so whatever one accepts the others accept.
 
-use crate::cli::{ErrorFormat, InputArgs, TemplateFormat};
 use crate::inputs::{self, FileProblem, Source};
-use crate::output::{Diagnostics, Failure};
+use crate::output::{Diagnostics, ErrorFormat, Failure};
 use crate::parallel;
+use crate::render::{self, Rendered, TemplateFormat};
 use lisa_constructs::ecs_model::{self, StackOptions};
 use lisa_constructs::model::{
-    DefinitionError, ModelUpdate, SUPPORTED_REGIONS, ValidDefinition, bounds, payload_kind,
+    DefinitionError, ModelUpdate, SUPPORTED_REGIONS, ValidDefinition, payload_kind,
 };
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
-/// One synthesized stack: its name and its template text (ending with a newline).
-#[derive(Debug)]
-pub struct Rendered {
-    pub name: String,
-    pub text: String,
+/// What a command reads: its inputs, the regions to check them in, and how their problems are
+/// printed.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    /// Files, folders of them, or `-` for standard input.
+    pub paths: Vec<PathBuf>,
+    /// Regions to check each model in; empty: AWS_REGION's, else AWS_DEFAULT_REGION's, if set.
+    pub regions: Vec<String>,
+    /// How problems are printed.
+    pub error_format: ErrorFormat,
+}
+
+impl InputSpec {
+    /// `paths`, checked in the environment's region, problems printed as text.
+    pub fn of_paths(paths: Vec<PathBuf>) -> InputSpec {
+        InputSpec {
+            paths,
+            regions: Vec::new(),
+            error_format: ErrorFormat::Text,
+        }
+    }
 }
 
 /// The regions to check: `--region` (repeated or comma-separated), else AWS_REGION, else
@@ -64,7 +81,7 @@ pub fn diagnostics_for(format: ErrorFormat, diagnostics: Diagnostics) -> Diagnos
 /// Prints problems on standard error, as text lines or as one JSON array, then a summary, and
 /// returns the failure they amount to: an I/O error when an input could not be read, invalid
 /// input otherwise. Both have been reported in full: nothing more is printed.
-pub fn report(
+fn report(
     problems: &[FileProblem],
     format: ErrorFormat,
     inputs: usize,
@@ -125,7 +142,7 @@ fn report_of(
 /// Reads and validates every definition named by `input`, checks the regions and that no
 /// modelId is defined twice. Returns the definitions in input order, or reports the problems.
 pub fn definitions(
-    input: &InputArgs,
+    input: &InputSpec,
     diagnostics: Diagnostics,
 ) -> Result<Vec<(Source, ValidDefinition)>, Failure> {
     Inputs::gather(input, diagnostics)?.definitions(diagnostics)
@@ -153,14 +170,13 @@ impl FirstDefinitions {
 /// One model definition file (or `-`), read and checked by the same gate as `validate`, and in
 /// `region` when one is given (else in AWS_REGION's, as `validate` does).
 pub fn definition_file(
-    path: &std::path::Path,
+    path: &Path,
     region: Option<&str>,
     diagnostics: Diagnostics,
 ) -> Result<ValidDefinition, Failure> {
-    let input = InputArgs {
-        paths: vec![path.to_path_buf()],
+    let input = InputSpec {
         regions: region.map(str::to_owned).into_iter().collect(),
-        error_format: ErrorFormat::Text,
+        ..InputSpec::of_paths(vec![path.to_path_buf()])
     };
     let mut read = definitions(&input, diagnostics)?;
     read.pop()
@@ -168,19 +184,21 @@ pub fn definition_file(
         .ok_or_else(|| Failure::Usage(format!("{} holds no model definition", path.display())))
 }
 
-/// One update payload file (or `-`), read and checked like `validate --update` does.
-pub fn update_file(
-    path: &std::path::Path,
+/// One payload file (or `-`) read by `read` (an update payload's reader, a schedule's), each
+/// problem printed as `FILE: PATH: message`, as `validate` prints them.
+pub fn payload_file<T>(
+    path: &Path,
+    read: impl FnOnce(&str) -> Result<T, DefinitionError>,
     diagnostics: Diagnostics,
-) -> Result<ModelUpdate, Failure> {
+) -> Result<T, Failure> {
     let source = if path.as_os_str() == "-" {
         Source::Stdin
     } else {
         Source::File(path.to_path_buf())
     };
     let problems = match inputs::read_text(&source) {
-        Ok(text) => match ModelUpdate::from_json_str(&text) {
-            Ok(update) => return Ok(update),
+        Ok(text) => match read(&text) {
+            Ok(payload) => return Ok(payload),
             Err(error) => inputs::problems(&source, &error),
         },
         Err(problem) => vec![problem],
@@ -200,7 +218,7 @@ pub struct Inputs {
 
 impl Inputs {
     /// The regions and the inputs' paths expanded, or a usage failure.
-    pub fn gather(input: &InputArgs, diagnostics: Diagnostics) -> Result<Inputs, Failure> {
+    pub fn gather(input: &InputSpec, diagnostics: Diagnostics) -> Result<Inputs, Failure> {
         let regions = regions(&input.regions)?;
         let sources = inputs::expand(&input.paths, diagnostics)?;
         Ok(Inputs {
@@ -266,7 +284,7 @@ pub fn check_options(options: &StackOptions) -> Result<(), Failure> {
 /// Every template of [`synthesize_each`], kept in memory: the checks of `validate`, and the
 /// stack names of `ls`.
 pub fn synthesize(
-    input: &InputArgs,
+    input: &InputSpec,
     options: &StackOptions,
     format: TemplateFormat,
     diagnostics: Diagnostics,
@@ -300,7 +318,7 @@ pub fn synthesize_each<R: Send>(
         |source| read_definition(source, &inputs.regions),
         |source, read| {
             let definition = read.as_ref().ok()?;
-            Some(render(source, definition, options, format).map(&each))
+            Some(render::stack(source, definition, options, format).map(&each))
         },
     );
     let mut input_problems = Vec::new();
@@ -335,37 +353,6 @@ pub fn synthesize_each<R: Send>(
         Some(failure) => Err(failure),
         None => Ok(done),
     }
-}
-
-fn render(
-    source: &Source,
-    definition: &ValidDefinition,
-    options: &StackOptions,
-    format: TemplateFormat,
-) -> Result<Rendered, FileProblem> {
-    let problem = |message: String| FileProblem::new(source, "", message);
-    let stack = ecs_model::synthesize_valid(definition, options)
-        .map_err(|e| problem(format!("cannot synthesize: {e}")))?;
-    let mut text = match format {
-        TemplateFormat::Json => stack.template.to_json_string().map_err(|e| e.to_string()),
-        TemplateFormat::Yaml => crate::yaml::to_string(&stack.template),
-    }
-    .map_err(|e| problem(format!("cannot render the template: {e}")))?;
-    // A file and standard output get the same bytes: a text file ends with a newline.
-    if !text.ends_with('\n') {
-        text.push('\n');
-    }
-    if text.len() > bounds::TEMPLATE_MAX_BYTES {
-        return Err(problem(format!(
-            "the template would be {} bytes, over CloudFormation's limit of {} bytes",
-            text.len(),
-            bounds::TEMPLATE_MAX_BYTES
-        )));
-    }
-    Ok(Rendered {
-        name: stack.name.to_string(),
-        text,
-    })
 }
 
 /// Reads one definition and checks it in every region.
@@ -417,7 +404,7 @@ fn names_only(error: &DefinitionError, message: &str) -> bool {
 }
 
 /// Reads and validates update payloads (no synthesis: an update is not a stack).
-pub fn updates(input: &InputArgs, diagnostics: Diagnostics) -> Result<usize, Failure> {
+pub fn updates(input: &InputSpec, diagnostics: Diagnostics) -> Result<usize, Failure> {
     let sources = inputs::expand(&input.paths, diagnostics)?;
     let results = parallel::map(&sources, |source| {
         let text = inputs::read_text(source).map_err(|p| vec![p])?;

@@ -1,15 +1,23 @@
-//! The synthesizer behind the `lisa-synth` command: read model definitions (files, folders,
-//! standard input), pass them through one gate (validation, regions, duplicate ids, the
-//! template's size), and write templates, all with the same streams and exit codes.
+//! What both commands, `lisa-synth` and `lisa-ops`, share: reading model definitions (files,
+//! folders, standard input) through one gate (validation, regions, duplicate ids, the
+//! template's size), reporting their problems, writing the product and ending with the same
+//! exit codes.
 //!
-//! It depends on no AWS SDK, HTTP stack or async runtime, so the command builds in about a
-//! minute. `lisa-ops`, the operator command (bootstrap, models, diff, deploy, serve), reuses
-//! these parts so that both commands read inputs and report problems the same way.
+//! It depends on no AWS SDK, HTTP stack or async runtime, and no command-line parser: each
+//! command's flags are its own binary's.
 
-pub mod cli;
-pub mod commands;
-pub mod gate;
-pub mod inputs;
-pub mod output;
-pub mod parallel;
-pub mod yaml;
+mod gate;
+mod inputs;
+mod output;
+mod parallel;
+mod render;
+mod yaml;
+
+pub use gate::{
+    InputSpec, Inputs, Writes, check_options, definition_file, definitions, diagnostics_for,
+    payload_file, synthesize, synthesize_each, updates,
+};
+pub use output::{
+    CommandResult, Diagnostics, EXIT_CODES_HELP, EXIT_USAGE, ErrorFormat, Failure, product,
+};
+pub use render::{Rendered, TemplateFormat};

@@ -1,17 +1,18 @@
 //! `lisa-synth`: validate model definitions, list and synthesize their CloudFormation stacks,
 //! and print the payloads' JSON Schema. Deploying, managing and serving models is `lisa-ops`.
 
-use lisa_synth::cli::{self, Command};
-use lisa_synth::commands;
-use lisa_synth::output::{self, Diagnostics};
+mod cli;
+mod commands;
+
+use cli::Command;
+use lisa_synth::Diagnostics;
 use std::process::ExitCode;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    output::set_program_name("lisa-synth");
-    let cli = match cli::parse_or_exit::<cli::Cli>() {
+    let cli = match cli::parse_or_exit() {
         Ok(cli) => cli,
         Err(code) => return code,
     };

@@ -15,19 +15,19 @@
 use std::fmt;
 use std::io::{self, Write};
 use std::process::ExitCode;
-use std::sync::OnceLock;
 
-static PROGRAM_NAME: OnceLock<&'static str> = OnceLock::new();
-
-/// Names the program in error lines (`NAME: message`); set once, at the start of `main`.
-/// Without it, error lines start with `lisa-synth:`.
-pub fn set_program_name(name: &'static str) {
-    let _ = PROGRAM_NAME.set(name);
-}
-
-/// The program's name, as error lines give it.
-pub fn program_name() -> &'static str {
-    PROGRAM_NAME.get().copied().unwrap_or("lisa-synth")
+/// The program's name, as error lines give it (`NAME: message`): the file name the process was
+/// started as, as Unix tools do.
+pub fn program_name() -> String {
+    std::env::args_os()
+        .next()
+        .as_deref()
+        .map(std::path::Path::new)
+        .and_then(std::path::Path::file_name)
+        .map_or_else(
+            || "lisa".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        )
 }
 
 /// Exit status of invalid input: every problem has been printed.
@@ -89,12 +89,22 @@ impl Failure {
     }
 }
 
+/// How problems are printed on standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// `FILE: PATH: message`, one line per problem, then a summary.
+    Text,
+    /// One JSON array of `{"file", "path", "message"}` objects (plus `line` and `column` for
+    /// malformed JSON), for tools: it is all standard error holds (no notes, no summary).
+    Json,
+}
+
 /// The result of a command.
-pub type Outcome = Result<(), Failure>;
+pub type CommandResult = Result<(), Failure>;
 
 /// Writes the product to standard output and flushes it. A closed pipe is
 /// [`Failure::BrokenPipe`]; any other error is [`Failure::Io`].
-pub fn product(bytes: &[u8]) -> Outcome {
+pub fn product(bytes: &[u8]) -> CommandResult {
     if stdout_was_closed() {
         return Err(Failure::Io(
             "cannot write to standard output: it is closed".into(),

@@ -3,7 +3,7 @@
 
 use clap::Args;
 use lisa_deploy::{Clients, DeployError, Deployer, DeployerOptions, ErrorClass};
-use lisa_synth::output::Diagnostics;
+use lisa_synth::Diagnostics;
 use std::process::ExitCode;
 
 /// The exit codes of the AWS commands besides 0 (the operation reached its goal).
@@ -105,7 +105,7 @@ pub fn exit_code(class: ErrorClass) -> u8 {
 pub fn print_json(value: &serde_json::Value) {
     match serde_json::to_string_pretty(value) {
         Ok(text) => {
-            if let Err(failure) = lisa_synth::output::product(format!("{text}\n").as_bytes()) {
+            if let Err(failure) = lisa_synth::product(format!("{text}\n").as_bytes()) {
                 failure.exit_now();
             }
         }

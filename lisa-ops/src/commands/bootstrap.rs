@@ -6,7 +6,7 @@ use clap::Args;
 use lisa_constructs::environment::Environment;
 use lisa_deploy::bootstrap::{BootstrapChange, BootstrapProblem, Function, bootstrap, check};
 use lisa_deploy::stacks::Polling;
-use lisa_synth::output::Diagnostics;
+use lisa_synth::Diagnostics;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 

@@ -13,7 +13,7 @@ use clap::Args;
 use lisa_constructs::model::ModelDefinition;
 use lisa_deploy::Deployer;
 use lisa_deploy::fleet::{self, PlanItem};
-use lisa_synth::output::{Diagnostics, Failure};
+use lisa_synth::{Diagnostics, Failure, InputSpec};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,12 +58,11 @@ pub struct DeployArgs {
 /// The definitions of the fleet, through the same gate as `validate` (every problem of every
 /// file, duplicate model ids, the deployment region when given).
 fn read_all(paths: &[PathBuf], aws: &AwsArgs) -> Result<Vec<ModelDefinition>, ExitCode> {
-    let input = lisa_synth::cli::InputArgs {
-        paths: paths.to_vec(),
+    let input = InputSpec {
         regions: aws.connection.region.iter().cloned().collect(),
-        error_format: lisa_synth::cli::ErrorFormat::Text,
+        ..InputSpec::of_paths(paths.to_vec())
     };
-    lisa_synth::gate::definitions(&input, Diagnostics { quiet: false })
+    lisa_synth::definitions(&input, Diagnostics { quiet: false })
         .map(|read| read.into_iter().map(|(_, d)| d.into_inner()).collect())
         .map_err(Failure::exit)
 }
@@ -71,7 +70,7 @@ fn read_all(paths: &[PathBuf], aws: &AwsArgs) -> Result<Vec<ModelDefinition>, Ex
 /// Prints the plan on standard output, one line per model (and one per resource a change set
 /// touches), through the shared writer: a reader that went away ends the command quietly.
 fn print_plan(plan: &[PlanItem], prune: bool) {
-    if let Err(failure) = lisa_synth::output::product(plan_text(plan, prune).as_bytes()) {
+    if let Err(failure) = lisa_synth::product(plan_text(plan, prune).as_bytes()) {
         failure.exit_now();
     }
 }

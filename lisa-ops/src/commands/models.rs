@@ -7,11 +7,9 @@ use super::progress::{Subject, reporter};
 use clap::{Args, Subcommand};
 use lisa_api::{ModelSchedule, ModelView};
 use lisa_constructs::model::schedule::Schedule;
-use lisa_constructs::model::{ModelRecord, ModelStatus, status};
+use lisa_constructs::model::{ModelRecord, ModelStatus, ModelUpdate, status};
 use lisa_deploy::{Deployer, Waited};
-use lisa_synth::cli::ErrorFormat;
-use lisa_synth::inputs::{self, Source};
-use lisa_synth::output::{Diagnostics, Failure};
+use lisa_synth::{Diagnostics, Failure};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -150,27 +148,10 @@ fn model(record: &ModelRecord) -> serde_json::Value {
     json!({"model": ModelView::of_record(record)})
 }
 
-/// A schedule file (or `-`), read and checked as `update_file` reads an update payload: every
-/// problem printed as FILE: PATH: message.
+/// A schedule file (or `-`), read and checked as an update payload is: every problem printed
+/// as FILE: PATH: message.
 fn schedule_file(path: &Path) -> Result<Schedule, Failure> {
-    let source = if path.as_os_str() == "-" {
-        Source::Stdin
-    } else {
-        Source::File(path.to_path_buf())
-    };
-    let problems = match inputs::read_text(&source) {
-        Ok(text) => match Schedule::from_json_str(&text) {
-            Ok(schedule) => return Ok(schedule),
-            Err(error) => inputs::problems(&source, &error),
-        },
-        Err(problem) => vec![problem],
-    };
-    Err(lisa_synth::gate::report(
-        &problems,
-        ErrorFormat::Text,
-        1,
-        Diagnostics { quiet: false },
-    ))
+    lisa_synth::payload_file(path, Schedule::from_json_str, Diagnostics { quiet: false })
 }
 
 fn deleted(model_id: &str) -> serde_json::Value {
@@ -338,14 +319,11 @@ fn run_model(args: &ModelsArgs, command: &ModelCommand) -> ExitCode {
             },
             ModelCommand::Create { file, wait } => {
                 let region = args.aws.connection.region.as_deref();
-                let definition = match lisa_synth::gate::definition_file(
-                    file,
-                    region,
-                    Diagnostics { quiet: false },
-                ) {
-                    Ok(definition) => definition.into_inner(),
-                    Err(failure) => return failure.exit(),
-                };
+                let definition =
+                    match lisa_synth::definition_file(file, region, Diagnostics { quiet: false }) {
+                        Ok(definition) => definition.into_inner(),
+                        Err(failure) => return failure.exit(),
+                    };
                 let model_id = definition.model_id.to_string();
                 match warned(deployer.create_warned(definition).await) {
                     Ok(record) if wait.no_wait => {
@@ -367,8 +345,11 @@ fn run_model(args: &ModelsArgs, command: &ModelCommand) -> ExitCode {
                 file,
                 wait,
             } => {
-                let update = match lisa_synth::gate::update_file(file, Diagnostics { quiet: false })
-                {
+                let update = match lisa_synth::payload_file(
+                    file,
+                    ModelUpdate::from_json_str,
+                    Diagnostics { quiet: false },
+                ) {
                     Ok(update) => update,
                     Err(failure) => return failure.exit(),
                 };

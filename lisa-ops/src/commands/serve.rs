@@ -16,7 +16,7 @@ use lisa_api::{
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::{ModelId, ModelRecord, ModelUpdate, ValidDefinition};
 use lisa_deploy::{DeployError, Deployer, ErrorClass, Listed};
-use lisa_synth::output::{Diagnostics, Failure, Outcome};
+use lisa_synth::{CommandResult, Diagnostics, Failure};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -95,7 +95,7 @@ address in use).";
 /// The variable holding the admin tokens (comma-separated) when no tokens file is given.
 pub const TOKENS_VARIABLE: &str = "LISA_ADMIN_TOKENS";
 
-pub fn run(args: &ServeArgs, diagnostics: Diagnostics) -> Outcome {
+pub fn run(args: &ServeArgs, diagnostics: Diagnostics) -> CommandResult {
     let tokens = admin_tokens(args)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -127,7 +127,7 @@ fn admin_tokens(args: &ServeArgs) -> Result<AdminTokens, Failure> {
     })
 }
 
-async fn serve(args: &ServeArgs, tokens: AdminTokens, diagnostics: Diagnostics) -> Outcome {
+async fn serve(args: &ServeArgs, tokens: AdminTokens, diagnostics: Diagnostics) -> CommandResult {
     let deployer = args
         .aws
         .deployer()

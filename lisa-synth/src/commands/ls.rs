@@ -1,17 +1,17 @@
 //! `lisa-synth ls`: the stack names of model definitions, in input order.
 
-use crate::cli::{LsArgs, TemplateFormat};
-use crate::gate;
-use crate::output::{self, Diagnostics, Outcome};
+use crate::cli::LsArgs;
 use lisa_constructs::ecs_model::StackOptions;
+use lisa_synth::{CommandResult, Diagnostics, TemplateFormat};
 
-pub fn run(args: &LsArgs, diagnostics: Diagnostics) -> Outcome {
-    let diagnostics = gate::diagnostics_for(args.input.error_format, diagnostics);
+pub fn run(args: &LsArgs, diagnostics: Diagnostics) -> CommandResult {
+    let input = args.input.spec();
+    let diagnostics = lisa_synth::diagnostics_for(input.error_format, diagnostics);
     let options = StackOptions {
         deployment_name: args.names.deployment_name.clone(),
         ..StackOptions::default()
     };
-    let stacks = gate::synthesize(&args.input, &options, TemplateFormat::Json, diagnostics)?;
+    let stacks = lisa_synth::synthesize(&input, &options, TemplateFormat::Json, diagnostics)?;
     let names: String = stacks.iter().map(|s| format!("{}\n", s.name)).collect();
-    output::product(names.as_bytes())
+    lisa_synth::product(names.as_bytes())
 }

@@ -1,6 +1,6 @@
-//! One module per subcommand. Each returns an [`Outcome`](crate::output::Outcome), writes its
-//! product with [`output::product`](crate::output::product) and everything else through
-//! [`Diagnostics`](crate::output::Diagnostics).
+//! One module per subcommand. Each returns a [`CommandResult`](lisa_synth::CommandResult),
+//! writes its product with [`product`](lisa_synth::product) and everything else through
+//! [`Diagnostics`](lisa_synth::Diagnostics).
 
 pub mod ls;
 pub mod schema;

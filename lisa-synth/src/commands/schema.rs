@@ -1,10 +1,10 @@
 //! `lisa-synth schema`: the JSON Schema of a payload.
 
 use crate::cli::SchemaArgs;
-use crate::output::{self, Failure, Outcome};
 use lisa_constructs::model::{definition_schema, update_schema};
+use lisa_synth::{CommandResult, Failure};
 
-pub fn run(args: &SchemaArgs) -> Outcome {
+pub fn run(args: &SchemaArgs) -> CommandResult {
     let schema = if args.update {
         update_schema()
     } else {
@@ -12,5 +12,5 @@ pub fn run(args: &SchemaArgs) -> Outcome {
     };
     let text = serde_json::to_string_pretty(&schema)
         .map_err(|e| Failure::Io(format!("cannot print the schema: {e}")))?;
-    output::product(format!("{text}\n").as_bytes())
+    lisa_synth::product(format!("{text}\n").as_bytes())
 }

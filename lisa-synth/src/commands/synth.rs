@@ -1,14 +1,15 @@
 //! `lisa-synth synth`: model definitions in, CloudFormation templates out, all or nothing.
 
-use crate::cli::{SynthArgs, TemplateFormat};
-use crate::gate::{self, Rendered};
-use crate::output::{self, Diagnostics, Failure, Outcome};
+use crate::cli::SynthArgs;
 use lisa_constructs::ecs_model::{Lifecycle, StackOptions};
 use lisa_constructs::model::bounds;
+use lisa_synth::{CommandResult, Diagnostics, Failure, Inputs, Rendered, TemplateFormat, Writes};
 use std::path::{Path, PathBuf};
 
-pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
-    let diagnostics = gate::diagnostics_for(args.input.error_format, diagnostics);
+pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> CommandResult {
+    let input = args.input.spec();
+    let format = TemplateFormat::from(args.format);
+    let diagnostics = lisa_synth::diagnostics_for(input.error_format, diagnostics);
     let options = StackOptions {
         deployment_name: args.names.deployment_name.clone(),
         lifecycle: if args.stopped {
@@ -20,8 +21,8 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
         // A create deployment passes the definition's count; a synthesized file leaves it out.
         desired_capacity: None,
     };
-    gate::check_options(&options)?;
-    let inputs = gate::Inputs::gather(&args.input, diagnostics)?.writing(gate::Writes::Templates);
+    lisa_synth::check_options(&options)?;
+    let inputs = Inputs::gather(&input, diagnostics)?.writing(Writes::Templates);
     let Some(dir) = &args.out else {
         if inputs.count() > 1 {
             // Problems in the inputs come first, as they do with --out.
@@ -31,16 +32,16 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> Outcome {
                 inputs.count()
             )));
         }
-        let stacks = gate::synthesize_each(&inputs, &options, args.format, diagnostics, Ok)?;
+        let stacks = lisa_synth::synthesize_each(&inputs, &options, format, diagnostics, Ok)?;
         let Some(stack) = stacks.first() else {
             return Err(Failure::Usage("nothing to synthesize".into()));
         };
         note_if_too_large_to_send(&stack.name, stack.text.len(), diagnostics);
-        return output::product(stack.text.as_bytes());
+        return lisa_synth::product(stack.text.as_bytes());
     };
     // Each template is stored as soon as it is rendered, then all of them move in at once.
-    let staging = Staging::new(dir, args.format)?;
-    let written = gate::synthesize_each(&inputs, &options, args.format, diagnostics, |stack| {
+    let staging = Staging::new(dir, format)?;
+    let written = lisa_synth::synthesize_each(&inputs, &options, format, diagnostics, |stack| {
         staging.write(&stack)
     })?;
     for (name, size) in &written {
@@ -118,7 +119,7 @@ impl Staging {
 
     /// Moves the stored templates into the destination: the whole folder in one rename when
     /// the destination does not exist yet, else one file at a time, once none is in the way.
-    fn move_in<'a>(self, stack_names: impl Iterator<Item = &'a str> + Clone) -> Outcome {
+    fn move_in<'a>(self, stack_names: impl Iterator<Item = &'a str> + Clone) -> CommandResult {
         let dir = &self.dir;
         if !dir.exists() {
             if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {

@@ -5,6 +5,7 @@ use crate::errors::ErrorBody;
 use crate::routes::{Deleted, Health};
 use crate::schedule::{ModelSchedule, ScheduledActionSchema, ScheduledRunSchema};
 use crate::view::UnreadableModelView;
+use lisa_constructs::bootstrap::lifecycle::busy_model_rule;
 use lisa_constructs::model::schedule::schedule_schema;
 use lisa_constructs::model::{definition_schema, update_schema};
 use schemars::JsonSchema;
@@ -192,7 +193,7 @@ pub fn document<M: JsonSchema>() -> Value {
                 "put": {
                     "operationId": "setModelSchedule",
                     "summary": "Give the model a schedule or replace it: its stack is updated in the background (InService or Stopped models only; a stopped model stays stopped)",
-                    "description": "A stop by hand holds against scheduled starts (each skip recorded as lastScheduledAction) until the model is started by hand, unless the schedule says resumeAfterManualStop. A scheduled transition that finds the model busy tries again for up to 10 minutes, then records a skip.",
+                    "description": format!("A stop by hand holds against scheduled starts (each skip recorded as lastScheduledAction) until the model is started by hand, unless the schedule says resumeAfterManualStop. {}", busy_model_rule()),
                     "requestBody": body(&schedule, &SCHEDULE_EXAMPLES),
                     "responses": with(refusals(&[
                         ("400", "The schedule is malformed, breaks the rules, or the model's status does not allow it"),

@@ -8,6 +8,7 @@
 //! field added on one side and not the other fails a test rather than a client.
 
 use crate::schema_defs::take_defs;
+use lisa_constructs::bootstrap::lifecycle::busy_model_rule;
 use lisa_constructs::model::schedule::{Schedule, ScheduledAction, schedule_schema};
 use lisa_constructs::model::{ModelRecord, ScheduledRun};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
@@ -94,12 +95,9 @@ pub(crate) struct ScheduledActionSchema {
 }
 
 // The schema of `ScheduledRun` as it serializes.
-/// A transition the schedule ran or skipped. A scheduled start skips a model stopped by hand
-/// unless the schedule says `resumeAfterManualStop`; a transition that finds the model busy
-/// tries again for up to 10 minutes, then is skipped.
 #[derive(JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(rename = "ScheduledRun")]
+#[schemars(rename = "ScheduledRun", description = scheduled_run_description())]
 #[allow(dead_code)]
 pub(crate) struct ScheduledRunSchema {
     /// The transition that was due.
@@ -230,4 +228,13 @@ pub(crate) mod tests {
             assert!(!validator.is_valid(&wrong), "{wrong}");
         }
     }
+}
+
+/// What a `ScheduledRun` is, with the busy-model rule read from its constant.
+fn scheduled_run_description() -> String {
+    format!(
+        "A transition the schedule ran or skipped. A scheduled start skips a model stopped by \
+         hand unless the schedule says `resumeAfterManualStop`. {}",
+        busy_model_rule()
+    )
 }

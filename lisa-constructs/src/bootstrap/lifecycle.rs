@@ -41,6 +41,17 @@ pub const RESERVED_CONCURRENCY: u32 = 10;
 pub const ENV_RETRY_SECONDS: &str = "LISA_SCHEDULE_RETRY_SECONDS";
 /// The default of [`ENV_RETRY_SECONDS`]: well inside the timeout.
 pub const DEFAULT_RETRY_SECONDS: u32 = 600;
+
+/// What a transition does with a busy model, in one sentence read from
+/// [`DEFAULT_RETRY_SECONDS`]: for help texts, the JSON Schema and the OpenAPI document.
+pub fn busy_model_rule() -> String {
+    format!(
+        "A scheduled start or stop that finds the model busy with another operation tries again \
+         for up to {} minutes (the lifecycle function's default, {ENV_RETRY_SECONDS}), then \
+         records a skip.",
+        DEFAULT_RETRY_SECONDS / 60
+    )
+}
 /// How many times Lambda invokes the function again after a failed invocation (an AWS call that
 /// failed, throttling when many models change in the same minute). Lambda waits about one, then
 /// two minutes, so both retries fit well inside the age an event may have

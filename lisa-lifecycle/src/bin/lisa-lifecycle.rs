@@ -3,7 +3,7 @@
 //! invocation's result is the transition's outcome as recorded on the model.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use lisa_constructs::model::schedule::Timestamp;
@@ -17,18 +17,10 @@ async fn main() -> Result<(), Error> {
         let lifecycle = Arc::clone(&lifecycle);
         async move {
             let now = Timestamp::now();
-            lifecycle
-                .handle(&event.payload, deadline(event.context.deadline), now)
-                .await
+            let left = event.context.deadline().duration_since(SystemTime::now());
+            let deadline = Instant::now() + left.unwrap_or_default();
+            lifecycle.handle(&event.payload, deadline, now).await
         }
     }))
     .await
-}
-
-/// The invocation's deadline (milliseconds since the Unix epoch) as an instant.
-fn deadline(deadline_ms: u64) -> Instant {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
 }

@@ -6,6 +6,7 @@ use super::aws_common::{AwsArgs, block_on, exit, fail, print_json};
 use super::progress::{Subject, reporter};
 use clap::{Args, Subcommand};
 use lisa_api::{ModelSchedule, ModelView};
+use lisa_constructs::bootstrap::lifecycle::busy_model_rule;
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::{ModelRecord, ModelStatus, ModelUpdate, status};
 use lisa_deploy::{Deployer, Waited};
@@ -29,7 +30,7 @@ pub enum ModelsCommand {
     #[command(flatten)]
     Model(ModelCommand),
     /// Show, set or remove a model's schedule: when it runs and when it sleeps.
-    #[command(after_help = SCHEDULE_HELP)]
+    #[command(after_help = schedule_help())]
     Schedule {
         #[command(subcommand)]
         command: ScheduleCommand,
@@ -95,7 +96,7 @@ pub enum ScheduleCommand {
     /// Give a model a schedule, or replace its schedule, and follow the stack update (which adds
     /// or changes the model's EventBridge Scheduler schedules) to its end. Only an InService or
     /// Stopped model; a stopped model stays stopped.
-    #[command(after_help = SCHEDULE_HELP)]
+    #[command(after_help = schedule_help())]
     Set {
         /// The model's id.
         model_id: String,
@@ -117,7 +118,12 @@ pub enum ScheduleCommand {
 }
 
 /// More on schedules, for `--help`.
-pub const SCHEDULE_HELP: &str = "A schedule names an IANA time zone and either one window for \
+fn schedule_help() -> String {
+    // `{BUSY}` stands for the busy-model rule, written once beside its constant.
+    SCHEDULE_HELP.replace("{BUSY}", &busy_model_rule())
+}
+
+const SCHEDULE_HELP: &str = "A schedule names an IANA time zone and either one window for \
 every day or a window per day of the week:\n  {\"timeZone\": \"Europe/Berlin\", \"daily\": \
 {\"startTime\": \"08:00\", \"stopTime\": \"20:00\"}}\n  {\"timeZone\": \"America/New_York\", \
 \"weekdays\": {\"friday\": {\"startTime\": \"22:00\", \"stopTime\": \"06:00\"}}}\nA window whose \
@@ -126,8 +132,7 @@ A stop by hand holds: a model stopped by hand (`models update MODEL_ID FILE` wit
 {\"enabled\": false}, or the same through the API) is skipped by scheduled starts, each skip \
 recorded with its reason, until it is started by hand ({\"enabled\": true}), unless the \
 schedule says \"resumeAfterManualStop\": true. A scheduled stop stops a model started by hand. \
-A scheduled start or stop that finds the model busy with another operation tries again for up \
-to 10 minutes (the lifecycle function's default), then records a skip. `models get` and `models schedule get` \
+{BUSY} `models get` and `models schedule get` \
 show the last scheduled run as lastScheduledAction (outcome done or skipped, with the reason) \
 and the next one as nextScheduledAction (in UTC and in the schedule's zone).\n\nExit codes: 0 \
 the model reached its goal (InService, or Stopped for a stopped model); 1 an invalid schedule \

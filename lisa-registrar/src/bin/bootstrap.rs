@@ -4,7 +4,7 @@
 //! registrar, set up at its first event (the gate needs none of its settings or clients).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime};
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use lisa_registrar::{Gate, GateSettings, Invocation, Outcome, Registrar, is_gate_event};
@@ -19,7 +19,8 @@ async fn main() -> Result<(), Error> {
         let registrar = Arc::clone(&registrar);
         let gate = Arc::clone(&gate);
         async move {
-            let deadline = deadline(event.context.deadline);
+            let left = event.context.deadline().duration_since(SystemTime::now());
+            let deadline = Instant::now() + left.unwrap_or_default();
             if is_gate_event(&event.payload) {
                 let verdict = gate.run(event.payload, deadline).await;
                 return Ok::<Value, Error>(verdict.to_response());
@@ -40,12 +41,4 @@ async fn main() -> Result<(), Error> {
         }
     }))
     .await
-}
-
-/// The invocation's deadline (milliseconds since the Unix epoch) as an instant.
-fn deadline(deadline_ms: u64) -> Instant {
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    Instant::now() + Duration::from_millis(deadline_ms.saturating_sub(now_ms))
 }

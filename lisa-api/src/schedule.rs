@@ -126,6 +126,15 @@ enum TransitionSchema {
     Stop,
 }
 
+/// What a `ScheduledRun` is, with the busy-model rule read from its constant.
+fn scheduled_run_description() -> String {
+    format!(
+        "A transition the schedule ran or skipped. A scheduled start skips a model stopped by \
+         hand unless the schedule says `resumeAfterManualStop`. {}",
+        busy_model_rule()
+    )
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -228,13 +237,4 @@ pub(crate) mod tests {
             assert!(!validator.is_valid(&wrong), "{wrong}");
         }
     }
-}
-
-/// What a `ScheduledRun` is, with the busy-model rule read from its constant.
-fn scheduled_run_description() -> String {
-    format!(
-        "A transition the schedule ran or skipped. A scheduled start skips a model stopped by \
-         hand unless the schedule says `resumeAfterManualStop`. {}",
-        busy_model_rule()
-    )
 }

@@ -11,7 +11,7 @@ mod common;
 use aws_sdk_cloudformation::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_cloudformation::config::{ConfigBag, Intercept};
 use aws_sdk_cloudformation::error::BoxError;
-use lisa_deploy::fleet::{self, PlanItem};
+use lisa_deploy::{AppliedItem, PlanItem, apply_fleet};
 use lisa_deploy::{Clients, Deployer, DeployerOptions};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -92,10 +92,10 @@ async fn main() {
             .map(|i| PlanItem::Create(common::litellm_only(&format!("model-{i:02}"))))
             .collect();
         let started = Instant::now();
-        let results = fleet::apply(&deployer, plan, false, concurrency, &mut |_| {}).await;
+        let results = apply_fleet(&deployer, plan, false, concurrency, &mut |_| {}).await;
         let elapsed = started.elapsed();
         assert_eq!(results.len(), 20);
-        assert!(results.iter().all(fleet::Applied::succeeded));
+        assert!(results.iter().all(AppliedItem::succeeded));
         println!(
             "deploy of 20 LiteLLM-only models, concurrency {concurrency}: {:.1} s",
             elapsed.as_secs_f64()

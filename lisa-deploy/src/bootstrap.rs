@@ -20,19 +20,19 @@ use std::time::Duration;
 
 /// The functions a bootstrap deploys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Function {
+pub enum BootstrapFunction {
     /// The LiteLLM registration function (`--registrar-zip`).
     Registration,
     /// The lifecycle function model schedules invoke (`--lifecycle-zip`).
     Lifecycle,
 }
 
-impl Function {
+impl BootstrapFunction {
     /// Its name in a sentence.
     pub fn name(self) -> &'static str {
         match self {
-            Function::Registration => "registration function",
-            Function::Lifecycle => "lifecycle function",
+            BootstrapFunction::Registration => "registration function",
+            BootstrapFunction::Lifecycle => "lifecycle function",
         }
     }
 }
@@ -45,7 +45,7 @@ pub enum BootstrapProblem {
     #[error("the {}'s package {problem}", function.name())]
     Package {
         /// Whose package.
-        function: Function,
+        function: BootstrapFunction,
         /// What is wrong with it.
         problem: PackageProblem,
     },
@@ -78,7 +78,7 @@ pub enum BootstrapProblem {
 /// `network`, that the environment's VPC, subnets and security groups exist (EC2 describe
 /// calls, the preflight's; a build without the `preflight` feature checks the packages only).
 /// Every problem at once; `Err` only when a check itself could not be made.
-pub async fn check(
+pub async fn check_bootstrap(
     clients: &Clients,
     environment: &Environment,
     registrar_zip: Option<&[u8]>,
@@ -88,8 +88,8 @@ pub async fn check(
     let architecture = Architecture::from_lambda_name(registration::function::ARCHITECTURE)
         .unwrap_or(Architecture::X86_64);
     let packages = [
-        (Function::Registration, registrar_zip),
-        (Function::Lifecycle, lifecycle_zip),
+        (BootstrapFunction::Registration, registrar_zip),
+        (BootstrapFunction::Lifecycle, lifecycle_zip),
     ]
     .into_iter()
     .filter_map(|(function, zip)| Some((function, zip?)))
@@ -259,7 +259,7 @@ pub async fn bootstrap(
     {
         change = BootstrapChange::Updated;
     }
-    let outputs = read(clients, &environment.deployment_name).await?;
+    let outputs = read_bootstrap(clients, &environment.deployment_name).await?;
     Ok((change, outputs))
 }
 
@@ -296,7 +296,7 @@ fn outputs_of(name: &str, outputs: &[(String, String)]) -> Result<BootstrapOutpu
 }
 
 /// Reads a deployment's environment from its bootstrap stack.
-pub async fn read(clients: &Clients, deployment_name: &str) -> Result<BootstrapOutputs> {
+pub async fn read_bootstrap(clients: &Clients, deployment_name: &str) -> Result<BootstrapOutputs> {
     let name = stack_name(deployment_name).map_err(|e| DeployError::NotBootstrapped {
         deployment_name: deployment_name.to_owned(),
         reason: e.to_string(),

@@ -46,7 +46,7 @@ impl PlanItem {
 /// Compares the desired definitions with the registry; with `preview`, each changed model's
 /// change set is computed (and deleted) to list the resources it would touch. `diff` and
 /// `deploy --dry-run` both show a previewed plan, so they say the same.
-pub async fn plan(
+pub async fn plan_fleet(
     deployer: &Deployer,
     desired: Vec<ModelDefinition>,
     preview: bool,
@@ -111,7 +111,7 @@ fn grows(deployed: &ModelDefinition, next: &ModelDefinition) -> bool {
 /// What the preflight checks said of one model of a plan.
 #[cfg(feature = "preflight")]
 #[derive(Debug)]
-pub struct Checked {
+pub struct CheckedItem {
     /// The model.
     pub model_id: String,
     /// The warnings of checks that could not run, or the refusal.
@@ -121,7 +121,7 @@ pub struct Checked {
 /// The preflight checks of what a plan grows: each create, and each update that resizes a
 /// running model. Models the plan does not grow are not checked.
 #[cfg(feature = "preflight")]
-pub async fn preflight(deployer: &Deployer, plan: &[PlanItem]) -> Vec<Checked> {
+pub async fn preflight_fleet(deployer: &Deployer, plan: &[PlanItem]) -> Vec<CheckedItem> {
     let mut checked = Vec::new();
     for item in plan {
         let definition = match item {
@@ -133,7 +133,7 @@ pub async fn preflight(deployer: &Deployer, plan: &[PlanItem]) -> Vec<Checked> {
             } => definition,
             PlanItem::Update { .. } | PlanItem::Unchanged(_) | PlanItem::Absent(_) => continue,
         };
-        checked.push(Checked {
+        checked.push(CheckedItem {
             model_id: definition.model_id.to_string(),
             result: deployer.preflight(definition).await,
         });
@@ -143,14 +143,14 @@ pub async fn preflight(deployer: &Deployer, plan: &[PlanItem]) -> Vec<Checked> {
 
 /// How one model's part of a deploy ended.
 #[derive(Debug)]
-pub struct Applied {
+pub struct AppliedItem {
     /// The model.
     pub model_id: String,
     /// Its record afterwards (`None`: deleted), or why it failed.
     pub result: Result<Option<ModelRecord>>,
 }
 
-impl Applied {
+impl AppliedItem {
     /// Whether the model reached its goal (created or updated and serving or stopped as
     /// before, or deleted).
     pub fn succeeded(&self) -> bool {
@@ -171,7 +171,7 @@ async fn settle(deployer: &Deployer, model_id: &str) -> Result<Option<ModelRecor
     }
 }
 
-async fn apply_one(deployer: &Deployer, item: PlanItem, prune: bool) -> Option<Applied> {
+async fn apply_one(deployer: &Deployer, item: PlanItem, prune: bool) -> Option<AppliedItem> {
     let model_id = item.model_id().to_owned();
     let result = match item {
         PlanItem::Unchanged(_) => return None,
@@ -190,19 +190,19 @@ async fn apply_one(deployer: &Deployer, item: PlanItem, prune: bool) -> Option<A
             Err(error) => Err(error),
         },
     };
-    Some(Applied { model_id, result })
+    Some(AppliedItem { model_id, result })
 }
 
 /// Applies a plan: creates the new, updates the changed and, with `prune`, deletes the absent,
 /// at most `concurrency` models at once, each followed to its end. `done` is called as each
 /// model finishes.
-pub async fn apply(
+pub async fn apply_fleet(
     deployer: &Deployer,
     plan: Vec<PlanItem>,
     prune: bool,
     concurrency: usize,
-    done: &mut (dyn FnMut(&Applied) + Send),
-) -> Vec<Applied> {
+    done: &mut (dyn FnMut(&AppliedItem) + Send),
+) -> Vec<AppliedItem> {
     let mut results = Vec::new();
     let mut stream = futures_util::stream::iter(plan)
         .map(|item| apply_one(deployer, item, prune))

@@ -1,25 +1,36 @@
 //! All of lisa's AWS I/O: the environment, stack operations, the model registry and the
-//! lifecycle. Used by the `lisa-ops` command line and by the HTTP API.
+//! lifecycle. Used by the `lisa-ops` command line, the HTTP API and the lifecycle function.
 //!
 //! The surface is the lifecycle: [`Deployer`] lists, gets, creates, updates and deletes models
 //! and waits for them. Every operation returns as soon as the new status is recorded (what an
 //! HTTP request needs); [`Deployer::wait`] follows an operation to its end. Errors say which
-//! rule refused ([`DeployError::Refused`]) or which service failed.
+//! rule refused ([`DeployError::Refused`]) or which service failed. Beside it: deploying a
+//! deployment's bootstrap stack ([`bootstrap`]), fleets ([`plan_fleet`], [`apply_fleet`]) and
+//! what a caller shows while a stack changes ([`Progress`]).
 
-pub mod aws;
-pub mod aws_errors;
-pub mod bootstrap;
-pub mod error;
-pub mod fleet;
-pub mod lifecycle;
+mod aws;
+mod aws_errors;
+mod bootstrap;
+mod error;
+mod fleet;
+mod lifecycle;
 #[cfg(feature = "preflight")]
-pub mod preflight;
-pub mod registry;
-pub mod stack_status;
-pub mod stacks;
+mod preflight;
+mod registry;
+mod stack_status;
+mod stacks;
 
 pub use aws::Clients;
 pub use aws_errors::AwsFault;
+pub use bootstrap::{
+    BootstrapChange, BootstrapFunction, BootstrapProblem, bootstrap, check_bootstrap,
+    read_bootstrap,
+};
 pub use error::{DeployError, ErrorClass, Result};
-pub use lifecycle::{Deployer, DeployerOptions, Waited};
-pub use registry::{Listed, Unreadable};
+pub use fleet::{AppliedItem, CheckedItem, PlanItem, apply_fleet, plan_fleet, preflight_fleet};
+pub use lifecycle::{Deployer, DeployerOptions, ScheduleRetry, Waited};
+#[cfg(feature = "preflight")]
+pub use preflight::preflight_model;
+pub use registry::{Listed, Registry, Unreadable, WriteError};
+pub use stack_status::StackStatus;
+pub use stacks::{DEPLOYMENT_TAG, Pending, Polling, Progress, Resources, StackOps, Waiting};

@@ -130,8 +130,9 @@ const CREATE_STARTING_RULE: &str =
 
 /// How a fenced deploy went.
 enum Fenced {
-    /// The change set runs; the record as written by the fence.
-    Owned(ModelRecord),
+    /// The change set runs; the record as written by the fence (boxed: a record is large and
+    /// this is one per operation).
+    Owned(Box<ModelRecord>),
     /// Nothing to change; the stack's id.
     NoChanges(String),
 }
@@ -151,7 +152,8 @@ impl Deployer {
     /// A deployer of `options.deployment_name`, reading its environment from the bootstrap stack.
     pub async fn connect(clients: Clients, options: DeployerOptions) -> Result<Deployer> {
         clients.check().await?;
-        let bootstrap = crate::bootstrap::read(&clients, &options.deployment_name).await?;
+        let bootstrap =
+            crate::bootstrap::read_bootstrap(&clients, &options.deployment_name).await?;
         Ok(Deployer::new(clients, options, bootstrap))
     }
 
@@ -206,7 +208,8 @@ impl Deployer {
     /// warnings of checks that could not run. Refuses with [`DeployError::Preflight`].
     #[cfg(feature = "preflight")]
     pub async fn preflight(&self, definition: &ModelDefinition) -> Result<Vec<String>> {
-        crate::preflight::check(&self.clients, definition, &self.environment().subnet_ids).await
+        crate::preflight::preflight_model(&self.clients, definition, &self.environment().subnet_ids)
+            .await
     }
 
     /// The preflight checks before a create or a resize, unless they are turned off; the
@@ -415,7 +418,7 @@ impl Deployer {
             .deploy_fenced(record.clone(), &stack, &values, true)
             .await
         {
-            Ok(Fenced::Owned(record)) => Ok((record, warnings)),
+            Ok(Fenced::Owned(record)) => Ok((*record, warnings)),
             Ok(Fenced::NoChanges(stack_id)) => self
                 .started(record, Started::NoChanges { stack_id })
                 .await
@@ -605,7 +608,7 @@ impl Deployer {
         next.operation_token = Some(token.clone());
         let next = self.write(next).await?;
         match self.deploy_fenced(next.clone(), stack, values, false).await {
-            Ok(Fenced::Owned(record)) => Ok(record),
+            Ok(Fenced::Owned(record)) => Ok(*record),
             Ok(Fenced::NoChanges(stack_id)) => {
                 self.started(next, Started::NoChanges { stack_id }).await
             }
@@ -663,7 +666,7 @@ impl Deployer {
             let _ = self.stacks.discard(&change_set).await;
             return Err((error, owned.version));
         }
-        Ok(Fenced::Owned(owned))
+        Ok(Fenced::Owned(Box::new(owned)))
     }
 
     /// A stack operation could not start: the record goes back to `previous` so the registry

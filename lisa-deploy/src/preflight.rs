@@ -7,14 +7,8 @@ use crate::aws::{Clients, call};
 use crate::error::{DeployError, Result};
 use aws_sdk_ec2::types::{Filter, LocationType};
 use lisa_constructs::ecs_model::capacity::peak_instances_of;
-use lisa_constructs::model::{AutoScalingConfig, InstanceSpec, ModelDefinition, ModelUpdate};
+use lisa_constructs::model::{AutoScalingConfig, InstanceSpec, ModelDefinition};
 use std::collections::BTreeSet;
-
-/// Whether the checks run before an update, as before a create: a new autoscaling
-/// configuration may raise maxCapacity, and a start brings the instances back.
-pub fn checks_update(update: &ModelUpdate) -> bool {
-    update.auto_scaling_instance_config.is_some() || update.enabled == Some(true)
-}
 
 /// The Service Quotas code of the on-demand vCPU quota covering an instance family.
 pub fn vcpu_quota_code(family: &str) -> (&'static str, &'static str) {
@@ -32,7 +26,7 @@ pub fn vcpu_quota_code(family: &str) -> (&'static str, &'static str) {
 }
 
 /// Runs every check for a model; `Ok(warnings)` when nothing refuses.
-pub async fn check(
+pub async fn preflight_model(
     clients: &Clients,
     definition: &ModelDefinition,
     subnet_ids: &[String],

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 mod progress;
 
-pub use progress::{Budgets, DEFAULT_SERVICE_TIMEOUT, Pending, Progress, Resources, Waiting};
+pub use progress::{Budgets, Pending, Progress, Resources, Waiting};
 use std::time::{Duration, Instant, SystemTime};
 
 /// The tag every stack this deployer creates carries, with the deployment's name as its value:

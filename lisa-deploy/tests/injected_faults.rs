@@ -366,7 +366,7 @@ async fn a_stack_whose_delete_failed_is_deleted_keeping_the_resource_that_failed
 /// it: a field today's reader refuses.
 async fn tighten_the_rules_under(d: &Deployment, model_id: &str) {
     use aws_sdk_dynamodb::types::AttributeValue;
-    let table = lisa_deploy::bootstrap::read(&d.clients, &d.name)
+    let table = lisa_deploy::read_bootstrap(&d.clients, &d.name)
         .await
         .expect("outputs")
         .registry_table_name;

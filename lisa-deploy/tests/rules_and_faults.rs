@@ -7,8 +7,7 @@ mod common;
 use common::*;
 use lisa_constructs::model::status::Refusal;
 use lisa_constructs::model::{ModelStatus, ModelUpdate};
-use lisa_deploy::bootstrap::{BootstrapChange, bootstrap, read};
-use lisa_deploy::registry::{Registry, WriteError};
+use lisa_deploy::{BootstrapChange, Registry, WriteError, bootstrap, read_bootstrap};
 use lisa_deploy::{Clients, DeployError, Deployer, Waited};
 use serde_json::json;
 
@@ -29,7 +28,10 @@ fn refusal(error: DeployError) -> Refusal {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_bootstrap_changes_nothing_and_a_new_zip_updates_the_function() {
     let d = deployment("boot").await;
-    let environment = read(&d.clients, &d.name).await.expect("read").environment;
+    let environment = read_bootstrap(&d.clients, &d.name)
+        .await
+        .expect("read")
+        .environment;
     let environment = lisa_constructs::environment::Environment {
         registration_subnet_ids: None,
         ..environment
@@ -243,7 +245,9 @@ async fn the_endpoint_going_away_mid_operation_is_a_clear_error_and_the_next_rea
 
     // The same deployment through an endpoint that no longer answers.
     let dead = Clients::from_config(&sdk_config("http://127.0.0.1:9").await);
-    let bootstrap = read(&d.clients, &d.name).await.expect("bootstrap outputs");
+    let bootstrap = read_bootstrap(&d.clients, &d.name)
+        .await
+        .expect("bootstrap outputs");
     let cut_off = Deployer::new(dead, options(&d.name), bootstrap);
     let error = cut_off
         .wait("mistral", &mut |_| {})
@@ -269,7 +273,7 @@ async fn of_concurrent_writes_over_one_version_exactly_one_wins() {
         .await
         .expect("create");
     let record = settle(&d, "titan").await;
-    let table = read(&d.clients, &d.name)
+    let table = read_bootstrap(&d.clients, &d.name)
         .await
         .expect("outputs")
         .registry_table_name;
@@ -359,12 +363,12 @@ fn on_instance(instance_type: &str) -> lisa_constructs::model::ModelDefinition {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
-    use lisa_deploy::preflight::check;
+    use lisa_deploy::preflight_model;
     let clients = clients().await;
 
     // Offered in two zones of the subnets; moto has no EC2 quotas: a warning, not a refusal.
     let good = subnets_in(&clients, &["us-east-1a", "us-east-1b"]).await;
-    let warnings = check(&clients, &on_instance("g5.xlarge"), &good)
+    let warnings = preflight_model(&clients, &on_instance("g5.xlarge"), &good)
         .await
         .expect("passes");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -376,7 +380,7 @@ async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
 
     // g6e.12xlarge is offered in us-east-1a..d only (moto's offerings, like AWS's).
     let far = subnets_in(&clients, &["us-east-1e", "us-east-1f"]).await;
-    let error = check(&clients, &on_instance("g6e.12xlarge"), &far)
+    let error = preflight_model(&clients, &on_instance("g6e.12xlarge"), &far)
         .await
         .expect_err("not offered in the subnets' zones");
     assert!(matches!(error, DeployError::Preflight(_)), "{error}");
@@ -388,7 +392,7 @@ async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
     );
     let mixed = subnets_in(&clients, &["us-east-1a", "us-east-1e"]).await;
     assert!(
-        check(&clients, &on_instance("g6e.12xlarge"), &mixed)
+        preflight_model(&clients, &on_instance("g6e.12xlarge"), &mixed)
             .await
             .is_err()
     );
@@ -398,7 +402,7 @@ async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
         region: "eu-west-1".to_owned(),
         ..clients.clone()
     };
-    let error = check(&elsewhere, &on_instance("g6.xlarge"), &good)
+    let error = preflight_model(&elsewhere, &on_instance("g6.xlarge"), &good)
         .await
         .expect_err("not in the region");
     assert!(
@@ -408,7 +412,7 @@ async fn preflight_refuses_what_cannot_run_and_warns_on_an_unreadable_quota() {
 
     // LiteLLM-only models have nothing to check.
     assert!(
-        check(&clients, &litellm_only("t"), &[])
+        preflight_model(&clients, &litellm_only("t"), &[])
             .await
             .expect("nothing")
             .is_empty()
@@ -431,7 +435,7 @@ async fn a_template_over_the_inline_limit_goes_through_the_bootstrap_bucket() {
         Waited::Deleted => panic!("deleted"),
     };
     assert_eq!(record.status, ModelStatus::InService);
-    let bucket = read(&d.clients, &d.name)
+    let bucket = read_bootstrap(&d.clients, &d.name)
         .await
         .expect("outputs")
         .artifacts_bucket_name;
@@ -594,7 +598,7 @@ async fn every_model_stack_carries_the_deployment_mark_and_acts_with_its_stack_r
         stack
             .tags()
             .iter()
-            .any(|t| t.key() == Some(lisa_deploy::stacks::DEPLOYMENT_TAG)
+            .any(|t| t.key() == Some(lisa_deploy::DEPLOYMENT_TAG)
                 && t.value() == Some(d.name.as_str())),
         "{stack:?}"
     );

@@ -9,7 +9,7 @@ use lisa_constructs::model::schedule::{
     DueTransition, Schedule, ScheduledTime, Timestamp, Transition,
 };
 use lisa_constructs::model::{ModelDefinition, ModelId, ModelRecord, ModelStatus, RunOutcome};
-use lisa_deploy::lifecycle::ScheduleRetry;
+use lisa_deploy::ScheduleRetry;
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -14,9 +14,7 @@ use common::*;
 use lisa_constructs::ecs_model::stack_io::ModelStackOutputs;
 use lisa_constructs::model::{ModelRecord, ModelStatus};
 use lisa_deploy::Waited;
-use lisa_deploy::bootstrap::read;
-use lisa_deploy::registry::Registry;
-use lisa_deploy::stacks::DEPLOYMENT_TAG;
+use lisa_deploy::{DEPLOYMENT_TAG, Registry, read_bootstrap};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -142,7 +140,7 @@ async fn a_model_created_with_the_earlier_topology_moves_by_one_update() {
         .outputs;
     let outputs =
         ModelStackOutputs::from_outputs(outputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let table = read(&d.clients, &d.name)
+    let table = read_bootstrap(&d.clients, &d.name)
         .await
         .expect("outputs")
         .registry_table_name;

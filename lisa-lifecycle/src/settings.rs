@@ -9,7 +9,7 @@ use lisa_constructs::bootstrap::lifecycle::{
     DEFAULT_RETRY_SECONDS, ENV_RETRY_SECONDS, TIMEOUT_SECONDS,
 };
 use lisa_constructs::ecs_model::registration::function::ENV_DEPLOYMENT_NAME;
-use lisa_deploy::lifecycle::ScheduleRetry;
+use lisa_deploy::ScheduleRetry;
 
 /// Kept free before the invocation's deadline after the last wait for a busy model or the last
 /// look at a started transition: the stop or start itself (a change set and a registry write)

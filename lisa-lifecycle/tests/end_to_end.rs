@@ -13,7 +13,7 @@ use lisa_constructs::bootstrap::lifecycle::ENV_RETRY_SECONDS;
 use lisa_constructs::ecs_model::registration::function::ENV_DEPLOYMENT_NAME;
 use lisa_constructs::model::schedule::Timestamp;
 use lisa_constructs::model::{ModelDefinition, ModelStatus, RunOutcome};
-use lisa_deploy::registry::Registry;
+use lisa_deploy::Registry;
 use lisa_deploy::{Deployer, Waited};
 use serde_json::{Value, json};
 use support::moto::{self, Registrar};
@@ -152,7 +152,7 @@ async fn the_packaged_function_stops_a_scheduled_model_of_its_own_deployment_onl
     );
 
     settled(&deployer, model_id).await;
-    let table = lisa_deploy::bootstrap::read(&moto::clients().await, &name)
+    let table = lisa_deploy::read_bootstrap(&moto::clients().await, &name)
         .await
         .expect("the bootstrap stack")
         .registry_table_name;

@@ -374,7 +374,7 @@ fn unique_suffix() -> u128 {
 
 async fn bootstrap_stack_exists(name: &str) -> bool {
     let clients = deploy::clients().await;
-    lisa_deploy::stacks::StackOps::new(clients, None)
+    lisa_deploy::StackOps::new(clients, None)
         .describe(&format!("{name}-bootstrap"))
         .await
         .expect("describe")

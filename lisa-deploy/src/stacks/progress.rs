@@ -181,12 +181,12 @@ impl Resources {
 
     /// How many of them are in progress.
     pub fn in_progress(&self) -> usize {
-        self.count(|s| in_progress(s))
+        self.count(in_progress)
     }
 
     /// How many of them failed.
     pub fn failed(&self) -> usize {
-        self.count(|s| failed(s))
+        self.count(failed)
     }
 
     /// How many of them are done (complete, or skipped).
@@ -233,7 +233,7 @@ impl Resources {
                 budget: budgets.of(id),
             })
             .collect();
-        pending.sort_by(|a, b| b.elapsed.cmp(&a.elapsed));
+        pending.sort_by_key(|p| std::cmp::Reverse(p.elapsed));
         pending
     }
 }

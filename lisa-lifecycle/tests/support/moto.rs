@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use lisa_constructs::environment::{Environment, Ingress};
-use lisa_deploy::bootstrap::bootstrap;
-use lisa_deploy::stacks::Polling;
-use lisa_deploy::{Clients, Deployer, DeployerOptions};
+use lisa_deploy::{Clients, Deployer, DeployerOptions, Polling, bootstrap};
 use serde_json::{Value, json};
 
 use super::REGION;

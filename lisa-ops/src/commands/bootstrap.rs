@@ -4,8 +4,9 @@ use super::aws_common::{ConnectionArgs, block_on, exit, fail, print_json};
 use super::progress::{Subject, reporter};
 use clap::Args;
 use lisa_constructs::environment::Environment;
-use lisa_deploy::bootstrap::{BootstrapChange, BootstrapProblem, Function, bootstrap, check};
-use lisa_deploy::stacks::Polling;
+use lisa_deploy::{
+    BootstrapChange, BootstrapFunction, BootstrapProblem, Polling, bootstrap, check_bootstrap,
+};
 use lisa_synth::Diagnostics;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -46,8 +47,8 @@ fn problem_line(args: &BootstrapArgs, problem: &BootstrapProblem) -> String {
     match problem {
         BootstrapProblem::Package { function, problem } => {
             let (flag, path) = match function {
-                Function::Registration => ("--registrar-zip", &args.registrar_zip),
-                Function::Lifecycle => ("--lifecycle-zip", &args.lifecycle_zip),
+                BootstrapFunction::Registration => ("--registrar-zip", &args.registrar_zip),
+                BootstrapFunction::Lifecycle => ("--lifecycle-zip", &args.lifecycle_zip),
             };
             let path = path
                 .as_deref()
@@ -90,7 +91,7 @@ pub fn run(args: &BootstrapArgs) -> ExitCode {
     block_on(async {
         let clients = args.connection.clients().await;
         let name = format!("{}-bootstrap", environment.deployment_name);
-        match check(
+        match check_bootstrap(
             &clients,
             &environment,
             registrar_zip.as_deref(),

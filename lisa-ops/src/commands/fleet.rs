@@ -12,7 +12,7 @@ use super::aws_common::{AwsArgs, block_on, exit, fail};
 use clap::Args;
 use lisa_constructs::model::ModelDefinition;
 use lisa_deploy::Deployer;
-use lisa_deploy::fleet::{self, PlanItem};
+use lisa_deploy::{AppliedItem, PlanItem, apply_fleet, plan_fleet, preflight_fleet};
 use lisa_synth::{Diagnostics, Failure, InputSpec};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -129,7 +129,7 @@ async fn check_plan(deployer: &Deployer, plan: &[PlanItem], aws: &AwsArgs) -> Ve
         return Vec::new();
     }
     let mut refused = Vec::new();
-    for checked in fleet::preflight(deployer, plan).await {
+    for checked in preflight_fleet(deployer, plan).await {
         match checked.result {
             Ok(warnings) => {
                 for warning in warnings {
@@ -153,7 +153,7 @@ async fn review(
     aws: &AwsArgs,
     prune: bool,
 ) -> ExitCode {
-    match fleet::plan(deployer, definitions, true).await {
+    match plan_fleet(deployer, definitions, true).await {
         Ok(plan) => {
             check_plan(deployer, &plan, aws).await;
             print_plan(&plan, prune);
@@ -241,7 +241,7 @@ pub fn deploy(args: &DeployArgs) -> ExitCode {
         if args.dry_run {
             return review(&deployer, definitions, &args.aws, args.prune).await;
         }
-        let plan = match fleet::plan(&deployer, definitions, false).await {
+        let plan = match plan_fleet(&deployer, definitions, false).await {
             Ok(plan) => plan,
             Err(error) => return fail(&error),
         };
@@ -257,7 +257,7 @@ pub fn deploy(args: &DeployArgs) -> ExitCode {
             .collect();
         let deployer = deployer.skipping_preflight();
         let started = Instant::now();
-        let mut done = |applied: &fleet::Applied| match &applied.result {
+        let mut done = |applied: &AppliedItem| match &applied.result {
             Ok(Some(record)) => eprintln!(
                 "{:>7.1}s  {}: {}{}",
                 started.elapsed().as_secs_f64(),
@@ -279,7 +279,7 @@ pub fn deploy(args: &DeployArgs) -> ExitCode {
                 applied.model_id
             ),
         };
-        let results = fleet::apply(
+        let results = apply_fleet(
             &deployer,
             plan,
             args.prune,

@@ -5,7 +5,7 @@
 //! against which budget.
 
 use lisa_constructs::ecs_model::registration;
-use lisa_deploy::stacks::{Pending, Progress, Waiting};
+use lisa_deploy::{Pending, Progress, Waiting};
 use std::time::{Duration, Instant};
 
 /// The variable that sets the heartbeat's interval in seconds (0: no heartbeat).
@@ -139,8 +139,7 @@ fn duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lisa_deploy::stack_status::StackStatus;
-    use lisa_deploy::stacks::Resources;
+    use lisa_deploy::{Resources, StackStatus};
 
     fn waiting(pending: Vec<Pending>) -> Waiting {
         Waiting {

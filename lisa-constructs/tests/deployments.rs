@@ -12,7 +12,7 @@ use serde_json::Value;
 fn hosted() -> Vec<(&'static str, Value, u32, u32)> {
     cases()
         .into_iter()
-        .filter(|case| case.options.lifecycle == lisa_constructs::ecs_model::Lifecycle::Running)
+        .filter(|case| case.options.run_state == lisa_constructs::ecs_model::RunState::Running)
         .filter_map(|case| {
             let hosting = definition(case.file).hosting?;
             let sizes = &hosting.auto_scaling_config;

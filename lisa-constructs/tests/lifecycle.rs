@@ -8,7 +8,7 @@ mod common;
 use common::definition;
 use lisa_constructs::cfn::Template;
 use lisa_constructs::ecs_model::capacity::{desired_on_create, desired_on_update};
-use lisa_constructs::ecs_model::{Lifecycle, StackOptions, synthesize};
+use lisa_constructs::ecs_model::{RunState, StackOptions, synthesize};
 use lisa_constructs::model::{ModelDefinition, ModelUpdate};
 use serde_json::{Value, json};
 
@@ -103,9 +103,9 @@ fn litellm_only() -> ModelDefinition {
     definition("titan-express-v1.json")
 }
 
-fn synth_as(definition: &ModelDefinition, lifecycle: Lifecycle) -> Template {
+fn synth_as(definition: &ModelDefinition, run_state: RunState) -> Template {
     let options = StackOptions {
-        lifecycle,
+        run_state,
         ..StackOptions::default()
     };
     synthesize(definition, &options)
@@ -114,11 +114,11 @@ fn synth_as(definition: &ModelDefinition, lifecycle: Lifecycle) -> Template {
 }
 
 fn running(definition: &ModelDefinition) -> Template {
-    synth_as(definition, Lifecycle::Running)
+    synth_as(definition, RunState::Running)
 }
 
 fn stopped(definition: &ModelDefinition) -> Template {
-    synth_as(definition, Lifecycle::Stopped)
+    synth_as(definition, RunState::Stopped)
 }
 
 fn text(template: &Template) -> String {

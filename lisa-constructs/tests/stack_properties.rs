@@ -6,7 +6,7 @@ mod common;
 use common::{case, cases, definition, synth};
 use lisa_constructs::cfn::{Expr, Resource, Template};
 use lisa_constructs::ecs_model::{
-    Lifecycle, MAX_DEPLOYMENT_NAME_LEN, StackError, StackOptions, registration, synthesize,
+    MAX_DEPLOYMENT_NAME_LEN, RunState, StackError, StackOptions, registration, synthesize,
 };
 use lisa_constructs::model::ModelDefinition;
 use serde_json::{Value, json};
@@ -792,7 +792,7 @@ fn no_scaling_policy_on_a_fixed_size_service() {
     let stopped = synthesize(
         &definition("mistral-vllm-autoscaling.json"),
         &StackOptions {
-            lifecycle: Lifecycle::Stopped,
+            run_state: RunState::Stopped,
             ..StackOptions::default()
         },
     )

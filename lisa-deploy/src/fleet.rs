@@ -2,8 +2,8 @@
 //! absent), the preflight checks of what it grows, and its application, many stacks at once
 //! with bounded concurrency.
 
+use crate::deployer::{Deployer, Waited};
 use crate::error::Result;
-use crate::lifecycle::{Deployer, Waited};
 use crate::registry::Listed;
 use crate::stacks::{Preview, ResourceChange};
 use futures_util::StreamExt;

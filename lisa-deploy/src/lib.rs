@@ -11,9 +11,9 @@
 mod aws;
 mod aws_errors;
 mod bootstrap;
+mod deployer;
 mod error;
 mod fleet;
-mod lifecycle;
 #[cfg(feature = "preflight")]
 mod preflight;
 mod registry;
@@ -26,9 +26,11 @@ pub use bootstrap::{
     BootstrapChange, BootstrapFunction, BootstrapProblem, bootstrap, check_bootstrap,
     read_bootstrap,
 };
+pub use deployer::{Deployer, DeployerOptions, ScheduleRetry, Waited};
 pub use error::{DeployError, ErrorClass, Result};
-pub use fleet::{AppliedItem, CheckedItem, PlanItem, apply_fleet, plan_fleet, preflight_fleet};
-pub use lifecycle::{Deployer, DeployerOptions, ScheduleRetry, Waited};
+pub use fleet::{AppliedItem, PlanItem, apply_fleet, plan_fleet};
+#[cfg(feature = "preflight")]
+pub use fleet::{CheckedItem, preflight_fleet};
 #[cfg(feature = "preflight")]
 pub use preflight::preflight_model;
 pub use registry::{Listed, Registry, Unreadable, WriteError};

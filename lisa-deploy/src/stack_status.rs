@@ -2,7 +2,7 @@
 //! to this list must be classified, and a status CloudFormation adds later is refused by name
 //! ([`StackStatus::parse`] returns `None`) rather than guessed at.
 
-use lisa_constructs::model::status::Outcome;
+use lisa_constructs::model::status::StackOutcome;
 
 macro_rules! statuses {
     ($($variant:ident = $wire:literal,)*) => {
@@ -116,20 +116,20 @@ impl StackStatus {
 
     /// How an operation ended, for the status machine: `None` while it is still running. A
     /// delete succeeds only when the stack is gone; anything else succeeds when complete.
-    pub fn outcome(self, deleting: bool) -> Option<Outcome> {
+    pub fn outcome(self, deleting: bool) -> Option<StackOutcome> {
         match (self.class(), deleting) {
             (StackClass::InProgress, _) => None,
-            (StackClass::Deleted, true) => Some(Outcome::Succeeded),
-            (StackClass::Deleted, false) => Some(Outcome::Failed),
-            (StackClass::Complete, false) => Some(Outcome::Succeeded),
-            (StackClass::RolledBack, false) => Some(Outcome::RolledBack),
+            (StackClass::Deleted, true) => Some(StackOutcome::Succeeded),
+            (StackClass::Deleted, false) => Some(StackOutcome::Failed),
+            (StackClass::Complete, false) => Some(StackOutcome::Succeeded),
+            (StackClass::RolledBack, false) => Some(StackOutcome::RolledBack),
             (StackClass::Complete | StackClass::RolledBack, true)
             | (
                 StackClass::AwaitingExecution
                 | StackClass::FailedNeedsDelete
                 | StackClass::FailedNeedsContinueRollback,
                 _,
-            ) => Some(Outcome::Failed),
+            ) => Some(StackOutcome::Failed),
         }
     }
 }
@@ -162,14 +162,23 @@ mod tests {
     fn outcomes_follow_the_classes() {
         use StackStatus as S;
         assert_eq!(S::CreateInProgress.outcome(false), None);
-        assert_eq!(S::UpdateComplete.outcome(false), Some(Outcome::Succeeded));
+        assert_eq!(
+            S::UpdateComplete.outcome(false),
+            Some(StackOutcome::Succeeded)
+        );
         assert_eq!(
             S::UpdateRollbackComplete.outcome(false),
-            Some(Outcome::RolledBack)
+            Some(StackOutcome::RolledBack)
         );
-        assert_eq!(S::RollbackComplete.outcome(false), Some(Outcome::Failed));
-        assert_eq!(S::DeleteComplete.outcome(true), Some(Outcome::Succeeded));
-        assert_eq!(S::DeleteFailed.outcome(true), Some(Outcome::Failed));
+        assert_eq!(
+            S::RollbackComplete.outcome(false),
+            Some(StackOutcome::Failed)
+        );
+        assert_eq!(
+            S::DeleteComplete.outcome(true),
+            Some(StackOutcome::Succeeded)
+        );
+        assert_eq!(S::DeleteFailed.outcome(true), Some(StackOutcome::Failed));
         assert_eq!(
             S::UpdateRollbackFailed.class(),
             StackClass::FailedNeedsContinueRollback

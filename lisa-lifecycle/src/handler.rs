@@ -1,6 +1,6 @@
 //! The handler: from a schedule's event to the transition's outcome.
 //!
-//! [`Lifecycle::handle`] checks the pinned settings, reads the event, connects a
+//! [`LifecycleHandler::handle`] checks the pinned settings, reads the event, connects a
 //! [`Deployer`] for the pinned deployment (preflight checks off: the function's role has no
 //! quota or Availability Zone reads, and a start brings back capacity the model had) and runs
 //! [`Deployer::run_scheduled`] with the time it is given as now. An event the model's schedule
@@ -28,18 +28,18 @@ pub const LOG_LINE_MAX_BYTES: usize = 4096;
 
 /// The clients and settings the handler uses.
 #[derive(Debug, Clone)]
-pub struct Lifecycle {
+pub struct LifecycleHandler {
     /// The AWS clients (the function's own region and credentials).
     pub clients: Clients,
     /// The pinned settings, or why they cannot be used (every event is then refused).
     pub settings: Result<Settings, SettingsError>,
 }
 
-impl Lifecycle {
+impl LifecycleHandler {
     /// Clients from the environment as Lambda sets it (region, credentials; `AWS_ENDPOINT_URL`
     /// is honoured) and the settings from the function's variables.
-    pub async fn from_env() -> Lifecycle {
-        Lifecycle {
+    pub async fn from_env() -> LifecycleHandler {
+        LifecycleHandler {
             clients: Clients::load(None, None).await,
             settings: Settings::from_env(),
         }
@@ -238,7 +238,7 @@ mod tests {
             "testing",
         )
         .await;
-        let lifecycle = Lifecycle {
+        let lifecycle = LifecycleHandler {
             clients,
             settings: Settings::read(|_| None),
         };
@@ -253,7 +253,7 @@ mod tests {
             "{error}"
         );
 
-        let lifecycle = Lifecycle {
+        let lifecycle = LifecycleHandler {
             settings: Ok(Settings {
                 deployment_name: "lisa".into(),
                 retry_within: std::time::Duration::ZERO,

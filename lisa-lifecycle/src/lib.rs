@@ -10,7 +10,7 @@
 //! [`lisa_constructs::ecs_model::schedule::LifecycleEvent`], read into a
 //! [`lisa_constructs::model::schedule::DueTransition`]; whether it is obeyed is
 //! [`lisa_constructs::model::schedule::due::decide`]'s to say, at the time the invocation
-//! arrived (the caller's clock, [`Lifecycle::handle`]'s `now`).
+//! arrived (the caller's clock, [`LifecycleHandler::handle`]'s `now`).
 
 #![warn(missing_docs)]
 
@@ -21,5 +21,5 @@ mod line;
 mod settings;
 
 pub use error::LifecycleError;
-pub use handler::Lifecycle;
+pub use handler::LifecycleHandler;
 pub use settings::{Settings, SettingsError};

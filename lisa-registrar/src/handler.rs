@@ -114,7 +114,7 @@ pub enum Step {
 
 /// What `run` did.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub enum Handled {
     /// This answer was sent to the ResponseURL.
     Answered(CloudFormationCustomResourceResponse),
     /// The request was handed on to a fresh invocation.
@@ -292,7 +292,7 @@ impl Registrar {
         self: &Arc<Self>,
         event: Value,
         invocation: Invocation,
-    ) -> Result<Outcome, RegistrarError> {
+    ) -> Result<Handled, RegistrarError> {
         let this = Arc::clone(self);
         let inv = invocation.clone();
         self.run_with(event, invocation, move |event, progress| async move {
@@ -308,7 +308,7 @@ impl Registrar {
         event: Value,
         invocation: Invocation,
         work: F,
-    ) -> Result<Outcome, RegistrarError>
+    ) -> Result<Handled, RegistrarError>
     where
         F: FnOnce(Value, Progress) -> Fut,
         Fut: Future<Output = Step> + Send + 'static,
@@ -348,7 +348,7 @@ impl Registrar {
             Step::HandOn(relayed) => {
                 let handing_on = relay::hand_on(&self.lambda, &invocation.function_arn, &relayed);
                 match tokio::time::timeout_at(answer_by.into(), handing_on).await {
-                    Ok(Ok(())) => return Ok(Outcome::HandedOn(relayed)),
+                    Ok(Ok(())) => return Ok(Handled::HandedOn(relayed)),
                     Ok(Err(e)) => fail(e),
                     Err(_elapsed) => fail(RegistrarError::Relay {
                         function: invocation.function_arn.clone(),
@@ -368,7 +368,7 @@ impl Registrar {
         );
         let put_timeout = self.settings.answer_margin.max(Duration::from_secs(1));
         respond::send(&self.http, &echo.response_url, &response, put_timeout).await?;
-        Ok(Outcome::Answered(response))
+        Ok(Handled::Answered(response))
     }
 
     /// The core: what to answer to `event` (CloudFormation's request, or one handed on).

@@ -37,7 +37,7 @@ pub use gate::{
     ATTEMPT_KEY, EXECUTION_KEY, FIRST_SEEN_KEY, Gate, GateSettings, HookStatus, Verdict,
     is_gate_event,
 };
-pub use handler::{Invocation, Outcome, Registrar, Settings, Step};
+pub use handler::{Handled, Invocation, Registrar, Settings, Step};
 pub use litellm::LiteLlmClient;
 pub use litellm::LiteLlmError;
 pub use pinned::Pinned;

@@ -12,7 +12,7 @@ use lisa_constructs::ecs_model::model_stack_prefix;
 use lisa_constructs::ecs_model::registration::{
     MODEL_ID_ATTRIBUTE, RESOURCE_TYPE, registration_id,
 };
-use lisa_registrar::{Outcome, Pinned, Registrar, Settings, Step};
+use lisa_registrar::{Handled, Pinned, Registrar, Settings, Step};
 use serde_json::{Value, json};
 use support::cloud::Cloud;
 use support::litellm::{LiteLlm, Mode};
@@ -129,12 +129,12 @@ impl World {
     }
 
     /// Runs a request CloudFormation makes: its resource is in progress as the request says.
-    async fn run(&self, request: Value) -> Outcome {
+    async fn run(&self, request: Value) -> Handled {
         self.run_with(request, fast_settings(), 30.0).await
     }
 
     /// Runs a request whatever CloudFormation says about its stack (a crafted one).
-    async fn run_crafted(&self, request: Value) -> Outcome {
+    async fn run_crafted(&self, request: Value) -> Handled {
         self.run_trusting(request, fast_settings(), 30.0, self.pinned(), false)
             .await
     }
@@ -163,7 +163,7 @@ impl World {
         pinned(&self.litellm.server.url(), &self.secret)
     }
 
-    async fn run_with(&self, request: Value, settings: Settings, seconds: f64) -> Outcome {
+    async fn run_with(&self, request: Value, settings: Settings, seconds: f64) -> Handled {
         self.run_trusting(request, settings, seconds, self.pinned(), true)
             .await
     }
@@ -175,7 +175,7 @@ impl World {
         seconds: f64,
         pinned: Pinned,
         from_cloudformation: bool,
-    ) -> Outcome {
+    ) -> Handled {
         if from_cloudformation {
             self.in_progress(&request);
         }
@@ -262,7 +262,7 @@ async fn create_of_a_litellm_only_model_registers_it_under_a_stable_id() {
     let outcome = w.run(w.litellm_only("create")).await;
     let answer = w.answer();
     assert_success(&answer, &w.id());
-    assert!(matches!(outcome, Outcome::Answered(_)));
+    assert!(matches!(outcome, Handled::Answered(_)));
     let entries = w.litellm.entries();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0]["model_name"], "mistral-vllm");
@@ -421,7 +421,7 @@ async fn a_slow_load_is_handed_on_to_a_fresh_invocation_that_registers_it() {
             5.0,
         )
         .await;
-    let Outcome::HandedOn(relayed) = outcome else {
+    let Handled::HandedOn(relayed) = outcome else {
         panic!("handed on: {outcome:?}")
     };
     assert_eq!(w.answers.count(), 0, "no answer yet");
@@ -764,7 +764,7 @@ async fn a_panic_is_answered() {
         )
         .await
         .expect("answered");
-    assert!(matches!(outcome, Outcome::Answered(_)));
+    assert!(matches!(outcome, Handled::Answered(_)));
     assert_failed(
         &w.answers.only(),
         &[

@@ -2,7 +2,7 @@
 //! instance at a time when its launch template changes) and the ECS capacity provider that
 //! sizes the group for the service's tasks and drains an instance's tasks before it terminates.
 
-use super::Lifecycle;
+use super::RunState;
 use super::parameters::Network;
 use super::scripts::{self, RenderError, SERVER_PORT};
 use crate::cfn::resources::autoscaling::{AutoScalingGroup, LaunchTemplateSpecification};
@@ -55,18 +55,18 @@ pub struct GroupSizes {
 }
 
 impl GroupSizes {
-    /// The sizes for a lifecycle. Running: MinSize is `minCapacity` (those instances start with
+    /// The sizes for a run state. Running: MinSize is `minCapacity` (those instances start with
     /// the stack, before any task asks for them) and MaxSize the [peak](peak_instances_of); the
     /// count is managed scaling's. Stopped: 0/0/0, which terminates every instance at once
     /// instead of waiting for managed scaling's slow scale-in.
-    pub fn for_lifecycle(config: &AutoScalingConfig, lifecycle: Lifecycle) -> GroupSizes {
-        match lifecycle {
-            Lifecycle::Running => GroupSizes {
+    pub fn for_run_state(config: &AutoScalingConfig, run_state: RunState) -> GroupSizes {
+        match run_state {
+            RunState::Running => GroupSizes {
                 min: config.min_capacity,
                 max: peak_instances_of(config),
                 desired: None,
             },
-            Lifecycle::Stopped => GroupSizes {
+            RunState::Stopped => GroupSizes {
                 min: 0,
                 max: 0,
                 desired: Some(0),

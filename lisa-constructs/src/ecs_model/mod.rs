@@ -50,7 +50,7 @@ use parameters::Parameters;
 
 /// Whether the model should be serving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lifecycle {
+pub enum RunState {
     /// Instances per the autoscaling configuration, registered with LiteLLM.
     #[default]
     Running,
@@ -64,7 +64,7 @@ pub struct StackOptions {
     /// Prefix of the stack name: `<deployment_name>-<modelId>`.
     pub deployment_name: String,
     /// Running or stopped.
-    pub lifecycle: Lifecycle,
+    pub run_state: RunState,
     /// Serve the load balancer over HTTPS (adds a `CertificateArn` parameter, and optional
     /// `DomainName` and `HostedZoneId` parameters for a name the certificate covers).
     pub https: bool,
@@ -80,7 +80,7 @@ impl Default for StackOptions {
     fn default() -> Self {
         StackOptions {
             deployment_name: DEFAULT_DEPLOYMENT_NAME.to_owned(),
-            lifecycle: Lifecycle::Running,
+            run_state: RunState::Running,
             https: false,
             desired_capacity: None,
         }
@@ -242,7 +242,7 @@ fn litellm_only_model(
             definition,
             litellm: &params.litellm,
             api_base: None,
-            enabled: options.lifecycle == Lifecycle::Running,
+            enabled: options.run_state == RunState::Running,
             after: None,
             readiness: None,
         },
@@ -294,7 +294,7 @@ fn hosted_model(
     let health_check_grace_seconds = hosting.container_config.health_check_config.start_period()
         + service::MODEL_LOAD_GRACE_SECONDS;
     let config = &hosting.auto_scaling_config;
-    let sizes = capacity::GroupSizes::for_lifecycle(config, options.lifecycle);
+    let sizes = capacity::GroupSizes::for_run_state(config, options.run_state);
     let capacity = capacity::capacity(
         &mut stack.scope("Capacity"),
         &capacity::CapacityProps {
@@ -346,7 +346,7 @@ fn hosted_model(
         },
     )?;
 
-    let (min_tasks, max_tasks) = scaling::service_bounds(config, options.lifecycle);
+    let (min_tasks, max_tasks) = scaling::service_bounds(config, options.run_state);
     let service = service::service(
         &mut stack.root(),
         &service::ServiceProps {
@@ -357,9 +357,9 @@ fn hosted_model(
             capacity_provider: capacity.capacity_provider.ref_(),
             deployment: &deployment,
             health_check_grace_seconds,
-            desired_count: match options.lifecycle {
-                Lifecycle::Stopped => Some(0),
-                Lifecycle::Running => options
+            desired_count: match options.run_state {
+                RunState::Stopped => Some(0),
+                RunState::Running => options
                     .desired_capacity
                     .map(|count| count.clamp(min_tasks, max_tasks)),
             },
@@ -375,7 +375,7 @@ fn hosted_model(
         &scaling::ScalingProps {
             cluster: cluster.ref_(),
             service_name: service.get_att("Name"),
-            lifecycle: options.lifecycle,
+            run_state: options.run_state,
             config,
             container: hosting.inference_container,
             load_balancer_full_name: lb.load_balancer.get_att("LoadBalancerFullName"),
@@ -391,7 +391,7 @@ fn hosted_model(
             definition,
             litellm: &params.litellm,
             api_base: Some(lb.api_base(options.https)),
-            enabled: options.lifecycle == Lifecycle::Running,
+            enabled: options.run_state == RunState::Running,
             // After the scalable target: registering it is what brings a started service to
             // minCapacity, and the registration waits for a healthy target.
             after: Some(scaling.target.logical_id().as_str().to_owned()),

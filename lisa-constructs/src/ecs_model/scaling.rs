@@ -9,7 +9,7 @@
 //! target group to the other, each deployment the other way, so the load balancer metrics are
 //! read across both target groups, never one.
 
-use super::Lifecycle;
+use super::RunState;
 use super::metrics::{NAMESPACE, STACK_DIMENSION};
 use crate::cfn::resources::application_autoscaling::{
     CustomizedMetricSpecification, MetricDimension, ScalableTarget, ScalingPolicy,
@@ -27,7 +27,7 @@ pub struct ScalingProps<'a> {
     /// The service's name.
     pub service_name: Expr,
     /// Running or stopped.
-    pub lifecycle: Lifecycle,
+    pub run_state: RunState,
     /// The capacities and the metric.
     pub config: &'a AutoScalingConfig,
     /// The server, whose metric names a server signal reads.
@@ -49,10 +49,10 @@ pub struct Scaling {
 
 /// The bounds of the service's desired count: the configuration's while running, 0 and 0 while
 /// stopped (registering them moves the count there at once).
-pub fn service_bounds(config: &AutoScalingConfig, lifecycle: Lifecycle) -> (u32, u32) {
-    match lifecycle {
-        Lifecycle::Running => (config.min_capacity, config.max_capacity),
-        Lifecycle::Stopped => (0, 0),
+pub fn service_bounds(config: &AutoScalingConfig, run_state: RunState) -> (u32, u32) {
+    match run_state {
+        RunState::Running => (config.min_capacity, config.max_capacity),
+        RunState::Stopped => (0, 0),
     }
 }
 
@@ -63,7 +63,7 @@ pub fn service_scaling(
     scope: &mut Scope<'_>,
     props: &ScalingProps<'_>,
 ) -> Result<Scaling, ConstructError> {
-    let (min, max) = service_bounds(props.config, props.lifecycle);
+    let (min, max) = service_bounds(props.config, props.run_state);
     let target = scope.add(
         "ServiceTarget",
         ScalableTarget::ecs_service(props.cluster.clone(), props.service_name.clone(), min, max),

@@ -34,7 +34,7 @@ impl Request {
 
 /// How a stack operation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum StackOutcome {
     /// It did what was asked.
     Succeeded,
     /// It failed and the stack is back where it was, intact.
@@ -182,9 +182,9 @@ pub fn begin_as(
 
 /// Where an operation that worked in status `working` lands: `Some(status)`, or `None` when the
 /// record is removed (a finished delete). A status that is not a working status stays as it is.
-pub fn finish(working: ModelStatus, outcome: Outcome) -> Option<ModelStatus> {
+pub fn finish(working: ModelStatus, outcome: StackOutcome) -> Option<ModelStatus> {
     use ModelStatus as S;
-    use Outcome as O;
+    use StackOutcome as O;
     Some(match (working, outcome) {
         (S::Creating, O::Succeeded) => S::InService,
         (S::Creating, O::RolledBack | O::Failed) => S::Failed,
@@ -205,7 +205,11 @@ pub fn finish(working: ModelStatus, outcome: Outcome) -> Option<ModelStatus> {
 
 /// [`finish`] for a model whose record says `enabled`: an update of a stopped model (a schedule
 /// change deploys its stack, still stopped) lands back in `Stopped`, not `InService`.
-pub fn finish_with(working: ModelStatus, outcome: Outcome, enabled: bool) -> Option<ModelStatus> {
+pub fn finish_with(
+    working: ModelStatus,
+    outcome: StackOutcome,
+    enabled: bool,
+) -> Option<ModelStatus> {
     match (working, finish(working, outcome)) {
         (ModelStatus::Updating, Some(ModelStatus::InService)) if !enabled => {
             Some(ModelStatus::Stopped)
@@ -251,17 +255,17 @@ mod tests {
 
     #[test]
     fn an_update_of_a_stopped_model_lands_back_in_stopped() {
-        for outcome in [Outcome::Succeeded, Outcome::RolledBack] {
+        for outcome in [StackOutcome::Succeeded, StackOutcome::RolledBack] {
             assert_eq!(finish_with(S::Updating, outcome, false), Some(S::Stopped));
             assert_eq!(finish_with(S::Updating, outcome, true), Some(S::InService));
         }
         assert_eq!(
-            finish_with(S::Updating, Outcome::Failed, false),
+            finish_with(S::Updating, StackOutcome::Failed, false),
             Some(S::Failed)
         );
         // A stop's record says enabled false while it works: its rollback still serves.
         assert_eq!(
-            finish_with(S::Stopping, Outcome::RolledBack, false),
+            finish_with(S::Stopping, StackOutcome::RolledBack, false),
             Some(S::InService)
         );
         assert_eq!(before_with(S::Updating, false), Some(S::Stopped));
@@ -383,19 +387,19 @@ mod tests {
     #[test]
     fn outcomes_land_where_the_table_says() {
         let table = [
-            (S::Creating, Outcome::Succeeded, Some(S::InService)),
-            (S::Creating, Outcome::RolledBack, Some(S::Failed)),
-            (S::Updating, Outcome::Succeeded, Some(S::InService)),
-            (S::Updating, Outcome::RolledBack, Some(S::InService)),
-            (S::Updating, Outcome::Failed, Some(S::Failed)),
-            (S::Stopping, Outcome::Succeeded, Some(S::Stopped)),
-            (S::Stopping, Outcome::RolledBack, Some(S::InService)),
-            (S::Stopping, Outcome::Failed, Some(S::Failed)),
-            (S::Starting, Outcome::Succeeded, Some(S::InService)),
-            (S::Starting, Outcome::RolledBack, Some(S::Stopped)),
-            (S::Starting, Outcome::Failed, Some(S::Failed)),
-            (S::Deleting, Outcome::Succeeded, None),
-            (S::Deleting, Outcome::Failed, Some(S::Failed)),
+            (S::Creating, StackOutcome::Succeeded, Some(S::InService)),
+            (S::Creating, StackOutcome::RolledBack, Some(S::Failed)),
+            (S::Updating, StackOutcome::Succeeded, Some(S::InService)),
+            (S::Updating, StackOutcome::RolledBack, Some(S::InService)),
+            (S::Updating, StackOutcome::Failed, Some(S::Failed)),
+            (S::Stopping, StackOutcome::Succeeded, Some(S::Stopped)),
+            (S::Stopping, StackOutcome::RolledBack, Some(S::InService)),
+            (S::Stopping, StackOutcome::Failed, Some(S::Failed)),
+            (S::Starting, StackOutcome::Succeeded, Some(S::InService)),
+            (S::Starting, StackOutcome::RolledBack, Some(S::Stopped)),
+            (S::Starting, StackOutcome::Failed, Some(S::Failed)),
+            (S::Deleting, StackOutcome::Succeeded, None),
+            (S::Deleting, StackOutcome::Failed, Some(S::Failed)),
         ];
         for (working, outcome, expected) in table {
             assert_eq!(finish(working, outcome), expected, "{working} {outcome:?}");
@@ -411,7 +415,7 @@ mod tests {
         assert_eq!(before(S::Creating), None);
         for settled in [S::InService, S::Stopped, S::Failed] {
             assert!(!is_working(settled));
-            assert_eq!(finish(settled, Outcome::Failed), Some(settled));
+            assert_eq!(finish(settled, StackOutcome::Failed), Some(settled));
         }
     }
 }

@@ -2,7 +2,7 @@
 //! property tests all see the same templates.
 #![allow(dead_code)]
 
-use lisa_constructs::ecs_model::{Lifecycle, ModelStack, StackOptions, synthesize};
+use lisa_constructs::ecs_model::{ModelStack, RunState, StackOptions, synthesize};
 use lisa_constructs::model::ModelDefinition;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -65,7 +65,7 @@ pub fn cases() -> Vec<Case> {
             name: "seed-mistral-vllm-stopped",
             file: "mistral-vllm.json",
             options: StackOptions {
-                lifecycle: Lifecycle::Stopped,
+                run_state: RunState::Stopped,
                 ..running()
             },
         },
@@ -91,7 +91,7 @@ pub fn cases() -> Vec<Case> {
             name: "titan-stopped-custom-deployment",
             file: "titan-express-v1.json",
             options: StackOptions {
-                lifecycle: Lifecycle::Stopped,
+                run_state: RunState::Stopped,
                 deployment_name: "prodeu".into(),
                 ..running()
             },

@@ -7,12 +7,12 @@ use std::time::{Instant, SystemTime};
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use lisa_constructs::model::schedule::Timestamp;
-use lisa_lifecycle::Lifecycle;
+use lisa_lifecycle::LifecycleHandler;
 use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let lifecycle = Arc::new(Lifecycle::from_env().await);
+    let lifecycle = Arc::new(LifecycleHandler::from_env().await);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let lifecycle = Arc::clone(&lifecycle);
         async move {

@@ -24,7 +24,7 @@ use lisa_constructs::model::{InferenceContainer, ModelType};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use probe::{Outcome, Target};
+use probe::{ProbeResult, Target};
 
 /// The event field that makes an event the gate's (CloudFormation's requests have none).
 pub const STAGE_KEY: &str = "lifecycleStage";
@@ -213,14 +213,14 @@ impl Gate {
     /// The verdict for one round of checks.
     fn conclude(
         &self,
-        outcome: Outcome,
+        outcome: ProbeResult,
         details: &GateDetails<String>,
         execution_id: Option<&str>,
         state: State,
         now: u64,
     ) -> Verdict {
         match outcome {
-            Outcome::Pass => Verdict::done(
+            ProbeResult::Pass => Verdict::done(
                 HookStatus::Succeeded,
                 format!(
                     "the new tasks serve {} through {}",
@@ -228,8 +228,8 @@ impl Gate {
                     quote(&details.test_endpoint)
                 ),
             ),
-            Outcome::Wrong(reason) => Verdict::done(HookStatus::Failed, reason),
-            Outcome::NotYet(reason) => {
+            ProbeResult::Wrong(reason) => Verdict::done(HookStatus::Failed, reason),
+            ProbeResult::NotYet(reason) => {
                 let waited = Duration::from_millis(now.saturating_sub(state.first_seen_ms));
                 if waited >= self.settings.give_up_after {
                     return Verdict::done(

@@ -47,7 +47,7 @@ pub struct Target {
 
 /// How the checks went.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub enum ProbeResult {
     /// Every check passed.
     Pass,
     /// No answer yet (connection refused, timeout, 502 to 504, 429): the tasks may still be
@@ -77,7 +77,7 @@ pub async fn check(
     target: &Target,
     call_timeout: Duration,
     check_by: Instant,
-) -> Outcome {
+) -> ProbeResult {
     for step in steps(target) {
         let url = format!("{}{}", target.base, step.route);
         let what = format!("{} {}", step.method, quote(&url));
@@ -87,11 +87,11 @@ pub async fn check(
         };
         let outcome = with_context(outcome, &what);
         log(step.name, &what, &outcome);
-        if outcome != Outcome::Pass {
+        if outcome != ProbeResult::Pass {
             return outcome;
         }
     }
-    Outcome::Pass
+    ProbeResult::Pass
 }
 
 /// The three checks for the target's server and model type.
@@ -156,10 +156,10 @@ async fn call(
     url: &str,
     call_timeout: Duration,
     check_by: Instant,
-) -> Result<Vec<u8>, Outcome> {
+) -> Result<Vec<u8>, ProbeResult> {
     let timeout = call_timeout.min(check_by.saturating_duration_since(Instant::now()));
     if timeout.is_zero() {
-        return Err(Outcome::NotYet(
+        return Err(ProbeResult::NotYet(
             "no time left in this invocation for the call".into(),
         ));
     }
@@ -171,7 +171,7 @@ async fn call(
         let response = request.send().await.map_err(|e| transport(&e, timeout))?;
         let status = response.status().as_u16();
         let body = read_bounded(response, timeout).await?;
-        Ok::<_, Outcome>((status, body))
+        Ok::<_, ProbeResult>((status, body))
     };
     let (status, body) = tokio::time::timeout(timeout, exchange)
         .await
@@ -180,8 +180,8 @@ async fn call(
         200..=299 => Ok(body),
         // Not serving yet: the load balancer has no healthy target (502, 503, 504) or the
         // server sheds load while it warms up.
-        408 | 425 | 429 | 502..=504 => Err(Outcome::NotYet(format!("answered {status}"))),
-        _ => Err(Outcome::Wrong(format!("answered {status}"))),
+        408 | 425 | 429 | 502..=504 => Err(ProbeResult::NotYet(format!("answered {status}"))),
+        _ => Err(ProbeResult::Wrong(format!("answered {status}"))),
     }
 }
 
@@ -189,11 +189,11 @@ async fn call(
 async fn read_bounded(
     mut response: reqwest::Response,
     timeout: Duration,
-) -> Result<Vec<u8>, Outcome> {
+) -> Result<Vec<u8>, ProbeResult> {
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| transport(&e, timeout))? {
         if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-            return Err(Outcome::Wrong(format!(
+            return Err(ProbeResult::Wrong(format!(
                 "the answer is larger than {MAX_ANSWER_BYTES} bytes"
             )));
         }
@@ -203,7 +203,7 @@ async fn read_bounded(
 }
 
 /// A failed exchange: nothing a server said, so the tasks may not be up yet.
-fn transport(error: &reqwest::Error, timeout: Duration) -> Outcome {
+fn transport(error: &reqwest::Error, timeout: Duration) -> ProbeResult {
     if error.is_timeout() {
         return no_answer_within(timeout);
     }
@@ -219,40 +219,40 @@ fn transport(error: &reqwest::Error, timeout: Duration) -> Outcome {
     } else {
         "the exchange failed"
     };
-    Outcome::NotYet(format!("{kind} ({})", bounded(&cause, 200)))
+    ProbeResult::NotYet(format!("{kind} ({})", bounded(&cause, 200)))
 }
 
-fn no_answer_within(timeout: Duration) -> Outcome {
-    Outcome::NotYet(format!("no answer within {} ms", timeout.as_millis()))
+fn no_answer_within(timeout: Duration) -> ProbeResult {
+    ProbeResult::NotYet(format!("no answer within {} ms", timeout.as_millis()))
 }
 
 /// The outcome of a 2xx answer's body.
-fn judged(target: &Target, step: &Step, body: &[u8]) -> Outcome {
+fn judged(target: &Target, step: &Step, body: &[u8]) -> ProbeResult {
     let Some(judge) = step.judge else {
-        return Outcome::Pass;
+        return ProbeResult::Pass;
     };
     let verdict = serde_json::from_slice::<Value>(body)
         .map_err(|_| "the answer is not JSON".to_owned())
         .and_then(|value| judge(target, &value));
     match verdict {
-        Ok(()) => Outcome::Pass,
-        Err(reason) => Outcome::Wrong(reason),
+        Ok(()) => ProbeResult::Pass,
+        Err(reason) => ProbeResult::Wrong(reason),
     }
 }
 
-fn with_context(outcome: Outcome, what: &str) -> Outcome {
+fn with_context(outcome: ProbeResult, what: &str) -> ProbeResult {
     match outcome {
-        Outcome::Pass => Outcome::Pass,
-        Outcome::NotYet(reason) => Outcome::NotYet(format!("{what}: {reason}")),
-        Outcome::Wrong(reason) => Outcome::Wrong(format!("{what}: {reason}")),
+        ProbeResult::Pass => ProbeResult::Pass,
+        ProbeResult::NotYet(reason) => ProbeResult::NotYet(format!("{what}: {reason}")),
+        ProbeResult::Wrong(reason) => ProbeResult::Wrong(format!("{what}: {reason}")),
     }
 }
 
-fn log(name: &str, what: &str, outcome: &Outcome) {
+fn log(name: &str, what: &str, outcome: &ProbeResult) {
     let said = match outcome {
-        Outcome::Pass => format!("passed ({what})"),
-        Outcome::NotYet(reason) => format!("not yet: {reason}"),
-        Outcome::Wrong(reason) => format!("wrong: {reason}"),
+        ProbeResult::Pass => format!("passed ({what})"),
+        ProbeResult::NotYet(reason) => format!("not yet: {reason}"),
+        ProbeResult::Wrong(reason) => format!("wrong: {reason}"),
     };
     eprintln!("lisa-registrar gate: {name} check {said}");
 }

@@ -1,7 +1,7 @@
 //! `lisa-synth synth`: model definitions in, CloudFormation templates out, all or nothing.
 
 use crate::cli::SynthArgs;
-use lisa_constructs::ecs_model::{Lifecycle, StackOptions};
+use lisa_constructs::ecs_model::{RunState, StackOptions};
 use lisa_constructs::model::bounds;
 use lisa_synth::{CommandResult, Diagnostics, Failure, Inputs, Rendered, TemplateFormat, Writes};
 use std::path::{Path, PathBuf};
@@ -12,10 +12,10 @@ pub fn run(args: &SynthArgs, diagnostics: Diagnostics) -> CommandResult {
     let diagnostics = lisa_synth::diagnostics_for(input.error_format, diagnostics);
     let options = StackOptions {
         deployment_name: args.names.deployment_name.clone(),
-        lifecycle: if args.stopped {
-            Lifecycle::Stopped
+        run_state: if args.stopped {
+            RunState::Stopped
         } else {
-            Lifecycle::Running
+            RunState::Running
         },
         https: args.https,
         // A create deployment passes the definition's count; a synthesized file leaves it out.

@@ -8,7 +8,7 @@ use crate::registry::{Unreadable, WriteError};
 use crate::stack_status::{StackClass, StackStatus};
 use crate::stacks::StackInfo;
 use lisa_constructs::ecs_model::stack_io::ModelStackOutputs;
-use lisa_constructs::model::status::{self, Outcome};
+use lisa_constructs::model::status::{self, StackOutcome};
 use lisa_constructs::model::{ModelRecord, ModelStatus};
 
 impl Deployer {
@@ -58,9 +58,9 @@ impl Deployer {
         let (outcome, info) = match info {
             None => {
                 let outcome = if deleting {
-                    Outcome::Succeeded
+                    StackOutcome::Succeeded
                 } else {
-                    Outcome::Failed
+                    StackOutcome::Failed
                 };
                 (outcome, None)
             }
@@ -120,7 +120,7 @@ impl Deployer {
         next.status = next_status;
         next.operation_token = None;
         if let Some(previous) = next.previous_definition.take()
-            && outcome == Outcome::RolledBack
+            && outcome == StackOutcome::RolledBack
         {
             next.definition = previous;
         }
@@ -137,7 +137,7 @@ impl Deployer {
         match info.as_ref().filter(|_| working || !gone) {
             Some(info) => {
                 next.stack_id = Some(info.stack_id.clone());
-                if outcome != Outcome::Succeeded {
+                if outcome != StackOutcome::Succeeded {
                     let mut reason = self
                         .stacks
                         .failure_reason(&info.stack_id)

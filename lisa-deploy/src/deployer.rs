@@ -16,7 +16,7 @@ use crate::stacks::{Budgets, Polling, Prepared, Preview, Progress, StackOps, Sta
 use lisa_constructs::bootstrap::BootstrapOutputs;
 use lisa_constructs::ecs_model::stack_io::{Functions, parameter_values};
 use lisa_constructs::ecs_model::{
-    Lifecycle, ModelStack, StackOptions, capacity, model_stack_prefix, synthesize,
+    ModelStack, RunState, StackOptions, capacity, model_stack_prefix, synthesize,
 };
 use lisa_constructs::environment::Environment;
 use lisa_constructs::model::schedule::Schedule;
@@ -297,10 +297,10 @@ impl Deployer {
         };
         let options = StackOptions {
             deployment_name: self.options.deployment_name.clone(),
-            lifecycle: if enabled {
-                Lifecycle::Running
+            run_state: if enabled {
+                RunState::Running
             } else {
-                Lifecycle::Stopped
+                RunState::Stopped
             },
             https: self.environment().certificate_arn.is_some(),
             desired_capacity,

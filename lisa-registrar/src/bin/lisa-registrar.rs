@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use lisa_registrar::{Gate, GateSettings, Invocation, Outcome, Registrar, is_gate_event};
+use lisa_registrar::{Gate, GateSettings, Handled, Invocation, Registrar, is_gate_event};
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
@@ -34,8 +34,8 @@ async fn main() -> Result<(), Error> {
             };
             // The invocation's result names the outcome only: the request carries a pre-signed URL.
             let summary = match registrar.run(event.payload, invocation).await? {
-                Outcome::Answered(response) => format!("answered {:?}", response.status),
-                Outcome::HandedOn(relayed) => format!("handed on (hop {})", relayed.hop),
+                Handled::Answered(response) => format!("answered {:?}", response.status),
+                Handled::HandedOn(relayed) => format!("handed on (hop {})", relayed.hop),
             };
             Ok(Value::String(summary))
         }

@@ -13,7 +13,6 @@
 //! assert!(error.to_string().contains("vpcID: unknown field \"vpcID\"; did you mean \"vpcId\"?"));
 //! ```
 
-use crate::ecs_model::StackOptions;
 use crate::model::reader::{self, Fields};
 use crate::model::{DefinitionError, ValidationErrors};
 use serde::Serialize;
@@ -207,16 +206,14 @@ fn list(
 }
 
 fn deployment_name(name: &str) -> Result<(), String> {
-    let options = StackOptions {
-        deployment_name: name.to_owned(),
-        ..StackOptions::default()
-    };
-    options.check().map_err(|_| {
-        format!(
+    if crate::deployment_name::is_valid(name) {
+        Ok(())
+    } else {
+        Err(format!(
             "a letter, then letters and digits (no '-': it separates the deployment from the model in stack names), at most {} characters",
-            crate::ecs_model::MAX_DEPLOYMENT_NAME_LEN
-        )
-    })
+            crate::deployment_name::MAX_DEPLOYMENT_NAME_LEN
+        ))
+    }
 }
 
 fn aws_id(id: &str, prefix: &str) -> Result<(), String> {

@@ -7,6 +7,7 @@
 //! - [`ecs_model`]: the per-model stack, composed from parts you can also use on their own.
 //! - [`bootstrap`]: the once-per-environment stack (registry, registration function).
 //! - [`environment`]: the environment a deployment runs in (`environment.json`).
+//! - [`deployment_name`]: the rule for a deployment's name, the prefix of every stack it owns.
 //!
 //! The library is pure: no I/O, no AWS SDK, and the same input always gives the same bytes.
 
@@ -15,6 +16,7 @@
 pub mod bootstrap;
 pub mod cfn;
 pub mod construct;
+pub mod deployment_name;
 pub mod ecs_model;
 pub mod environment;
 pub mod model;

@@ -5,7 +5,8 @@
 #
 #   benches/cdk-compare/run-both.sh [COUNT] [ROUNDS]     (defaults 100 and 5)
 #
-# Needs `npm ci` (or `npm install`) in this folder and `cargo build --release -p lisa-synth`.
+# Needs `npm ci` (or `npm install`) in this folder and `cargo build --profile bench -p lisa-synth`
+# (the fastest code; it lands in target/release).
 # Both write into a folder under TMPDIR: on a shared machine, TMPDIR=/dev/shm keeps other
 # processes' disk traffic out of the figures (writing 100 templates to a busy disk can take
 # longer than synthesizing them).
@@ -16,7 +17,7 @@ count="${1:-100}"
 rounds="${2:-5}"
 # LISA_SYNTH_BIN times another build of the command (an older one, for a before/after figure).
 synth="${LISA_SYNTH_BIN:-$root/target/release/lisa-synth}"
-[ -x "$synth" ] || { echo "build it first: cargo build --release -p lisa-synth" >&2; exit 2; }
+[ -x "$synth" ] || { echo "build it first: cargo build --profile bench -p lisa-synth" >&2; exit 2; }
 [ -d "$here/node_modules/aws-cdk-lib" ] || { echo "install first: (cd $here && npm ci)" >&2; exit 2; }
 
 work="$(mktemp -d)"

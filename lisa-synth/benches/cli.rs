@@ -2,7 +2,7 @@
 //! of `validate` and `synth` given a 50 MB input.
 //!
 //! Run with `cargo bench -p lisa-synth --bench cli`. Cargo builds the package's binary in the
-//! bench (release) profile before running any bench of the package, and hands its path to this
+//! bench profile before running any bench of the package, and hands its path to this
 //! program as `CARGO_BIN_EXE_lisa-synth` (`target/release/lisa-synth`); nothing is built here.
 //!
 //! Each scenario runs once to warm the page cache, then [`REPETITIONS`] times; the median and

@@ -29,6 +29,7 @@ mod pinned;
 mod progress;
 mod relay;
 mod respond;
+mod retry;
 mod secret;
 mod stacks;
 

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::retry::Retry;
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -206,22 +207,17 @@ impl LiteLlmClient {
         query: &[(&str, &str)],
         body: Option<Value>,
     ) -> Result<Value, LiteLlmError> {
-        let mut pause = RETRY_PAUSE;
-        let mut attempt = 1;
-        loop {
-            match self
-                .call_once(method.clone(), path, query, body.as_ref())
-                .await
-            {
-                Err(e) if e.is_transient() && attempt < ATTEMPTS => {
-                    eprintln!("lisa-registrar: retrying after: {e}");
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
+        let retry = Retry {
+            attempts: ATTEMPTS,
+            first_pause: RETRY_PAUSE,
+        };
+        retry
+            .run(
+                LiteLlmError::is_transient,
+                |e| eprintln!("lisa-registrar: retrying after: {e}"),
+                || self.call_once(method.clone(), path, query, body.as_ref()),
+            )
+            .await
     }
 
     async fn call_once(

@@ -10,6 +10,7 @@ use aws_lambda_events::event::cloudformation::{
 use reqwest::header::CONTENT_TYPE;
 
 use crate::error::RegistrarError;
+use crate::retry::Retry;
 
 /// How many times the PUT is tried.
 pub const ATTEMPTS: u32 = 3;
@@ -101,23 +102,29 @@ pub async fn send(
     let body = serde_json::to_vec(response).map_err(|e| RegistrarError::Answer {
         message: e.to_string(),
     })?;
-    let mut last = String::new();
-    for attempt in 1..=ATTEMPTS {
-        let sent = http
-            .put(response_url)
-            .header(CONTENT_TYPE, "")
-            .body(body.clone())
-            .timeout(timeout)
-            .send()
-            .await;
-        match sent {
-            Ok(r) if r.status().is_success() => return Ok(()),
-            Ok(r) => last = format!("HTTP {}", r.status()),
-            Err(e) => last = e.without_url().to_string(),
-        }
-        if attempt < ATTEMPTS {
-            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
-        }
-    }
-    Err(RegistrarError::Answer { message: last })
+    let retry = Retry {
+        attempts: ATTEMPTS,
+        first_pause: Duration::from_millis(200),
+    };
+    retry
+        .run(
+            |_| true,
+            |_| {},
+            || async {
+                match http
+                    .put(response_url)
+                    .header(CONTENT_TYPE, "")
+                    .body(body.clone())
+                    .timeout(timeout)
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status().is_success() => Ok(()),
+                    Ok(r) => Err(format!("HTTP {}", r.status())),
+                    Err(e) => Err(e.without_url().to_string()),
+                }
+            },
+        )
+        .await
+        .map_err(|message| RegistrarError::Answer { message })
 }

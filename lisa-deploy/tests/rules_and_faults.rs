@@ -334,6 +334,7 @@ async fn stacks_deleted_behind_the_registry_s_back() {
             .send()
             .await
             .expect("delete behind the back");
+        until_gone(&d, id).await;
     }
     // A read finds out.
     let record = d.deployer.get("alpha").await.expect("get");

@@ -4,8 +4,7 @@
 //! payload the Admin API takes is refused before it is parsed.
 
 use super::bounds;
-use super::error::DefinitionError;
-use super::error::ValidationErrors;
+use super::error::{DefinitionError, ValidationErrors};
 use super::reader::child_path;
 use serde::de::{self, DeserializeSeed, Visitor};
 use serde_json::{Map, Number, Value};

@@ -365,6 +365,18 @@ pub async fn stack_status(d: &Deployment, model_id: &str) -> Option<String> {
     info.map(|i| i.status.as_str().to_owned())
 }
 
+/// Waits until the model's stack is gone (deleted, or no stack of that name): a delete through
+/// moto's launcher ends only once the registration function has answered.
+pub async fn until_gone(d: &Deployment, model_id: &str) {
+    for _ in 0..300 {
+        match stack_status(d, model_id).await.as_deref() {
+            None | Some("DELETE_COMPLETE") => return,
+            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    panic!("the stack of {model_id} is still there after 30 s");
+}
+
 /// The template CloudFormation holds for the stack.
 pub async fn held(d: &Deployment, stack: &str) -> Value {
     let template = d

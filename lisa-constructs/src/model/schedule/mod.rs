@@ -74,8 +74,7 @@ pub use zone::{TimeZoneName, time_zone_names};
 pub(crate) use read::read_schedule;
 pub(crate) use schema::{BEYOND_SCHEMA_MESSAGES, schedule_defs};
 
-use super::error::DefinitionError;
-use super::error::ValidationErrors;
+use super::error::{DefinitionError, ValidationErrors};
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
 use serde_json::Value;

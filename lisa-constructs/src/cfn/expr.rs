@@ -8,7 +8,7 @@ use crate::cfn::OrderedMap;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::references::{References, visit_sub_references};
+use super::references::{ReferenceTo, References, visit_sub_references};
 
 /// A CloudFormation pseudo parameter, rendered as `{"Ref": "AWS::..."}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -491,6 +491,56 @@ impl From<Pseudo> for Expr {
 impl<T: Into<Expr>> From<Vec<T>> for Expr {
     fn from(items: Vec<T>) -> Self {
         Expr::List(items.into_iter().map(Into::into).collect())
+    }
+}
+
+impl ReferenceTo<'_> {
+    /// The owned form.
+    pub fn to_reference(&self) -> Reference {
+        match *self {
+            ReferenceTo::Ref(t) => Reference::Ref(t.to_owned()),
+            ReferenceTo::GetAtt { target, attribute } => Reference::GetAtt {
+                target: target.to_owned(),
+                attribute: attribute.to_owned(),
+            },
+            ReferenceTo::SubVariable(t) => Reference::SubVariable(t.to_owned()),
+            ReferenceTo::SubAttribute { target, attribute } => Reference::SubAttribute {
+                target: target.to_owned(),
+                attribute: attribute.to_owned(),
+            },
+            ReferenceTo::Condition(c) => Reference::Condition(c.to_owned()),
+        }
+    }
+}
+
+impl References for Expr {
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        match self {
+            Expr::String(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) | Expr::Pseudo(_) => {}
+            Expr::List(items) | Expr::Join(_, items) => items.visit_references(visit),
+            Expr::Map(entries) => entries.visit_references(visit),
+            Expr::Ref(name) => {
+                if Pseudo::from_name(name).is_none() {
+                    visit(ReferenceTo::Ref(name));
+                }
+            }
+            Expr::GetAtt(target, attribute) => visit(ReferenceTo::GetAtt { target, attribute }),
+            Expr::Sub(template) => visit_sub_references(template, |_| false, visit),
+            Expr::SubWith(template, vars) => {
+                visit_sub_references(template, |name| vars.contains_key(name), visit);
+                vars.visit_references(visit);
+            }
+            Expr::Select(_, e)
+            | Expr::Split(_, e)
+            | Expr::ImportValue(e)
+            | Expr::Base64(e)
+            | Expr::GetAzs(e) => e.visit_references(visit),
+            Expr::If(condition, then, otherwise) => {
+                visit(ReferenceTo::Condition(condition));
+                then.visit_references(visit);
+                otherwise.visit_references(visit);
+            }
+        }
     }
 }
 

@@ -5,10 +5,7 @@
 
 use crate::cfn::OrderedMap;
 
-use super::expr::{Expr, Pseudo, Reference};
-use super::values::{Integer, NumericString};
-
-/// One reference made by an expression, borrowed from it (see [`Reference`] for the owned form).
+/// One reference made by an expression, borrowed from it (see [`Reference`](super::Reference) for the owned form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReferenceTo<'a> {
     /// `Ref` to a logical id or parameter.
@@ -54,23 +51,6 @@ impl<'a> ReferenceTo<'a> {
             _ => None,
         }
     }
-
-    /// The owned form.
-    pub fn to_reference(&self) -> Reference {
-        match *self {
-            ReferenceTo::Ref(t) => Reference::Ref(t.to_owned()),
-            ReferenceTo::GetAtt { target, attribute } => Reference::GetAtt {
-                target: target.to_owned(),
-                attribute: attribute.to_owned(),
-            },
-            ReferenceTo::SubVariable(t) => Reference::SubVariable(t.to_owned()),
-            ReferenceTo::SubAttribute { target, attribute } => Reference::SubAttribute {
-                target: target.to_owned(),
-                attribute: attribute.to_owned(),
-            },
-            ReferenceTo::Condition(c) => Reference::Condition(c.to_owned()),
-        }
-    }
 }
 
 /// A value that may hold expressions: calls `visit` for every reference they make, depth first,
@@ -83,37 +63,6 @@ impl<'a> ReferenceTo<'a> {
 pub trait References {
     /// Visits every reference, in document order.
     fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>));
-}
-
-impl References for Expr {
-    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
-        match self {
-            Expr::String(_) | Expr::Int(_) | Expr::Float(_) | Expr::Bool(_) | Expr::Pseudo(_) => {}
-            Expr::List(items) | Expr::Join(_, items) => items.visit_references(visit),
-            Expr::Map(entries) => entries.visit_references(visit),
-            Expr::Ref(name) => {
-                if Pseudo::from_name(name).is_none() {
-                    visit(ReferenceTo::Ref(name));
-                }
-            }
-            Expr::GetAtt(target, attribute) => visit(ReferenceTo::GetAtt { target, attribute }),
-            Expr::Sub(template) => visit_sub_references(template, |_| false, visit),
-            Expr::SubWith(template, vars) => {
-                visit_sub_references(template, |name| vars.contains_key(name), visit);
-                vars.visit_references(visit);
-            }
-            Expr::Select(_, e)
-            | Expr::Split(_, e)
-            | Expr::ImportValue(e)
-            | Expr::Base64(e)
-            | Expr::GetAzs(e) => e.visit_references(visit),
-            Expr::If(condition, then, otherwise) => {
-                visit(ReferenceTo::Condition(condition));
-                then.visit_references(visit);
-                otherwise.visit_references(visit);
-            }
-        }
-    }
 }
 
 /// The references of a `Fn::Sub` template string: `${Name}` and `${Name.Attr}`, skipping
@@ -148,18 +97,6 @@ pub(crate) fn visit_sub_references<'a>(
             }
             None => visit(ReferenceTo::SubVariable(inner)),
         }
-    }
-}
-
-impl References for Integer {
-    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
-        self.expr().visit_references(visit);
-    }
-}
-
-impl References for NumericString {
-    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
-        self.expr().visit_references(visit);
     }
 }
 

@@ -7,6 +7,7 @@
 use serde::{Serialize, Serializer};
 
 use super::expr::{Expr, Pseudo};
+use super::references::{ReferenceTo, References};
 
 /// An Integer-typed property: literal integers (and literal strings holding an integer) are emitted
 /// as JSON numbers; intrinsics (e.g. a `Ref` to a Number parameter) are emitted unchanged.
@@ -102,6 +103,18 @@ macro_rules! numeric_string_from {
     )*};
 }
 numeric_string_from!(i64, i32, u32, u16, f64, bool, &str, String, Pseudo, Expr);
+
+impl References for Integer {
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        self.expr().visit_references(visit);
+    }
+}
+
+impl References for NumericString {
+    fn visit_references<'a>(&'a self, visit: &mut dyn FnMut(ReferenceTo<'a>)) {
+        self.expr().visit_references(visit);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,8 @@
 
 use super::RunState;
 use super::parameters::Network;
-use super::scripts::{self, RenderError, SERVER_PORT};
+use super::scripts::{self, RenderError};
+use super::server_settings::SERVER_PORT;
 use crate::cfn::resources::autoscaling::{AutoScalingGroup, LaunchTemplateSpecification};
 use crate::cfn::resources::ec2::{
     BlockDeviceMapping, Ebs, EgressRule, IamInstanceProfileSpecification, IngressRule,

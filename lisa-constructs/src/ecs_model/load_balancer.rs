@@ -4,7 +4,7 @@
 //! the new tasks are reached before production traffic is.
 
 use super::parameters::{Domain, Gate, Network};
-use super::scripts::SERVER_PORT;
+use super::server_settings::SERVER_PORT;
 use crate::cfn::Expr;
 use crate::cfn::resources::ec2::{
     EgressRule, IngressRule, SecurityGroup, SecurityGroupEgress, SecurityGroupIngress,

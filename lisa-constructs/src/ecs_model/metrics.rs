@@ -4,7 +4,8 @@
 //! CloudWatch makes metrics in [`NAMESPACE`], one series per stack ([`STACK_DIMENSION`]).
 //! Service auto scaling tracks them (see [`scaling`](super::scaling)).
 
-use super::scripts::{self, Rename, RenderError, SERVER_PORT};
+use super::scripts::{self, Rename, RenderError};
+use super::server_settings::SERVER_PORT;
 use crate::cfn::resources::ecs::{
     ContainerDefinition, ContainerDependency, KeyValuePair, LogConfiguration,
 };

@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::load_balancer::IDLE_TIMEOUT_SECONDS;
+use super::server_settings::SERVER_PORT;
 use super::server_settings::VllmLimits;
 use crate::model::InferenceContainer;
 
@@ -16,8 +17,6 @@ pub const LISA_ROOT: &str = "/opt/lisa";
 pub const HOST_WEIGHTS_DIR: &str = "/opt/lisa/models";
 /// Where the containers see the weights.
 pub const CONTAINER_WEIGHTS_DIR: &str = "/models";
-/// The port every inference server listens on.
-pub const SERVER_PORT: u16 = 8080;
 /// How long vLLM keeps an idle connection open: longer than the load balancer's idle timeout, so
 /// the load balancer, never the server, closes an idle connection (otherwise a request sent on a
 /// connection the server is closing gets a 502). TGI and TEI (hyper servers) have no idle

@@ -7,6 +7,9 @@
 
 use std::collections::BTreeMap;
 
+/// The port every inference server listens on.
+pub const SERVER_PORT: u16 = 8080;
+
 /// The most tokens (prompt and completion) of one request. vLLM: `--max-model-len`.
 pub const MAX_TOTAL_TOKENS: &str = "MAX_TOTAL_TOKENS";
 /// The most requests served at once. vLLM: `--max-num-seqs`.

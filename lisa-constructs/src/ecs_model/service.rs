@@ -3,7 +3,7 @@
 
 use super::deployment::Deployment;
 use super::load_balancer::ModelLoadBalancer;
-use super::scripts::SERVER_PORT;
+use super::server_settings::SERVER_PORT;
 use crate::cfn::Expr;
 use crate::cfn::resources::Conditional;
 use crate::cfn::resources::ecs::{

@@ -2,7 +2,8 @@
 //! metrics agent beside it).
 
 use super::metrics::{self, AGENT_MEMORY_MIB};
-use super::scripts::{self, CONTAINER_WEIGHTS_DIR, HOST_WEIGHTS_DIR, RenderError, SERVER_PORT};
+use super::scripts::{self, CONTAINER_WEIGHTS_DIR, HOST_WEIGHTS_DIR, RenderError};
+use super::server_settings::SERVER_PORT;
 use super::server_settings::VllmLimits;
 use crate::cfn::resources::ecs::{
     ContainerDefinition, ContainerDependency, HealthCheck, HostVolumeProperties, KeyValuePair,

@@ -189,7 +189,7 @@ async fn deploy_and_wait(
 /// registration function's, with `lifecycle_zip` the lifecycle function's (the function model
 /// schedules invoke). A function whose zip is not given keeps the code it has (or stays absent).
 /// Idempotent: each zip is uploaded under its SHA-256, so the same inputs change nothing.
-/// Uploads what it is given: [`check`] first says whether the packages can run.
+/// Uploads what it is given: [`check_bootstrap`] first says whether the packages can run.
 pub async fn bootstrap(
     clients: &Clients,
     environment: &Environment,

@@ -22,4 +22,4 @@ mod settings;
 
 pub use error::LifecycleError;
 pub use handler::LifecycleHandler;
-pub use settings::{Settings, SettingsError};
+pub use settings::{DEADLINE_MARGIN, Settings, SettingsError};

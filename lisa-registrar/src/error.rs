@@ -147,7 +147,7 @@ pub enum RegistrarError {
 /// Why a request is not carried out: what it claims about itself does not hold. Whoever may
 /// invoke the function (or create a stack with its ServiceToken) writes the request, so a refused
 /// create or update fails, and a refused delete succeeds without removing anything (see
-/// [`crate::claim`]).
+/// the claim checks).
 #[derive(Debug, thiserror::Error)]
 pub enum Refusal {
     /// The request comes from a stack this function does not serve.

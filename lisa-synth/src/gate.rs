@@ -298,7 +298,7 @@ pub fn synthesize(
 /// `each` by the thread that rendered it (a writer stores one template while the other threads
 /// render theirs). A thread reads inputs while any is left, then renders: the script templates
 /// compile on a helper meanwhile, and no thread waits for the others in between
-/// ([`parallel::map_in_two_steps`]).
+/// (`parallel::map_in_two_steps`).
 ///
 /// The problems are those of steps taken one after the other: problems in the inputs
 /// (unreadable, invalid, a modelId defined twice) are reported alone; then templates that cannot

@@ -57,7 +57,7 @@ impl<'a> ReferenceTo<'a> {
 /// in the order the value renders. Pseudo parameters, `${AWS::...}`, `${!Literal}` and names
 /// bound by a `Fn::Sub` variables map are not references.
 ///
-/// Property structs implement it field by field with [`references_of_fields!`], which
+/// Property structs implement it field by field with `references_of_fields!`, which
 /// destructures the struct: a field added to the struct and not to the list is a compile error,
 /// so no reference escapes validation.
 pub trait References {

@@ -40,7 +40,7 @@ pub const HOSTING_FIELDS: [&str; 5] = [
     "loadBalancerConfig",
 ];
 
-/// Reading a definition is this module's work; the type lives in [`super::definition`].
+/// Reading a definition is this module's work; the type lives in `definition.rs`.
 impl ModelDefinition {
     /// Reads and validates a definition from JSON text.
     pub fn from_json_str(text: &str) -> Result<Self, DefinitionError> {

@@ -13,8 +13,11 @@ use aws_sdk_cloudformation::types::{
 use lisa_constructs::cfn::Template;
 use sha2::{Digest, Sha256};
 
+mod event;
 mod progress;
 
+use event::STACK_RESOURCE_TYPE;
+pub use event::StackEvent;
 pub use progress::{Budgets, Pending, Progress, Resources, Waiting};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -130,25 +133,6 @@ pub enum Preview {
     Unchanged,
     /// These resources would change.
     Changes(Vec<ResourceChange>),
-}
-
-/// A stack event, as the waiting operation reports progress.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackEvent {
-    /// The resource's logical id.
-    pub logical_id: String,
-    /// The resource's type.
-    pub resource_type: String,
-    /// Its status.
-    pub status: String,
-    /// CloudFormation's reason, if any.
-    pub reason: Option<String>,
-    /// The event's id.
-    pub event_id: String,
-    /// The ClientRequestToken of the operation that caused it, if it was given one.
-    pub token: Option<String>,
-    /// When it happened, by CloudFormation's clock.
-    pub timestamp: Option<SystemTime>,
 }
 
 /// The stack operations, over one set of clients.
@@ -884,9 +868,6 @@ impl StackOps {
         }
     }
 }
-
-/// The resource type of a stack's own events.
-const STACK_RESOURCE_TYPE: &str = "AWS::CloudFormation::Stack";
 
 /// The stack name in a stack id (`arn:...:stack/<name>/<uuid>`), or the argument itself.
 fn stack_name_of(stack_id: &str) -> &str {

@@ -12,6 +12,7 @@
 pub mod condition;
 pub mod expr;
 mod json_writer;
+mod ordered_map;
 pub mod raw;
 pub mod references;
 pub mod resources;
@@ -21,6 +22,7 @@ pub mod values;
 
 pub use condition::Condition;
 pub use expr::{Expr, Pseudo, Reference};
+pub use ordered_map::OrderedMap;
 pub use raw::RawProperties;
 pub use references::{ReferenceTo, References};
 pub use template::{
@@ -29,12 +31,6 @@ pub use template::{
     Template, UpdatePolicy,
 };
 pub use values::{Integer, NumericString};
-
-/// The maps of a template (its sections, and properties keyed by name): they keep insertion
-/// order, so the same construction renders the same bytes. Keys are hashed with foldhash, with a
-/// fixed seed: logical ids and property names are short, and SipHash (the standard hasher) was
-/// a tenth of a synthesis. Build one with `OrderedMap::default()` or `collect()`.
-pub type OrderedMap<V> = indexmap::IndexMap<String, V, foldhash::fast::FixedState>;
 
 /// Typed properties of one CloudFormation resource type; lets a template take any of them.
 ///

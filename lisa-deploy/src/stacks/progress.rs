@@ -7,7 +7,7 @@
 //! leave some resources out, an update touches only some, and an emulator may report none
 //! (moto reports the stack's own events only). Nothing reported, nothing counted.
 
-use super::{STACK_RESOURCE_TYPE, StackEvent};
+use super::event::{STACK_RESOURCE_TYPE, StackEvent};
 use crate::stack_status::StackStatus;
 use lisa_constructs::cfn::Template;
 use std::collections::BTreeMap;

@@ -16,6 +16,7 @@
 //! needs nothing from the registrar's environment, no secret and no AWS client.
 
 pub mod probe;
+mod text;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -25,6 +26,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use probe::{ProbeResult, Target};
+use text::{MAX_QUOTE_CHARS, bounded, quote};
 
 /// The event field that makes an event the gate's (CloudFormation's requests have none).
 pub const STAGE_KEY: &str = "lifecycleStage";
@@ -36,8 +38,6 @@ pub const ATTEMPT_KEY: &str = "gateAttempt";
 pub const EXECUTION_KEY: &str = "gateExecutionId";
 /// The environment variable that overrides [`GateSettings::give_up_after`] (seconds).
 pub const ENV_GIVE_UP_SECONDS: &str = "LISA_GATE_GIVE_UP_SECONDS";
-/// The most characters of outside text (an event's field, a server's answer) a reason quotes.
-pub const MAX_QUOTE_CHARS: usize = 200;
 /// The most characters of a reason.
 pub const MAX_REASON_CHARS: usize = 1000;
 
@@ -406,28 +406,6 @@ fn carried(
     map
 }
 
-/// Outside text quoted for a reason or a log line: bounded, on one line.
-pub fn quote(text: &str) -> String {
-    format!("\"{}\"", bounded(text, MAX_QUOTE_CHARS))
-}
-
-/// `text` with control characters escaped, cut after `max_chars` characters.
-pub fn bounded(text: &str, max_chars: usize) -> String {
-    let mut out = String::new();
-    for (count, c) in text.chars().enumerate() {
-        if count == max_chars {
-            out.push_str("...");
-            break;
-        }
-        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -458,12 +436,5 @@ mod tests {
         assert_eq!(state_of(&details, Some("e2"), 5000), fresh);
         assert_eq!(state_of(&details, Some("e1"), 500).attempt, 0);
         assert_eq!(state_of(&Map::new(), None, 5000), fresh);
-    }
-
-    #[test]
-    fn bounded_text_is_one_line_of_at_most_the_bound() {
-        assert_eq!(bounded("a\nb", 10), "a\\nb");
-        assert_eq!(bounded("abcdef", 3), "abc...");
-        assert_eq!(bounded("abc", 3), "abc");
     }
 }

@@ -21,7 +21,7 @@ use lisa_constructs::model::{InferenceContainer, ModelType};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{bounded, quote};
+use super::text::{bounded, quote};
 
 /// The largest answer read (an embedding of some thousand numbers takes a few dozen KiB).
 pub const MAX_ANSWER_BYTES: usize = 4 * 1024 * 1024;

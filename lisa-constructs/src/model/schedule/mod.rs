@@ -74,10 +74,8 @@ pub use zone::{TimeZoneName, time_zone_names};
 pub(crate) use read::read_schedule;
 pub(crate) use schema::{BEYOND_SCHEMA_MESSAGES, schedule_defs};
 
-use super::error::{DefinitionError, ValidationErrors};
 use serde::ser::{SerializeMap, SerializeStruct};
 use serde::{Serialize, Serializer};
-use serde_json::Value;
 
 /// When a model runs: windows in a time zone. Built only through validation, so every schedule
 /// holds a known zone and windows that neither overlap nor touch.
@@ -215,52 +213,6 @@ impl WeekWindows {
 }
 
 impl Schedule {
-    /// A schedule of `windows` in the zone named `time_zone`, checked by the same rules as the
-    /// JSON reader (paths in the errors are relative to the schedule).
-    pub fn new(time_zone: &str, windows: Windows) -> Result<Schedule, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        let zone = TimeZoneName::find(time_zone)
-            .map_err(|message| errors.push("timeZone", message))
-            .ok();
-        if let Windows::Weekdays(week) = &windows {
-            if week.iter().next().is_none() {
-                errors.push("weekdays", read::NO_DAY);
-            }
-            for (day, message) in week.collisions() {
-                errors.push(format!("weekdays.{day}.startTime"), message);
-            }
-        }
-        errors.into_result(zone.map(|time_zone| Schedule {
-            time_zone,
-            windows,
-            resume_after_manual_stop: false,
-        }))
-    }
-
-    /// Reads and validates a schedule, every problem at once, paths relative to the schedule
-    /// (`weekdays.monday.startTime`).
-    pub fn from_json_value(value: &Value) -> Result<Schedule, ValidationErrors> {
-        Self::from_json_value_at(value, "")
-    }
-
-    /// Reads and validates a schedule found at `base_path` of a larger payload: problems read
-    /// `schedule.weekdays.monday.startTime: ...` for a base path of `schedule`.
-    pub fn from_json_value_at(
-        value: &Value,
-        base_path: &str,
-    ) -> Result<Schedule, ValidationErrors> {
-        let mut errors = ValidationErrors::default();
-        let schedule = read_schedule(&mut errors, base_path, value);
-        errors.into_result(schedule)
-    }
-
-    /// Reads and validates a schedule from JSON text (the body of `PUT /models/{id}/schedule`):
-    /// no duplicate keys, no payload beyond the Admin API's size limit.
-    pub fn from_json_str(text: &str) -> Result<Schedule, DefinitionError> {
-        let value = super::json_text::parse(text)?;
-        Ok(Self::from_json_value(&value)?)
-    }
-
     /// The IANA name of the schedule's zone, as EventBridge Scheduler's
     /// `ScheduleExpressionTimezone` takes it.
     pub fn time_zone(&self) -> &TimeZoneName {

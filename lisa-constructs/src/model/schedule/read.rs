@@ -1,7 +1,7 @@
 //! Reads a schedule from JSON, every problem at its path, as the definition's reader does.
 
 use super::super::bounds;
-use super::super::error::ValidationErrors;
+use super::super::error::{DefinitionError, ValidationErrors};
 use super::super::reader::{self, Fields, describe};
 use super::{Schedule, TimeOfDay, TimeZoneName, WeekWindows, Weekday, Window, Windows};
 use serde_json::Value;
@@ -14,6 +14,54 @@ pub(crate) const WINDOW_FIELDS: &[&str] = &["startTime", "stopTime"];
 /// Why a `weekdays` without a day is refused.
 pub(crate) const NO_DAY: &str = "must set at least one of monday, tuesday, wednesday, thursday, \
      friday, saturday, sunday (a schedule without a window is no schedule: delete it instead)";
+
+impl Schedule {
+    /// A schedule of `windows` in the zone named `time_zone`, checked by the same rules as the
+    /// JSON reader (paths in the errors are relative to the schedule).
+    pub fn new(time_zone: &str, windows: Windows) -> Result<Schedule, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let zone = TimeZoneName::find(time_zone)
+            .map_err(|message| errors.push("timeZone", message))
+            .ok();
+        if let Windows::Weekdays(week) = &windows {
+            if week.iter().next().is_none() {
+                errors.push("weekdays", NO_DAY);
+            }
+            for (day, message) in week.collisions() {
+                errors.push(format!("weekdays.{day}.startTime"), message);
+            }
+        }
+        errors.into_result(zone.map(|time_zone| Schedule {
+            time_zone,
+            windows,
+            resume_after_manual_stop: false,
+        }))
+    }
+
+    /// Reads and validates a schedule, every problem at once, paths relative to the schedule
+    /// (`weekdays.monday.startTime`).
+    pub fn from_json_value(value: &Value) -> Result<Schedule, ValidationErrors> {
+        Self::from_json_value_at(value, "")
+    }
+
+    /// Reads and validates a schedule found at `base_path` of a larger payload: problems read
+    /// `schedule.weekdays.monday.startTime: ...` for a base path of `schedule`.
+    pub fn from_json_value_at(
+        value: &Value,
+        base_path: &str,
+    ) -> Result<Schedule, ValidationErrors> {
+        let mut errors = ValidationErrors::default();
+        let schedule = read_schedule(&mut errors, base_path, value);
+        errors.into_result(schedule)
+    }
+
+    /// Reads and validates a schedule from JSON text (the body of `PUT /models/{id}/schedule`):
+    /// no duplicate keys, no payload beyond the Admin API's size limit.
+    pub fn from_json_str(text: &str) -> Result<Schedule, DefinitionError> {
+        let value = super::super::json_text::parse(text)?;
+        Ok(Self::from_json_value(&value)?)
+    }
+}
 
 /// Reads the schedule at `path`; `None` when anything is wrong (all of it reported).
 pub(crate) fn read_schedule(

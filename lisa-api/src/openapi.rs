@@ -3,7 +3,7 @@
 
 use crate::errors::ErrorBody;
 use crate::routes::{Deleted, Health};
-use crate::schedule::{ModelSchedule, ScheduledActionSchema, ScheduledRunSchema};
+use crate::schedule::{ModelSchedule, ScheduledActionSchema};
 use crate::view::UnreadableModelView;
 use lisa_constructs::bootstrap::lifecycle::busy_model_rule;
 use lisa_constructs::model::schedule::schedule_schema;
@@ -71,7 +71,7 @@ pub fn document<M: JsonSchema>() -> Value {
     absorb(
         &mut schemas,
         "ScheduledRun",
-        schema_of::<ScheduledRunSchema>(),
+        schema_of::<lisa_constructs::model::ScheduledRun>(),
     );
     let model_schedule = absorb(&mut schemas, "ModelSchedule", schema_of::<ModelSchedule>());
     let model = absorb(&mut schemas, "Model", schema_of::<M>());

@@ -3,13 +3,13 @@
 //! `lastScheduledAction`).
 //!
 //! The schedule's own schema is the library's [`schedule_schema`], the one its validator
-//! matches. The two schedule outputs are serialized by the library's types; their schemas are
-//! written here as types of the same shape, and the tests check real values against them, so a
-//! field added on one side and not the other fails a test rather than a client.
+//! matches. What the schedule last did (`ScheduledRun`) carries its own derived schema. The next
+//! transition (`ScheduledAction`) splits a zoned instant into three fields as it serializes, so
+//! its schema is written here as a type of that shape, and the tests check real values against
+//! it: a field added on one side and not the other fails a test rather than a client.
 
 use crate::schema_defs::take_defs;
-use lisa_constructs::bootstrap::lifecycle::busy_model_rule;
-use lisa_constructs::model::schedule::{Schedule, ScheduledAction, schedule_schema};
+use lisa_constructs::model::schedule::{Schedule, ScheduledAction, Transition, schedule_schema};
 use lisa_constructs::model::{ModelRecord, ScheduledRun};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
@@ -31,7 +31,7 @@ pub struct ModelSchedule {
     pub next_scheduled_action: Option<ScheduledAction>,
     /// The last transition the schedule ran or skipped, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "ScheduledRunSchema")]
+    #[schemars(with = "ScheduledRun")]
     pub last_scheduled_action: Option<ScheduledRun>,
 }
 
@@ -83,7 +83,7 @@ impl JsonSchema for ScheduleSchema {
 #[allow(dead_code)]
 pub(crate) struct ScheduledActionSchema {
     /// Whether the schedule will start or stop the model.
-    action: TransitionSchema,
+    action: Transition,
     /// When, in UTC (RFC 3339).
     #[schemars(extend("format" = "date-time"))]
     at: String,
@@ -92,47 +92,6 @@ pub(crate) struct ScheduledActionSchema {
     local_time: String,
     /// The schedule's IANA time zone.
     time_zone: String,
-}
-
-// The schema of `ScheduledRun` as it serializes.
-#[derive(JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(rename = "ScheduledRun", description = scheduled_run_description())]
-#[allow(dead_code)]
-pub(crate) struct ScheduledRunSchema {
-    /// The transition that was due.
-    action: TransitionSchema,
-    /// When it was due, as the scheduler said.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    scheduled_time: Option<String>,
-    /// When it was decided (RFC 3339, UTC).
-    ran_at: String,
-    /// What became of it: `started` (its stack had not settled yet), `done` (it settled where
-    /// it was asked to be), `failed`, `skipped`, `held` (a start of a model stopped by hand) or
-    /// `refused` (a stale event, or one contrary to the schedule); `reason` says why.
-    outcome: lisa_constructs::model::RunOutcome,
-    /// Why it failed, was skipped, held or refused.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-}
-
-/// A scheduled transition's name.
-#[derive(JsonSchema)]
-#[serde(rename_all = "camelCase")]
-#[schemars(rename = "ScheduledTransition")]
-#[allow(dead_code)]
-enum TransitionSchema {
-    Start,
-    Stop,
-}
-
-/// What a `ScheduledRun` is, with the busy-model rule read from its constant.
-fn scheduled_run_description() -> String {
-    format!(
-        "A transition the schedule ran or skipped. A scheduled start skips a model stopped by \
-         hand unless the schedule says `resumeAfterManualStop`. {}",
-        busy_model_rule()
-    )
 }
 
 #[cfg(test)]
@@ -206,7 +165,7 @@ pub(crate) mod tests {
         assert_eq!(value["lastScheduledAction"]["outcome"], "skipped");
         check::<ModelSchedule>(&value);
         check::<ScheduledActionSchema>(&value["nextScheduledAction"]);
-        check::<ScheduledRunSchema>(&value["lastScheduledAction"]);
+        check::<ScheduledRun>(&value["lastScheduledAction"]);
     }
 
     #[test]
@@ -221,7 +180,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_output_schemas_refuse_what_the_types_never_write() {
-        let schema = schemars::schema_for!(ScheduledRunSchema).to_value();
+        let schema = schemars::schema_for!(ScheduledRun).to_value();
         let validator = jsonschema::validator_for(&schema).expect("compiles");
         for outcome in ["started", "done", "failed", "skipped", "held", "refused"] {
             let run =

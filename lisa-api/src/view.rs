@@ -3,9 +3,11 @@
 //! model (the seed's list example), and for a scheduled model its next transition
 //! (`nextScheduledAction`) and what the schedule last did (`lastScheduledAction`).
 
-use crate::schedule::{ScheduledActionSchema, ScheduledRunSchema};
+use crate::schedule::ScheduledActionSchema;
 use crate::schema_defs::take_defs;
-use lisa_constructs::model::{HOSTING_FIELDS, ModelRecord, ModelStatus, definition_schema};
+use lisa_constructs::model::{
+    HOSTING_FIELDS, ModelRecord, ModelStatus, ScheduledRun, definition_schema,
+};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -43,7 +45,7 @@ impl JsonSchema for ModelView {
             .to_value();
         next["description"] =
             "The schedule's next start or stop (a model with a schedule only).".into();
-        let mut last = generator.subschema_for::<ScheduledRunSchema>().to_value();
+        let mut last = generator.subschema_for::<ScheduledRun>().to_value();
         last["description"] =
             "The last transition the schedule ran or skipped, and why (once it has run).".into();
         if let Some(object) = schema.as_object_mut() {

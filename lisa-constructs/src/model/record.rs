@@ -46,21 +46,28 @@ pub struct ModelRecord {
     pub last_modified: String,
 }
 
-/// One scheduled transition as it was carried out: recorded on the model, shown by the API.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A transition the schedule ran or skipped: recorded on the model, shown by the API. A
+/// scheduled start skips a model stopped by hand unless the schedule says
+/// `resumeAfterManualStop`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "ScheduledRun", deny_unknown_fields)]
 pub struct ScheduledRun {
-    /// Start or stop.
+    /// The transition that was due.
     pub action: Transition,
     /// When it was due, as the scheduler said.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(default)]
     pub scheduled_time: Option<String>,
     /// When it was decided (RFC 3339, UTC).
     pub ran_at: String,
-    /// What became of it.
+    /// What became of it: `started` (its stack had not settled yet), `done` (it settled where
+    /// it was asked to be), `failed`, `skipped`, `held` (a start of a model stopped by hand) or
+    /// `refused` (a stale event, or one contrary to the schedule); `reason` says why.
     pub outcome: RunOutcome,
-    /// Why it failed or was skipped, held or refused.
+    /// Why it failed, was skipped, held or refused.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(default)]
     pub reason: Option<String>,
 }
 

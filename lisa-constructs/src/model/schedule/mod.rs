@@ -111,9 +111,20 @@ pub struct WeekWindows {
 
 /// What a scheduled transition does to the model.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "camelCase")]
+#[schemars(rename = "ScheduledTransition")]
 pub enum Transition {
     /// The lifecycle's start: the model is deployed with capacity and registered again.
     Start,

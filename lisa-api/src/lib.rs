@@ -22,7 +22,6 @@ mod openapi;
 mod operations;
 mod routes;
 mod schedule;
-mod schema_defs;
 mod server;
 mod service;
 mod slots;
@@ -40,7 +39,8 @@ pub use routes::{ChangedModel, Deleted, Health, ModelList, OneModel};
 pub use schedule::ModelSchedule;
 pub use server::{Stopped, serve};
 pub use service::{Changed, ModelService, ServiceError};
-pub use view::{ModelView, UnreadableModelView};
+pub use lisa_constructs::model::ModelView;
+pub use view::{ListEntry, UnreadableModelView};
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};

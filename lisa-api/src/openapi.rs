@@ -3,10 +3,10 @@
 
 use crate::errors::ErrorBody;
 use crate::routes::{Deleted, Health};
-use crate::schedule::{ModelSchedule, ScheduledActionSchema};
+use crate::schedule::ModelSchedule;
 use crate::view::UnreadableModelView;
 use lisa_constructs::bootstrap::lifecycle::busy_model_rule;
-use lisa_constructs::model::schedule::schedule_schema;
+use lisa_constructs::model::schedule::{ScheduledAction, schedule_schema};
 use lisa_constructs::model::{definition_schema, update_schema};
 use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
@@ -66,7 +66,7 @@ pub fn document<M: JsonSchema>() -> Value {
     absorb(
         &mut schemas,
         "ScheduledAction",
-        schema_of::<ScheduledActionSchema>(),
+        schema_of::<ScheduledAction>(),
     );
     absorb(
         &mut schemas,

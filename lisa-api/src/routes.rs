@@ -6,6 +6,7 @@ use crate::errors::ApiError;
 use crate::operations::Operations;
 use crate::schedule::ModelSchedule;
 use crate::service::ModelService;
+use crate::view::ListEntry;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ModelList<M> {
     /// Every model.
-    pub models: Vec<M>,
+    pub models: Vec<ListEntry<M>>,
 }
 
 /// `GET`, `POST` and `PUT` of one model.

@@ -2,19 +2,15 @@
 //! schedule types the model view carries (`schedule`, `nextScheduledAction`,
 //! `lastScheduledAction`).
 //!
-//! The schedule's own schema is the library's [`schedule_schema`], the one its validator
-//! matches. What the schedule last did (`ScheduledRun`) carries its own derived schema. The next
-//! transition (`ScheduledAction`) splits a zoned instant into three fields as it serializes, so
-//! its schema is written here as a type of that shape, and the tests check real values against
-//! it: a field added on one side and not the other fails a test rather than a client.
+//! The schedule's own schema is the library's
+//! [`schedule_schema`](lisa_constructs::model::schedule::schedule_schema), the one its validator
+//! matches. What the schedule last did (`ScheduledRun`) and its next transition
+//! (`ScheduledAction`) carry their own schemas, derived from the types they serialize through.
 
-use crate::schema_defs::take_defs;
-use lisa_constructs::model::schedule::{Schedule, ScheduledAction, Transition, schedule_schema};
+use lisa_constructs::model::schedule::{Schedule, ScheduledAction};
 use lisa_constructs::model::{ModelRecord, ScheduledRun};
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Map, Value};
-use std::borrow::Cow;
 
 /// `GET /models/{modelId}/schedule`: the model's schedule (`null` when it has none), its next
 /// transition and what the schedule last did to it (each absent when there is none).
@@ -23,11 +19,11 @@ use std::borrow::Cow;
 #[schemars(title = "ModelSchedule")]
 pub struct ModelSchedule {
     /// The schedule, or `null` when the model runs until stopped.
-    #[schemars(schema_with = "nullable_schedule", required)]
+    #[schemars(required)]
     pub schedule: Option<Schedule>,
     /// The schedule's next start or stop, in UTC and in the schedule's zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "ScheduledActionSchema")]
+    #[schemars(with = "ScheduledAction")]
     pub next_scheduled_action: Option<ScheduledAction>,
     /// The last transition the schedule ran or skipped, and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,54 +48,12 @@ impl ModelSchedule {
     }
 }
 
-/// A [`ScheduleSchema`] or `null`.
-fn nullable_schedule(generator: &mut SchemaGenerator) -> Schema {
-    let schedule = generator.subschema_for::<ScheduleSchema>();
-    schemars::json_schema!({"anyOf": [schedule, {"type": "null"}]})
-}
-
-/// The schema of [`Schedule`]: the library's, its definitions (`ScheduleWindow`,
-/// `ScheduleWeekdays`) joining the generator's.
-pub(crate) struct ScheduleSchema;
-
-impl JsonSchema for ScheduleSchema {
-    fn schema_name() -> Cow<'static, str> {
-        "Schedule".into()
-    }
-
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let mut schema = schedule_schema();
-        take_defs(&mut schema, generator);
-        Schema::try_from(schema).unwrap_or_else(|_| Schema::from(Map::<String, Value>::new()))
-    }
-}
-
-// The schema of `ScheduledAction` as it serializes.
-/// A transition the schedule will run: the action and its instant, in UTC and in the
-/// schedule's zone.
-#[derive(JsonSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[schemars(rename = "ScheduledAction")]
-#[allow(dead_code)]
-pub(crate) struct ScheduledActionSchema {
-    /// Whether the schedule will start or stop the model.
-    action: Transition,
-    /// When, in UTC (RFC 3339).
-    #[schemars(extend("format" = "date-time"))]
-    at: String,
-    /// When, in the schedule's zone, with its offset (RFC 3339).
-    #[schemars(extend("format" = "date-time"))]
-    local_time: String,
-    /// The schedule's IANA time zone.
-    time_zone: String,
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use lisa_constructs::model::schedule::Transition;
     use lisa_constructs::model::{ModelDefinition, ModelStatus, RunOutcome};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     /// Validates `value` against the schema of `T`.
     pub(crate) fn check<T: JsonSchema>(value: &Value) {
@@ -164,7 +118,7 @@ pub(crate) mod tests {
         );
         assert_eq!(value["lastScheduledAction"]["outcome"], "skipped");
         check::<ModelSchedule>(&value);
-        check::<ScheduledActionSchema>(&value["nextScheduledAction"]);
+        check::<ScheduledAction>(&value["nextScheduledAction"]);
         check::<ScheduledRun>(&value["lastScheduledAction"]);
     }
 

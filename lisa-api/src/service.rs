@@ -2,6 +2,7 @@
 //! implements, so the HTTP layer holds no AWS code and is tested on its own.
 
 use crate::schedule::ModelSchedule;
+use crate::view::ListEntry;
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::{ModelId, ModelUpdate, ValidDefinition, ValidationErrors};
 use schemars::JsonSchema;
@@ -17,8 +18,8 @@ pub trait ModelService: Send + Sync + 'static {
     /// A model as the API returns it (the seed's model object, with `status`).
     type Model: Serialize + JsonSchema + Send;
 
-    /// Every model.
-    fn list(&self) -> impl Future<Output = Result<Vec<Self::Model>, ServiceError>> + Send;
+    /// Every model (a stored model that cannot be read is listed as such, never hidden).
+    fn list(&self) -> impl Future<Output = Result<Vec<ListEntry<Self::Model>>, ServiceError>> + Send;
 
     /// One model.
     fn get(&self, id: &ModelId) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;

@@ -6,6 +6,7 @@ use crate::error::DeployError;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use backon::{ExponentialBuilder, Retryable};
 use std::future::Future;
 use std::time::Duration;
 
@@ -136,21 +137,16 @@ impl Clients {
 /// How many times a throttled call is tried again by [`call`] (after the SDK's own attempts).
 pub const THROTTLE_RETRIES: u32 = 6;
 
-/// A delay of about `base * 2^attempt`, capped at `cap`, with full jitter.
-pub fn backoff(attempt: u32, base: Duration, cap: Duration) -> Duration {
-    let ceiling = base.saturating_mul(1 << attempt.min(16)).min(cap);
-    ceiling.mul_f64(fastrand::f64())
-}
-
-/// How throttled calls are tried again.
+/// How throttled calls are tried again: each pause is drawn between half its ceiling and its
+/// ceiling, and the ceiling doubles from `base` up to `cap`.
 #[derive(Debug, Clone, Copy)]
-pub struct Backoff {
-    /// The first delay's ceiling.
-    pub base: Duration,
-    /// The largest delay.
-    pub cap: Duration,
+struct Backoff {
+    /// The first pause's ceiling.
+    base: Duration,
+    /// The largest pause's ceiling.
+    cap: Duration,
     /// How many times a throttled call is tried again.
-    pub retries: u32,
+    retries: u32,
 }
 
 impl Default for Backoff {
@@ -160,6 +156,17 @@ impl Default for Backoff {
             cap: Duration::from_secs(20),
             retries: THROTTLE_RETRIES,
         }
+    }
+}
+
+impl Backoff {
+    /// The pauses, as `backon` draws them: its jitter adds up to the pause again.
+    fn pauses(self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.base / 2)
+            .with_max_delay(self.cap / 2)
+            .with_max_times(self.retries as usize)
+            .with_jitter()
     }
 }
 
@@ -175,7 +182,7 @@ where
 }
 
 /// [`call`] with a given backoff.
-pub async fn call_with<T, E, F, Fut>(
+async fn call_with<T, E, F, Fut>(
     operation: &'static str,
     policy: Backoff,
     mut attempt: F,
@@ -185,23 +192,13 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, E>>,
 {
-    let mut tries = 0;
-    loop {
-        // On the heap: an SDK call's future is tens of kilobytes, and every operation that
-        // awaits several of them would carry them all in its own.
-        match Box::pin(attempt()).await {
-            Ok(value) => return Ok(value),
-            Err(error) => {
-                let throttled = AwsFault::is_throttling(error.code());
-                if throttled && tries < policy.retries {
-                    tokio::time::sleep(backoff(tries, policy.base, policy.cap)).await;
-                    tries += 1;
-                    continue;
-                }
-                return Err(aws_error(operation, &error));
-            }
-        }
-    }
+    // On the heap: an SDK call's future is tens of kilobytes, and every operation that awaits
+    // several of them would carry them all in its own.
+    (|| Box::pin(attempt()))
+        .retry(policy.pauses())
+        .when(|error: &E| AwsFault::is_throttling(error.code()))
+        .await
+        .map_err(|error| aws_error(operation, &error))
 }
 
 /// An AWS error as a [`DeployError`].
@@ -350,17 +347,28 @@ mod tests {
     }
 
     #[test]
-    fn backoff_grows_is_capped_and_jittered() {
-        let base = Duration::from_millis(100);
-        let cap = Duration::from_secs(2);
-        for attempt in 0..20 {
-            let ceiling = base.saturating_mul(1 << attempt.min(16)).min(cap);
-            for _ in 0..50 {
-                assert!(backoff(attempt, base, cap) <= ceiling);
-            }
+    fn each_pause_lies_between_half_its_ceiling_and_its_ceiling() {
+        use backon::BackoffBuilder;
+        let policy = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_secs(2),
+            retries: 20,
+        };
+        let pauses: Vec<Duration> = policy.pauses().build().collect();
+        assert_eq!(pauses.len(), 20);
+        for (retry, pause) in pauses.iter().enumerate() {
+            let ceiling = policy
+                .base
+                .saturating_mul(1 << retry.min(16))
+                .min(policy.cap);
+            assert!(
+                *pause >= ceiling / 2 && *pause <= ceiling,
+                "retry {retry}: {pause:?} not within {ceiling:?}"
+            );
         }
-        let samples: std::collections::BTreeSet<Duration> =
-            (0..20).map(|_| backoff(5, base, cap)).collect();
-        assert!(samples.len() > 1, "jitter varies the delay");
+        let drawn: std::collections::BTreeSet<Duration> = (0..20)
+            .filter_map(|_| policy.pauses().build().nth(5))
+            .collect();
+        assert!(drawn.len() > 1, "jitter varies the pause");
     }
 }

@@ -42,7 +42,7 @@ async fn a_hosted_model_lives_its_whole_life() {
     assert_eq!(
         listed[0]
             .record()
-            .map(|r| r.to_api_json()["status"].clone()),
+            .map(|r| serde_json::to_value(r.view()).expect("view")["status"].clone()),
         Some(json!("InService"))
     );
     assert_eq!(
@@ -223,7 +223,7 @@ async fn a_litellm_only_model_lives_its_whole_life() {
     let record = settle(&d, "titan").await;
     assert_eq!(record.status, ModelStatus::InService);
     assert_eq!(record.model_url, None);
-    let view = deployer.get("titan").await.expect("get").to_api_json();
+    let view = serde_json::to_value(deployer.get("titan").await.expect("get").view()).expect("view");
     assert_eq!(view["containerConfig"], serde_json::Value::Null);
     assert_eq!(view["status"], "InService");
 

@@ -214,7 +214,7 @@ async fn a_scheduled_stop_is_the_lifecycle_s_stop_and_a_scheduled_start_its_star
         "the registration was disabled: {:?}",
         d.registrar.requests("night")
     );
-    let view = stopped.to_api_json();
+    let view = serde_json::to_value(stopped.view()).expect("view");
     assert_eq!(view["lastScheduledAction"]["action"], "stop");
     assert_eq!(view["lastScheduledAction"]["outcome"], "done");
     assert_eq!(
@@ -350,7 +350,7 @@ async fn a_scheduled_start_of_an_updating_model_retries_then_records_the_skip() 
         "the skip is recorded"
     );
     assert_eq!(
-        record.to_api_json()["lastScheduledAction"]["outcome"],
+        serde_json::to_value(record.view()).expect("view")["lastScheduledAction"]["outcome"],
         "skipped"
     );
     assert_eq!(
@@ -514,7 +514,7 @@ async fn an_administrator_holds_a_model_its_schedule_stopped_against_the_next_st
     assert_eq!(record.status, ModelStatus::Stopped);
     assert_eq!(record.last_scheduled_run.as_ref(), Some(&start));
     assert_eq!(
-        record.to_api_json()["lastScheduledAction"]["outcome"],
+        serde_json::to_value(record.view()).expect("view")["lastScheduledAction"]["outcome"],
         "held"
     );
 
@@ -568,7 +568,7 @@ async fn an_event_older_than_the_bound_is_refused_and_recorded_not_carried_out()
     assert_eq!(record.stack_id, created.stack_id);
     assert_eq!(record.last_scheduled_run.as_ref(), Some(&run), "recorded");
     assert_eq!(
-        record.to_api_json()["lastScheduledAction"]["outcome"],
+        serde_json::to_value(record.view()).expect("view")["lastScheduledAction"]["outcome"],
         "refused"
     );
     assert_eq!(updates(&d, "late"), 0, "the stack was not touched");
@@ -729,7 +729,7 @@ async fn a_hosted_model_s_scheduled_stop_is_recorded_when_its_stack_settles_done
     let record = settled(&d, "gpu").await;
     assert_eq!(record.status, ModelStatus::InService, "rolled back");
     assert_eq!(record.last_scheduled_run.as_ref(), Some(&failed));
-    let view = record.to_api_json();
+    let view = serde_json::to_value(record.view()).expect("view");
     assert_eq!(view["lastScheduledAction"]["outcome"], "failed");
     assert!(
         view["lastScheduledAction"]["reason"]

@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use crate::retry::Retry;
+use crate::retry::pauses;
+use backon::Retryable;
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -207,16 +208,10 @@ impl LiteLlmClient {
         query: &[(&str, &str)],
         body: Option<Value>,
     ) -> Result<Value, LiteLlmError> {
-        let retry = Retry {
-            attempts: ATTEMPTS,
-            first_pause: RETRY_PAUSE,
-        };
-        retry
-            .run(
-                LiteLlmError::is_transient,
-                |e| eprintln!("lisa-registrar: retrying after: {e}"),
-                || self.call_once(method.clone(), path, query, body.as_ref()),
-            )
+        (|| self.call_once(method.clone(), path, query, body.as_ref()))
+            .retry(pauses(ATTEMPTS, RETRY_PAUSE))
+            .when(LiteLlmError::is_transient)
+            .notify(|e, _| eprintln!("lisa-registrar: retrying after: {e}"))
             .await
     }
 

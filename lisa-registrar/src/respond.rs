@@ -10,7 +10,8 @@ use aws_lambda_events::event::cloudformation::{
 use reqwest::header::CONTENT_TYPE;
 
 use crate::error::RegistrarError;
-use crate::retry::Retry;
+use crate::retry::pauses;
+use backon::Retryable;
 
 /// How many times the PUT is tried.
 pub const ATTEMPTS: u32 = 3;
@@ -102,29 +103,21 @@ pub async fn send(
     let body = serde_json::to_vec(response).map_err(|e| RegistrarError::Answer {
         message: e.to_string(),
     })?;
-    let retry = Retry {
-        attempts: ATTEMPTS,
-        first_pause: Duration::from_millis(200),
-    };
-    retry
-        .run(
-            |_| true,
-            |_| {},
-            || async {
-                match http
-                    .put(response_url)
-                    .header(CONTENT_TYPE, "")
-                    .body(body.clone())
-                    .timeout(timeout)
-                    .send()
-                    .await
-                {
-                    Ok(r) if r.status().is_success() => Ok(()),
-                    Ok(r) => Err(format!("HTTP {}", r.status())),
-                    Err(e) => Err(e.without_url().to_string()),
-                }
-            },
-        )
-        .await
-        .map_err(|message| RegistrarError::Answer { message })
+    (|| async {
+        match http
+            .put(response_url)
+            .header(CONTENT_TYPE, "")
+            .body(body.clone())
+            .timeout(timeout)
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => Ok(()),
+            Ok(r) => Err(format!("HTTP {}", r.status())),
+            Err(e) => Err(e.without_url().to_string()),
+        }
+    })
+    .retry(pauses(ATTEMPTS, Duration::from_millis(200)))
+    .await
+    .map_err(|message| RegistrarError::Answer { message })
 }

@@ -3,8 +3,8 @@
 #![allow(dead_code)]
 
 use lisa_api::{
-    AdminTokens, Changed, ModelSchedule, ModelService, ModelView, Operations, ServeOptions,
-    ServiceError,
+    AdminTokens, Changed, ListEntry, ModelSchedule, ModelService, ModelView, Operations,
+    ServeOptions, ServiceError,
 };
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::status::{self, Request};
@@ -96,7 +96,7 @@ pub fn record(definition: ModelDefinition, status: ModelStatus) -> ModelRecord {
 /// An in-memory lifecycle: operations record their working status and stay there (nothing
 /// settles unless a test says so with [`Memory::edit`]), or, [`Memory::settling`], end at once
 /// in the status they lead to. Views are built as the deployer's are, through
-/// [`ModelView::of_record`]. Clones share the models.
+/// [`ModelRecord::view`]. Clones share the models.
 #[derive(Default, Clone)]
 pub struct Memory {
     models: Arc<Mutex<BTreeMap<String, ModelRecord>>>,
@@ -131,16 +131,19 @@ fn not_found(id: &ModelId) -> ServiceError {
 impl ModelService for Memory {
     type Model = ModelView;
 
-    async fn list(&self) -> Result<Vec<ModelView>, ServiceError> {
+    async fn list(&self) -> Result<Vec<ListEntry<ModelView>>, ServiceError> {
         let models = self.models.lock().expect("lock");
-        Ok(models.values().map(ModelView::of_record).collect())
+        Ok(models
+            .values()
+            .map(|model| ListEntry::Model(model.view()))
+            .collect())
     }
 
     async fn get(&self, id: &ModelId) -> Result<ModelView, ServiceError> {
         let models = self.models.lock().expect("lock");
         models
             .get(id.as_str())
-            .map(ModelView::of_record)
+            .map(ModelRecord::view)
             .ok_or_else(|| not_found(id))
     }
 
@@ -155,7 +158,7 @@ impl ModelService for Memory {
         }
         let status = self.working(ModelStatus::Creating, ModelStatus::InService);
         let model = record(definition.into_inner(), status);
-        let view = ModelView::of_record(&model);
+        let view = model.view();
         models.insert(id, model);
         Ok(Changed::new(view))
     }
@@ -179,15 +182,15 @@ impl ModelService for Memory {
                     "model {}: {refusal}",
                     id.as_str()
                 ))),
-                Ok(status::Step::Save) => Ok(Changed::new(ModelView::of_record(model))),
+                Ok(status::Step::Save) => Ok(Changed::new(model.view())),
                 Ok(status::Step::Deploy { working }) => {
                     model.status = self.working(working, ModelStatus::Stopped);
-                    Ok(Changed::new(ModelView::of_record(model)))
+                    Ok(Changed::new(model.view()))
                 }
             };
         }
         model.status = self.working(ModelStatus::Updating, model.status);
-        Ok(Changed::new(ModelView::of_record(model)))
+        Ok(Changed::new(model.view()))
     }
 
     async fn schedule(&self, id: &ModelId) -> Result<ModelSchedule, ServiceError> {
@@ -219,7 +222,7 @@ impl ModelService for Memory {
             model.definition.schedule = schedule;
             model.status = self.working(ModelStatus::Updating, model.status);
         }
-        Ok(ModelView::of_record(model))
+        Ok(model.view())
     }
 
     async fn delete(&self, id: &ModelId) -> Result<(), ServiceError> {

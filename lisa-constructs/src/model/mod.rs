@@ -31,6 +31,7 @@ mod server;
 pub mod status;
 mod update;
 mod valid;
+mod view;
 
 pub use catalog::{CATALOG, InstanceSpec, SUPPORTED_REGIONS, families, instance};
 pub use definition::{
@@ -48,3 +49,4 @@ pub use schema::{beyond_schema, definition_schema, update_schema};
 pub use server::{ReservedFlag, VLLM_KV_CACHE_LEGACY_METRIC};
 pub use update::{AutoScalingInstanceConfig, ContainerConfigUpdate, ModelUpdate};
 pub use valid::ValidDefinition;
+pub use view::ModelView;

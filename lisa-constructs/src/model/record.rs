@@ -1,11 +1,11 @@
-//! The registry's record of one model (domain §8) and its view as the Admin API returns it
-//! (the seed's list and get examples).
+//! The registry's record of one model (domain §8); [`view`](super::view) shows it as the
+//! Admin API returns it.
 
 use super::definition::ModelDefinition;
 use super::enums::ModelStatus;
 use super::schedule::Transition;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Everything the registry keeps about a model.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,76 +93,6 @@ pub enum RunOutcome {
     Refused,
 }
 
-/// The hosting fields ([`super::HOSTING_FIELDS`]) the API shows as `null` for a LiteLLM-only
-/// model, as the seed's list example does; `inferenceContainer` is left out there, so it is here.
-const NULL_WHEN_NOT_HOSTED: [&str; 4] = [
-    "autoScalingConfig",
-    "containerConfig",
-    "loadBalancerConfig",
-    "instanceType",
-];
-
-impl ModelRecord {
-    /// The model as the Admin API shows it: the definition, `status`, `modelUrl` (null until
-    /// known) and, for a LiteLLM-only model, the hosting fields as `null`.
-    pub fn to_api_json(&self) -> Value {
-        let mut object = match serde_json::to_value(&self.definition) {
-            Ok(Value::Object(object)) => object,
-            // A definition always serializes to an object; keep the view total all the same.
-            _ => Map::new(),
-        };
-        if self.definition.hosting.is_none() {
-            for field in NULL_WHEN_NOT_HOSTED {
-                object.insert(field.to_owned(), Value::Null);
-            }
-        }
-        object.insert(
-            "modelUrl".to_owned(),
-            self.model_url
-                .clone()
-                .or_else(|| self.definition.model_url.clone())
-                .map_or(Value::Null, Value::String),
-        );
-        object.insert(
-            "status".to_owned(),
-            Value::String(self.status.as_str().to_owned()),
-        );
-        object.insert(
-            "streaming".to_owned(),
-            Value::Bool(self.definition.streaming()),
-        );
-        if let Some(reason) = &self.failure_reason {
-            object.insert("failureReason".to_owned(), Value::String(reason.clone()));
-        }
-        if let Some(run) = &self.last_scheduled_run {
-            object.insert(
-                "lastScheduledAction".to_owned(),
-                serde_json::to_value(run).unwrap_or(Value::Null),
-            );
-        }
-        Value::Object(object)
-    }
-
-    /// [`to_api_json`](ModelRecord::to_api_json) with, for a model with a schedule, its next
-    /// transition after `now` (`nextScheduledAction`: the action, the instant in UTC and the
-    /// local time in the schedule's zone).
-    pub fn to_api_json_at(&self, now: jiff::Timestamp) -> Value {
-        let mut view = self.to_api_json();
-        let next = self
-            .definition
-            .schedule
-            .as_ref()
-            .and_then(|schedule| schedule.next_action(now));
-        if let (Some(next), Value::Object(object)) = (next, &mut view) {
-            object.insert(
-                "nextScheduledAction".to_owned(),
-                serde_json::to_value(next).unwrap_or(Value::Null),
-            );
-        }
-        view
-    }
-}
-
 /// A record of `definition` in `status`, as a fresh create would leave it, for the tests of
 /// the rules that read records.
 #[cfg(test)]
@@ -185,46 +115,5 @@ impl ModelRecord {
             version: 1,
             last_modified: "2026-01-01T00:00:00Z".into(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn record(definition: Value, status: ModelStatus) -> ModelRecord {
-        ModelRecord::for_tests(&definition, status)
-    }
-
-    #[test]
-    fn a_litellm_only_model_looks_like_the_seed_s_list_entry() {
-        let record = record(
-            json!({"modelId": "titan-express-v1", "modelName": "bedrock/amazon.titan-text-express-v1", "modelType": "textgen", "streaming": true}),
-            ModelStatus::InService,
-        );
-        assert_eq!(
-            record.to_api_json(),
-            json!({
-                "autoScalingConfig": null, "containerConfig": null, "loadBalancerConfig": null,
-                "instanceType": null, "modelId": "titan-express-v1",
-                "modelName": "bedrock/amazon.titan-text-express-v1", "modelType": "textgen",
-                "modelUrl": null, "status": "InService", "streaming": true
-            })
-        );
-    }
-
-    #[test]
-    fn failure_reason_and_url_show_when_known() {
-        let mut record = record(
-            json!({"modelId": "t", "modelName": "bedrock/x", "modelType": "embedding"}),
-            ModelStatus::Failed,
-        );
-        record.failure_reason = Some("boom".into());
-        record.model_url = Some("http://lb/v1".into());
-        let view = record.to_api_json();
-        assert_eq!(view["failureReason"], "boom");
-        assert_eq!(view["modelUrl"], "http://lb/v1");
-        assert_eq!(view["streaming"], false);
     }
 }

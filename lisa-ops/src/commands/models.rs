@@ -5,7 +5,7 @@
 use super::aws_common::{AwsArgs, block_on, exit, fail, print_json};
 use super::progress::{Subject, reporter};
 use clap::{Args, Subcommand};
-use lisa_api::{ModelSchedule, ModelView};
+use lisa_api::ModelSchedule;
 use lisa_constructs::bootstrap::lifecycle::busy_model_rule;
 use lisa_constructs::model::schedule::Schedule;
 use lisa_constructs::model::{ModelRecord, ModelStatus, ModelUpdate, status};
@@ -150,7 +150,7 @@ pub struct WaitArgs {
 
 /// `{"model": ...}` as the API shows the model now (with its next scheduled transition).
 fn model(record: &ModelRecord) -> serde_json::Value {
-    json!({"model": ModelView::of_record(record)})
+    json!({"model": record.view()})
 }
 
 /// A schedule file (or `-`), read and checked as an update payload is: every problem printed

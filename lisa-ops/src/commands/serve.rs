@@ -10,7 +10,7 @@
 use super::aws_common::AwsArgs;
 use clap::Args;
 use lisa_api::{
-    AdminTokens, Changed, ModelSchedule, ModelService, ModelView, Operations, RateLimit,
+    AdminTokens, Changed, ListEntry, ModelSchedule, ModelService, ModelView, Operations, RateLimit,
     ServeOptions, ServiceError, UnreadableModelView,
 };
 use lisa_constructs::model::schedule::Schedule;
@@ -221,19 +221,18 @@ impl DeployerService {
 
 /// The model as the API shows it now (with its next scheduled transition).
 fn view(record: &ModelRecord) -> ModelView {
-    ModelView::of_record(record)
+    record.view()
 }
 
 /// A listed model's view: the model, or the flagged entry of a record that cannot be read.
-pub(crate) fn listed_view(listed: &Listed) -> ModelView {
+pub(crate) fn listed_view(listed: &Listed) -> ListEntry<ModelView> {
     match listed {
-        Listed::Model(record) => view(record),
-        Listed::Unreadable(unreadable) => UnreadableModelView {
+        Listed::Model(record) => ListEntry::Model(view(record)),
+        Listed::Unreadable(unreadable) => ListEntry::Unreadable(UnreadableModelView {
             model_id: unreadable.model_id.clone(),
             status: unreadable.status,
             unreadable: unreadable.reason.clone(),
-        }
-        .to_view(),
+        }),
     }
 }
 
@@ -263,7 +262,7 @@ fn service_error(error: DeployError) -> ServiceError {
 impl ModelService for DeployerService {
     type Model = ModelView;
 
-    async fn list(&self) -> Result<Vec<ModelView>, ServiceError> {
+    async fn list(&self) -> Result<Vec<ListEntry<ModelView>>, ServiceError> {
         let listed = self.deployer.list().await.map_err(service_error)?;
         Ok(listed.iter().map(listed_view).collect())
     }

@@ -3,10 +3,11 @@
 //! definitions are named `Schedule*`, so they can join a definition schema's `$defs` as they are.
 
 use super::super::bounds;
-use super::Weekday;
+use super::{Schedule, Weekday};
 use super::read::{SCHEDULE_FIELDS, WINDOW_FIELDS};
 use super::zone::time_zone_names;
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 /// Message fragments of the rules only the validator checks (the schema's description lists
 /// them): they relate two fields or two days.
@@ -37,6 +38,28 @@ pub fn schedule_schema() -> Value {
     schema.append(&mut root);
     schema.insert("$defs".into(), Value::Object(defs));
     Value::Object(schema)
+}
+
+/// The schedule's schema is [`schedule_schema`]: its definitions (`ScheduleWindow`,
+/// `ScheduleWeekdays`) join the generator's, so a type with a schedule field derives its own.
+impl schemars::JsonSchema for Schedule {
+    fn schema_name() -> Cow<'static, str> {
+        "Schedule".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let mut schema = schedule_schema();
+        if let Some(object) = schema.as_object_mut() {
+            object.remove("$schema");
+            if let Some(Value::Object(defs)) = object.remove("$defs") {
+                let known = generator.definitions_mut();
+                for (name, def) in defs {
+                    known.entry(name).or_insert(def);
+                }
+            }
+        }
+        schemars::Schema::try_from(schema).unwrap_or_default()
+    }
 }
 
 /// `Schedule`, `ScheduleWindow` and `ScheduleWeekdays`, referring to each other under `$defs`.

@@ -10,7 +10,6 @@ use super::{Schedule, TimeOfDay, Transition, Weekday};
 use jiff::civil::Date;
 use jiff::tz::AmbiguousOffset;
 use jiff::{Timestamp, Zoned};
-use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 
 /// How many local dates either side of an instant are searched for a transition. A week holds
@@ -39,16 +38,51 @@ impl ScheduledAction {
     }
 }
 
-/// `{"action": "start", "at": "2026-03-30T06:00:00Z", "localTime": "2026-03-30T08:00:00+02:00",
-/// "timeZone": "Europe/Berlin"}`: the instant in UTC and in the zone, as the API shows it.
+// A `ScheduledAction` as the API shows it: `{"action": "start", "at": "2026-03-30T06:00:00Z",
+// "localTime": "2026-03-30T08:00:00+02:00", "timeZone": "Europe/Berlin"}`. It both serializes
+// the action and gives its JSON Schema, so the two cannot disagree.
+/// A transition the schedule will run: the action and its instant, in UTC and in the
+/// schedule's zone.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(rename = "ScheduledAction", deny_unknown_fields)]
+struct ShownAction<'a> {
+    /// Whether the schedule will start or stop the model.
+    action: Transition,
+    /// When, in UTC (RFC 3339).
+    #[schemars(extend("format" = "date-time"))]
+    at: String,
+    /// When, in the schedule's zone, with its offset (RFC 3339).
+    #[schemars(extend("format" = "date-time"))]
+    local_time: String,
+    /// The schedule's IANA time zone.
+    time_zone: &'a str,
+}
+
+impl ScheduledAction {
+    fn shown(&self) -> ShownAction<'_> {
+        ShownAction {
+            action: self.transition,
+            at: self.at_utc().to_string(),
+            local_time: self.local_time(),
+            time_zone: self.at.time_zone().iana_name().unwrap_or("UTC"),
+        }
+    }
+}
+
 impl Serialize for ScheduledAction {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut object = serializer.serialize_struct("ScheduledAction", 4)?;
-        object.serialize_field("action", &self.transition)?;
-        object.serialize_field("at", &self.at_utc().to_string())?;
-        object.serialize_field("localTime", &self.local_time())?;
-        object.serialize_field("timeZone", self.at.time_zone().iana_name().unwrap_or("UTC"))?;
-        object.end()
+        self.shown().serialize(serializer)
+    }
+}
+
+impl schemars::JsonSchema for ScheduledAction {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        ShownAction::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ShownAction::json_schema(generator)
     }
 }
 

@@ -33,13 +33,13 @@ pub use limits::{
     DEFAULT_HEADER_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_RATE_BURST, DEFAULT_RATE_PER_SECOND,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_TIMEOUT, RateLimit, ServeOptions,
 };
+pub use lisa_constructs::model::ModelView;
 pub use openapi::document as openapi_document;
 pub use operations::Operations;
 pub use routes::{ChangedModel, Deleted, Health, ModelList, OneModel};
 pub use schedule::ModelSchedule;
 pub use server::{Stopped, serve};
 pub use service::{Changed, ModelService, ServiceError};
-pub use lisa_constructs::model::ModelView;
 pub use view::{ListEntry, UnreadableModelView};
 
 use axum::Router;

@@ -19,7 +19,7 @@ use serde::Serialize;
 #[schemars(title = "ModelSchedule")]
 pub struct ModelSchedule {
     /// The schedule, or `null` when the model runs until stopped.
-    #[schemars(required)]
+    #[schemars(schema_with = "nullable::<Schedule>", required)]
     pub schedule: Option<Schedule>,
     /// The schedule's next start or stop, in UTC and in the schedule's zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,6 +29,12 @@ pub struct ModelSchedule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "ScheduledRun")]
     pub last_scheduled_action: Option<ScheduledRun>,
+}
+
+/// `T`'s schema or `null`: a field that is always written, `null` when absent (`required`
+/// alone would give `T`'s schema without the `null`).
+fn nullable<T: JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<Option<T>>()
 }
 
 impl ModelSchedule {

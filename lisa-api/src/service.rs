@@ -19,7 +19,9 @@ pub trait ModelService: Send + Sync + 'static {
     type Model: Serialize + JsonSchema + Send;
 
     /// Every model (a stored model that cannot be read is listed as such, never hidden).
-    fn list(&self) -> impl Future<Output = Result<Vec<ListEntry<Self::Model>>, ServiceError>> + Send;
+    fn list(
+        &self,
+    ) -> impl Future<Output = Result<Vec<ListEntry<Self::Model>>, ServiceError>> + Send;
 
     /// One model.
     fn get(&self, id: &ModelId) -> impl Future<Output = Result<Self::Model, ServiceError>> + Send;

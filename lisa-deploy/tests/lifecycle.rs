@@ -223,7 +223,8 @@ async fn a_litellm_only_model_lives_its_whole_life() {
     let record = settle(&d, "titan").await;
     assert_eq!(record.status, ModelStatus::InService);
     assert_eq!(record.model_url, None);
-    let view = serde_json::to_value(deployer.get("titan").await.expect("get").view()).expect("view");
+    let view =
+        serde_json::to_value(deployer.get("titan").await.expect("get").view()).expect("view");
     assert_eq!(view["containerConfig"], serde_json::Value::Null);
     assert_eq!(view["status"], "InService");
 

@@ -201,7 +201,10 @@ async fn a_stack_that_fails_to_create_leaves_a_failed_model_that_can_be_deleted(
     assert_eq!(record.status, ModelStatus::Failed);
     let reason = record.failure_reason.as_deref().unwrap_or("");
     assert!(reason.contains("LiteLLM answered 500"), "{reason}");
-    assert_eq!(serde_json::to_value(record.view()).expect("view")["failureReason"], reason);
+    assert_eq!(
+        serde_json::to_value(record.view()).expect("view")["failureReason"],
+        reason
+    );
 
     // A hosted model's reason: the stack's, plus ECS's for its last stopped task when there is one
     // (moto runs no tasks, so here only the stack's).

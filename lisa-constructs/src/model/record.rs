@@ -5,7 +5,6 @@ use super::definition::ModelDefinition;
 use super::enums::ModelStatus;
 use super::schedule::Transition;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// Everything the registry keeps about a model.
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +96,7 @@ pub enum RunOutcome {
 /// the rules that read records.
 #[cfg(test)]
 impl ModelRecord {
-    pub(crate) fn for_tests(definition: &Value, status: ModelStatus) -> ModelRecord {
+    pub(crate) fn for_tests(definition: &serde_json::Value, status: ModelStatus) -> ModelRecord {
         ModelRecord {
             definition: ModelDefinition::from_json_value(definition).expect("valid"),
             previous_definition: None,

@@ -15,7 +15,7 @@ use serde::Serialize;
 /// did.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
-#[schemars(rename = "Model", title = "Model")]
+#[schemars(rename = "Model", title = "Model", deny_unknown_fields)]
 pub struct ModelView {
     /// Unique id, used in stack and resource names.
     pub model_id: ModelId,
@@ -134,10 +134,9 @@ mod tests {
 
     #[test]
     fn a_hosted_model_shows_its_definition_as_it_was_given() {
-        let definition: Value = serde_json::from_str(include_str!(
-            "../../../examples/models/mistral-vllm.json"
-        ))
-        .expect("example");
+        let definition: Value =
+            serde_json::from_str(include_str!("../../../examples/models/mistral-vllm.json"))
+                .expect("example");
         let shown = view(definition.clone(), ModelStatus::Creating);
         for (field, value) in definition.as_object().expect("object") {
             assert_eq!(&shown[field], value, "{field}");
@@ -171,11 +170,15 @@ mod tests {
         }
         assert!(!required.contains(&"instanceType".into()), "{schema}");
         assert!(
-            !check_fails(&json!({"modelId": "m", "modelName": "x", "modelType": "textgen", "streaming": false, "status": "InService", "instanceType": null})),
+            !check_fails(
+                &json!({"modelId": "m", "modelName": "x", "modelType": "textgen", "streaming": false, "status": "InService", "instanceType": null})
+            ),
             "null hosting fields are valid"
         );
         assert!(
-            check_fails(&json!({"modelId": "m", "modelName": "x", "modelType": "textgen", "streaming": false})),
+            check_fails(
+                &json!({"modelId": "m", "modelName": "x", "modelType": "textgen", "streaming": false})
+            ),
             "a view without a status is not"
         );
     }

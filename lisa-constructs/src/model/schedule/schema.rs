@@ -3,9 +3,9 @@
 //! definitions are named `Schedule*`, so they can join a definition schema's `$defs` as they are.
 
 use super::super::bounds;
-use super::{Schedule, Weekday};
 use super::read::{SCHEDULE_FIELDS, WINDOW_FIELDS};
 use super::zone::time_zone_names;
+use super::{Schedule, Weekday};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 

@@ -1,5 +1,5 @@
-//! The registry's record of one model (domain §8); [`view`](super::view) shows it as the
-//! Admin API returns it.
+//! The registry's record of one model (domain §8); [`ModelRecord::view`] shows it as the Admin
+//! API returns it.
 
 use super::definition::ModelDefinition;
 use super::enums::ModelStatus;
